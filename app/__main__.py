@@ -1,0 +1,5 @@
+"""`python -m app` runs the `secondo` command."""
+
+from app.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""The `secondo` command: parses arguments, calls the services, prints the result.
+
+Domain errors become one line on stderr and their exit code (3 bad input, 4 a failed
+signature or trust check); usage errors exit 2 (argparse).
+"""
+
+import argparse
+import sys
+
+from app import __version__
+from app.commands import demo, package
+from app.core.errors import SecondoError
+from app.core.i18n import _
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="secondo", description=_(
+        "Second-O Workstation: review medical second-opinion dossiers offline."))
+    parser.add_argument("--version", action="version", version=f"secondo {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for module in (package, demo):
+        module.add_parsers(sub)
+    for action in sub.choices.values():
+        action.set_defaults(parser=action)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except SecondoError as exc:
+        print(f"secondo: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(_("secondo: interrupted; nothing was kept."), file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Domain errors, translation and small shared types; no Qt, no I/O."""

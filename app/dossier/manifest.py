@@ -1,0 +1,151 @@
+"""The dossier manifest (`manifest.json`, sodp-manifest/1): validation and file entries.
+
+Unknown keys are kept and ignored so that the format can grow; required keys and the
+shape of each file entry are checked, with the first problem named in the error.
+"""
+
+from datetime import date, datetime
+import json
+import re
+import uuid
+
+from app.core.errors import ManifestError
+from app.core.i18n import _
+
+FORMAT = "sodp-manifest/1"
+DOCUMENT_KINDS = ("referral_letter", "history_letter", "correspondence", "imaging_report",
+                  "operation_report", "lab_result", "other")
+RECIPIENT_ROLES = ("treating_physician", "general_practitioner", "patient")
+SEXES = ("F", "M", "O", "U")
+URGENCIES = ("routine", "urgent")
+FILE_LISTS = ("documents", "imaging")
+MAX_MANIFEST_SIZE = 16 << 20
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CREATED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _fail(key: str, problem: str) -> ManifestError:
+    return ManifestError(_("The manifest is not valid: {key} {problem}.").format(key=key, problem=problem))
+
+
+def _require(obj: dict, key: str, where: str):
+    if key not in obj:
+        raise _fail(where + key, _("is missing"))
+    return obj[key]
+
+
+def _check_date(value: object, key: str) -> None:
+    try:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise _fail(key, _("is not a date (YYYY-MM-DD)")) from None
+
+
+def _check_entry(entry: object, key: str, require_hashes: bool) -> None:
+    if not isinstance(entry, dict):
+        raise _fail(key, _("is not an object"))
+    path = _require(entry, "path", key + ".")
+    if not isinstance(path, str) or not path:
+        raise _fail(key + ".path", _("is not a file name"))
+    if require_hashes or "size" in entry:
+        size = _require(entry, "size", key + ".")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise _fail(key + ".size", _("is not a byte count"))
+    if require_hashes or "sha256" in entry:
+        digest = _require(entry, "sha256", key + ".")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise _fail(key + ".sha256", _("is not a lowercase hex SHA-256"))
+    if "kind" in entry and entry["kind"] not in DOCUMENT_KINDS:
+        raise _fail(key + ".kind", _("is not one of {values}").format(values=", ".join(DOCUMENT_KINDS)))
+    if "date" in entry and entry["date"] is not None:
+        _check_date(entry["date"], key + ".date")
+
+
+def validate(manifest: object, require_hashes: bool = True) -> dict:
+    """Check the required keys and file entries; return the manifest unchanged."""
+    if not isinstance(manifest, dict):
+        raise _fail("manifest.json", _("is not a JSON object"))
+    if _require(manifest, "format", "") != FORMAT:
+        raise _fail("format", _("is not {fmt}").format(fmt=FORMAT))
+    try:
+        uuid.UUID(str(_require(manifest, "dossier_id", "")))
+    except ValueError:
+        raise _fail("dossier_id", _("is not a UUID")) from None
+    created = _require(manifest, "created", "")
+    if not isinstance(created, str) or not _CREATED.fullmatch(created):
+        raise _fail("created", _("is not an ISO 8601 time with its zone"))
+    try:
+        datetime.fromisoformat(created.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail("created", _("is not an ISO 8601 time with its zone")) from None
+    patient = _require(manifest, "patient", "")
+    if not isinstance(patient, dict):
+        raise _fail("patient", _("is not an object"))
+    if not isinstance(_require(patient, "family_name", "patient."), str):
+        raise _fail("patient.family_name", _("is not text"))
+    _check_date(_require(patient, "birth_date", "patient."), "patient.birth_date")
+    if "sex" in patient and patient["sex"] not in SEXES:
+        raise _fail("patient.sex", _("is not one of F, M, O, U"))
+    referral = _require(manifest, "referral", "")
+    if not isinstance(referral, dict):
+        raise _fail("referral", _("is not an object"))
+    question = _require(referral, "question", "referral.")
+    if not isinstance(question, str) or not question.strip():
+        raise _fail("referral.question", _("is empty"))
+    if "urgency" in referral and referral["urgency"] not in URGENCIES:
+        raise _fail("referral.urgency", _("is not routine or urgent"))
+    consented = referral.get("consented_recipients", [])
+    if not isinstance(consented, list) or any(r not in RECIPIENT_ROLES for r in consented):
+        raise _fail("referral.consented_recipients",
+                    _("may only hold {values}").format(values=", ".join(RECIPIENT_ROLES)))
+    for list_key in FILE_LISTS:
+        entries = _require(manifest, list_key, "")
+        if not isinstance(entries, list):
+            raise _fail(list_key, _("is not a list"))
+        for i, entry in enumerate(entries):
+            _check_entry(entry, f"{list_key}[{i}]", require_hashes)
+    file_entries(manifest)  # duplicate paths
+    return manifest
+
+
+def parse(data: bytes) -> dict:
+    """Parse and validate the bytes of a package's manifest.json."""
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ManifestError(_("The manifest is not valid: manifest.json is not UTF-8 JSON.")) from None
+    return validate(manifest)
+
+
+def file_entries(manifest: dict) -> dict[str, dict]:
+    """Every file the manifest lists, by path (documents first, then imaging)."""
+    entries: dict[str, dict] = {}
+    for list_key in FILE_LISTS:
+        for entry in manifest[list_key]:
+            if entry["path"] in entries:
+                raise _fail(list_key, _("lists {path} twice").format(path=entry["path"]))
+            entries[entry["path"]] = entry
+    return entries
+
+
+def dumps(manifest: dict) -> bytes:
+    """The bytes written as manifest.json: UTF-8, indented for a human reader."""
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def parse_source(path) -> dict:
+    """Read a sending office's manifest.json, whose sizes and hashes may still be absent."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ManifestError(_("The manifest is not valid: {path} is not UTF-8 JSON.").format(path=path)) from None
+    return validate(manifest, require_hashes=False)
+
+
+def created_timestamp(manifest: dict) -> float:
+    """The manifest's creation time as a POSIX timestamp (used for tar member times)."""
+    return datetime.fromisoformat(manifest["created"].replace("Z", "+00:00")).timestamp()

@@ -1,0 +1,249 @@
+"""Dossier packages: the pax tar payload of an SODP file, with its manifest and signature.
+
+`pack_directory` turns a source folder into a package; `read_package` reads one in a
+single streaming pass, checking names, sizes and hashes of every member against the
+manifest, and hands each member's bytes to an optional sink (the importer's staging).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+import hashlib
+from pathlib import Path
+import tarfile
+from typing import BinaryIO, Protocol
+
+from app.core.errors import (BadInputError, ManifestError, PackageIntegrityError,
+                             UnsafeMemberError)
+from app.core.files import atomic_output
+from app.core.i18n import _
+from app.core.tasks import CancelToken, Progress, no_progress
+from app.dossier import manifest as manifest_mod
+from app.dossier import member_names
+from app.dossier.manifest_signature import (MAX_SIGNATURE_SIZE, SIGNATURE_NAME, SignatureState,
+                                            sign_manifest, verify_manifest_signature)
+from app.dossier.sodp import DEFAULT_CHUNK_SIZE, ChunkStream, SodpReader, SodpWriter
+from app.signing.identities import KeyIdentity
+
+MANIFEST_NAME = "manifest.json"
+COPY_BLOCK = 1 << 20
+TAR_BUFSIZE = 1 << 20
+
+
+class MemberWriter(Protocol):
+    def write(self, data: bytes) -> object: ...
+    def close(self) -> None: ...
+
+
+#: sink(path, size) -> a writer for that member's bytes, or None to only check it.
+MemberSink = Callable[[str, int], MemberWriter | None]
+
+
+@dataclass
+class PackageContents:
+    """What a package holds, once every byte of it has been checked."""
+
+    manifest: dict
+    manifest_bytes: bytes
+    signature: SignatureState
+    files: list[dict] = field(default_factory=list)  # {"path", "size", "sha256"} in tar order
+
+    @property
+    def payload_size(self) -> int:
+        return sum(f["size"] for f in self.files)
+
+
+def _tarinfo(name: str, size: int, mtime: float) -> tarfile.TarInfo:
+    # No owner names, ids or local times of the sending machine go into the package.
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, int(mtime), 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _hash_file(path: Path, cancel: CancelToken) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(COPY_BLOCK):
+            cancel.check()
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def prepare_manifest(src_dir: Path, cancel: CancelToken | None = None) -> tuple[dict, list[str]]:
+    """Read SRC_DIR/manifest.json, fill in each listed file's size and SHA-256, and
+    return it with the paths of files in SRC_DIR that the manifest does not list."""
+    cancel = cancel or CancelToken()
+    src_dir = Path(src_dir)
+    try:
+        manifest = manifest_mod.parse_source(src_dir / MANIFEST_NAME)
+    except FileNotFoundError:
+        raise BadInputError(_("{src} holds no manifest.json.").format(src=src_dir)) from None
+    for path, entry in manifest_mod.file_entries(manifest).items():
+        member_names.check(path)
+        file_path = src_dir / path
+        if not file_path.is_file() or file_path.is_symlink():
+            raise ManifestError(_("The manifest lists {path}, which is not a file in {src}.")
+                                .format(path=path, src=src_dir))
+        entry["size"], entry["sha256"] = _hash_file(file_path, cancel)
+    manifest_mod.validate(manifest)
+    listed = set(manifest_mod.file_entries(manifest)) | {MANIFEST_NAME, SIGNATURE_NAME}
+    unlisted = sorted(p.relative_to(src_dir).as_posix() for p in src_dir.rglob("*")
+                      if p.is_file() and p.relative_to(src_dir).as_posix() not in listed)
+    return manifest, unlisted
+
+
+def write_package(out: BinaryIO, src_dir: Path, manifest: dict, recipients: list, *,
+                  signer: KeyIdentity | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                  progress: Progress = no_progress, cancel: CancelToken | None = None) -> None:
+    """Write the SODP package of `manifest` (sizes and hashes filled in) to `out`."""
+    cancel = cancel or CancelToken()
+    entries = manifest_mod.file_entries(manifest)
+    total = sum(e["size"] for e in entries.values())
+    manifest_bytes = manifest_mod.dumps(manifest)
+    stamp = manifest_mod.created_timestamp(manifest)
+    writer = SodpWriter(out, recipients, chunk_size)
+    with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT, bufsize=TAR_BUFSIZE) as tar:
+        tar.addfile(_tarinfo(MANIFEST_NAME, len(manifest_bytes), stamp), _BytesReader(manifest_bytes))
+        if signer is not None:
+            signature = sign_manifest(manifest_bytes, signer)
+            tar.addfile(_tarinfo(SIGNATURE_NAME, len(signature), stamp), _BytesReader(signature))
+        done = 0
+        for path, entry in entries.items():
+            cancel.check()
+            with open(Path(src_dir) / path, "rb") as handle:
+                tar.addfile(_tarinfo(path, entry["size"], stamp), _ProgressReader(handle, cancel))
+            done += entry["size"]
+            progress(done, total)
+    writer.close()
+
+
+def pack_directory(src_dir: Path, out_path: Path, recipients: list, *, signer: KeyIdentity | None = None,
+                   chunk_size: int = DEFAULT_CHUNK_SIZE, progress: Progress = no_progress,
+                   cancel: CancelToken | None = None) -> tuple[dict, list[str]]:
+    """Pack SRC_DIR into OUT_PATH atomically; return the final manifest and the unlisted files."""
+    manifest, unlisted = prepare_manifest(src_dir, cancel)
+    with atomic_output(out_path) as out:
+        write_package(out, src_dir, manifest, recipients, signer=signer, chunk_size=chunk_size,
+                      progress=progress, cancel=cancel)
+    return manifest, unlisted
+
+
+class _BytesReader:
+    def __init__(self, data: bytes) -> None:
+        self._view, self._pos = memoryview(data), 0
+
+    def read(self, size: int = -1) -> bytes:
+        end = len(self._view) if size < 0 else self._pos + size
+        piece = self._view[self._pos:end]
+        self._pos += len(piece)
+        return bytes(piece)
+
+
+class _ProgressReader:
+    def __init__(self, handle: BinaryIO, cancel: CancelToken) -> None:
+        self._handle, self._cancel = handle, cancel
+
+    def read(self, size: int = -1) -> bytes:
+        self._cancel.check()
+        return self._handle.read(size)
+
+
+def _read_small(tar: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> bytes:
+    if info.size > limit:
+        raise ManifestError(_("{name} in the package is too large ({size} bytes).")
+                            .format(name=info.name, size=info.size))
+    return tar.extractfile(info).read()
+
+
+def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """The tar members, refusing anything but a regular file with a safe name."""
+    try:
+        for info in tar:
+            member_names.check(info.name)
+            if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.sparse is not None:
+                raise UnsafeMemberError(_("The package holds {name}, which is not a regular file "
+                                          "(links, folders and devices are not allowed).")
+                                        .format(name=info.name))
+            yield info
+    except tarfile.TarError:
+        raise PackageIntegrityError(_("The package content is not a valid tar stream.")) from None
+
+
+def read_package(stream: BinaryIO, credentials: list, *, trusted_roots=(), sink: MemberSink | None = None,
+                 progress: Progress = no_progress, cancel: CancelToken | None = None,
+                 total_size: int = 0) -> PackageContents:
+    """Decrypt, untar and check a whole package in one pass; raise on the first problem.
+
+    Bytes handed to `sink` are provisional until this returns: on an exception the caller
+    must throw away everything the sink received.
+    """
+    cancel = cancel or CancelToken()
+    reader = SodpReader(stream)
+    reader.unlock(credentials)
+    plaintext = ChunkStream(reader.chunks())
+    with tarfile.open(fileobj=plaintext, mode="r|", bufsize=TAR_BUFSIZE) as tar:
+        members = _members(tar)
+        first = next(members, None)
+        if first is None or first.name != MANIFEST_NAME:
+            raise ManifestError(_("The package does not begin with manifest.json."))
+        manifest_bytes = _read_small(tar, first, manifest_mod.MAX_MANIFEST_SIZE)
+        manifest = manifest_mod.parse(manifest_bytes)
+        expected = manifest_mod.file_entries(manifest)
+        contents = PackageContents(manifest, manifest_bytes, SignatureState("unsigned"))
+        signature_bytes = None
+        seen: set[str] = {MANIFEST_NAME.casefold()}
+        for info in members:
+            cancel.check()
+            if info.name.casefold() in seen:
+                raise UnsafeMemberError(_("The package holds {name} twice.").format(name=info.name))
+            seen.add(info.name.casefold())
+            if info.name == SIGNATURE_NAME and signature_bytes is None and not contents.files:
+                signature_bytes = _read_small(tar, info, MAX_SIGNATURE_SIZE)
+                continue
+            entry = expected.get(info.name)
+            if entry is None:
+                raise ManifestError(_("The package holds {name}, which its manifest does not list.")
+                                    .format(name=info.name))
+            if info.size != entry["size"]:
+                raise ManifestError(_("{name} has {size} bytes, but the manifest says {expected}.")
+                                    .format(name=info.name, size=info.size, expected=entry["size"]))
+            digest = _copy_member(tar.extractfile(info), info, sink, cancel)
+            if digest != entry["sha256"]:
+                raise ManifestError(_("{name} does not match its SHA-256 in the manifest.")
+                                    .format(name=info.name))
+            contents.files.append({"path": info.name, "size": info.size, "sha256": digest})
+            progress(plaintext.bytes_read, total_size)
+    missing = sorted(set(expected) - {f["path"] for f in contents.files})
+    if missing:
+        raise ManifestError(_("The manifest lists {path}, which is not in the package{more}.").format(
+            path=missing[0], more=_(" (and {n} more)").format(n=len(missing) - 1) if len(missing) > 1 else ""))
+    _check_end_of_payload(plaintext)
+    contents.signature = verify_manifest_signature(manifest_bytes, signature_bytes, list(trusted_roots))
+    return contents
+
+
+def _copy_member(source: BinaryIO, info: tarfile.TarInfo, sink: MemberSink | None,
+                 cancel: CancelToken) -> str:
+    digest = hashlib.sha256()
+    target = sink(info.name, info.size) if sink else None
+    try:
+        while block := source.read(COPY_BLOCK):
+            cancel.check()
+            digest.update(block)
+            if target is not None:
+                target.write(block)
+    finally:
+        if target is not None:
+            target.close()
+    return digest.hexdigest()
+
+
+def _check_end_of_payload(plaintext: ChunkStream) -> None:
+    """Read the payload to its final chunk (so truncation is caught) and allow only the
+    zero padding that ends a tar stream after the last member."""
+    while block := plaintext.read(COPY_BLOCK):
+        if block.count(0) != len(block):
+            raise UnsafeMemberError(_("The package holds data after the end of its tar stream."))

@@ -1,0 +1,1 @@
+"""Opinion form templates (FHIR Questionnaire subset) and drafts."""

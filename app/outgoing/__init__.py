@@ -1,0 +1,1 @@
+"""Recipients and outgoing packages."""

@@ -1,0 +1,53 @@
+"""Signing and decryption identities: a private key with its certificate and chain."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from app.core.errors import IdentityError
+from app.core.i18n import _
+
+
+@dataclass(frozen=True)
+class KeyIdentity:
+    """A private key (RSA or EC) with the certificate that names it."""
+
+    certificate: x509.Certificate
+    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    chain: tuple[x509.Certificate, ...] = field(default=())
+
+    @property
+    def subject(self) -> str:
+        return subject_name(self.certificate)
+
+
+def subject_name(certificate: x509.Certificate) -> str:
+    """The common name of a certificate, or its whole subject when it has none."""
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def load_pkcs12(path: Path, passphrase: str) -> KeyIdentity:
+    """Read a PKCS#12 file; a wrong passphrase or a damaged file raises `IdentityError`."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise IdentityError(_("Cannot read the identity file {path}: {reason}").format(
+            path=path, reason=exc.strerror or exc)) from None
+    try:
+        p12 = pkcs12.load_pkcs12(data, passphrase.encode("utf-8"))
+    except ValueError:
+        raise IdentityError(_(
+            "The identity file {path} did not open: wrong passphrase, or not a PKCS#12 file."
+        ).format(path=path)) from None
+    if p12.key is None or p12.cert is None:
+        raise IdentityError(_("The identity file {path} holds no private key with its certificate.")
+                            .format(path=path))
+    if not isinstance(p12.key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise IdentityError(_("The identity file {path} holds a key type that is not supported "
+                              "(RSA or EC only).").format(path=path))
+    return KeyIdentity(p12.cert.certificate, p12.key,
+                       tuple(c.certificate for c in p12.additional_certs))

@@ -1,0 +1,1 @@
+"""Where the workstation keeps its data: paths, vault, index and audit log."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated SECONDO_HOME and keyring for every test, and a test PKI."""
+
+import os
+from pathlib import Path
+
+import keyring
+import pytest
+
+from app.demo.pki import DEMO_PASSPHRASE, DemoPki, build_pki, write_pki
+from app.signing.identities import KeyIdentity
+from tests.memory_keyring import MemoryKeyring
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own data folder and an empty in-memory keyring."""
+    home = tmp_path / "secondo-home"
+    monkeypatch.setenv("SECONDO_HOME", str(home))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def pki() -> DemoPki:
+    return build_pki()
+
+
+@pytest.fixture(scope="session")
+def pki_files(pki, tmp_path_factory) -> dict[str, Path]:
+    """root.pem and NAME.p12 / NAME.pem of the test PKI, passphrase DEMO_PASSPHRASE."""
+    return write_pki(pki, tmp_path_factory.mktemp("pki"), DEMO_PASSPHRASE)
+
+
+def key_identity(identity) -> KeyIdentity:
+    return KeyIdentity(identity.certificate, identity.private_key, tuple(identity.chain))
