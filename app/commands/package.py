@@ -115,6 +115,9 @@ def render_inspect(result: dict) -> str:
         _("Dossier {id}, created {created}, from {sender}").format(
             id=manifest["dossier_id"], created=manifest["created"],
             sender=manifest.get("sender", {}).get("organisation", _("an unnamed sender"))),
+        _("Patient: {family}, {given}, born {born}").format(
+            family=manifest["patient"]["family_name"].upper(), given=manifest["patient"].get("given_names", ""),
+            born=manifest["patient"]["birth_date"]),
         _("Question: {q}").format(q=manifest["referral"]["question"]),
         _("Documents: {d}; imaging files: {i}; {size} bytes, every hash checked").format(
             d=len(manifest["documents"]), i=len(manifest["imaging"]), size=result["payload_size"]),

@@ -11,3 +11,30 @@ DEMO_PATIENT = {
     "sex": "F",
     "identifiers": [{"system": "national-register", "value": "70.01.01-000.00"}],
 }
+
+_CITY = "0000 Demo City, Belgium"
+_HOSPITAL = "DEMO Sending Hospital"
+
+# Fictitious clinicians (manifest PERSON shape); registration numbers mimic RIZIV/INAMI
+# but are all zeros so nobody can mistake them for real ones.
+DEMO_PEOPLE = {
+    "pulmonologist": {"name": "Dr. Test Treating (DEMO)", "registration": "1-00000-01-000",
+                      "organisation": f"{_HOSPITAL}, Department of Pulmonology",
+                      "address": f"Demostraat 1, {_CITY}"},
+    "general_practitioner": {"name": "Dr. Test Generalist (DEMO)",
+                             "registration": "1-00000-02-000",
+                             "organisation": "DEMO Family Practice",
+                             "address": f"Voorbeeldlaan 2, {_CITY}"},
+    "thoracic_surgeon": {"name": "Dr. Test Surgeon (DEMO)", "registration": "1-00000-03-000",
+                         "organisation": f"{_HOSPITAL}, Department of Thoracic Surgery",
+                         "address": f"Demostraat 1, {_CITY}"},
+    "radiologist": {"name": "Dr. Test Radiologist (DEMO)", "registration": "1-00000-04-000",
+                    "organisation": f"{_HOSPITAL}, Department of Radiology",
+                    "address": f"Demostraat 1, {_CITY}"},
+    "cardiologist": {"name": "Dr. Test Cardiologist (DEMO)", "registration": "1-00000-05-000",
+                     "organisation": "DEMO Heart Clinic", "address": f"Hartplein 3, {_CITY}"},
+    "abdominal_surgeon": {"name": "Dr. Test Abdominal Surgeon (DEMO)",
+                          "registration": "1-00000-06-000",
+                          "organisation": f"{_HOSPITAL}, Department of Abdominal Surgery",
+                          "address": f"Demostraat 1, {_CITY}"},
+}

@@ -138,6 +138,8 @@ class _ThoraxPhantom:
         half = 5
         for x0, y0, dx, dy, r in self.vessels:
             cx, cy = x0 + dx * z, y0 + dy * z
+            if np.hypot(cx - NODULE_MM[0], cy - NODULE_MM[1]) < 12:
+                continue  # keep the nodule isolated so it can be measured cleanly
             col, row = _pixel(self.size, cx, cy)
             r0, r1 = max(row - half, 0), min(row + half + 1, self.size)
             c0, c1 = max(col - half, 0), min(col + half + 1, self.size)
@@ -265,6 +267,7 @@ def cr_chest_dataset(rows: int = 860, columns: int = 700, spacing: float = 0.5) 
     ds.StudyDate = ds.SeriesDate = ds.ContentDate = "20260610"
     ds.StudyTime = ds.SeriesTime = ds.ContentTime = "091000"
     ds.StudyID, ds.SeriesNumber, ds.InstanceNumber = "1", 1, 1
+    ds.AccessionNumber = "DEMO0002"
     ds.StudyDescription = "CHEST PA DEMO"
     ds.SeriesDescription = "PA (synthetic MONOCHROME1 DEMO)"
     ds.PatientOrientation = ["L", "F"]
@@ -297,7 +300,7 @@ def assign_to_patient(ds: Dataset) -> Dataset:
     identity elements a DICOMDIR record needs."""
     wanted = _dicom_patient()
     missing = {
-        "StudyDate": ds.get("SeriesDate") or ds.get("ContentDate") or "20260914",
+        "StudyDate": ds.get("SeriesDate") or ds.get("ContentDate") or "20260101",
         "StudyTime": ds.get("SeriesTime") or ds.get("ContentTime") or "120000",
         "StudyID": "1", "SeriesNumber": 1, "InstanceNumber": 1,
         "StudyDescription": f"DEMO sample {ds.get('Modality', '')} (pydicom test data)",

@@ -160,16 +160,12 @@ def _read_small(tar: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> byte
 
 def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
     """The tar members, refusing anything but a regular file with a safe name."""
-    try:
-        for info in tar:
-            member_names.check(info.name)
-            if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.sparse is not None:
-                raise UnsafeMemberError(_("The package holds {name}, which is not a regular file "
-                                          "(links, folders and devices are not allowed).")
-                                        .format(name=info.name))
-            yield info
-    except tarfile.TarError:
-        raise PackageIntegrityError(_("The package content is not a valid tar stream.")) from None
+    for info in tar:
+        member_names.check(info.name)
+        if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.sparse is not None:
+            raise UnsafeMemberError(_("The package holds {name}, which is not a regular file "
+                                      "(links, folders and devices are not allowed).").format(name=info.name))
+        yield info
 
 
 def read_package(stream: BinaryIO, credentials: list, *, trusted_roots=(), sink: MemberSink | None = None,
@@ -184,6 +180,20 @@ def read_package(stream: BinaryIO, credentials: list, *, trusted_roots=(), sink:
     reader = SodpReader(stream)
     reader.unlock(credentials)
     plaintext = ChunkStream(reader.chunks())
+    try:
+        contents, signature_bytes, expected = _read_members(plaintext, sink, progress, cancel, total_size)
+    except tarfile.TarError:
+        raise PackageIntegrityError(_("The package content is not a valid tar stream.")) from None
+    missing = sorted(set(expected) - {f["path"] for f in contents.files})
+    if missing:
+        raise ManifestError(_("The manifest lists {path}, which is not in the package{more}.").format(
+            path=missing[0], more=_(" (and {n} more)").format(n=len(missing) - 1) if len(missing) > 1 else ""))
+    contents.signature = verify_manifest_signature(contents.manifest_bytes, signature_bytes, list(trusted_roots))
+    return contents
+
+
+def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Progress,
+                  cancel: CancelToken, total_size: int) -> tuple[PackageContents, bytes | None, dict]:
     with tarfile.open(fileobj=plaintext, mode="r|", bufsize=TAR_BUFSIZE) as tar:
         members = _members(tar)
         first = next(members, None)
@@ -216,13 +226,9 @@ def read_package(stream: BinaryIO, credentials: list, *, trusted_roots=(), sink:
                                     .format(name=info.name))
             contents.files.append({"path": info.name, "size": info.size, "sha256": digest})
             progress(plaintext.bytes_read, total_size)
-    missing = sorted(set(expected) - {f["path"] for f in contents.files})
-    if missing:
-        raise ManifestError(_("The manifest lists {path}, which is not in the package{more}.").format(
-            path=missing[0], more=_(" (and {n} more)").format(n=len(missing) - 1) if len(missing) > 1 else ""))
-    _check_end_of_payload(plaintext)
-    contents.signature = verify_manifest_signature(manifest_bytes, signature_bytes, list(trusted_roots))
-    return contents
+        # tarfile has read ahead of the end-of-archive blocks; what it holds counts too.
+        _check_end_of_payload(getattr(tar.fileobj, "buf", b""), plaintext)
+    return contents, signature_bytes, expected
 
 
 def _copy_member(source: BinaryIO, info: tarfile.TarInfo, sink: MemberSink | None,
@@ -241,9 +247,13 @@ def _copy_member(source: BinaryIO, info: tarfile.TarInfo, sink: MemberSink | Non
     return digest.hexdigest()
 
 
-def _check_end_of_payload(plaintext: ChunkStream) -> None:
+def _check_end_of_payload(read_ahead: bytes, plaintext: ChunkStream) -> None:
     """Read the payload to its final chunk (so truncation is caught) and allow only the
     zero padding that ends a tar stream after the last member."""
-    while block := plaintext.read(COPY_BLOCK):
+    block = read_ahead
+    while True:
         if block.count(0) != len(block):
             raise UnsafeMemberError(_("The package holds data after the end of its tar stream."))
+        block = plaintext.read(COPY_BLOCK)
+        if not block:
+            return

@@ -1,0 +1,47 @@
+"""Layering rules of DESIGN.md §2, checked on the source so they cannot rot."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+QT_MODULES = ("PySide6", "shiboken6", "PyQt5", "PyQt6")
+
+
+def imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def qt_allowed(path: Path) -> bool:
+    relative = path.relative_to(ROOT).as_posix()
+    return relative.startswith("app/ui/") or (relative.startswith("viewers/") and path.stem.endswith("widget"))
+
+
+def test_qt_is_imported_only_in_app_ui_and_viewer_widgets():
+    offenders = [str(p.relative_to(ROOT)) for top in ("app", "viewers") for p in (ROOT / top).rglob("*.py")
+                 if not qt_allowed(p) and any(n.split(".")[0] in QT_MODULES for n in imports(p))]
+    assert offenders == []
+
+
+def test_viewers_never_import_the_ui():
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "viewers").rglob("*.py")
+                 if any(n == "app.ui" or n.startswith("app.ui.") for n in imports(p))]
+    assert offenders == []
+
+
+def test_the_core_packages_do_not_import_the_ui():
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py")
+                 if not p.relative_to(ROOT).as_posix().startswith("app/ui/")
+                 and any(n == "app.ui" or n.startswith("app.ui.") for n in imports(p))]
+    assert offenders == []
+
+
+def test_the_rule_detects_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from PySide6.QtWidgets import QWidget\n")
+    assert "PySide6.QtWidgets" in imports(bad)
