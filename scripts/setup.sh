@@ -39,7 +39,10 @@ stamp="$VENV/.secondo-installed"
 want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing the project and its dependencies into $VENV" >&2
-  "$VENV/bin/python" -m pip install -q -e "$ROOT[test]"
+  log="$VENV/pip-install.log"
+  if ! "$VENV/bin/python" -m pip install -e "$ROOT[test]" >"$log" 2>&1; then
+    tail -30 "$log" >&2; echo "setup: pip install failed; the whole log is in $log" >&2; exit 1
+  fi
   echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

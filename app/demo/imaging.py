@@ -89,6 +89,7 @@ class _ThoraxPhantom:
         self.vessels = np.column_stack([
             rng.uniform(-125, 125, n), rng.uniform(-80, 70, n),
             rng.uniform(-0.3, 0.3, n), rng.uniform(-0.3, 0.3, n), rng.uniform(0.7, 1.8, n)])
+        self._static_masks()
 
     def fraction(self, index: int) -> float:
         return 0.5 if self.slices == 1 else index / (self.slices - 1)
@@ -103,31 +104,42 @@ class _ThoraxPhantom:
         bottom = 1.0 if f < dome else max(0.25, 1.0 - (f - dome) * 4.5)
         return top * bottom
 
+    def _static_masks(self) -> None:
+        # Structures that do not change along z: built once, reused for every slice.
+        self.body = self._ellipse(0, 5, 165, 115)
+        self.muscle = self._ellipse(0, 5, 152, 104)
+        self.rib_ring = (self.radius > 138) & (self.radius < 146) & self.body
+        self.heart = self._ellipse(28, -30, 58, 46)
+        self.trachea = self._ellipse(0, -25, 9, 8)
+        self.sternum = self._ellipse(0, -102, 14, 5)
+        self.mediastinal = [  # drawn over the lungs, in this order
+            (self._ellipse(22, 38, 13, 13), 45.0),  # descending aorta
+            (self._ellipse(0, 72, 19, 17), 700.0),  # vertebral body
+            (self._ellipse(0, 96, 7, 7), 20.0),  # spinal canal
+            (self._ellipse(0, 110, 24, 7), 600.0),  # posterior elements
+        ]
+
     def slice_hu(self, index: int) -> np.ndarray:
         f = self.fraction(index)
-        x, y = self.x, self.y
-        hu = np.full(x.shape, -1000.0, dtype=np.float32)
-        body = self._ellipse(0, 5, 165, 115)
-        hu[body] = -100.0  # subcutaneous fat
-        hu[self._ellipse(0, 5, 152, 104)] = 45.0  # muscle and mediastinum
-        ring = (self.radius > 138) & (self.radius < 146) & body
+        hu = np.full(self.x.shape, -1000.0, dtype=np.float32)
+        hu[self.body] = -100.0  # subcutaneous fat
+        hu[self.muscle] = 45.0  # muscle and mediastinum
+        # Ribs run obliquely, so the arcs they leave in an axial slice shift along z.
         rib_phase = index * SLICE_THICKNESS / 9.0
-        hu[ring & (np.cos(3 * self.angle + rib_phase) > 0.55)] = 750.0
-        lungs = np.zeros(x.shape, dtype=bool)
+        hu[self.rib_ring & (np.cos(3 * self.angle + rib_phase) > 0.55)] = 750.0
+        lungs = np.zeros(self.x.shape, dtype=bool)
         for side in (-1, 1):
             s = self._lung_scale(f, side)
             lungs |= self._ellipse(side * 72, 0, 55 * s, 82 * s)
         if 0.4 < f < 0.9:
-            lungs &= ~self._ellipse(28, -30, 58, 46)  # heart displaces the left lung
+            lungs &= ~self.heart  # the heart displaces the left lung
         hu[lungs] = -850.0
         if f < 0.35:
-            hu[self._ellipse(0, -25, 9, 8)] = -1000.0  # trachea
-        hu[self._ellipse(22, 38, 13, 13)] = 45.0  # descending aorta
-        hu[self._ellipse(0, 72, 19, 17)] = 700.0  # vertebral body
-        hu[self._ellipse(0, 96, 7, 7)] = 20.0  # spinal canal
-        hu[self._ellipse(0, 110, 24, 7)] = 600.0  # posterior elements
+            hu[self.trachea] = -1000.0
+        for mask, value in self.mediastinal:
+            hu[mask] = value
         if 0.2 < f < 0.7:
-            hu[self._ellipse(0, -102, 14, 5)] = 650.0  # sternum
+            hu[self.sternum] = 650.0
         self._draw_vessels(hu, lungs, index)
         self._draw_nodule(hu, index)
         hu += np.roll(self.noise[index % 4], index * 7, axis=0)
@@ -341,4 +353,7 @@ def write_fileset(directory: Path, datasets_or_paths: Iterable[Dataset | str | o
         seen.add(ds.SOPInstanceUID)
         fs.add(ds)
     fs.write(directory)
+    # pydicom has no public close(); without this its empty staging folder is only removed
+    # by the garbage collector, with a ResourceWarning.
+    fs._stage["t"].cleanup()
     return directory / "DICOMDIR"

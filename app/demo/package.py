@@ -3,6 +3,7 @@ from them, as `secondo demo` and the tests use it."""
 
 from dataclasses import dataclass
 from pathlib import Path
+import shutil
 
 from cryptography import x509
 
@@ -39,6 +40,8 @@ def build_demo_package(out_dir: Path, ct_slices: int = 200, ct_size: int = 512) 
     """Write pki/, source/ and demo-dossier.sodp into `out_dir` (which is created)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for generated in ("pki", "source"):  # from an earlier run into the same folder
+        shutil.rmtree(out_dir / generated, ignore_errors=True)
     pki_files = write_pki(build_pki(), out_dir / "pki", DEMO_PASSPHRASE)
     source = out_dir / "source"
     build_demo_source(source, ct_slices, ct_size=ct_size)
