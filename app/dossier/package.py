@@ -163,20 +163,29 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
         yield info
 
 
-def read_package(stream: BinaryIO, credentials: list, *, trusted_roots=(), sink: MemberSink | None = None,
-                 progress: Progress = no_progress, cancel: CancelToken | None = None,
-                 total_size: int = 0) -> PackageContents:
-    """Decrypt, untar and check a whole package in one pass; raise on the first problem.
+def read_package(stream: BinaryIO, credentials: list, **options) -> PackageContents:
+    """Decrypt, untar and check a whole SODP package in one pass; raise on the first problem.
 
-    Bytes handed to `sink` are provisional until this returns: on an exception the caller
-    must throw away everything the sink received.
+    Options are those of `read_payload`. Bytes handed to `sink` are provisional until this
+    returns: on an exception the caller must throw away everything the sink received.
     """
-    cancel = cancel or CancelToken()
     reader = SodpReader(stream)
     reader.unlock(credentials)
-    plaintext = ChunkStream(reader.chunks())
+    return read_payload(reader.chunks(), **options)
+
+
+def read_payload(chunks: Iterator[bytes], *, trusted_roots=(), sink: MemberSink | None = None,
+                 progress: Progress = no_progress, cancel: CancelToken | None = None, total_size: int = 0,
+                 on_manifest: Callable[[dict], None] | None = None) -> PackageContents:
+    """Check a decrypted tar payload (of an SODP package or a .p7m) against its manifest.
+
+    `on_manifest` sees the validated manifest before any file is read, and may raise to stop.
+    """
+    cancel = cancel or CancelToken()
+    plaintext = ChunkStream(chunks)
     try:
-        contents, signature_bytes, expected = _read_members(plaintext, sink, progress, cancel, total_size)
+        contents, signature_bytes, expected = _read_members(plaintext, sink, progress, cancel, total_size,
+                                                            on_manifest)
     except tarfile.TarError:
         raise PackageIntegrityError(_("The package content is not a valid tar stream.")) from None
     missing = sorted(set(expected) - {f["path"] for f in contents.files})
@@ -187,8 +196,8 @@ def read_package(stream: BinaryIO, credentials: list, *, trusted_roots=(), sink:
     return contents
 
 
-def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Progress,
-                  cancel: CancelToken, total_size: int) -> tuple[PackageContents, bytes | None, dict]:
+def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Progress, cancel: CancelToken,
+                  total_size: int, on_manifest) -> tuple[PackageContents, bytes | None, dict]:
     with tarfile.open(fileobj=plaintext, mode="r|", bufsize=TAR_BUFSIZE) as tar:
         members = _members(tar)
         first = next(members, None)
@@ -197,6 +206,8 @@ def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Pro
         manifest_bytes = _read_small(tar, first, manifest_mod.MAX_MANIFEST_SIZE)
         manifest = manifest_mod.parse(manifest_bytes)
         expected = manifest_mod.file_entries(manifest)
+        if on_manifest is not None:
+            on_manifest(manifest)
         contents = PackageContents(manifest, manifest_bytes, SignatureState("unsigned"))
         signature_bytes = None
         seen: set[str] = {MANIFEST_NAME.casefold()}

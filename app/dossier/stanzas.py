@@ -27,9 +27,11 @@ from app.signing.identities import KeyIdentity, subject_name
 RSA_OAEP = "x509-rsa-oaep"
 ECDH_ES = "x509-ecdh-es"
 PASSPHRASE = "passphrase-argon2id"
+VAULT = "vault-aes256gcm"  # files at rest in the workstation's vault, never in a transported package
 
 ECDH_INFO = b"sodp/1 ecdh-es"
 PASSPHRASE_AAD = b"sodp/1 passphrase"
+VAULT_AAD = b"sodp/1 vault"
 
 # Bounds on what a header may ask of the reader, so that a hostile header cannot make
 # Argon2id eat all memory or time before anything is authenticated.
@@ -50,6 +52,17 @@ class Passphrase:
 
     def __repr__(self) -> str:  # never print the secret
         return "Passphrase(***)"
+
+
+@dataclass(frozen=True)
+class VaultKey:
+    """The workstation's vault key: wraps the file key of every file stored at rest."""
+
+    key: bytes
+    key_id: str
+
+    def __repr__(self) -> str:
+        return f"VaultKey({self.key_id})"
 
 
 def cert_sha256(certificate: x509.Certificate) -> str:
@@ -118,7 +131,7 @@ def _ecdh_kek(shared: bytes, ephemeral_point: bytes, recipient_point: bytes) -> 
     return HKDF(hashes.SHA256(), 32, ephemeral_point + recipient_point, ECDH_INFO).derive(shared)
 
 
-def _argon2id(passphrase: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int) -> bytes:
+def argon2id_kek(passphrase: str, salt: bytes, time_cost: int, memory_kib: int, lanes: int) -> bytes:
     secret = unicodedata.normalize("NFC", passphrase).encode("utf-8")
     return Argon2id(salt=salt, length=32, iterations=time_cost, lanes=lanes,
                     memory_cost=memory_kib).derive(secret)
@@ -130,9 +143,12 @@ def wrap(recipient: x509.Certificate | Passphrase, file_key: bytes, *,
     """The stanza that gives `recipient` the file key. Fixed salt, nonce and ephemeral
     key are for test vectors only; by default all are fresh random values."""
     nonce = nonce or os.urandom(12)
+    if isinstance(recipient, VaultKey):
+        return {"type": VAULT, "key_id": recipient.key_id, "nonce": b64(nonce),
+                "wrapped_key": b64(AESGCM(recipient.key).encrypt(nonce, file_key, VAULT_AAD))}
     if isinstance(recipient, Passphrase):
         salt = salt or os.urandom(16)
-        kek = _argon2id(recipient.text, salt, recipient.time_cost, recipient.memory_kib, recipient.lanes)
+        kek = argon2id_kek(recipient.text, salt, recipient.time_cost, recipient.memory_kib, recipient.lanes)
         return {"type": PASSPHRASE, "salt": b64(salt), "time_cost": recipient.time_cost,
                 "memory_kib": recipient.memory_kib, "lanes": recipient.lanes, "nonce": b64(nonce),
                 "wrapped_key": b64(AESGCM(kek).encrypt(nonce, file_key, PASSPHRASE_AAD))}
@@ -176,7 +192,7 @@ def unwrap_passphrase(stanza: dict, passphrase: Passphrase) -> bytes | None:
     salt = unb64(stanza.get("salt"), "salt", 16)
     nonce = unb64(stanza.get("nonce"), "nonce", 12)
     wrapped = unb64(stanza.get("wrapped_key"), "wrapped_key", 48)
-    kek = _argon2id(passphrase.text, salt, _int_param(stanza, "time_cost", MIN_TIME_COST, MAX_TIME_COST),
+    kek = argon2id_kek(passphrase.text, salt, _int_param(stanza, "time_cost", MIN_TIME_COST, MAX_TIME_COST),
                     _int_param(stanza, "memory_kib", MIN_MEMORY_KIB, MAX_MEMORY_KIB),
                     _int_param(stanza, "lanes", 1, MAX_LANES))
     try:
@@ -219,6 +235,16 @@ def find_file_key(stanzas: list[dict], credentials: list) -> bytes:
                 file_key = unwrap_passphrase(stanza, credential)
                 if file_key is not None:
                     return file_key
+        elif isinstance(credential, VaultKey):
+            for stanza in stanzas:
+                if stanza.get("type") == VAULT and stanza.get("key_id") == credential.key_id:
+                    try:
+                        return AESGCM(credential.key).decrypt(unb64(stanza.get("nonce"), "nonce", 12),
+                                                              unb64(stanza.get("wrapped_key"), "wrapped_key", 48),
+                                                              VAULT_AAD)
+                    except InvalidTag:
+                        raise WrongKeyError(_("A stored file cannot be decrypted: it was altered at rest, "
+                                              "or the vault key is wrong.")) from None
         elif isinstance(credential, KeyIdentity):
             fingerprint = cert_sha256(credential.certificate)
             for stanza in stanzas:
