@@ -70,6 +70,7 @@ class AuditLog:
     def append(self, action: str, case: str | None = None, **details) -> dict:
         """Record one action; the line is on disk (fsync) when this returns."""
         try:
+            self.path.touch(mode=0o600, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as handle:
                 if fcntl is not None:
                     fcntl.flock(handle, fcntl.LOCK_EX)

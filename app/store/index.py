@@ -58,6 +58,7 @@ class Index:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        path.touch(mode=0o600, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")

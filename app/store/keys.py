@@ -42,6 +42,7 @@ class KeySource:
 
     kind: str
     backend: str
+    created: bool = False  # the key was made just now (first use of this data folder)
 
 
 def _store_info(home: Path) -> dict:
@@ -129,8 +130,9 @@ def load_vault_key(home: Path, prompt: PassphrasePrompt) -> tuple[VaultKey, KeyS
     if info.get("key_storage") == "keyring":
         raise VaultLockedError(_("The vault key of {home} is in an OS keyring that is not available now.")
                                .format(home=home))
+    created = not (home / WRAPPED_KEY_FILE).exists()
     key = _from_passphrase(home, info, prompt)
-    return VaultKey(key, info["store_id"]), KeySource("passphrase", "argon2id")
+    return VaultKey(key, info["store_id"]), KeySource("passphrase", "argon2id", created)
 
 
 def no_prompt(is_new: bool) -> str:

@@ -57,8 +57,9 @@ class CaseStore:
     def new_staging(self) -> tuple[str, Path]:
         """A fresh staging folder for one import, on the vault's file system (rename is atomic)."""
         import_id = uuid.uuid4().hex
+        self.staging_root.mkdir(exist_ok=True, mode=0o700)
         folder = self.staging_root / import_id
-        folder.mkdir(parents=True, mode=0o700)
+        folder.mkdir(mode=0o700)
         return import_id, folder
 
     def publish(self, import_id: str, staging: Path) -> None:

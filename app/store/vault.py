@@ -95,7 +95,11 @@ class Vault:
 
     def chunks(self, ref: str) -> Iterator[bytes]:
         """Plaintext of the stored file `ref` ('folder/blob'), chunk by chunk, each checked."""
-        path = self.root / ref
+        return self.file_chunks(self.root / ref, ref)
+
+    def file_chunks(self, path: Path, ref: str | None = None) -> Iterator[bytes]:
+        """Plaintext of an encrypted file at `path` (also one still in a staging folder)."""
+        ref = ref or path.name
         try:
             stream = open(path, "rb")
         except FileNotFoundError:
@@ -111,6 +115,9 @@ class Vault:
 
     def read_bytes(self, ref: str) -> bytes:
         return b"".join(self.chunks(ref))
+
+    def read_file(self, path: Path) -> bytes:
+        return b"".join(self.file_chunks(path))
 
     def read_json(self, ref: str):
         return json.loads(self.read_bytes(ref).decode("utf-8"))

@@ -1,0 +1,43 @@
+"""Opening the case store from the CLI: the vault passphrase (where there is no keyring)
+from `--vault-passphrase-env VAR` or a prompt, and the one-time notice about it."""
+
+import getpass
+import os
+import sys
+
+from app.core.i18n import _
+from app.store.keys import VaultLockedError
+from app.store.store import CaseStore
+
+
+def add_vault_option(parser) -> None:
+    parser.add_argument("--vault-passphrase-env", metavar="VAR", default=None,
+                        help=_("where there is no OS keyring: the vault passphrase is in VAR"))
+
+
+def _prompt(variable: str | None):
+    def prompt(is_new: bool) -> str:
+        if variable:
+            value = os.environ.get(variable)
+            if value is None:
+                raise VaultLockedError(_("The environment variable {var} is not set.").format(var=variable))
+            return value
+        if not sys.stdin.isatty():
+            raise VaultLockedError(_("This workstation has no OS keyring, so its data is locked with a vault "
+                                     "passphrase; name the variable holding it with --vault-passphrase-env VAR."))
+        if not is_new:
+            return getpass.getpass(_("Vault passphrase: "))
+        first = getpass.getpass(_("Choose a vault passphrase (at least 8 characters): "))
+        if getpass.getpass(_("The same again: ")) != first:
+            raise VaultLockedError(_("The two passphrases differ; nothing was set up."))
+        return first
+    return prompt
+
+
+def open_store(args) -> CaseStore:
+    store = CaseStore.open(prompt=_prompt(getattr(args, "vault_passphrase_env", None)))
+    if store.key_source.created:
+        print(_("note: this workstation has no OS keyring; its vault key is kept wrapped under the vault "
+                "passphrase you chose (Argon2id). Without that passphrase the data cannot be opened."),
+              file=sys.stderr)
+    return store

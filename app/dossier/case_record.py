@@ -1,0 +1,131 @@
+"""The case record: the encrypted JSON that holds everything shown about a case (patient,
+question, documents, studies, identity checks, completeness), and its publication."""
+
+from dataclasses import fields
+from datetime import datetime, timezone
+import hashlib
+from pathlib import Path
+import uuid
+
+from app.core.i18n import _
+from app.dossier import completeness, identity
+from app.dossier.dicom_index import InstanceInfo, build_studies, extract_encapsulated_pdf
+from app.dossier.import_batch import DuplicateDossier, ImportBatch, ImportResult
+from app.store.store import CaseStore
+
+RECORD_FORMAT = "secondo-case/1"
+_INFO_FIELDS = {f.name for f in fields(InstanceInfo)}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def instance_info(stored: dict) -> InstanceInfo:
+    return InstanceInfo(**{k: v for k, v in stored.items() if k in _INFO_FIELDS})
+
+
+def sop_fingerprint(instances: list[dict]) -> str | None:
+    """Identifies a plain CD's content: the same images give the same fingerprint."""
+    uids = sorted(i["sop_instance_uid"] for i in instances)
+    return hashlib.sha256("\n".join(uids).encode()).hexdigest() if uids else None
+
+
+def _dedupe_instances(store: CaseStore, batch: ImportBatch, known: set[str]) -> list[dict]:
+    """Drop instances already in the case (or twice in this import); delete their copies."""
+    kept = []
+    for item in batch.instances:
+        if item["sop_instance_uid"] in known:
+            (store.staging_root / item["blob"]).unlink(missing_ok=True)
+            continue
+        known.add(item["sop_instance_uid"])
+        kept.append(item)
+    return kept
+
+
+def _encapsulated_documents(store: CaseStore, batch: ImportBatch, staging: Path, instances: list[dict]) -> list[dict]:
+    """Encapsulated PDFs in the imaging become documents of their own."""
+    documents = []
+    for item in instances:
+        if item["kind"] != "encapsulated_pdf":
+            continue
+        pdf = extract_encapsulated_pdf(store.vault.read_file(store.staging_root / item["blob"]))
+        blob = store.vault.write_bytes(staging, pdf)
+        documents.append({"id": uuid.uuid4().hex, "blob": f"{batch.import_id}/{blob}", "path": item["path"],
+                          "origin": "DICOM", "kind": "other", "media_type": "application/pdf",
+                          "title": item.get("series", {}).get("description") or _("Encapsulated PDF"),
+                          "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest()})
+    return documents
+
+
+def _checks(record: dict) -> None:
+    """(Re)compute studies, identity checks and completeness from the record's contents."""
+    studies = build_studies([instance_info(i) for i in record["instances"]])
+    record["studies"] = [s.to_json() for s in studies]
+    patient = (record.get("manifest") or {}).get("patient")
+    if patient:
+        record["identity"] = [dict(study_uid=s.study_uid, **identity.check_study(patient, s.patient).to_json())
+                              for s in studies]
+    else:
+        record["identity"] = identity.check_studies_against_each_other(studies)
+    question = ((record.get("manifest") or {}).get("referral") or {}).get("question")
+    record["completeness"] = completeness.assess(record["documents"], studies, question)
+
+
+def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: str | None):
+    record = store.record(existing) if existing else {
+        "format": RECORD_FORMAT, "case_id": uuid.uuid4().hex, "received_at": _now(), "manifest": None,
+        "signature": {"state": "unsigned"}, "sources": [], "documents": [], "instances": [], "unreadable": [],
+        "missing": [], "refused": [], "skipped": [], "notes": []}
+    known = {i["sop_instance_uid"] for i in record["instances"]}
+    new_instances = _dedupe_instances(store, batch, known)
+    if batch.manifest is not None:
+        record["manifest"], record["signature"] = batch.manifest, batch.signature
+    record["documents"] += batch.documents + _encapsulated_documents(store, batch, staging, new_instances)
+    record["instances"] += new_instances
+    for key in ("unreadable", "missing", "refused", "skipped", "notes", "sources"):
+        record[key] += getattr(batch, key)
+    fingerprint = sop_fingerprint(record["instances"])
+    if existing is None and record["manifest"] is None and fingerprint:
+        row = store.index.case_by_fingerprint(fingerprint)
+        if row is not None:
+            raise DuplicateDossier(row["id"])
+    _checks(record)
+    record["updated_at"] = _now()
+    record_blob = f"{batch.import_id}/{store.vault.write_json(staging, record)}"
+    publish(store, record, record_blob, batch, staging, fingerprint, existing is not None, new_instances)
+    mismatches = sum(1 for i in record["identity"] if i["status"] == "mismatch")
+    store.audit.append("import", record["case_id"], sources=[s["kind"] for s in batch.sources],
+                       files=batch.files, bytes=batch.bytes)
+    return ImportResult(record["case_id"], added_to_existing=existing is not None, files=batch.files,
+                        bytes=batch.bytes, signature=record["signature"]["state"], identity_mismatches=mismatches,
+                        unreadable=len(batch.unreadable), missing=len(batch.missing), notes=batch.notes)
+
+
+def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch, staging: Path,
+            fingerprint: str | None, update: bool, new_instances: list[dict]) -> None:
+    """Index rows and the staging rename in one transaction: the case appears whole or not at all."""
+    case_id = record["case_id"]
+    row = dict(dossier_id=(record["manifest"] or {}).get("dossier_id"), sop_fingerprint=fingerprint,
+               updated_at=record["updated_at"], record=record_blob, documents=len(record["documents"]),
+               studies=len(record["studies"]), instances=len(record["instances"]),
+               identity_mismatches=sum(1 for i in record["identity"] if i["status"] == "mismatch"),
+               missing_items=sum(1 for c in record["completeness"] if not c["present"]),
+               signature=record["signature"]["state"])
+    with store.index.transaction() as db:
+        if update:
+            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",
+                       row | {"id": case_id})
+        else:
+            db.execute("INSERT INTO cases(id, received_at, " + ", ".join(row) + ") VALUES (:id, :received_at, "
+                       + ", ".join(f":{k}" for k in row) + ")", row | {"id": case_id, "received_at": record["received_at"]})
+        db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
+                   (batch.import_id, case_id, "+".join(s["kind"] for s in batch.sources) or "none", _now(),
+                    batch.bytes, batch.files))
+        db.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(d["id"], case_id, d["blob"], d["kind"], d["media_type"], d.get("size", 0), d.get("sha256", ""))
+                        for d in record["documents"] if d["blob"].startswith(batch.import_id + "/")])
+        db.executemany("INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?)",
+                       [(case_id, i["sop_instance_uid"], i["study_uid"], i["series_uid"], i["blob"], i["frames"])
+                        for i in new_instances])
+        store.publish(batch.import_id, staging)

@@ -1,0 +1,123 @@
+"""What `secondo cases` and `secondo show` print, and their stable --json documents
+(docs/cli.md): built from the index row and the decrypted case record."""
+
+from app.core.formatting import format_date, format_dicom_name, format_patient_name
+from app.core.i18n import _
+from app.store.store import CaseStore
+
+STATUS_LABELS = {"received": "Received", "in_review": "In review", "signed": "Signed",
+                 "packaged": "Packaged", "sent": "Sent"}
+
+
+def _patient(record: dict) -> dict:
+    manifest_patient = (record.get("manifest") or {}).get("patient")
+    if manifest_patient:
+        return {k: manifest_patient.get(k) for k in ("family_name", "given_names", "birth_date", "sex")}
+    # A plain CD: the patient as the images name them (first study).
+    first = next(iter(record.get("studies") or []), None)
+    dicom = (first or {}).get("patient") or {}
+    name = str(dicom.get("name") or "").split("^")
+    birth = dicom.get("birth_date")
+    return {"family_name": name[0] or None, "given_names": " ".join(name[1:3]).strip() or None,
+            "birth_date": f"{birth[:4]}-{birth[4:6]}-{birth[6:8]}" if birth and len(birth) == 8 else None,
+            "sex": dicom.get("sex")}
+
+
+def case_summary(store: CaseStore, row) -> dict:
+    record = store.vault.read_json(row["record"])
+    return {"case_id": row["id"], "patient": _patient(record),
+            "question": ((record.get("manifest") or {}).get("referral") or {}).get("question"),
+            "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
+            "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
+            "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
+            "signature": row["signature"]}
+
+
+def case_json(store: CaseStore, case_id: str) -> dict:
+    row = store.index.case(case_id)
+    record = store.record(case_id)
+    identity = {i["study_uid"]: i for i in record.get("identity", [])}
+    view = case_summary(store, row)
+    view.update(
+        manifest_signature=record["signature"],
+        referral={k: v for k, v in ((record.get("manifest") or {}).get("referral") or {}).items()},
+        sources=record["sources"],
+        documents=[{k: d.get(k) for k in ("id", "kind", "title", "date", "author", "media_type", "size", "origin",
+                                          "path")} for d in record["documents"]],
+        studies=[{"study_uid": s["study_uid"], "date": s.get("date"), "description": s.get("description"),
+                  "identity": identity.get(s["study_uid"], {"status": "unknown", "mismatches": []}),
+                  "series": [{"series_uid": se["series_uid"], "number": se.get("number"),
+                              "modality": se.get("modality"), "description": se.get("description"),
+                              "kind": se.get("kind"), "instances": len(se.get("instances", [])),
+                              "frames": se.get("frames")} for se in s.get("series", [])]}
+                 for s in record.get("studies", [])],
+        completeness=record["completeness"], unreadable=record["unreadable"], missing=record["missing"],
+        refused=record["refused"], skipped=len(record.get("skipped", [])), notes=record["notes"])
+    return view
+
+
+def _name(patient: dict) -> str:
+    return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
+
+
+def render_cases(summaries: list[dict]) -> str:
+    if not summaries:
+        return _("No cases on this workstation yet. Import one with: secondo import SOURCE")
+    lines = []
+    for s in summaries:
+        flags = []
+        if s["identity_mismatches"]:
+            flags.append(_("IDENTITY MISMATCH"))
+        if s["missing_items"]:
+            flags.append(_("{n} missing").format(n=s["missing_items"]))
+        if s["signature"] in ("untrusted", "unsigned"):
+            flags.append(_("sender {state}").format(state=_(s["signature"])))
+        lines.append(f"{s['case_id'][:8]}  {_(STATUS_LABELS[s['status']]):<10} {format_date(s['received_at'])}  "
+                     f"{_name(s['patient'])} ({format_date(s['patient'].get('birth_date'))})  "
+                     f"{'; '.join(flags)}")
+        if s["question"]:
+            lines.append(f"          {s['question']}")
+    return "\n".join(lines)
+
+
+def render_case(view: dict) -> str:
+    patient = view["patient"]
+    lines = [_("Case {id}  [{status}]").format(id=view["case_id"], status=_(STATUS_LABELS[view["status"]])),
+             _("Patient: {name}, born {born}").format(name=_name(patient), born=format_date(patient.get("birth_date"))),
+             _("Received: {date}; sender signature: {state}").format(
+                 date=format_date(view["received_at"]), state=view["manifest_signature"]["state"])]
+    if view["question"]:
+        lines.append(_("Question: {q}").format(q=view["question"]))
+    lines.append("")
+    lines.append(_("Completeness:"))
+    for item in view["completeness"]:
+        mark = "[x]" if item["present"] else "[ ]"
+        note = f" — {item['note']}" if item.get("note") else ""
+        lines.append(f"  {mark} {item['label']} ({item['count']}){note}")
+    lines.append("")
+    lines.append(_("Documents ({n}):").format(n=len(view["documents"])))
+    for doc in view["documents"]:
+        lines.append(f"  {doc['kind']:<17} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
+                     + (f" — {doc['author']}" if doc.get("author") else ""))
+    lines.append("")
+    lines.append(_("Imaging ({n} studies):").format(n=len(view["studies"])))
+    for study in view["studies"]:
+        ident = study["identity"]
+        warning = ""
+        if ident["status"] == "mismatch":
+            warning = "  !! " + _("PATIENT MISMATCH ({fields})").format(fields=", ".join(ident.get("mismatches", [])))
+        elif ident["status"] == "unknown":
+            warning = "  ? " + _("patient not verifiable")
+        lines.append(f"  {format_date(study.get('date'))}  {study.get('description') or _('(no description)')}{warning}")
+        for series in study["series"]:
+            lines.append(f"      {series.get('modality') or '?':<3} #{series.get('number') or '-':<4} "
+                         f"{series.get('description') or '':<30} {series['instances']} "
+                         + _("instances, {f} frames").format(f=series.get("frames")))
+    for label, items in ((_("Unreadable files"), [f"{u['path']}: {u['reason']}" for u in view["unreadable"]]),
+                         (_("Missing from the disc"), view["missing"]),
+                         (_("Refused (outside the disc)"), view["refused"]), (_("Notes"), view["notes"])):
+        if items:
+            lines.append("")
+            lines.append(label + ":")
+            lines.extend(f"  {item}" for item in items)
+    return "\n".join(lines)

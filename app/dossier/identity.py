@@ -1,0 +1,285 @@
+"""Patient identity check: do a study's images belong to the dossier's patient?
+
+Wrong-patient images in a dossier are a clinical safety issue, so a study is "match" only
+when name and birth date were both compared and agree; missing data gives "unknown". The
+values compared are kept as data for the screen, never put into a message or a log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import re
+import unicodedata
+
+from app.core.i18n import _
+
+NAME, BIRTH_DATE, PATIENT_ID = "name", "birth date", "patient ID"
+MATCH, MISMATCH, UNKNOWN, NOT_COMPARABLE = "match", "mismatch", "unknown", "not comparable"
+
+# Letters NFKD does not take apart.
+_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})  # how "Müller" becomes "MUELLER"
+_APOSTROPHES = re.compile("['\u2019\u02bc`\u00b4]")
+_WORD = re.compile(r"[^\W_]+")
+# A name made only of these words is a placeholder left by anonymisation, not a name.
+_PLACEHOLDERS = frozenset({"anonymous", "anonymized", "anonymised", "anon", "unknown", "removed",
+                           "deidentified", "noname"})
+_BE_LAYOUT = re.compile(r"\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}")
+
+Token = tuple[str, str]  # (accents stripped, umlauts written out then stripped)
+
+
+def _strip(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.translate(_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _tokens(text: str | None) -> list[Token]:
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", text or "").casefold())
+    return [(_strip(w), _strip(w.translate(_UMLAUTS))) for w in _WORD.findall(text)]
+
+
+def _alphabetic_group(pn: str) -> str:
+    # A PN may carry ideographic and phonetic groups after '='; the first non-empty is used.
+    return next((g for g in pn.split("=") if g.strip("^ ")), "")
+
+
+def normalise_name(value: str) -> tuple[str, ...]:
+    """Comparable tokens of a DICOM PN ('Family^Given^Middle^Prefix^Suffix', prefix and
+    suffix dropped) or of a plain name: case folded, accents stripped, split on '^', spaces
+    and hyphens, apostrophes removed."""
+    return tuple(t[0] for t in _Name.from_pn(value).tokens)
+
+
+@dataclass(frozen=True)
+class _Name:
+    tokens: tuple[Token, ...]
+    family: tuple[Token, ...] | None  # None: a plain string with no family/given structure
+    given: tuple[Token, ...] = ()
+
+    @classmethod
+    def from_pn(cls, value: str | None) -> _Name:
+        group = _alphabetic_group(str(value or ""))
+        if "^" not in group:
+            return cls(tuple(_tokens(group)), None)
+        parts = group.split("^")
+        family, given = _tokens(parts[0]), _tokens(" ".join(parts[1:3]))
+        return cls(tuple(family + given), tuple(family), tuple(given))
+
+    @classmethod
+    def from_manifest(cls, patient: dict) -> _Name:
+        family, given = _tokens(patient.get("family_name")), _tokens(patient.get("given_names"))
+        return cls(tuple(family + given), tuple(family), tuple(given))
+
+    @property
+    def missing(self) -> bool:
+        words = [t[0] for t in self.tokens]
+        return not words or "".join(words) in _PLACEHOLDERS or all(w in _PLACEHOLDERS for w in words)
+
+
+def _same(a: Token, b: Token) -> bool:
+    return bool({a[0], a[1]} & {b[0], b[1]})
+
+
+def _joined_same(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    # "Van Damme" and "VANDAMME", "O'Brien" and "O BRIEN" are one family name.
+    forms = lambda ts: {"".join(t[0] for t in ts), "".join(t[1] for t in ts)}  # noqa: E731
+    return bool(a) and bool(b) and bool(forms(a) & forms(b))
+
+
+def _given_compatible(a: tuple[Token, ...], b: tuple[Token, ...]) -> bool:
+    # One shared given name is enough (middle names and initials come and go); none shared
+    # is how twins with one family name and birth date are told apart.
+    if not a or not b:
+        return True
+    for x in a:
+        for y in b:
+            if _same(x, y) or ((len(x[0]) == 1 or len(y[0]) == 1) and x[0][:1] == y[0][:1]):
+                return True
+    return False
+
+
+def _find_run(family: tuple[Token, ...], words: tuple[Token, ...]) -> tuple[Token, ...] | None:
+    """The words left when `family` is found as consecutive words of `words`, else None."""
+    for start in range(len(words)):
+        for end in range(start + 1, len(words) + 1):
+            if _joined_same(family, words[start:end]):
+                return words[:start] + words[end:]
+    return None
+
+
+def _compare_names(a: _Name, b: _Name) -> str:
+    if a.missing or b.missing:
+        return UNKNOWN
+    if a.family is not None and b.family is not None:
+        if not a.family or not b.family:
+            return UNKNOWN
+        if not _joined_same(a.family, b.family):
+            return MISMATCH
+        return MATCH if _given_compatible(a.given, b.given) else MISMATCH
+    if a.family is None and b.family is None:
+        same = _joined_same(a.tokens, b.tokens) or sorted(a.tokens) == sorted(b.tokens)
+        return MATCH if same else MISMATCH
+    structured, plain = (a, b) if a.family is not None else (b, a)
+    if not structured.family:
+        return UNKNOWN
+    rest = _find_run(structured.family, plain.tokens)
+    if rest is None:
+        return MISMATCH
+    return MATCH if _given_compatible(structured.given, rest) else MISMATCH
+
+
+def _date_digits(value: str | None) -> str | None:
+    digits = re.sub(r"\D", "", str(value or ""))
+    return digits if len(digits) == 8 else None
+
+
+def _id_digits(value: str | None) -> str:
+    return re.sub(r"[\W_]", "", str(value or "")).casefold()
+
+
+def _national_kind(value: str | None, system: str = "") -> str | None:
+    """'be' for a Belgian national register (or BIS) number, 'nl' for a Dutch BSN, else None."""
+    text = str(value or "").strip()
+    if not text or re.search(r"[^\d\s./-]", text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 11:
+        month, day = int(digits[2:4]), int(digits[4:6])
+        plausible = month % 20 <= 12 and month < 60 and day <= 31
+        check, body = int(digits[9:]), int(digits[:9])
+        checksum = check in (97 - body % 97, 97 - (2_000_000_000 + body) % 97)
+        national = "national" in system.casefold() or "rijksregister" in system.casefold()
+        if plausible and (checksum or _BE_LAYOUT.fullmatch(text) or national):
+            return "be"
+    if len(digits) == 9 and digits != "0" * 9:
+        total = sum(int(d) * w for d, w in zip(digits, (9, 8, 7, 6, 5, 4, 3, 2, -1)))
+        if total % 11 == 0:
+            return "nl"
+    return None
+
+
+@dataclass
+class FieldCheck:
+    field: str  # NAME, BIRTH_DATE or PATIENT_ID
+    status: str  # match, mismatch, unknown, not comparable
+    expected: str | None = None  # patient data: for the screen, never for a message or log
+    found: str | None = None
+
+
+@dataclass
+class IdentityResult:
+    status: str  # match, mismatch or unknown
+    mismatches: list[str] = field(default_factory=list)  # field names, no values
+    checks: list[FieldCheck] = field(default_factory=list)
+    basis: str = "dossier"  # "dossier": against the manifest; "studies": against the other studies
+
+    def message(self) -> str:
+        """What to tell the user, naming fields but never their values."""
+        names = {NAME: _("name"), BIRTH_DATE: _("birth date"), PATIENT_ID: _("patient ID")}
+        if self.status == MISMATCH:
+            listed = ", ".join(names[f] for f in self.mismatches)
+            if self.basis == "studies":
+                return _("Possibly another patient's images. Not matching the other studies: "
+                         "{fields}.").format(fields=listed)
+            return _("Possibly another patient's images. Not matching the dossier's patient: "
+                     "{fields}.").format(fields=listed)
+        if self.status == UNKNOWN:
+            missing = ", ".join(names[c.field] for c in self.checks
+                                if c.field != PATIENT_ID and c.status == UNKNOWN)
+            return _("The patient of these images could not be confirmed. Missing or "
+                     "unreadable: {fields}.").format(fields=missing)
+        if self.basis == "studies":
+            return _("Same patient as the other studies.")
+        return _("The images belong to the dossier's patient: name and birth date match.")
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"message": self.message()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> IdentityResult:
+        return cls(data["status"], list(data.get("mismatches", [])),
+                   [FieldCheck(**c) for c in data.get("checks", [])], data.get("basis", "dossier"))
+
+
+def _result(checks: list[FieldCheck], basis: str) -> IdentityResult:
+    mismatches = [c.field for c in checks if c.status == MISMATCH]
+    core = {c.field: c.status for c in checks if c.field in (NAME, BIRTH_DATE)}
+    if mismatches:
+        status = MISMATCH
+    elif core.get(NAME) == MATCH and core.get(BIRTH_DATE) == MATCH:
+        status = MATCH
+    else:
+        status = UNKNOWN
+    return IdentityResult(status, mismatches, checks, basis)
+
+
+def _date_check(expected: str | None, found: str | None) -> FieldCheck:
+    a, b = _date_digits(expected), _date_digits(found)
+    status = UNKNOWN if a is None or b is None else MATCH if a == b else MISMATCH
+    return FieldCheck(BIRTH_DATE, status, expected, found)
+
+
+def check_study(manifest_patient: dict, study_patient: dict) -> IdentityResult:
+    """The manifest's patient against a study's PatientName, PatientBirthDate and PatientID.
+
+    The patient ID counts only when it is a national number of the kind the manifest lists
+    (hospital-local IDs legitimately differ; they are recorded as "not comparable")."""
+    found_name = study_patient.get("name") or ""
+    expected_name = " ".join(filter(None, (manifest_patient.get("given_names"),
+                                           manifest_patient.get("family_name"))))
+    checks = [FieldCheck(NAME, _compare_names(_Name.from_manifest(manifest_patient),
+                                              _Name.from_pn(found_name)), expected_name, found_name or None),
+              _date_check(manifest_patient.get("birth_date"), study_patient.get("birth_date"))]
+    found_id = study_patient.get("id")
+    identifiers = [i for i in manifest_patient.get("identifiers") or [] if isinstance(i, dict) and i.get("value")]
+    expected_ids = ", ".join(str(i["value"]) for i in identifiers) or None
+    if not _id_digits(found_id):
+        id_status = UNKNOWN
+    elif not identifiers:
+        id_status = NOT_COMPARABLE
+    elif any(_id_digits(i["value"]) == _id_digits(found_id) for i in identifiers):
+        id_status = MATCH
+    else:
+        kinds = {_national_kind(i["value"], str(i.get("system", ""))) for i in identifiers}
+        id_status = MISMATCH if _national_kind(found_id) in kinds - {None} else NOT_COMPARABLE
+    checks.append(FieldCheck(PATIENT_ID, id_status, expected_ids, found_id))
+    return _result(checks, "dossier")
+
+
+def _compare_studies(reference: dict, other: dict) -> IdentityResult:
+    ref_name, name = reference.get("name") or "", other.get("name") or ""
+    checks = [FieldCheck(NAME, _compare_names(_Name.from_pn(ref_name), _Name.from_pn(name)),
+                         ref_name or None, name or None),
+              _date_check(reference.get("birth_date"), other.get("birth_date"))]
+    ref_id, found_id = reference.get("id"), other.get("id")
+    if not _id_digits(ref_id) or not _id_digits(found_id):
+        id_status = UNKNOWN
+    elif _id_digits(ref_id) == _id_digits(found_id):
+        id_status = MATCH
+    else:
+        kind = _national_kind(found_id)
+        id_status = MISMATCH if kind and kind == _national_kind(ref_id) else NOT_COMPARABLE
+    checks.append(FieldCheck(PATIENT_ID, id_status, ref_id, found_id))
+    return _result(checks, "studies")
+
+
+def check_studies_against_each_other(studies: list) -> list[dict]:
+    """For a disc without a manifest: each study against the patient most studies share.
+
+    `studies` are StudySummary objects (or anything with .study_uid and .patient). Returns,
+    in the same order, {"study_uid", **IdentityResult.to_json()}; the reference study and
+    those agreeing with it are "match"."""
+    patients = [s.patient for s in studies]
+    if not patients:
+        return []
+
+    def agreeing(i: int) -> int:
+        return sum(_compare_studies(patients[i], p).status == MATCH for j, p in enumerate(patients) if j != i)
+
+    reference = max(range(len(patients)), key=lambda i: (agreeing(i), -i))
+    results = []
+    for study, patient in zip(studies, patients):
+        result = _compare_studies(patients[reference], patient)
+        results.append(dict(study_uid=study.study_uid, **result.to_json()))
+    return results
