@@ -44,7 +44,7 @@ def sniff(head: bytes, name: str = "") -> str | None:
         return "sodp"
     if len(head) >= 132 and head[128:132] == b"DICM":
         return "dicom"
-    if head.startswith(b"%PDF-"):
+    if b"%PDF-" in head:  # readers accept a header after some junk, and writers rely on it
         return "pdf"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"

@@ -268,14 +268,10 @@ def _truncated(dataset, records, data: bytes) -> bool:
     if element.is_undefined_length:
         tail = data[records[-1].seq_item_tell if records else element.file_tell:]
         return _SEQUENCE_END_LE not in tail and _SEQUENCE_END_BE not in tail
-    start = element.file_tell
-    order = "<" if data[start:start + 2] == b"\x04\x00" else ">"
-    explicit = data[start + 4:start + 6] == b"SQ"
-    header = 12 if explicit else 8
-    if start + header > len(data):
-        return True
-    length = struct.unpack_from(order + "L", data, start + header - 4)[0]
-    return start + header + length > len(data)
+    value = element.file_tell  # where the items start; the 4-byte length is just before
+    tag = value - (12 if data[value - 8:value - 6] == b"SQ" else 8)
+    order = "<" if data[tag:tag + 2] == b"\x04\x00" else ">"
+    return value + struct.unpack_from(order + "L", data, value - 4)[0] > len(data)
 
 
 def _raw(record, tag: int) -> bytes | None:

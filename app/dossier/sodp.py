@@ -236,6 +236,9 @@ class SodpReader:
         try:
             aead.decrypt(chunk_nonce(index, not final), sealed, None)
         except InvalidTag:
+            if final:  # a short last piece: cut off mid-chunk, or altered; the tag cannot tell which
+                return PackageIntegrityError(_("The package is truncated, altered or damaged: its last "
+                                               "chunk ({n}) fails its integrity check.").format(n=index + 1))
             return PackageIntegrityError(_("The package was altered or damaged: chunk {n} fails its "
                                            "integrity check.").format(n=index + 1))
         if final:

@@ -74,10 +74,13 @@ def _child(siblings: list, known: dict, key: tuple, make) -> list:
 
 def write_dicomdir(path: Path, entries: Sequence[tuple[Dataset, Sequence[str]]], *,
                    extra_references: Iterable[Sequence[str]] = (),
-                   inactive_references: Iterable[Sequence[str]] = ()) -> Path:
+                   inactive_references: Iterable[Sequence[str]] = (),
+                   undefined_length: bool = False) -> Path:
     """A DICOMDIR with PATIENT/STUDY/SERIES/IMAGE records for (dataset, file ID) `entries`,
     with correct record offsets. `extra_references` become IMAGE records with no instance
-    behind them; `inactive_references` the same with RecordInUseFlag 0 (a deleted record)."""
+    behind them; `inactive_references` the same with RecordInUseFlag 0 (a deleted record).
+    `undefined_length` writes the sequence and its items with delimiters, as many CD
+    burners do, instead of pydicom's and DCMTK's explicit lengths."""
     tree: list = []  # [(record, children)] at every level, children alike
     known: dict[tuple, list] = {}
     series: list = []
@@ -125,6 +128,9 @@ def write_dicomdir(path: Path, entries: Sequence[tuple[Dataset, Sequence[str]]],
     ds.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity = 0
     ds.FileSetConsistencyFlag = 0
     ds.DirectoryRecordSequence = DicomSequence(records)
+    ds["DirectoryRecordSequence"].is_undefined_length = undefined_length
+    for record in records:
+        record.is_undefined_length_sequence_item = undefined_length
     # Offsets are fixed-size (UL), so a first write tells where every record will sit.
     first = io.BytesIO()
     ds.save_as(first, enforce_file_format=True)

@@ -84,6 +84,10 @@ class TestDocuments:
         pdf.save()
         assert sniff(head(buffer.getvalue())) == "pdf"
 
+    def test_pdf_after_leading_junk(self):
+        # Some hospital systems prepend a byte-order mark or a line before the header.
+        assert sniff(b"\xef\xbb\xbf\r\n%PDF-1.4\n%\xe2\xe3\xcf\xd3\n") == "pdf"
+
     @pytest.mark.parametrize("fmt,kind", [("JPEG", "jpeg"), ("PNG", "png"), ("TIFF", "tiff")])
     def test_images_from_pillow(self, fmt, kind):
         buffer = io.BytesIO()

@@ -158,18 +158,36 @@ class TestBrokenDicomdir:
         read_all(listing)
         assert str(secret) not in opened and all(Path(p).is_relative_to(cd) for p in opened)
 
-    @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "not dicom"])
+    @pytest.mark.parametrize("damage", ["garbage", "truncated", "truncated (undefined length)",
+                                        "cut in the last record", "empty", "not dicom"])
     def test_a_corrupt_dicomdir_is_noted_and_every_file_listed(self, tmp_path, damage):
-        make_cd(tmp_path, layout=NESTED)
+        # pydicom reads a cut DICOMDIR without complaint and returns the records it got.
+        make_cd(tmp_path, layout=NESTED, undefined_length="undefined" in damage)
         data = (tmp_path / "DICOMDIR").read_bytes()
         broken = {"garbage": data[:132] + os.urandom(600), "truncated": data[:len(data) // 2],
-                  "empty": b"", "not dicom": README}[damage]
+                  "truncated (undefined length)": data[:len(data) // 2],
+                  "cut in the last record": data[:-12], "empty": b"", "not dicom": README}[damage]
         (tmp_path / "DICOMDIR").write_bytes(broken)
         listing = list_folder(tmp_path)
         assert listing.dicomdir is None
         assert listing.notes == ["The DICOMDIR could not be read; every file was scanned instead."]
         assert len(listing.files) == 6 and not any(f.referenced for f in listing.files)
         assert (listing.missing, listing.refused) == ([], [])
+
+    def test_a_dicomdir_that_cannot_be_read_from_the_disc(self, tmp_path, monkeypatch):
+        make_cd(tmp_path, documents=False)
+
+        def scratched(path, *args, **kwargs):
+            raise OSError(5, "Input/output error")
+        monkeypatch.setattr(disc, "open", scratched, raising=False)
+        listing = list_folder(tmp_path)
+        assert listing.dicomdir is None and listing.files[0].path == "DICOMDIR"
+        assert listing.notes == ["The DICOMDIR could not be read from the medium (Input/output "
+                                 "error); every file was scanned instead."]
+
+    def test_sequence_of_undefined_length(self, tmp_path):
+        make_cd(tmp_path, layout=NESTED, undefined_length=True)
+        assert len(image_paths(list_folder(tmp_path))) == 3
 
     def test_inactive_records_are_not_missing_files(self, tmp_path):
         make_cd(tmp_path, inactive_references=[["DICOM", "IM000042"]])
