@@ -4,6 +4,7 @@ that makes the case visible. A failed or cancelled import leaves nothing behind.
 """
 
 from collections.abc import Callable
+import errno
 from datetime import datetime, timezone
 from pathlib import Path
 import shutil
@@ -164,6 +165,8 @@ class DossierImporter:
                     self.cancel.check()
                     tee.write(block)
                     self._bytes(self._progress.bytes_done + len(block))
+            if tee.stored.size != disc_file.size:  # a damaged image or a disc that read short
+                raise OSError(errno.EIO, _("read {n} of {size} bytes").format(n=tee.stored.size, size=disc_file.size))
             tee.close()
         except OSError as exc:
             raise BadInputError(_("The disc could not be read at {path} ({reason}). Nothing was imported; "
