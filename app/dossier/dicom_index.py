@@ -5,7 +5,7 @@ of its file (pixel data is never read), and instances grouped into studies and s
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 import io
 import json
 import math
@@ -41,7 +41,7 @@ class DicomParseError(BadInputError):
 
 @dataclass
 class InstanceInfo:
-    """One DICOM object as indexed; plain data, JSON-serialisable via dataclasses.asdict."""
+    """One DICOM object as indexed; plain data, JSON-serialisable with to_json()."""
 
     path: str
     sop_class_uid: str
@@ -64,7 +64,8 @@ class InstanceInfo:
     series: dict  # number, description, body_part
 
     def to_json(self) -> dict:
-        return asdict(self)
+        # Shallow: asdict() deep-copies, which cost half a second per thousand slices.
+        return {name: getattr(self, name) for name in _FIELD_NAMES[InstanceInfo]}
 
     @classmethod
     def from_json(cls, data: dict) -> InstanceInfo:
@@ -84,7 +85,9 @@ class SeriesSummary:
     frames: int = 0
 
     def to_json(self) -> dict:
-        return asdict(self)
+        values = {name: getattr(self, name) for name in _FIELD_NAMES[SeriesSummary]}
+        values["instances"] = [i.to_json() for i in self.instances]
+        return values
 
     @classmethod
     def from_json(cls, data: dict) -> SeriesSummary:
@@ -108,13 +111,18 @@ class StudySummary:
         return any(s.kind == "image" for s in self.series)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        values = {name: getattr(self, name) for name in _FIELD_NAMES[StudySummary]}
+        values["series"] = [s.to_json() for s in self.series]
+        return values
 
     @classmethod
     def from_json(cls, data: dict) -> StudySummary:
         values = _known_fields(cls, data)
         values["series"] = [SeriesSummary.from_json(s) for s in values.get("series", [])]
         return cls(**values)
+
+
+_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in (InstanceInfo, SeriesSummary, StudySummary)}
 
 
 def _known_fields(cls, data: dict) -> dict:

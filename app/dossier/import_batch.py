@@ -6,9 +6,10 @@ from dataclasses import asdict, dataclass, field
 import hashlib
 
 from app.dossier.dicom_index import DicomParseError, InstanceInfo, read_instance
+from app.dossier.write_pipeline import WritePipeline
 from app.store.vault import BlobWriter
 
-HEAD_LIMIT = 1 << 20  # DICOM headers are parsed from this much of the file's start
+HEAD_LIMIT = 1 << 16  # DICOM headers are parsed from this much of the file's start; longer ones from the whole file
 
 
 @dataclass
@@ -54,27 +55,39 @@ class StoredFile:
 
 
 class TeeWriter:
-    """Streams one file into the vault while hashing it and keeping the head of DICOM files."""
+    """Streams one file into the vault while hashing it and keeping the head of DICOM files.
+
+    Writes go through the import's `WritePipeline`: the work runs on its thread, in order."""
 
     def __init__(self, stored: StoredFile, writer: BlobWriter | None, keep_head: bool,
-                 on_close: Callable[["TeeWriter"], None]) -> None:
-        self.stored, self._writer, self._on_close = stored, writer, on_close
-        self._digest = hashlib.sha256()
+                 on_close: Callable[["TeeWriter"], None], pipeline: WritePipeline, digest: bool = True) -> None:
+        self.stored, self._writer, self._on_close, self._pipeline = stored, writer, on_close, pipeline
+        # Package members are hashed by the tar reader already; hashing twice cost 10 %.
+        self._digest = hashlib.sha256() if digest else None
         self.head = bytearray() if keep_head else None
 
-    def write(self, data) -> None:
-        self._digest.update(data)
+    def write(self, data: bytes) -> None:
+        self._pipeline.submit(lambda: self._write(data))
+
+    def close(self) -> None:
+        self._pipeline.submit(self._close)
+
+    def _write(self, data: bytes) -> None:
+        if self._digest is not None:
+            self._digest.update(data)
         self.stored.size += len(data)
         if self.head is not None and len(self.head) < HEAD_LIMIT:
             self.head += data[:HEAD_LIMIT - len(self.head)]
         if self._writer is not None:
             self._writer.write(data)
 
-    def close(self) -> None:
+    def _close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-        self.stored.sha256 = self._digest.hexdigest()
+        if self._digest is not None:
+            self.stored.sha256 = self._digest.hexdigest()
         self._on_close(self)
+        self.head = None
 
 
 @dataclass
@@ -96,7 +109,7 @@ class ImportBatch:
     bytes: int = 0
 
     def add_instance(self, info: InstanceInfo, stored: StoredFile) -> None:
-        self.instances.append(asdict(info) | {"blob": stored.blob, "size": stored.size, "sha256": stored.sha256})
+        self.instances.append(info.to_json() | {"blob": stored.blob, "size": stored.size, "sha256": stored.sha256})
 
     def index_dicom(self, tee: TeeWriter, full_bytes: Callable[[], bytes]) -> InstanceInfo | None:
         """Parse a stored DICOM file's header (from its head, else the whole file)."""

@@ -21,6 +21,7 @@ from app.dossier.import_batch import (DuplicateDossier, ImportBatch, ImportProgr
 from app.dossier.import_sources import PackagePart, ResolvedSource, resolve
 from app.dossier.manifest_signature import INVALID
 from app.dossier.p7m import P7mReader
+from app.dossier.write_pipeline import WritePipeline
 from app.store.store import CaseStore
 
 COPY_BLOCK = 1 << 20
@@ -54,6 +55,7 @@ class DossierImporter:
     def _import(self, resolved: list[ResolvedSource], existing: str | None) -> ImportResult:
         import_id, staging = self.store.new_staging()
         batch = ImportBatch(import_id)
+        self._pipeline = WritePipeline()
         try:
             for source in resolved:
                 for part in source.packages:
@@ -61,11 +63,14 @@ class DossierImporter:
                 self._import_disc(source, batch, staging)
                 batch.sources.append({"name": source.name, "kind": source.kind,
                                       "imported_at": _now()})
+            self._pipeline.finish()
             return build_record(self.store, batch, staging, existing)
         except DuplicateDossier as duplicate:
+            self._pipeline.abort()
             shutil.rmtree(staging, ignore_errors=True)
             return ImportResult(duplicate.case_id, duplicate=True)
         except BaseException:
+            self._pipeline.abort()  # before the removal, so that nothing is written after it
             shutil.rmtree(staging, ignore_errors=True)
             raise
 
@@ -76,23 +81,26 @@ class DossierImporter:
             raise BadInputError(_("Only one dossier package can be imported at a time ({name} is a second one).")
                                 .format(name=part.name))
         imaging_paths: set[str] = set()
+        entries: dict[str, dict] = {}
 
         def on_manifest(manifest: dict) -> None:
             row = self.store.index.case_by_dossier(manifest["dossier_id"])
             if row is not None and row["id"] != existing:
                 raise DuplicateDossier(row["id"])
             imaging_paths.update(e["path"] for e in manifest["imaging"])
+            entries.update(package.manifest_mod.file_entries(manifest))
 
         stored: dict[str, StoredFile] = {}
 
         def sink(name: str, size: int):
             if name.rsplit("/", 1)[-1].upper() == "DICOMDIR":
                 return None  # the image index is rebuilt from the images themselves
-            blob, writer = self.store.vault.create(staging)
-            stored[name] = StoredFile(name, part.name, f"{batch.import_id}/{blob}")
+            blob, writer = self.store.vault.create(staging, durable=False)
+            # The tar reader checks this hash against the bytes before the import can succeed.
+            stored[name] = StoredFile(name, part.name, f"{batch.import_id}/{blob}", sha256=entries[name]["sha256"])
             is_image = name in imaging_paths
             return TeeWriter(stored[name], writer, is_image,
-                             lambda tee: self._member_done(tee, batch, is_image))
+                             lambda tee: self._member_done(tee, batch, is_image), self._pipeline, digest=False)
 
         base = self._progress.bytes_done
         options = dict(trusted_roots=self.trusted_roots, sink=sink, cancel=self.cancel, on_manifest=on_manifest,
@@ -144,29 +152,32 @@ class DossierImporter:
                 self._skip_bytes(disc_file.size)
                 continue
             is_image = kind == "dicom" or disc_file.referenced
-            blob, writer = self.store.vault.create(staging)
+            blob, writer = self.store.vault.create(staging, durable=False)
             stored = StoredFile(disc_file.path, source.name, f"{batch.import_id}/{blob}")
-            tee = TeeWriter(stored, writer, is_image, lambda t: None)
-            self._copy(disc_file, tee)
-            batch.files += 1
-            batch.bytes += stored.size
-            if is_image:
-                info = batch.index_dicom(tee, lambda: self._staged(stored.blob))
-                if info is not None:
-                    batch.add_instance(info, stored)
-            else:
-                batch.documents.append(_disc_document(stored, kind))
+            self._copy(disc_file, TeeWriter(stored, writer, is_image,
+                                            lambda tee, k=kind: self._disc_file_done(tee, batch, k), self._pipeline))
             self._progress.files_done += 1
 
+    def _disc_file_done(self, tee: TeeWriter, batch: ImportBatch, kind: str | None) -> None:
+        """On the writer's thread, once the file is stored."""
+        if tee.head is None:
+            batch.files += 1
+            batch.bytes += tee.stored.size
+            batch.documents.append(_disc_document(tee.stored, kind))
+        else:
+            self._member_done(tee, batch, True)
+
     def _copy(self, disc_file, tee: TeeWriter) -> None:
+        read = 0
         try:
             with disc_file.opener() as handle:
                 while block := handle.read(COPY_BLOCK):
                     self.cancel.check()
                     tee.write(block)
+                    read += len(block)
                     self._bytes(self._progress.bytes_done + len(block))
-            if tee.stored.size != disc_file.size:  # a damaged image or a disc that read short
-                raise OSError(errno.EIO, _("read {n} of {size} bytes").format(n=tee.stored.size, size=disc_file.size))
+            if read != disc_file.size:  # a damaged image or a disc that read short
+                raise OSError(errno.EIO, _("read {n} of {size} bytes").format(n=read, size=disc_file.size))
             tee.close()
         except OSError as exc:
             raise BadInputError(_("The disc could not be read at {path} ({reason}). Nothing was imported; "

@@ -63,7 +63,14 @@ class CaseStore:
         return import_id, folder
 
     def publish(self, import_id: str, staging: Path) -> None:
-        """The one atomic rename that makes a staged import part of the vault."""
+        """The one atomic rename that makes a staged import part of the vault, once every
+        staged file is on disk (one sync for all: an fsync per file halved import speed)."""
+        if hasattr(os, "sync"):
+            os.sync()
+        else:
+            for path in staging.iterdir():
+                with open(path, "rb+") as handle:
+                    os.fsync(handle.fileno())
         os.replace(staging, self.vault.root / import_id)
 
     def clean_leftovers(self) -> None:

@@ -26,8 +26,9 @@ class StoredFileError(BadInputError):
 class BlobWriter:
     """Streams plaintext into one encrypted file; `close()` finishes it, `abort()` removes it."""
 
-    def __init__(self, path: Path, key: VaultKey) -> None:
+    def __init__(self, path: Path, key: VaultKey, durable: bool = True) -> None:
         self.path = path
+        self.durable = durable  # fsync on close; staged imports sync once, before they are published
         try:
             self._file = open(path, "xb")
         except OSError as exc:
@@ -49,7 +50,8 @@ class BlobWriter:
         try:
             self._writer.close()
             self._file.flush()
-            os.fsync(self._file.fileno())
+            if self.durable:
+                os.fsync(self._file.fileno())
             self._file.close()
         except OSError as exc:
             self.abort()
@@ -72,10 +74,10 @@ class Vault:
     def new_blob_id() -> str:
         return uuid.uuid4().hex + BLOB_SUFFIX
 
-    def create(self, folder: Path) -> tuple[str, BlobWriter]:
+    def create(self, folder: Path, durable: bool = True) -> tuple[str, BlobWriter]:
         """A writer for a new file in `folder` (a staging or case folder); returns its name."""
         blob = self.new_blob_id()
-        return blob, BlobWriter(folder / blob, self.key)
+        return blob, BlobWriter(folder / blob, self.key, durable)
 
     def write_bytes(self, folder: Path, data: bytes) -> str:
         blob, writer = self.create(folder)
