@@ -1,25 +1,54 @@
-"""`secondo demo`: build the demo dossier package and show it (the window comes later)."""
+"""`secondo demo`: build the DEMO dossier package, import it into a DEMO data folder and
+show the case (the window comes with the review workstation)."""
 
 import argparse
+import os
 from pathlib import Path
 import tempfile
 
 from app.core.i18n import _
+from app.store.keys import VaultLockedError
+from app.store.store import CaseStore
+
+#: Locks the DEMO data folder where the OS has no keyring; printed, never a real secret.
+DEMO_VAULT_PASSPHRASE = "demo-vault-passphrase-not-secret"
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    demo = sub.add_parser("demo", help=_("build the DEMO dossier package and inspect it"))
-    demo.add_argument("--out", metavar="DIR", help=_("where to write the demo files"))
+    demo = sub.add_parser("demo", help=_("build and import the DEMO dossier and show it"))
+    demo.add_argument("--out", metavar="DIR", help=_("where to write the demo files (and its data folder)"))
     demo.add_argument("--ct-slices", type=int, default=200, help=argparse.SUPPRESS)
     demo.set_defaults(handler=run_demo)
 
 
+def _demo_prompt(is_new: bool) -> str:
+    return os.environ.get("SECONDO_VAULT_PASSPHRASE") or DEMO_VAULT_PASSPHRASE
+
+
 def run_demo(args) -> int:
-    from app.demo.package import build_demo_package
     from app.commands.package import inspect_json, render_inspect
+    from app.demo.package import build_demo_package
+    from app.dossier.case_view import case_json, render_case
+    from app.dossier.importer import DossierImporter
+
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="secondo-demo-"))
+    # Demo data never mixes with real cases: its own data folder unless SECONDO_HOME says otherwise.
+    home = Path(os.environ["SECONDO_HOME"]) if os.environ.get("SECONDO_HOME") else out / "home"
     built = build_demo_package(out, ct_slices=args.ct_slices)
     print(_("DEMO dossier package (not for clinical use): {path}").format(path=built.package))
-    print(_("Opened with the DEMO reviewer identity {p12}:").format(p12=built.reviewer_p12))
     print(render_inspect(inspect_json(built.package, [built.reviewer_identity()], [built.root])))
+    try:
+        store = CaseStore.open(home, _demo_prompt)
+    except VaultLockedError as exc:
+        raise VaultLockedError(_("{reason} The DEMO data folder {home} is locked with another passphrase; "
+                                 "set SECONDO_VAULT_PASSPHRASE or choose another --out.")
+                               .format(reason=exc, home=home)) from None
+    with store:
+        if store.key_source.kind == "passphrase":
+            print(_("No OS keyring here: the DEMO data folder is locked with the DEMO vault passphrase "
+                    "'{p}'.").format(p=_demo_prompt(False)))
+        result = DossierImporter(store, [built.reviewer_identity()], [built.root]).run([built.package])
+        print()
+        print(_("Imported into {home}:").format(home=home))
+        print(render_case(case_json(store, result.case_id)))
     return 0
