@@ -334,3 +334,16 @@ def test_a_p7m_envelope_imports(demo, tmp_path, capsys):
     result = import_json(capsys, tmp_path / "dossier.p7m", "--identity", demo.reviewer_p12,
                          "--identity-pass-env", "ID_PASS")
     assert len(show(capsys, result["case_id"])["documents"]) == 8
+
+
+def test_an_encapsulated_pdf_on_the_disc_becomes_a_document(tmp_path, capsys):
+    from tests.unit.test_dicom_index import PDF, pdf_dataset
+    cd = discs.make_cd(tmp_path / "cd", slices=2, documents=False)
+    report = pdf_dataset()
+    report.SeriesDescription = "Radiology report (DEMO)"
+    report.save_as(cd / "DICOM" / "IM000050", enforce_file_format=True)
+    view = show(capsys, import_json(capsys, cd)["case_id"])
+    (document,) = view["documents"]
+    assert (document["media_type"], document["origin"], document["size"]) == ("application/pdf", "DICOM", len(PDF))
+    assert document["title"] == "Radiology report (DEMO)"
+    assert {item["item"]: item["present"] for item in view["completeness"]}["imaging_report"]
