@@ -6,15 +6,12 @@ from cryptography import x509
 
 from app.core.errors import IdentityError
 from app.core.i18n import _
+from app.signing.identities import read_credential_file
 
 
 def load_certificates(path: Path) -> list[x509.Certificate]:
     """Every certificate in a PEM file (one or more) or a DER file."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise IdentityError(_("Cannot read the certificate file {path}: {reason}").format(
-            path=path, reason=exc.strerror or exc)) from None
+    data = read_credential_file(path, _("the certificate file"))
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)

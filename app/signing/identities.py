@@ -30,13 +30,18 @@ def subject_name(certificate: x509.Certificate) -> str:
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
+def read_credential_file(path: Path, what: str) -> bytes:
+    """The bytes of a certificate or identity file; `IdentityError` naming `what` if unreadable."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise IdentityError(_("Cannot read {what} {path}: {reason}").format(
+            what=what, path=path, reason=exc.strerror or exc)) from None
+
+
 def load_pkcs12(path: Path, passphrase: str) -> KeyIdentity:
     """Read a PKCS#12 file; a wrong passphrase or a damaged file raises `IdentityError`."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise IdentityError(_("Cannot read the identity file {path}: {reason}").format(
-            path=path, reason=exc.strerror or exc)) from None
+    data = read_credential_file(path, _("the identity file"))
     try:
         p12 = pkcs12.load_pkcs12(data, passphrase.encode("utf-8"))
     except ValueError:
