@@ -1,0 +1,1 @@
+"""The DICOM viewer: a Qt-free model (pixels, series, cache, measurements) and a widget."""
