@@ -1,7 +1,7 @@
 """What `secondo cases` and `secondo show` print, and their stable --json documents
 (docs/cli.md): built from the index row and the decrypted case record."""
 
-from app.core.formatting import format_date, format_dicom_name, format_patient_name
+from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import _
 from app.store.store import CaseStore
 

@@ -8,7 +8,6 @@ from base64 import b64decode, b64encode
 import binascii
 from dataclasses import dataclass
 from datetime import datetime, timezone
-import hashlib
 import os
 import unicodedata
 

@@ -3,11 +3,10 @@ packages, .p7m, CD folders and ISO images; and every way an import can go wrong,
 which nothing of it may be left behind."""
 
 import errno
+import io
 import json
 import shutil
 import subprocess
-import tarfile
-import io
 
 from pydicom.uid import generate_uid
 import pytest
@@ -21,7 +20,6 @@ from app.dossier.importer import DossierImporter
 from app.dossier.manifest_signature import sign_manifest
 from app.dossier.sodp import SodpReader
 from app.dossier.stanzas import Passphrase
-from app.signing.identities import load_pkcs12
 from app.store import vault as vault_module
 from app.store.store import CaseStore
 from tests.unit import discs
