@@ -1,0 +1,179 @@
+"""Measurements and key images kept with a case, encrypted at rest like drafts.
+
+Layout under the data folder:
+    annotations/CASE.sov            the case's measurements and key image list (JSON)
+    annotations/CASE/IMAGE.sov      the PNG of each key image
+Each file is replaced atomically (temp file, fsync, rename). A key image's PNG is written
+before the list names it and removed after the list stops naming it, so a crash leaves at
+worst an unnamed PNG, which the next change to the case's key images removes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app.core.errors import BadInputError
+from app.core.i18n import _
+from app.store.store import CaseStore
+from viewers.dicom.measure import MeasurementSet
+from viewers.dicom.sources import SliceKey
+
+FORMAT = "secondo-annotations/1"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class KeyImage:
+    """The current view of a slice as shown (window and measurements burned in), for the
+    opinion. `window` is (center, width) in modality units; `measurements` is the text of
+    the measurements shown, for the caption in the PDF."""
+
+    id: str
+    caption: str
+    png: bytes = field(repr=False)
+    series_uid: str | None
+    slice_key: SliceKey | None
+    window: tuple[float, float] | None = None
+    measurements: str = ""
+    created: str = field(default_factory=_now)
+
+    @classmethod
+    def new(cls, caption: str, png: bytes, series_uid: str | None, slice_key: SliceKey | None,
+            window: tuple[float, float] | None = None, measurements: str = "") -> KeyImage:
+        return cls(uuid.uuid4().hex, caption, png, series_uid, slice_key, window, measurements)
+
+    def metadata(self) -> dict:
+        return {"id": self.id, "caption": self.caption, "series_uid": self.series_uid,
+                "slice": None if self.slice_key is None else SliceKey(*self.slice_key).to_json(),
+                "window": None if self.window is None else [float(v) for v in self.window],
+                "measurements": self.measurements, "created": self.created}
+
+    @classmethod
+    def from_metadata(cls, data: dict, png: bytes) -> KeyImage:
+        window = data.get("window")
+        return cls(str(data["id"]), str(data.get("caption") or ""), png, data.get("series_uid"),
+                   None if data.get("slice") is None else SliceKey.from_json(data["slice"]),
+                   None if window is None else (float(window[0]), float(window[1])),
+                   str(data.get("measurements") or ""), str(data.get("created") or ""))
+
+
+class AnnotationStore:
+    """Per-case measurements and key images in the store's data folder."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+        self.folder = store.home / "annotations"
+        self.folder.mkdir(exist_ok=True, mode=0o700)
+        self._lock = threading.RLock()
+
+    # -- files -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _name(value: str, what: str) -> str:
+        if not isinstance(value, str) or not _SAFE_NAME.fullmatch(value):
+            raise BadInputError(_("{what} is not a valid identifier.").format(what=what))
+        return value
+
+    def path(self, case_id: str) -> Path:
+        return self.folder / f"{self._name(case_id, _('The case id'))}.sov"
+
+    def image_path(self, case_id: str, image_id: str) -> Path:
+        return self.folder / self._name(case_id, _("The case id")) / f"{self._name(image_id, _('The key image id'))}.sov"
+
+    def _read(self, case_id: str) -> dict:
+        path = self.path(case_id)
+        if not path.exists():
+            return {"format": FORMAT, "measurements": MeasurementSet().to_json(), "key_images": []}
+        data = json.loads(self.store.vault.read_file(path).decode("utf-8"))
+        data.setdefault("measurements", MeasurementSet().to_json())
+        data.setdefault("key_images", [])
+        return data
+
+    def _write(self, case_id: str, data: dict) -> None:
+        data["format"] = FORMAT
+        data["updated"] = _now()
+        self.store.vault.replace_bytes(self.path(case_id), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def load(self, case_id: str) -> dict:
+        """{"measurements": MeasurementSet, "key_images": [KeyImage, ...]} (empty when
+        nothing was kept yet). StoredFileError when a file was altered at rest."""
+        with self._lock:
+            data = self._read(case_id)
+            return {"measurements": MeasurementSet.from_json(data["measurements"]),
+                    "key_images": [self._key_image(case_id, item) for item in data["key_images"]]}
+
+    def measurements(self, case_id: str) -> MeasurementSet:
+        with self._lock:
+            return MeasurementSet.from_json(self._read(case_id)["measurements"])
+
+    def save_measurements(self, case_id: str, measurements: MeasurementSet) -> None:
+        with self._lock:
+            data = self._read(case_id)
+            data["measurements"] = measurements.to_json()
+            self._write(case_id, data)
+
+    def add_key_image(self, case_id: str, image: KeyImage) -> KeyImage:
+        """Keep `image` (replacing one with the same id)."""
+        with self._lock:
+            data = self._read(case_id)
+            path = self.image_path(case_id, image.id)
+            path.parent.mkdir(exist_ok=True, mode=0o700)
+            self.store.vault.replace_bytes(path, bytes(image.png))
+            items = [i for i in data["key_images"] if i.get("id") != image.id]
+            data["key_images"] = items + [image.metadata()]
+            self._write(case_id, data)
+            self._remove_orphans(case_id, data)
+            return image
+
+    def key_images(self, case_id: str) -> list[KeyImage]:
+        """The case's key images in the order they were added, with their PNGs."""
+        return self.load(case_id)["key_images"]
+
+    def key_image(self, case_id: str, image_id: str) -> KeyImage | None:
+        return next((k for k in self.key_images(case_id) if k.id == image_id), None)
+
+    def set_caption(self, case_id: str, image_id: str, caption: str) -> bool:
+        with self._lock:
+            data = self._read(case_id)
+            found = False
+            for item in data["key_images"]:
+                if item.get("id") == image_id:
+                    item["caption"], found = caption, True
+            if found:
+                self._write(case_id, data)
+            return found
+
+    def delete_key_image(self, case_id: str, image_id: str) -> bool:
+        """Remove a key image and its PNG; False when the case has no such key image."""
+        with self._lock:
+            data = self._read(case_id)
+            items = [i for i in data["key_images"] if i.get("id") != image_id]
+            if len(items) == len(data["key_images"]):
+                return False
+            data["key_images"] = items
+            self._write(case_id, data)
+            self._remove_orphans(case_id, data)
+            return True
+
+    def _key_image(self, case_id: str, item: dict) -> KeyImage:
+        return KeyImage.from_metadata(item, self.store.vault.read_file(self.image_path(case_id, item["id"])))
+
+    def _remove_orphans(self, case_id: str, data: dict) -> None:
+        folder = self.folder / self._name(case_id, _("The case id"))
+        named = {f"{i['id']}.sov" for i in data["key_images"]}
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.name not in named and not path.name.startswith("."):
+                    path.unlink(missing_ok=True)

@@ -1,0 +1,172 @@
+"""The one task runner of the GUI: a Qt-free function runs on a worker thread; its result,
+its failure and its progress come back on the GUI thread through queued signals.
+
+    runner.run(lambda token, progress: series_from_paths(path),
+               success=self.show_series, failure=self.show_error)
+
+The function receives a `CancelToken` (check it between units of work) and a
+`progress(done, total)` callback; it never touches a widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import logging
+import threading
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Qt, Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.core.errors import SecondoError
+from app.core.tasks import CancelToken, Cancelled, Progress
+
+log = logging.getLogger(__name__)
+
+#: fn(token, progress) -> result; runs on a worker thread.
+Work = Callable[[CancelToken, Progress], Any]
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; the worker emits, Qt queues, the slots run on the GUI thread."""
+
+    finished = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(int, int)
+
+    def __init__(self, task: "Task") -> None:
+        super().__init__()
+        self.task = task
+        self.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self.failed.connect(self._on_failed, Qt.ConnectionType.QueuedConnection)
+        self.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        self.task._deliver("success", result)
+
+    @Slot(object)
+    def _on_failed(self, error) -> None:
+        self.task._deliver("cancelled" if isinstance(error, Cancelled) else "failure", error)
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        if self.task.progress and not self.task.token.cancelled:
+            self.task.progress(done, total)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: "Task") -> None:
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        task, relay = self.task, self.task._relay
+        try:
+            task.token.check()
+            result = task.work(task.token, relay.progressed.emit)
+            task.token.check()
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+            relay.failed.emit(exc)
+        else:
+            relay.finished.emit(result)
+        finally:
+            task._done.set()
+
+
+class Task:
+    """One submitted piece of work: cancel() it, or wait() for it (tests, shutdown)."""
+
+    def __init__(self, runner: "TaskRunner", work: Work, success, failure, progress, cancelled,
+                 token: CancelToken | None) -> None:
+        self.runner, self.work = runner, work
+        self.success, self.failure, self.progress, self.cancelled = success, failure, progress, cancelled
+        self.token = token or CancelToken()
+        self._done = threading.Event()
+        self._relay = _Relay(self)
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the worker has finished (the callbacks still need the event loop)."""
+        return self._done.wait(timeout)
+
+    def _deliver(self, kind: str, value) -> None:
+        self.runner._forget(self)
+        if self.token.cancelled and kind != "cancelled":
+            return  # the caller no longer wants it: a stale result is dropped, never shown
+        callback = getattr(self, kind)
+        if callback is not None:
+            callback(value)
+        elif kind == "failure":
+            self.runner.report_failure(value)
+
+
+class TaskRunner(QObject):
+    """Runs `Work` on its own thread pool; `max_threads=1` makes a serial runner (store writes)."""
+
+    failedUnhandled = Signal(object)
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        if max_threads:
+            self.pool.setMaxThreadCount(max_threads)
+        self._tasks: set[Task] = set()
+        self._messages: list[QMessageBox] = []
+
+    def run(self, work: Work, *, success: Callable[[Any], None] | None = None,
+            failure: Callable[[BaseException], None] | None = None,
+            progress: Callable[[int, int], None] | None = None,
+            cancelled: Callable[[Cancelled], None] | None = None,
+            token: CancelToken | None = None) -> Task:
+        """Submit `work(token, progress)`; the callbacks run later on the GUI thread.
+
+        Without `failure`, a failure is shown to the user (see `report_failure`).
+        """
+        task = Task(self, work, success, failure, progress, cancelled, token)
+        self._tasks.add(task)
+        self.pool.start(_Runnable(task))
+        return task
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel everything and wait for the workers (on close of the window)."""
+        self.cancel_all()
+        return self.pool.waitForDone(timeout_ms)
+
+    def _forget(self, task: Task) -> None:
+        self._tasks.discard(task)
+
+    def report_failure(self, error: BaseException) -> None:
+        """A failure nobody handled: a dialog for the user, never a traceback."""
+        if not isinstance(error, SecondoError):
+            log.error("background task failed", exc_info=error)
+        parent = self.parent() if isinstance(self.parent(), QWidget) else None
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Second-O"), user_message(error, self), parent=parent)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Without a parent nothing else holds the box: keep it until it is closed.
+        self._messages.append(box)
+        box.finished.connect(lambda _result, box=box: self._messages.remove(box))
+        box.open()
+        self.failedUnhandled.emit(error)
+
+
+def user_message(error: BaseException, context: QObject) -> str:
+    """What the user reads about a failure: a domain error's own message, else a generic one."""
+    if isinstance(error, SecondoError):
+        return str(error)
+    return context.tr("Something went wrong ({kind}); nothing was changed.").format(kind=type(error).__name__)

@@ -1,0 +1,257 @@
+"""The standalone DICOM viewer window of `secondo view PATH`: the series of a file, a folder
+or a DICOMDIR in a list on the left, the viewer in the middle, the tag browser on the right.
+
+Key images stay in memory (there is no case to keep them with) and can be saved as PNG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QFileDialog, QListWidget,
+                               QListWidgetItem, QMainWindow, QMenu, QMessageBox, QWidget)
+
+from app.ui.task_runner import TaskRunner
+from viewers.dicom.cache import MiB, FrameCache
+from viewers.dicom.pixels import CT_PRESETS, Frame, render
+from viewers.dicom.series import SeriesModel
+from viewers.dicom.sources import series_from_paths
+from viewers.dicom.tags_widget import DicomTagsWidget
+from viewers.dicom.viewport_widget import SERIES_MIME, to_qimage
+from viewers.dicom.widget import DicomViewerWidget, series_label
+
+CACHE_MB = 512
+THUMB = 72
+
+
+def load_series(path: Path, cache: FrameCache, skipped: list[str]) -> list[SeriesModel]:
+    """Qt-free work for the task runner: index the files, one SeriesModel per series."""
+    return [SeriesModel(refs, loader, cache=cache) for _summary, refs, loader in
+            series_from_paths(path, skipped=skipped)]
+
+
+class SeriesListWidget(QListWidget):
+    """The series on offer, with a thumbnail each; drag one onto a viewport."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(True)
+        self.setSpacing(2)
+
+    def mimeTypes(self) -> list[str]:
+        return [SERIES_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        data = QMimeData()
+        if items:
+            data.setData(SERIES_MIME, str(self.row(items[0])).encode("ascii"))
+        return data
+
+
+class ViewerWindow(QMainWindow):
+    """`secondo view`: opens `path` in the background, then shows its series."""
+
+    _thumbnailReady = Signal(int, object)  # series row, Frame (from the model's worker)
+    loaded = Signal(int)  # number of series
+
+    def __init__(self, path: Path | None = None, *, layout: str = "1x1", preset: str | None = None,
+                 slice_number: int | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(self.tr("Second-O DICOM viewer"))
+        self.resize(1400, 900)
+        self.runner = TaskRunner(self)
+        self.cache = FrameCache(CACHE_MB * MiB)
+        self.series: list[SeriesModel] = []
+        self.skipped: list[str] = []
+        self._initial = (layout, preset, slice_number)
+        self.viewer = DicomViewerWidget(self)
+        self.setCentralWidget(self.viewer)
+        self.series_view = SeriesListWidget(self)
+        self.series_view.itemActivated.connect(
+            lambda item: self.viewer.assign(self.viewer.viewports.index(self.viewer.active), self.series_view.row(item)))
+        left = QDockWidget(self.tr("Series"), self)
+        left.setObjectName("series")
+        left.setWidget(self.series_view)
+        left.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, left)
+        self.tags = DicomTagsWidget(self)
+        self.tags_dock = QDockWidget(self.tr("DICOM tags"), self)
+        self.tags_dock.setObjectName("tags")
+        self.tags_dock.setWidget(self.tags)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.tags_dock)
+        self.tags.setMinimumWidth(320)
+        self.tags_dock.hide()
+        self._left_dock = left
+        self._pending_tags = None
+        self._tags_sized = False
+        self.tags_dock.visibilityChanged.connect(self._tags_visible)
+        self.viewer.currentDatasetChanged.connect(self._show_tags)
+        self.viewer.keyImageAdded.connect(self._key_image_added)
+        self._thumbnailReady.connect(self._set_thumbnail, Qt.ConnectionType.QueuedConnection)
+        self._build_menus()
+        self.statusBar().showMessage(self.tr("Ready"))
+        if path is not None:
+            self.open_path(Path(path))
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.tr("Open folder…"), self._choose_folder)
+        file_menu.addAction(self.tr("Open file or DICOMDIR…"), self._choose_file)
+        self.key_image_menu = QMenu(self.tr("Save key image PNG…"), self)
+        self.key_image_menu.setEnabled(False)
+        file_menu.addMenu(self.key_image_menu)
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction(self.tr("Close"), self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Close)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        tags_action: QAction = self.tags_dock.toggleViewAction()
+        tags_action.setText(self.tr("DICOM tags"))
+        tags_action.setShortcut(QKeySequence("Ctrl+T"))
+        view_menu.addAction(tags_action)
+        for name in ("1x1", "1x2", "2x2"):
+            view_menu.addAction(self.tr("Layout {name}").format(name=name.replace("x", "×")),
+                                lambda n=name: self.viewer.set_layout(n))
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def open_path(self, path: Path) -> None:
+        self.statusBar().showMessage(self.tr("Reading {path}…").format(path=path))
+        skipped: list[str] = []
+        cache = self.cache
+        self.runner.run(lambda token, progress: load_series(path, cache, skipped),
+                        success=lambda series: self._loaded(path, series, skipped),
+                        failure=self._failed)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a DICOM folder"))
+        if folder:
+            self.open_path(Path(folder))
+
+    def _choose_file(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(self, self.tr("Open a DICOM file or DICOMDIR"))
+        if name:
+            self.open_path(Path(name))
+
+    def _failed(self, error: BaseException) -> None:
+        self.statusBar().showMessage(self.tr("Nothing could be opened."))
+        self.runner.report_failure(error)
+
+    def _loaded(self, path: Path, series: list[SeriesModel], skipped: list[str]) -> None:
+        for old in self.series:
+            old.close(timeout=0)
+        self.series, self.skipped = series, skipped
+        self.series_view.clear()
+        for row, model in enumerate(series):
+            item = QListWidgetItem(series_label(model))
+            item.setToolTip(str(model.instances[0].path) if model.instances else "")
+            self.series_view.addItem(item)
+            self._request_thumbnail(row, model)
+        self.viewer.set_series_list(series)
+        layout, preset, slice_number = self._initial
+        self._initial = ("1x1", None, None)
+        self.viewer.set_layout(layout if len(series) > 1 or layout == "1x1" else "1x1")
+        if preset:  # a CT window means nothing on MR or US: only CT viewports take it
+            for vp in self.viewer.visible_viewports():
+                if vp.series is not None and vp.series.instances[0].info.modality == "CT":
+                    vp.set_window(CT_PRESETS[preset])
+        if slice_number:  # in the first viewport with that many images; the others follow by sync
+            target = next((vp for vp in self.viewer.visible_viewports() if vp.count >= slice_number), None)
+            if target is not None:
+                self.viewer.set_active_viewport(target)
+                target.set_index(slice_number - 1)
+        self.viewer.active.setFocus()
+        if not series:
+            message = self.tr("No DICOM images in {path}.").format(path=path)
+        else:
+            message = self.tr("{n} series from {path}").format(n=len(series), path=path)
+        if skipped:
+            message += " " + self.tr("({n} unreadable file(s) left out)").format(n=len(skipped))
+        self.statusBar().showMessage(message)
+        self.loaded.emit(len(series))
+
+    def _request_thumbnail(self, row: int, model: SeriesModel) -> None:
+        def done(_n, result, row=row):
+            if isinstance(result, Frame):
+                try:
+                    self._thumbnailReady.emit(row, result)
+                except RuntimeError:
+                    pass  # the window is gone
+        model.request(len(model) // 2, done, viewport=("thumbnail", id(self)))
+
+    def _set_thumbnail(self, row: int, frame: Frame) -> None:
+        item = self.series_view.item(row)
+        if item is None:
+            return
+        h, w = frame.modality.shape[:2]
+        step = max(1, min(h, w) // (2 * THUMB))  # no need to window more pixels than the icon shows
+        pixels = np.ascontiguousarray(render(frame)[::step, ::step])
+        image = to_qimage(pixels).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation)
+        item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    # -- tags and key images -------------------------------------------------------------------
+
+    def _show_tags(self, dataset) -> None:
+        if self.tags_dock.isVisible():
+            self.tags.set_dataset(dataset)
+        else:
+            self._pending_tags = dataset
+
+    def _tags_visible(self, visible: bool) -> None:
+        if not visible:
+            return
+        if not self._tags_sized:  # the first time only: later the user's own width is kept
+            self._tags_sized = True
+            self.resizeDocks([self._left_dock, self.tags_dock], [200, 420], Qt.Orientation.Horizontal)
+        if self._pending_tags is not None:
+            self.tags.set_dataset(self._pending_tags)
+            self._pending_tags = None
+
+    def _key_image_added(self, key_image) -> None:
+        self.key_image_menu.setEnabled(True)
+        number = len(self.viewer.key_images)
+        label = f"{number}. {key_image.caption or self.tr('(no caption)')}"
+        self.key_image_menu.addAction(label, lambda k=key_image: self.save_key_image(k))
+        self.statusBar().showMessage(self.tr("Key image {n} kept in memory; File ▸ Save key image PNG… to save it.")
+                                     .format(n=number))
+
+    def save_key_image(self, key_image, path: str | None = None) -> Path | None:
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save key image"), "key-image.png",
+                                                        self.tr("PNG images (*.png)"))
+            if not path:
+                return None
+        target = Path(path)
+        try:
+            target.write_bytes(key_image.png)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("Save key image"),
+                                self.tr("{path} cannot be written: {reason}").format(path=target, reason=exc.strerror))
+            return None
+        return target
+
+    def closeEvent(self, event) -> None:
+        self.viewer.stop_cine()
+        self.runner.shutdown()
+        for model in self.series:
+            model.close(timeout=1.0)
+        super().closeEvent(event)
+
+
+def run_viewer(path: Path, *, layout: str = "1x1", preset: str | None = None, slice_number: int | None = None) -> int:
+    """Start Qt, show the viewer window on `path`, run until it is closed."""
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("Second-O")
+    window = ViewerWindow(path, layout=layout, preset=preset, slice_number=slice_number)
+    screen = app.primaryScreen()
+    if screen is not None:
+        window.setGeometry(screen.availableGeometry())
+    window.show()
+    return app.exec()

@@ -1,0 +1,154 @@
+"""Where the DICOM viewer's series come from: files on disk (a file, a folder scanned by
+content, a DICOMDIR) or a case in the encrypted store. Qt-free.
+
+Each series comes as its image instances, in display order, and a loader that returns one
+instance's whole file. The viewer never learns where the bytes live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from app.core.errors import BadInputError
+from app.core.i18n import _
+from app.dossier.content_type import HEAD_SIZE, sniff
+from app.dossier.dicom_index import (DicomParseError, InstanceInfo, SeriesSummary, StudySummary,
+                                     build_studies, read_instance)
+from app.dossier.disc import list_folder, name_key
+
+
+class SliceKey(NamedTuple):
+    """One frame of one instance: the key of the frame cache, and what a measurement or a
+    key image is attached to. JSON as [instance, frame]."""
+
+    instance: str  # SOP Instance UID
+    frame: int  # 0-based frame index within the instance
+
+    def to_json(self) -> list:
+        return [self.instance, self.frame]
+
+    @classmethod
+    def from_json(cls, value) -> SliceKey:
+        instance, frame = value
+        return cls(str(instance), int(frame))
+
+
+@dataclass(frozen=True)
+class InstanceRef:
+    """One image instance of a series."""
+
+    key: str  # stable id: the SOP Instance UID
+    path: str  # for display only (a path on disk, or the path on the original medium)
+    frames: int
+    info: InstanceInfo = field(compare=False, repr=False)
+
+
+Loader = Callable[[InstanceRef], bytes]  # the whole DICOM file of an instance
+
+
+def instance_refs(series: SeriesSummary) -> list[InstanceRef]:
+    """The image instances of `series`, in its (display) order."""
+    return [InstanceRef(i.sop_instance_uid, i.path, max(int(i.frames or 0), 0), i)
+            for i in series.instances if i.kind == "image" and (i.frames or 0) > 0]
+
+
+# --- files on disk ---------------------------------------------------------------------------
+
+
+def series_from_paths(path: Path, *, skipped: list[str] | None = None,
+                      ) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
+    """The image series of a DICOM file, a folder (every file, recursively, DICOM told by
+    content) or a DICOMDIR (the files it references; every file of its folder when it
+    references none that exist), in reading order: studies by date, series by number.
+
+    Files that are not DICOM, or whose header cannot be read, are left out; their paths are
+    appended to `skipped` when given. BadInputError when `path` cannot be read at all.
+    """
+    path = Path(path)
+    if path.is_dir():
+        indexed = _index_files(_folder_files(path, dicomdir_only=False), skipped)
+    elif path.is_file():
+        single = None if name_key(path.name) == "dicomdir" else _index_file(path, skipped)
+        if single is None and name_key(path.name) != "dicomdir":
+            indexed = []  # not DICOM
+        elif single is None or single.kind == "dicomdir":  # a DICOMDIR, whatever its name
+            indexed = _index_files(_dicomdir_files(path), skipped)
+        else:
+            indexed = [(path, single)]
+    else:
+        raise BadInputError(_("{path} does not exist.").format(path=path))
+    by_key: dict[str, Path] = {}
+    infos = []
+    for file, info in indexed:
+        if info.kind == "image":
+            infos.append(info)
+            by_key.setdefault(info.sop_instance_uid, file)
+
+    def load(ref: InstanceRef) -> bytes:
+        return by_key.get(ref.key, Path(ref.path)).read_bytes()
+
+    result = []
+    for study in build_studies(infos):
+        for series in study.series:
+            refs = instance_refs(series)
+            if refs:
+                result.append((series, refs, load))
+    return result
+
+
+def _folder_files(folder: Path, dicomdir_only: bool) -> list[Path]:
+    root = folder.resolve()
+    with list_folder(root) as listing:
+        if dicomdir_only and listing.dicomdir is not None:
+            referenced = [f.path for f in listing.files if f.referenced]
+            if referenced:
+                return [root / p for p in referenced]
+        return [root / f.path for f in listing.files if f.path != listing.dicomdir]
+
+
+def _dicomdir_files(dicomdir: Path) -> list[Path]:
+    return _folder_files(dicomdir.parent, dicomdir_only=True)
+
+
+def _index_files(files: list[Path], skipped: list[str] | None) -> list[tuple[Path, InstanceInfo]]:
+    return [(file, info) for file in files if (info := _index_file(file, skipped)) is not None]
+
+
+def _index_file(file: Path, skipped: list[str] | None) -> InstanceInfo | None:
+    try:
+        with open(file, "rb") as handle:
+            if sniff(handle.read(HEAD_SIZE), file.name) != "dicom":
+                return None  # not DICOM at all: a CD viewer's program, a web page
+            return read_instance(handle, str(file))
+    except (OSError, DicomParseError):
+        if skipped is not None:
+            skipped.append(str(file))
+        return None
+
+
+# --- a case in the store ---------------------------------------------------------------------
+
+
+def series_from_case(store, case_id: str) -> list[tuple[StudySummary, SeriesSummary, list[InstanceRef], Loader]]:
+    """The image series of a case, from its decrypted record, in reading order. The loader
+    decrypts one instance's file from the vault (StoredFileError when it is damaged)."""
+    record = store.record(case_id)
+    blobs = {i["sop_instance_uid"]: i["blob"] for i in record.get("instances", []) if i.get("blob")}
+    vault = store.vault
+
+    def load(ref: InstanceRef) -> bytes:
+        blob = blobs.get(ref.key)
+        if blob is None:
+            raise BadInputError(_("The image {path} is not stored with this case.").format(path=ref.path))
+        return vault.read_bytes(blob)
+
+    result = []
+    for study in (StudySummary.from_json(s) for s in record.get("studies", [])):
+        for series in study.series:
+            refs = [r for r in instance_refs(series) if r.key in blobs]
+            if refs:
+                result.append((study, series, refs, load))
+    return result

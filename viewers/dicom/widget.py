@@ -1,0 +1,445 @@
+"""The DICOM viewer: one to four viewports (1x1, 1x2, 2x2), a toolbar, cine, synchronised
+scrolling by slice location, measurements and key images kept with the case.
+
+Registers itself for DICOM_SERIES in the viewer registry when imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QGridLayout, QMenu, QSpinBox, QToolBar, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from app.store.annotations import KeyImage
+from viewers import base
+from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
+from viewers.dicom.measure import MeasurementSet
+from viewers.dicom.pixels import CT_PRESETS
+from viewers.dicom.viewport_widget import ViewportWidget
+
+LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
+PRESET_NAMES = list(CT_PRESETS)  # number key n applies PRESET_NAMES[n - 1]
+DEFAULT_FPS = 10
+
+
+def series_label(series) -> str:
+    """'Se 2 CT Thorax 1.25 mm (60)': number, modality, description, slice count."""
+    info = series.instances[0].info if getattr(series, "instances", None) else None
+    if info is None:
+        return f"({len(series)})"
+    details = info.series or {}
+    number = details.get("number")
+    parts = [QCoreApplication.translate("DicomViewerWidget", "Se {n}").format(n=number) if number not in (None, "") else "",
+             info.modality or "", str(details.get("description") or "").strip()]
+    return " ".join(p for p in parts if p) + f" ({len(series)})"
+
+
+class DicomViewerWidget(QWidget):
+    """`set_series_list([...])` offers series; `show_series(series)` shows one in the active
+    viewport. `attach_annotations(store, case_id)` keeps measurements and key images with a
+    case; without it they live as long as the widget."""
+
+    activeViewportChanged = Signal(object)  # the ViewportWidget
+    currentDatasetChanged = Signal(object)  # the header of the active viewport's shown slice
+    keyImageAdded = Signal(object)  # the KeyImage
+    seriesListChanged = Signal()
+    layoutChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.series_list: list = []
+        self.key_images: list[KeyImage] = []
+        self.measurements = MeasurementSet()
+        self.layout_name = "1x1"
+        self.sync_enabled = True
+        self._syncing = False
+        self._annotations = None  # (AnnotationStore, case_id)
+        self._background: Callable[[Callable[[], object]], None] = lambda work: work()
+        self.caption_prompt: Callable | None = None  # image -> caption or None; default: a dialog
+        self.viewports = [self._new_viewport() for _ in range(4)]
+        self.active = self.viewports[0]
+        self.active.set_active(True)
+        self.grid = QWidget(self)
+        self._grid_layout = QGridLayout(self.grid)
+        self._grid_layout.setContentsMargins(0, 0, 0, 0)
+        self._grid_layout.setSpacing(2)
+        self.grid.setStyleSheet("background: #202020;")
+        self.toolbar = QToolBar(self)
+        self.toolbar.setIconSize(QSize(16, 16))
+        self.cine = QTimer(self)
+        self.cine.timeout.connect(self._cine_tick)
+        self._build_toolbar()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.grid, 1)
+        self.set_layout("1x1")
+
+    # -- construction ------------------------------------------------------------------------
+
+    def _new_viewport(self) -> ViewportWidget:
+        vp = ViewportWidget(self)
+        vp.set_measurements(self.measurements)
+        vp.activated.connect(self.set_active_viewport)
+        vp.indexChanged.connect(lambda n, vp=vp: self._on_index_changed(vp))
+        vp.frameShown.connect(lambda n, vp=vp: self._on_frame_shown(vp))
+        vp.measurementsChanged.connect(self._on_measurements_changed)
+        vp.seriesDropped.connect(lambda target, i: self.assign(self.viewports.index(target), i))
+        vp.menuRequested.connect(self._show_menu)
+        vp.viewChanged.connect(self._sync_toolbar)
+        return vp
+
+    def _action(self, text: str, tip: str, slot, *, checkable: bool = False, group: QActionGroup | None = None,
+                key: str | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(f"{tip} ({key})" if key else tip)
+        action.setCheckable(checkable)
+        if group is not None:
+            group.addAction(action)
+        action.triggered.connect(slot)
+        self.toolbar.addAction(action)
+        return action
+
+    def _build_toolbar(self) -> None:
+        tb = self.toolbar
+        layouts = QActionGroup(self)
+        self.layout_actions = {}
+        for name in LAYOUTS:
+            label = name.replace("x", "×")
+            self.layout_actions[name] = self._action(label, self.tr("Layout {name}").format(name=label),
+                                                     lambda _=False, n=name: self.set_layout(n),
+                                                     checkable=True, group=layouts)
+        tb.addSeparator()
+        tools = QActionGroup(self)
+        specs = (("window", self.tr("W/L"), self.tr("Window/level: left-drag (right = wider, down = higher level)"), "W"),
+                 ("distance", self.tr("Distance"), self.tr("Measure a distance: drag"), "D"),
+                 ("angle", self.tr("Angle"), self.tr("Measure an angle: drag one arm, then click the end of the other"),
+                  "A"),
+                 ("ellipse", self.tr("Ellipse"), self.tr("Elliptical ROI: drag (area, mean, SD, min, max)"), "E"),
+                 ("rect", self.tr("Rectangle"), self.tr("Rectangular ROI: drag (area, mean, SD, min, max)"), "O"))
+        self.tool_actions = {}
+        for tool, text, tip, key in specs:
+            self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
+                                                   checkable=True, group=tools, key=key)
+        self.tool_actions["window"].setChecked(True)
+        tb.addSeparator()
+        self.window_menu = QMenu(self.tr("Window"), self)
+        for number, name in enumerate(PRESET_NAMES, start=1):
+            preset = CT_PRESETS[name]
+            action = self.window_menu.addAction(self.tr("{name}  W {w:g} L {c:g}").format(
+                name=preset.name, w=preset.width, c=preset.center))
+            action.setShortcut(QKeySequence(str(number)))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the viewport handles the key
+            action.triggered.connect(lambda _=False, n=number: self.active.apply_preset(n))
+        self.window_menu.addSeparator()
+        file_window = self.window_menu.addAction(self.tr("The file's window"))
+        file_window.setShortcut(QKeySequence("9"))
+        file_window.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        file_window.triggered.connect(lambda: self.active.file_window())
+        button = QToolButton(self)
+        button.setText(self.tr("Window"))
+        button.setToolTip(self.tr("CT presets (keys 1-8) and the file's own window (9)"))
+        button.setMenu(self.window_menu)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        tb.addWidget(button)
+        self._action(self.tr("Fit"), self.tr("Fit to the viewport"), lambda: self.active.fit(), key="F")
+        self._action(self.tr("1:1"), self.tr("One image pixel per screen pixel"), lambda: self.active.actual_size(),
+                     key="0")
+        self._action(self.tr("⟲"), self.tr("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R")
+        self._action(self.tr("⟳"), self.tr("Rotate 90° right"), lambda: self.active.rotate(1), key="R")
+        self._action(self.tr("Flip H"), self.tr("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H")
+        self._action(self.tr("Flip V"), self.tr("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V")
+        self.invert_action = self._action(self.tr("Invert"), self.tr("Invert grey levels"),
+                                          lambda: self.active.toggle_invert(), checkable=True, key="I")
+        self._action(self.tr("Reset"), self.tr("Reset window, zoom, pan, rotation and flips"),
+                     lambda: self.active.reset(), key="Esc")
+        tb.addSeparator()
+        self.play_action = self._action(self.tr("Play"), self.tr("Cine: play or pause"), self.toggle_cine,
+                                        checkable=True, key="P / Space")
+        self.fps = QSpinBox(self)
+        self.fps.setRange(1, 60)
+        self.fps.setValue(DEFAULT_FPS)
+        self.fps.setSuffix(self.tr(" fps"))
+        self.fps.setToolTip(self.tr("Cine speed, frames per second"))
+        self.fps.valueChanged.connect(self._set_fps)
+        tb.addWidget(self.fps)
+        self.sync_action = self._action(self.tr("Sync"), self.tr(
+            "Scroll series of the same frame of reference together, by slice position"),
+            self.set_sync, checkable=True, key="S")
+        self.sync_action.setChecked(True)
+        tb.addSeparator()
+        self._action(self.tr("Key image"), self.tr("Keep the current view, as shown, as a key image"),
+                     lambda: self.add_key_image(), key="K")
+
+    # -- series and layout -------------------------------------------------------------------
+
+    def set_series_list(self, series_list: list) -> None:
+        """The series this viewer offers (drag targets, the menu); fills the viewports."""
+        self.stop_cine()
+        self.series_list = list(series_list)
+        for i, vp in enumerate(self.viewports):
+            vp.set_series(self.series_list[i] if i < len(self.series_list) else None)
+        self.set_active_viewport(self.viewports[0])
+        self.seriesListChanged.emit()
+
+    def show_series(self, series, viewport: int | None = None) -> None:
+        """The registry's entry point: show `series` (a SeriesModel or a list of them)."""
+        if isinstance(series, (list, tuple)):
+            self.set_series_list(series)
+            return
+        if series not in self.series_list:
+            self.series_list.append(series)
+            self.seriesListChanged.emit()
+        self.assign(self.viewports.index(self.active) if viewport is None else viewport,
+                    self.series_list.index(series))
+
+    def assign(self, viewport: int, series_index: int) -> None:
+        if not (0 <= viewport < len(self.viewports) and 0 <= series_index < len(self.series_list)):
+            return
+        vp = self.viewports[viewport]
+        vp.set_series(self.series_list[series_index])
+        self.set_active_viewport(vp)
+
+    def set_layout(self, name: str) -> None:
+        if name not in LAYOUTS:
+            raise ValueError(f"unknown layout {name!r}")
+        rows, columns = LAYOUTS[name]
+        self.layout_name = name
+        for vp in self.viewports:
+            self._grid_layout.removeWidget(vp)
+            vp.hide()
+        used = {id(vp.series) for vp in self.visible_viewports() if vp.series is not None}
+        for i in range(rows * columns):
+            vp = self.viewports[i]
+            self._grid_layout.addWidget(vp, i // columns, i % columns)
+            vp.show()
+            if vp.series is None:  # fill an empty viewport with the next series not shown yet
+                spare = next((s for s in self.series_list if id(s) not in used), None)
+                if spare is not None:
+                    vp.set_series(spare)
+                    used.add(id(spare))
+        for r in range(2):
+            self._grid_layout.setRowStretch(r, 1 if r < rows else 0)
+            self._grid_layout.setColumnStretch(r, 1 if r < columns else 0)
+        if self.active not in self.visible_viewports():
+            self.set_active_viewport(self.viewports[0])
+        self.layout_actions[name].setChecked(True)
+        self._refresh_active()
+        self.layoutChanged.emit(name)
+
+    def visible_viewports(self) -> list[ViewportWidget]:
+        rows, columns = LAYOUTS[self.layout_name]
+        return self.viewports[:rows * columns]
+
+    def set_active_viewport(self, vp: ViewportWidget) -> None:
+        if vp not in self.viewports:
+            return
+        changed = vp is not self.active
+        self.active = vp
+        self._refresh_active()
+        if changed:
+            self.activeViewportChanged.emit(vp)
+        self.currentDatasetChanged.emit(vp.dataset())
+        self._sync_toolbar()
+
+    def _refresh_active(self) -> None:
+        several = len(self.visible_viewports()) > 1
+        for vp in self.viewports:
+            vp.set_active(several and vp is self.active)
+
+    def _show_menu(self, vp: ViewportWidget, global_pos) -> None:
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        target = self.viewports.index(vp)
+        series_menu = menu.addMenu(self.tr("Show series"))
+        for i, series in enumerate(self.series_list):
+            action = series_menu.addAction(series_label(series))
+            action.setCheckable(True)
+            action.setChecked(series is vp.series)
+            action.triggered.connect(lambda _=False, i=i: self.assign(target, i))
+        layout_menu = menu.addMenu(self.tr("Layout"))
+        for name in LAYOUTS:
+            layout_menu.addAction(name.replace("x", "×"), lambda n=name: self.set_layout(n))
+        menu.addMenu(self.window_menu)
+        menu.addSeparator()
+        menu.addAction(self.tr("Reset view"), vp.reset)
+        menu.popup(global_pos)
+        self._menu = menu  # the menu on screen (tests reach it here)
+
+    # -- tools -------------------------------------------------------------------------------
+
+    def set_tool(self, tool: str) -> None:
+        for vp in self.viewports:
+            vp.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+
+    @property
+    def tool(self) -> str:
+        return self.active.measure.tool
+
+    def set_sync(self, enabled: bool) -> None:
+        self.sync_enabled = bool(enabled)
+        self.sync_action.setChecked(self.sync_enabled)
+        if self.sync_enabled:
+            self._on_index_changed(self.active)
+
+    def _sync_toolbar(self) -> None:
+        self.invert_action.setChecked(self.active.state.invert)
+
+    # -- scrolling together --------------------------------------------------------------------
+
+    def _on_index_changed(self, source: ViewportWidget) -> None:
+        if self._syncing or not self.sync_enabled or source.series is None:
+            return
+        series = source.series
+        try:
+            location = series.locations()[source.index]
+        except (IndexError, TypeError):
+            return
+        frame_of_reference = series.frame_of_reference_uid
+        if location is None or not frame_of_reference:
+            return
+        self._syncing = True
+        try:
+            for vp in self.visible_viewports():
+                if vp is source or vp.series is None:
+                    continue
+                n = vp.series.nearest_slice(location, frame_of_reference, series.normal, prefer=vp.index)
+                if n is not None:
+                    vp.set_index(n)
+        finally:
+            self._syncing = False
+
+    def _on_frame_shown(self, vp: ViewportWidget) -> None:
+        if vp is self.active:
+            self.currentDatasetChanged.emit(vp.dataset())
+
+    # -- cine ----------------------------------------------------------------------------------
+
+    def toggle_cine(self) -> None:
+        if self.cine.isActive():
+            self.stop_cine()
+        else:
+            self.start_cine()
+
+    def start_cine(self) -> None:
+        if self.active.count < 2:
+            self.play_action.setChecked(False)
+            return
+        self._set_fps(self.fps.value())
+        self.cine.start()
+        self.play_action.setChecked(True)
+        self.play_action.setText(self.tr("Pause"))
+
+    def stop_cine(self) -> None:
+        self.cine.stop()
+        self.play_action.setChecked(False)
+        self.play_action.setText(self.tr("Play"))
+
+    def _set_fps(self, fps: int) -> None:
+        self.cine.setInterval(max(1, round(1000 / max(1, fps))))
+
+    def _cine_tick(self) -> None:
+        vp = self.active
+        if vp.count < 2:
+            self.stop_cine()
+            return
+        if vp.displayed_index != vp.index:
+            return  # the previous frame is still being decoded: never outrun what is shown
+        vp.set_index((vp.index + 1) % vp.count)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event) -> None:
+        if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            return super().keyPressEvent(event)
+        K = Qt.Key
+        tools = {K.Key_W: "window", K.Key_D: "distance", K.Key_A: "angle", K.Key_E: "ellipse", K.Key_O: "rect"}
+        key = event.key()
+        if key in tools:
+            self.set_tool(tools[key])
+        elif key in (K.Key_P, K.Key_Space):
+            self.toggle_cine()
+        elif key == K.Key_K:
+            self.add_key_image()
+        elif key == K.Key_S:
+            self.set_sync(not self.sync_enabled)
+        elif key == K.Key_Tab:
+            visible = self.visible_viewports()
+            i = visible.index(self.active) if self.active in visible else -1
+            nxt = visible[(i + 1) % len(visible)]
+            self.set_active_viewport(nxt)
+            nxt.setFocus()
+        else:
+            return super().keyPressEvent(event)
+        event.accept()
+
+    def focusNextPrevChild(self, next_child: bool) -> bool:
+        return False  # Tab moves between viewports (keyPressEvent), not through the toolbar
+
+    # -- measurements and key images -----------------------------------------------------------
+
+    def attach_annotations(self, store, case_id: str,
+                           background: Callable[[Callable[[], object]], None] | None = None) -> None:
+        """Keep measurements and key images with `case_id` in `store` (an AnnotationStore).
+        `background(work)` runs a store write off the GUI thread (app.ui passes its task
+        runner); by default writes run at once."""
+        self._annotations = (store, case_id)
+        if background is not None:
+            self._background = background
+        loaded = store.load(case_id)
+        self.measurements = loaded["measurements"]
+        self.key_images = list(loaded["key_images"])
+        for vp in self.viewports:
+            vp.set_measurements(self.measurements)
+
+    def _on_measurements_changed(self, source) -> None:
+        for vp in self.visible_viewports():
+            if vp is not source:
+                vp.update()
+        if self._annotations is not None:
+            store, case_id = self._annotations
+            snapshot = MeasurementSet.from_json(self.measurements.to_json())  # the worker gets its own copy
+            self._background(lambda: store.save_measurements(case_id, snapshot))
+
+    def add_key_image(self, caption: str | None = None) -> KeyImage | None:
+        """Keep the active viewport's view as a key image; asks the caption when not given.
+        None when there is no image or the user cancels."""
+        vp = self.active
+        if vp.frame is None:
+            vp.flash(self.tr("No image to keep"))
+            return None
+        image = vp.render_view()
+        if caption is None:
+            caption = self._ask_caption(image)
+            if caption is None:
+                return None
+        window = vp.window()
+        spacing, source = vp.spacing()
+        measured = vp.measure.texts(vp.slice_key(), spacing, source, vp.frame)
+        key_image = KeyImage.new(caption, png_bytes(image), vp.series.series_uid, vp.slice_key(),
+                                 None if window is None else (window.center, window.width), "\n".join(measured))
+        self.key_images.append(key_image)
+        if self._annotations is not None:
+            store, case_id = self._annotations
+            self._background(lambda: store.add_key_image(case_id, key_image))
+        vp.flash(self.tr("Key image kept: {caption}").format(caption=caption or self.tr("(no caption)")))
+        self.keyImageAdded.emit(key_image)
+        return key_image
+
+    def _ask_caption(self, image) -> str | None:
+        if self.caption_prompt is not None:
+            return self.caption_prompt(image)
+        dialog = KeyImageDialog(image, parent=self)
+        return dialog.caption if dialog.exec() == KeyImageDialog.DialogCode.Accepted else None
+
+    def closeEvent(self, event) -> None:
+        self.stop_cine()
+        super().closeEvent(event)
+
+
+base.register("dicom", (base.DICOM_SERIES,), DicomViewerWidget)
