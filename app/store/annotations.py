@@ -13,58 +13,17 @@ from __future__ import annotations
 import json
 import re
 import threading
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.store.store import CaseStore
-from viewers.dicom.measure import MeasurementSet
-from viewers.dicom.sources import SliceKey
+from app.core.key_images import KeyImage
 
 FORMAT = "secondo-annotations/1"
+EMPTY_MEASUREMENTS = {"format": "secondo-measurements/1", "measurements": []}  # as MeasurementSet().to_json()
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class KeyImage:
-    """The current view of a slice as shown (window and measurements burned in), for the
-    opinion. `window` is (center, width) in modality units; `measurements` is the text of
-    the measurements shown, for the caption in the PDF."""
-
-    id: str
-    caption: str
-    png: bytes = field(repr=False)
-    series_uid: str | None
-    slice_key: SliceKey | None
-    window: tuple[float, float] | None = None
-    measurements: str = ""
-    created: str = field(default_factory=_now)
-
-    @classmethod
-    def new(cls, caption: str, png: bytes, series_uid: str | None, slice_key: SliceKey | None,
-            window: tuple[float, float] | None = None, measurements: str = "") -> KeyImage:
-        return cls(uuid.uuid4().hex, caption, png, series_uid, slice_key, window, measurements)
-
-    def metadata(self) -> dict:
-        return {"id": self.id, "caption": self.caption, "series_uid": self.series_uid,
-                "slice": None if self.slice_key is None else SliceKey(*self.slice_key).to_json(),
-                "window": None if self.window is None else [float(v) for v in self.window],
-                "measurements": self.measurements, "created": self.created}
-
-    @classmethod
-    def from_metadata(cls, data: dict, png: bytes) -> KeyImage:
-        window = data.get("window")
-        return cls(str(data["id"]), str(data.get("caption") or ""), png, data.get("series_uid"),
-                   None if data.get("slice") is None else SliceKey.from_json(data["slice"]),
-                   None if window is None else (float(window[0]), float(window[1])),
-                   str(data.get("measurements") or ""), str(data.get("created") or ""))
 
 
 class AnnotationStore:
@@ -93,35 +52,38 @@ class AnnotationStore:
     def _read(self, case_id: str) -> dict:
         path = self.path(case_id)
         if not path.exists():
-            return {"format": FORMAT, "measurements": MeasurementSet().to_json(), "key_images": []}
+            return {"format": FORMAT, "measurements": dict(EMPTY_MEASUREMENTS, measurements=[]), "key_images": []}
         data = json.loads(self.store.vault.read_file(path).decode("utf-8"))
-        data.setdefault("measurements", MeasurementSet().to_json())
+        data.setdefault("measurements", dict(EMPTY_MEASUREMENTS, measurements=[]))
         data.setdefault("key_images", [])
         return data
 
     def _write(self, case_id: str, data: dict) -> None:
         data["format"] = FORMAT
-        data["updated"] = _now()
+        data["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.store.vault.replace_bytes(self.path(case_id), json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
     # -- the API ---------------------------------------------------------------------------
 
     def load(self, case_id: str) -> dict:
-        """{"measurements": MeasurementSet, "key_images": [KeyImage, ...]} (empty when
-        nothing was kept yet). StoredFileError when a file was altered at rest."""
+        """{"measurements": their JSON, "key_images": [KeyImage, ...]} (empty when nothing
+        was kept yet). StoredFileError when a file was altered at rest. The viewer turns the
+        JSON into its MeasurementSet: the store does not depend on the viewers."""
         with self._lock:
             data = self._read(case_id)
-            return {"measurements": MeasurementSet.from_json(data["measurements"]),
+            return {"measurements": data["measurements"],
                     "key_images": [self._key_image(case_id, item) for item in data["key_images"]]}
 
-    def measurements(self, case_id: str) -> MeasurementSet:
+    def measurements(self, case_id: str):
+        """The JSON of the case's measurements (MeasurementSet.to_json())."""
         with self._lock:
-            return MeasurementSet.from_json(self._read(case_id)["measurements"])
+            return self._read(case_id)["measurements"]
 
-    def save_measurements(self, case_id: str, measurements: MeasurementSet) -> None:
+    def save_measurements(self, case_id: str, measurements) -> None:
+        """Keep `measurements`: anything with to_json() (a MeasurementSet), or its JSON."""
         with self._lock:
             data = self._read(case_id)
-            data["measurements"] = measurements.to_json()
+            data["measurements"] = measurements.to_json() if hasattr(measurements, "to_json") else measurements
             self._write(case_id, data)
 
     def add_key_image(self, case_id: str, image: KeyImage) -> KeyImage:

@@ -25,7 +25,7 @@ from app.ui.viewer_window import ViewerWindow, load_series
 from viewers import base
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.keyimage_widget import KeyImageDialog
-from viewers.dicom.measure import Angle, Distance, EllipseROI, RectROI
+from viewers.dicom.measure import Angle, Distance, EllipseROI, MeasurementSet, RectROI
 from viewers.dicom.pixels import CT_PRESETS, Window
 from viewers.dicom.series import SeriesModel
 from viewers.dicom.sources import series_from_paths
@@ -381,7 +381,7 @@ class TestMeasurements:
             viewer.attach_annotations(annotations, "case1")
             viewer.set_tool("distance")
             self.draw(vp, (10.5, 20.5), (30.5, 20.5))
-            assert len(annotations.measurements("case1")) == 1
+            assert len(MeasurementSet.from_json(annotations.measurements("case1"))) == 1
             key_image = viewer.add_key_image(caption="Nodule right lower lobe")
             assert key_image.png.startswith(b"\x89PNG\r\n\x1a\n") and len(key_image.png) > 1000
             (kept,) = annotations.key_images("case1")

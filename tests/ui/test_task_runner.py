@@ -87,7 +87,7 @@ class TestTaskRunner:
 
 def test_qt_calls_cannot_exhaust_none_or_true(qtbot):
     """PySide6 6.12.0 on Python 3.11 drops a reference to None on every void call and to
-    True on every emit; app.ui makes that harmless (app/ui/qt_runtime.py), so a long session
+    True on every emit; app.ui makes that harmless (viewers/qt_runtime.py), so a long session
     cannot crash the interpreter."""
     import sys
 

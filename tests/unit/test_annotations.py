@@ -4,7 +4,8 @@ read back after the store is reopened."""
 import pytest
 
 from app.core.errors import BadInputError
-from app.store.annotations import AnnotationStore, KeyImage
+from app.core.key_images import KeyImage
+from app.store.annotations import AnnotationStore
 from app.store.store import CaseStore
 from app.store.vault import StoredFileError
 from viewers.dicom.measure import Distance, EllipseROI, MeasurementSet
@@ -27,7 +28,7 @@ def all_bytes(folder) -> bytes:
 def test_nothing_kept_yet_loads_empty(isolated_home):
     with CaseStore.open(isolated_home) as store:
         loaded = AnnotationStore(store).load(CASE)
-        assert len(loaded["measurements"]) == 0 and loaded["key_images"] == []
+        assert len(MeasurementSet.from_json(loaded["measurements"])) == 0 and loaded["key_images"] == []
 
 
 def test_measurements_and_key_images_survive_reopening_the_store(isolated_home):
@@ -39,7 +40,7 @@ def test_measurements_and_key_images_survive_reopening_the_store(isolated_home):
             CAPTION, PNG, "1.2.3.series", KEY, (-600, 1500), "12.5 mm; Area 78.5 mm², mean 25 HU"))
     with CaseStore.open(isolated_home) as store:
         loaded = AnnotationStore(store).load(CASE)
-        assert [m.to_json() for m in loaded["measurements"]] == [m.to_json() for m in saved]
+        assert [m.to_json() for m in MeasurementSet.from_json(loaded["measurements"])] == [m.to_json() for m in saved]
         [again] = loaded["key_images"]
         assert again == image
         assert (again.caption, again.png, again.slice_key, again.window) == (CAPTION, PNG, KEY, (-600, 1500))
@@ -81,14 +82,14 @@ def test_saving_measurements_keeps_the_key_images(isolated_home):
         annotations.save_measurements(CASE, MeasurementSet())
         annotations.save_measurements(CASE, measurements())
         assert [k.caption for k in annotations.key_images(CASE)] == ["kept"]
-        assert len(annotations.measurements(CASE)) == 2
+        assert len(MeasurementSet.from_json(annotations.measurements(CASE))) == 2
 
 
 def test_cases_are_kept_apart(isolated_home):
     with CaseStore.open(isolated_home) as store:
         annotations = AnnotationStore(store)
         annotations.save_measurements(CASE, measurements())
-        assert len(annotations.load("fedcba9876543210")["measurements"]) == 0
+        assert len(MeasurementSet.from_json(annotations.load("fedcba9876543210")["measurements"])) == 0
 
 
 def test_an_unsafe_id_is_refused(isolated_home):
@@ -111,3 +112,8 @@ def test_a_file_altered_at_rest_is_reported(isolated_home):
         path.write_bytes(bytes(data))
         with pytest.raises(StoredFileError):
             annotations.load(CASE)
+
+
+def test_the_store_empty_measurements_are_what_the_viewer_writes():
+    from app.store.annotations import EMPTY_MEASUREMENTS
+    assert EMPTY_MEASUREMENTS == MeasurementSet().to_json()

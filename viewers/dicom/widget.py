@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QGridLayout, QMenu, QSpinBox, QToolBar, QToolButton, QVBoxLayout,
                                QWidget)
 
-from app.store.annotations import KeyImage
+from app.core.key_images import KeyImage
 from viewers import base
 from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.measure import MeasurementSet
@@ -392,7 +393,7 @@ class DicomViewerWidget(QWidget):
         if background is not None:
             self._background = background
         loaded = store.load(case_id)
-        self.measurements = loaded["measurements"]
+        self.measurements = MeasurementSet.from_json(loaded["measurements"])
         self.key_images = list(loaded["key_images"])
         for vp in self.viewports:
             vp.set_measurements(self.measurements)
