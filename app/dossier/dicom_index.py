@@ -17,6 +17,7 @@ from pydicom.filereader import read_partial
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.dossier import dicom_fast
 
 PREFIX_SIZE = 1 << 20  # what the importer parses first; bytes of exactly this length may be a cut
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
@@ -206,6 +207,15 @@ def read_instance(source: bytes | BinaryIO, path: str, *, complete: bool | None 
     `complete` says whether `source` is the whole file; by default bytes of exactly
     PREFIX_SIZE are taken as possibly cut, anything else as whole.
     """
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        fast = dicom_fast.parse_header(bytes(source))
+        if fast is not None:
+            try:
+                return _instance(fast[0], path, fast[1])
+            except DicomParseError:
+                raise
+            except Exception as exc:
+                raise _damaged(path, True) from exc
     raw, size = _open(source)
     if complete is None:
         complete = not (isinstance(source, (bytes, bytearray, memoryview)) and size == PREFIX_SIZE)
