@@ -20,6 +20,7 @@ from app.core.i18n import _
 from app.dossier import dicom_fast
 
 PREFIX_SIZE = 1 << 20  # what the importer parses first; bytes of exactly this length may be a cut
+FAST_HEAD = 1 << 16  # of a file, what the fast path reads; a longer header goes to pydicom
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
 SR_CLASS_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
@@ -208,14 +209,19 @@ def read_instance(source: bytes | BinaryIO, path: str, *, complete: bool | None 
     PREFIX_SIZE are taken as possibly cut, anything else as whole.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
-        fast = dicom_fast.parse_header(bytes(source))
-        if fast is not None:
-            try:
-                return _instance(fast[0], path, fast[1])
-            except DicomParseError:
-                raise
-            except Exception as exc:
-                raise _damaged(path, True) from exc
+        head = bytes(source)
+    else:  # a file: its first bytes hold the header of nearly every image
+        source.seek(0)
+        head = source.read(FAST_HEAD)
+        source.seek(0)
+    fast = dicom_fast.parse_header(head)
+    if fast is not None:
+        try:
+            return _instance(fast[0], path, fast[1])
+        except DicomParseError:
+            raise
+        except Exception as exc:
+            raise _damaged(path, True) from exc
     raw, size = _open(source)
     if complete is None:
         complete = not (isinstance(source, (bytes, bytearray, memoryview)) and size == PREFIX_SIZE)
