@@ -5,6 +5,7 @@ signature or trust check); usage errors exit 2 (argparse).
 """
 
 import argparse
+import logging
 import sys
 
 from app import __version__
@@ -26,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # pydicom logs a full traceback at ERROR for every frame its decoders cannot read; the
+    # viewer shows the reason itself, and nothing of a dossier belongs in a log.
+    logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
