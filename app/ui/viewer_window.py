@@ -1,11 +1,18 @@
 """The standalone DICOM viewer window of `secondo view PATH`: the series of a file, a folder
 or a DICOMDIR in a list on the left, the viewer in the middle, the tag browser on the right.
 
+Opening is progressive, all of it off the GUI thread: the files are listed and the first
+image among them (in path order) is decoded and shown at once as a provisional 1-image
+series; the rest is then indexed with progress in the status bar, and the real series
+replace the provisional one: the viewport shows the series of the image it showed, on that
+image, as the user left it (else the middle of the first series); `--slice` wins.
+
 Key images stay in memory (there is no case to keep them with) and can be saved as PNG.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +21,12 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QFileDialog, QListWidget,
                                QListWidgetItem, QMainWindow, QMenu, QMessageBox, QWidget)
 
+from app.core.tasks import CancelToken, Progress, no_progress
 from app.ui.task_runner import TaskRunner
 from viewers.dicom.cache import MiB, FrameCache
-from viewers.dicom.pixels import CT_PRESETS, Frame, render
+from viewers.dicom.pixels import CT_PRESETS, Frame, FrameDecodeError, render
 from viewers.dicom.series import SeriesModel
-from viewers.dicom.sources import series_from_paths
+from viewers.dicom.sources import first_image_series, series_from_files, series_from_paths, source_files
 from viewers.dicom.tags_widget import DicomTagsWidget
 from viewers.dicom.viewport_widget import SERIES_MIME, to_qimage
 from viewers.dicom.widget import DicomViewerWidget, series_label
@@ -31,6 +39,39 @@ def load_series(path: Path, cache: FrameCache, skipped: list[str]) -> list[Serie
     """Qt-free work for the task runner: index the files, one SeriesModel per series."""
     return [SeriesModel(refs, loader, cache=cache) for _summary, refs, loader in
             series_from_paths(path, skipped=skipped)]
+
+
+def preview_series(path: Path, cache: FrameCache) -> tuple[list[Path], SeriesModel | None]:
+    """Qt-free work for the task runner: the files of `path`, and its first image file (in
+    path order) as a 1-instance series whose first frame is already decoded into `cache`
+    (or known to be undecodable); None when there is no image at all."""
+    files = source_files(path)
+    found = first_image_series(files)
+    if found is None:
+        return files, None
+    _summary, refs, loader = found
+    model = SeriesModel(refs, loader, cache=cache)
+    try:
+        model.frame(0)
+        model.slice_info(0)
+    except FrameDecodeError:
+        pass  # remembered by the model: the viewport shows the reason
+    return files, model
+
+
+def index_series(files: list[Path], cache: FrameCache, skipped: list[str], *,
+                 progress: Progress = no_progress, cancel: CancelToken | None = None) -> list[SeriesModel]:
+    """Qt-free work for the task runner: index `files`, one SeriesModel per series;
+    `progress(done, total)` about every percent."""
+    total = len(files)
+    step = max(1, total // 100)
+
+    def report(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            progress(done, total)
+
+    return [SeriesModel(refs, loader, cache=cache) for _summary, refs, loader in
+            series_from_files(files, skipped=skipped, progress=report, cancel=cancel)]
 
 
 class SeriesListWidget(QListWidget):
@@ -69,7 +110,9 @@ class ViewerWindow(QMainWindow):
         self.runner = TaskRunner(self)
         self.cache = FrameCache(CACHE_MB * MiB)
         self.series: list[SeriesModel] = []
+        self.provisional: SeriesModel | None = None  # the first image, shown while the rest is indexed
         self.skipped: list[str] = []
+        self._loading: CancelToken | None = None
         self._initial = (layout, preset, slice_number)
         self.viewer = DicomViewerWidget(self)
         self.setCentralWidget(self.viewer)
@@ -122,12 +165,43 @@ class ViewerWindow(QMainWindow):
     # -- loading -------------------------------------------------------------------------------
 
     def open_path(self, path: Path) -> None:
+        """List `path` and show its first image, then index the rest (all in the background)."""
+        if self._loading is not None:
+            self._loading.cancel()  # a path still loading: its results are dropped
+        token = self._loading = CancelToken()
         self.statusBar().showMessage(self.tr("Reading {path}…").format(path=path))
+        cache = self.cache
+        self.runner.run(lambda _token, _progress: preview_series(path, cache),
+                        success=lambda result: self._previewed(path, *result, token),
+                        failure=self._failed, token=token)
+
+    def _previewed(self, path: Path, files: list[Path], model: SeriesModel | None, token: CancelToken) -> None:
+        if model is not None:
+            self._clear_series()
+            self.provisional = model
+            self.viewer.set_series_list([model])
+            preset = self._initial[1]
+            if preset and model.instances[0].info.modality == "CT":
+                self.viewer.active.set_window(CT_PRESETS[preset])
+            self.viewer.active.setFocus()
+        self._indexing_progress(path, 0, len(files))
         skipped: list[str] = []
         cache = self.cache
-        self.runner.run(lambda token, progress: load_series(path, cache, skipped),
+        self.runner.run(lambda token, progress: index_series(files, cache, skipped, progress=progress, cancel=token),
                         success=lambda series: self._loaded(path, series, skipped),
-                        failure=self._failed)
+                        failure=self._failed, progress=lambda done, total: self._indexing_progress(path, done, total),
+                        token=token)
+
+    def _indexing_progress(self, path: Path, done: int, total: int) -> None:
+        self.statusBar().showMessage(self.tr("Reading {path}: {done} of {total} files…")
+                                     .format(path=path, done=done, total=total))
+
+    def _clear_series(self) -> None:
+        """Close the series shown so far (and the provisional one) and empty the list."""
+        for old in self.series + ([self.provisional] if self.provisional is not None else []):
+            old.close(timeout=0)
+        self.series, self.provisional = [], None
+        self.series_view.clear()
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Open a DICOM folder"))
@@ -144,9 +218,13 @@ class ViewerWindow(QMainWindow):
         self.runner.report_failure(error)
 
     def _loaded(self, path: Path, series: list[SeriesModel], skipped: list[str]) -> None:
-        for old in self.series:
-            old.close(timeout=0)
-        self.series, self.skipped = series, skipped
+        self._loading = None
+        first = self.viewer.viewports[0]
+        provisional = self.provisional
+        shown = first.slice_key() if provisional is not None and first.series is provisional else None
+        state = replace(first.state)
+        old = self.series + ([provisional] if provisional is not None else [])
+        self.series, self.provisional, self.skipped = series, None, skipped
         self.series_view.clear()
         for row, model in enumerate(series):
             item = QListWidgetItem(series_label(model))
@@ -154,11 +232,16 @@ class ViewerWindow(QMainWindow):
             self.series_view.addItem(item)
             self._request_thumbnail(row, model)
         self.viewer.set_series_list(series)
+        for model in old:  # no viewport shows them any more
+            model.close(timeout=0)
         layout, preset, slice_number = self._initial
         self._initial = ("1x1", None, None)
         self.viewer.set_layout(layout if len(series) > 1 or layout == "1x1" else "1x1")
+        kept = shown is not None and self._keep_shown(first, shown, state)
         if preset:  # a CT window means nothing on MR or US: only CT viewports take it
             for vp in self.viewer.visible_viewports():
+                if vp is first and kept:
+                    continue  # it has the preset already, or a window the user chose since
                 if vp.series is not None and vp.series.instances[0].info.modality == "CT":
                     vp.set_window(CT_PRESETS[preset])
         if slice_number:  # in the first viewport with that many images; the others follow by sync
@@ -175,6 +258,28 @@ class ViewerWindow(QMainWindow):
             message += " " + self.tr("({n} unreadable file(s) left out)").format(n=len(skipped))
         self.statusBar().showMessage(message)
         self.loaded.emit(len(series))
+
+    def _keep_shown(self, vp, shown, state) -> bool:
+        """`vp` showed the provisional image `shown`: it gets the real series of that image, on
+        it, with the view the user left (window, zoom...). False when no series has it: `vp`
+        then goes to the middle of its series."""
+        found = next(((model, n) for model in self.series if (n := model.index_of(shown)) is not None), None)
+        if found is None:
+            if vp.count:
+                vp.set_index(vp.count // 2)
+            return False
+        model, n = found
+        if vp.series is model:
+            vp.set_index(n)
+        else:
+            for other in self.viewer.viewports:  # swapped, so that no series shows twice
+                if other.series is model:
+                    other.set_series(vp.series)
+            vp.set_series(model, n)
+        vp.state = state
+        vp.update()
+        vp.viewChanged.emit()
+        return True
 
     def _request_thumbnail(self, row: int, model: SeriesModel) -> None:
         def done(_n, result, row=row):
@@ -240,7 +345,7 @@ class ViewerWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.viewer.stop_cine()
         self.runner.shutdown()
-        for model in self.series:
+        for model in self.series + ([self.provisional] if self.provisional is not None else []):
             model.close(timeout=1.0)
         super().closeEvent(event)
 

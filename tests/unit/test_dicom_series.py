@@ -24,7 +24,8 @@ from viewers.dicom.cache import FrameCache
 from viewers.dicom.pixels import Frame, FrameDecodeError
 from viewers.dicom.geometry import slice_geometry
 from viewers.dicom.series import SeriesModel, prefetch_order
-from viewers.dicom.sources import InstanceRef, SliceKey, series_from_case, series_from_paths
+from viewers.dicom.sources import (InstanceRef, SliceKey, first_image_series, series_from_case, series_from_files,
+                                   series_from_paths, source_files)
 
 SLICES, SIZE = 20, 64
 
@@ -127,6 +128,77 @@ class TestSources:
             frame = model.frame(SLICES - 1)
             assert frame.modality.shape == (SIZE, SIZE) and frame.units == "HU"
             assert model.dataset(0).PatientName == "Test^Patient"
+
+
+def shape(found) -> list[tuple[str, list[str]]]:
+    """Series UID and instance keys of each series, in order: what must agree."""
+    return [(summary.series_uid, [r.key for r in refs]) for summary, refs, _load in found]
+
+
+class TestProgressiveSources:
+    """series_from_paths in steps, for a viewer that shows one image before indexing."""
+
+    def test_listing_then_indexing_gives_what_series_from_paths_gives(self, ct_folder, tmp_path):
+        datasets = discs.ct_instances(4, 16)
+        ids = discs.file_ids(4, discs.NESTED)
+        discs.write_instances(tmp_path / "cd", datasets, ids)
+        discs.write_dicomdir(tmp_path / "cd" / "DICOMDIR", list(zip(datasets[:3], ids[:3])))
+        shutil.copy(tmp_path / "cd" / "DICOMDIR", tmp_path / "cd" / "INDEX.DCM")  # a DICOMDIR by content
+        for path in (ct_folder, ct_folder / "DICOM" / "CT000005", ct_folder / "README.TXT",
+                     tmp_path / "cd", tmp_path / "cd" / "DICOMDIR", tmp_path / "cd" / "INDEX.DCM"):
+            expected = shape(series_from_paths(path))
+            assert shape(series_from_files(source_files(path))) == expected, path
+        assert [len(keys) for _uid, keys in shape(series_from_files(source_files(tmp_path / "cd" / "DICOMDIR")))] == [3]
+
+    def test_source_files_lists_in_path_order(self, ct_folder, tmp_path):
+        files = source_files(ct_folder)
+        assert [f.relative_to(ct_folder.resolve()).as_posix() for f in files] == (
+            [f"DICOM/CT{n:06d}" for n in range(1, SLICES + 1)] + ["README.TXT", "VIEWER.EXE"])
+        assert source_files(ct_folder / "README.TXT") == [ct_folder / "README.TXT"]
+        from app.core.errors import BadInputError
+        with pytest.raises(BadInputError):
+            source_files(tmp_path / "nowhere")
+
+    def test_the_first_image_in_path_order_as_a_one_instance_series(self, ct_folder, tmp_path):
+        folder = tmp_path / "mixed"
+        folder.mkdir()
+        (folder / "0README.TXT").write_bytes(b"not DICOM")
+        (folder / "1BROKEN").write_bytes(bytes(128) + b"DICM" + b"\xff" * 40)  # DICOM, unreadable
+        shutil.copy(ct_folder / "DICOM" / "CT000009", folder / "2IMAGE")
+        shutil.copy(ct_folder / "DICOM" / "CT000003", folder / "3IMAGE")
+        summary, refs, load = first_image_series(source_files(folder))
+        assert summary.modality == "CT" and [r.info.instance_number for r in refs] == [9]
+        assert load(refs[0]) == (folder / "2IMAGE").read_bytes()
+        frame = SeriesModel(refs, load).frame(0)
+        assert frame.modality.shape == (SIZE, SIZE)
+        assert first_image_series(source_files(folder)[:2]) is None
+        assert first_image_series([]) is None
+
+    def test_a_multi_frame_first_image_brings_all_its_frames(self, tmp_path):
+        shutil.copy(get_testdata_file("examples_ybr_color.dcm"), tmp_path / "US")
+        _summary, refs, _load = first_image_series(source_files(tmp_path))
+        assert [r.frames for r in refs] == [30]
+
+    def test_indexing_reports_progress_and_stops_when_cancelled(self, ct_folder):
+        from app.core.tasks import CancelToken, Cancelled
+        files = source_files(ct_folder)
+        seen = []
+        skipped = []
+        [(series, refs, _load)] = series_from_files(files, skipped=skipped,
+                                                    progress=lambda done, total: seen.append((done, total)))
+        assert len(refs) == SLICES and skipped == []
+        assert seen == [(n, len(files)) for n in range(1, len(files) + 1)]
+        token = CancelToken()
+
+        def cancel_at_five(done, total):
+            seen.append(done)
+            if done == 5:
+                token.cancel()
+
+        seen.clear()
+        with pytest.raises(Cancelled):
+            series_from_files(files, progress=cancel_at_five, cancel=token)
+        assert seen == [1, 2, 3, 4, 5]
 
 
 class TestSlices:

@@ -7,13 +7,14 @@ instance's whole file. The viewer never learns where the bytes live.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.content_type import HEAD_SIZE, sniff
 from app.dossier.dicom_index import (DicomParseError, InstanceInfo, SeriesSummary, StudySummary,
                                      build_studies, read_instance)
@@ -80,23 +81,7 @@ def series_from_paths(path: Path, *, skipped: list[str] | None = None,
             indexed = [(path, single)]
     else:
         raise BadInputError(_("{path} does not exist.").format(path=path))
-    by_key: dict[str, Path] = {}
-    infos = []
-    for file, info in indexed:
-        if info.kind == "image":
-            infos.append(info)
-            by_key.setdefault(info.sop_instance_uid, file)
-
-    def load(ref: InstanceRef) -> bytes:
-        return by_key.get(ref.key, Path(ref.path)).read_bytes()
-
-    result = []
-    for study in build_studies(infos):
-        for series in study.series:
-            refs = instance_refs(series)
-            if refs:
-                result.append((series, refs, load))
-    return result
+    return _series_of(indexed)
 
 
 def _folder_files(folder: Path, dicomdir_only: bool) -> list[Path]:
@@ -127,6 +112,84 @@ def _index_file(file: Path, skipped: list[str] | None) -> InstanceInfo | None:
         if skipped is not None:
             skipped.append(str(file))
         return None
+
+
+# --- files on disk, progressively (the standalone viewer) ------------------------------------
+#
+# `series_from_paths(path)` in steps, so that a viewer can show one image before the whole
+# folder is indexed: `source_files` lists (cheap), `first_image_series` indexes only up to the
+# first image, `series_from_files` indexes the rest with progress and a cancel token.
+# series_from_files(source_files(path)) == series_from_paths(path).
+
+
+def source_files(path: Path) -> list[Path]:
+    """The files `series_from_paths(path)` reads, in the same (path) order: every file of a
+    folder, the files a DICOMDIR references (its whole folder when it references none that
+    exist), or the file itself. Only a single file is opened (is it a DICOMDIR by content?).
+    BadInputError when `path` cannot be read at all."""
+    path = Path(path)
+    if path.is_dir():
+        return _folder_files(path, dicomdir_only=False)
+    if not path.is_file():
+        raise BadInputError(_("{path} does not exist.").format(path=path))
+    if name_key(path.name) == "dicomdir":
+        return _dicomdir_files(path)
+    info = _index_file(path, None)
+    if info is not None and info.kind == "dicomdir":
+        return _dicomdir_files(path)
+    return [path]
+
+
+def first_image_series(files: Iterable[Path]) -> tuple[SeriesSummary, list[InstanceRef], Loader] | None:
+    """The first DICOM image file of `files`, in their order, as a 1-instance series (the
+    shape of an item of `series_from_paths`); None when there is none. Files before it are
+    only sniffed, or indexed when they are DICOM; files after it are not opened."""
+    for file in files:
+        file = Path(file)
+        info = _index_file(file, None)
+        if info is not None and info.kind == "image" and (info.frames or 0) > 0:
+            found = _series_of([(file, info)])
+            if found:
+                return found[0]
+    return None
+
+
+def series_from_files(files: Sequence[Path], *, skipped: list[str] | None = None,
+                      progress: Progress = no_progress, cancel: CancelToken | None = None,
+                      ) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
+    """`series_from_paths` on the files `source_files` listed: each file indexed in turn,
+    `progress(done, len(files))` after each, `cancel` checked before each (Cancelled)."""
+    indexed = []
+    total = len(files)
+    for done, file in enumerate(files, 1):
+        if cancel is not None:
+            cancel.check()
+        info = _index_file(Path(file), skipped)
+        if info is not None:
+            indexed.append((Path(file), info))
+        progress(done, total)
+    return _series_of(indexed)
+
+
+def _series_of(indexed: list[tuple[Path, InstanceInfo]]) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
+    """The image series of indexed files, in reading order (as in `series_from_paths`)."""
+    by_key: dict[str, Path] = {}
+    infos = []
+    for file, info in indexed:
+        if info.kind == "image":
+            infos.append(info)
+            by_key.setdefault(info.sop_instance_uid, file)
+
+    def load(ref: InstanceRef) -> bytes:
+        return by_key.get(ref.key, Path(ref.path)).read_bytes()
+
+    result = []
+    for study in build_studies(infos):
+        for series in study.series:
+            refs = instance_refs(series)
+            if refs:
+                result.append((series, refs, load))
+    return result
 
 
 # --- a case in the store ---------------------------------------------------------------------
