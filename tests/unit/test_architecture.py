@@ -27,6 +27,16 @@ def qt_allowed(path: Path) -> bool:
             or (relative.startswith("viewers/") and path.stem.endswith("widget")))
 
 
+ENTRY_POINTS = ("app/ui/", "app/commands/", "app/cli.py", "app/__main__.py")
+
+
+def services_importing(package: str) -> list[str]:
+    """Modules of app (but the UI and the command line) that import `package`."""
+    return [str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py")
+            if not p.relative_to(ROOT).as_posix().startswith(ENTRY_POINTS)
+            and any(n == package or n.startswith(package + ".") for n in imports(p))]
+
+
 def test_qt_is_imported_only_in_app_ui_and_viewer_widgets():
     offenders = [str(p.relative_to(ROOT)) for top in ("app", "viewers") for p in (ROOT / top).rglob("*.py")
                  if not qt_allowed(p) and any(n.split(".")[0] in QT_MODULES for n in imports(p))]
@@ -50,11 +60,7 @@ def test_viewers_never_import_the_ui():
 
 def test_only_the_entry_points_import_the_ui():
     """The command line (app/cli.py, app/commands/) starts the window; services never do."""
-    entry = ("app/ui/", "app/commands/", "app/cli.py", "app/__main__.py")
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py")
-                 if not p.relative_to(ROOT).as_posix().startswith(entry)
-                 and any(n == "app.ui" or n.startswith("app.ui.") for n in imports(p))]
-    assert offenders == []
+    assert services_importing("app.ui") == []
 
 
 def test_the_rule_detects_a_violation(tmp_path):
@@ -65,11 +71,7 @@ def test_the_rule_detects_a_violation(tmp_path):
 
 def test_the_services_do_not_import_the_viewers():
     """app.* (but the UI and the command line) stays below the viewers: viewers may use app.core."""
-    entry = ("app/ui/", "app/commands/", "app/cli.py", "app/__main__.py")
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "app").rglob("*.py")
-                 if not p.relative_to(ROOT).as_posix().startswith(entry)
-                 and any(n == "viewers" or n.startswith("viewers.") for n in imports(p))]
-    assert offenders == []
+    assert services_importing("viewers") == []
 
 
 def test_viewers_use_only_the_core_of_app():
