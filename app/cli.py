@@ -9,7 +9,7 @@ import logging
 import sys
 
 from app import __version__
-from app.commands import cases, demo, package, snapshot, view
+from app.commands import cases, demo, gui, package, snapshot, view
 from app.core.errors import SecondoError
 from app.core.i18n import _
 
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Second-O Workstation: review medical second-opinion dossiers offline."))
     parser.add_argument("--version", action="version", version=f"secondo {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for module in (package, cases, demo, snapshot, view):
+    for module in (package, cases, demo, snapshot, view, gui):
         module.add_parsers(sub)
     for action in sub.choices.values():
         action.set_defaults(parser=action)
@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     # viewer shows the reason itself, and nothing of a dossier belongs in a log.
     logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0].split("=")[0] == "--case":  # no verb: the workstation
+        argv = ["gui", *argv]
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()

@@ -1,5 +1,6 @@
 """`secondo demo`: build the DEMO dossier package, import it into a DEMO data folder and
-show the case (the window comes with the review workstation)."""
+open the workstation on the case; with no display, walk through it offscreen and write
+screenshots into --out."""
 
 import argparse
 import os
@@ -51,4 +52,12 @@ def run_demo(args) -> int:
         print()
         print(_("Imported into {home}:").format(home=home))
         print(render_case(case_json(store, result.case_id)))
-    return 0
+        return _open_window(out, store, result.case_id, built)
+
+
+def _open_window(out: Path, store, case_id: str, built) -> int:
+    """The workstation on the demo case; offscreen (screenshots into `out`) without a display."""
+    from app.ui.app_main import has_display, run_demo_window
+
+    return run_demo_window(out, screenshots=not has_display(), store=store, case_id=case_id,
+                           credentials=[built.reviewer_identity()], roots=[built.root])

@@ -1,0 +1,166 @@
+"""Starting the workstation: `run_gui` for `secondo [gui]`, `run_demo_window` for `secondo demo`
+(on a display: the window on the demo case; without one: offscreen, a walk through every
+kind of document with a screenshot of each)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import time
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+
+from app.store.keys import VaultLockedError
+
+
+def has_display() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.name == "nt" or \
+        os.uname().sysname == "Darwin"
+
+
+def application() -> QApplication:
+    if not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = QApplication.instance() or QApplication([])
+    app.setApplicationName("Second-O")
+    app.setOrganizationName("Second-O")
+    return app
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("AppMain", text)
+
+
+def gui_prompt(is_new: bool) -> str:
+    """The vault passphrase (where the OS has no keyring), asked in a dialog."""
+    label = (_tr("This workstation has no OS keyring. Choose a vault passphrase (at least 8 characters):")
+             if is_new else _tr("Vault passphrase:"))
+    text, ok = QInputDialog.getText(None, _tr("Second-O"), label, QLineEdit.EchoMode.Password)
+    if not ok or not text:
+        raise VaultLockedError(_tr("No vault passphrase given; the data folder stays locked."))
+    if is_new:
+        again, ok = QInputDialog.getText(None, _tr("Second-O"), _tr("The same again:"), QLineEdit.EchoMode.Password)
+        if not ok or again != text:
+            raise VaultLockedError(_tr("The two passphrases differ; nothing was set up."))
+    return text
+
+
+def run_gui(args) -> int:
+    """`secondo [gui] [--case ID]`: the window on the worklist, or on a case."""
+    from app.store.store import CaseStore
+    from app.ui.main_window import MainWindow
+
+    app = application()
+    with CaseStore.open(prompt=gui_prompt) as store:
+        case = getattr(args, "case", None)
+        case_id = store.resolve_case(case) if case else None
+        window = MainWindow(store)
+        last = window.settings.last_case
+        if case_id is None and last and store.index.case(last) is not None:
+            case_id = last
+        window.show()
+        if case_id:
+            window.open_case(case_id)
+        return app.exec()
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    """Process events until `predicate()` holds (or the time is up)."""
+    app = QApplication.instance()
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents()
+        if predicate():
+            return True
+        time.sleep(0.01)
+    app.processEvents()
+    return predicate()
+
+
+def settle(seconds: float) -> None:
+    wait_until(lambda: False, seconds)
+
+
+def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, credentials: list = (),
+                    roots: list = ()) -> int:
+    """The window on the demo case; `screenshots`: walk offscreen and write PNGs into `out`."""
+    from app.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow(store, credentials=credentials, roots=roots)
+    window.resize(1600, 1000)
+    shown = []
+    window.caseShown.connect(shown.append)
+    window.show()
+    if not screenshots:
+        window.open_case(case_id)
+        wait_until(lambda: bool(shown), 30)
+        _open_first(window, "referral_letter")
+        return app.exec()
+    written = demo_walk(window, case_id, Path(out))
+    for path in written:
+        print(_tr("Screenshot: {path}").format(path=path))
+    window.close()
+    return 0
+
+
+def _document_index(window, predicate) -> int | None:
+    data = window.case_view.data
+    if data is None:
+        return None
+    return next((n for n, d in enumerate(data.documents) if predicate(d)), None)
+
+
+def _open_first(window, kind: str) -> int | None:
+    n = _document_index(window, lambda d: d.get("kind") == kind)
+    if n is not None:
+        window.case_view.open_document(n)
+    return n
+
+
+def demo_walk(window, case_id: str, out: Path) -> list[Path]:
+    """Open the worklist, the case, the referral PDF, the scanned TIFF, the CT series and the
+    form in turn; one PNG of the window each."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def shot(name: str) -> None:
+        settle(0.4)
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        written.append(path)
+
+    loaded = []
+    window.casesLoaded.connect(loaded.append)
+    wait_until(lambda: bool(loaded) or window.worklist.model.rowCount() > 0, 20)
+    shot("01-worklist")
+    shown = []
+    window.caseShown.connect(shown.append)
+    window.open_case(case_id)
+    wait_until(lambda: bool(shown), 60)
+    view = window.case_view
+    titles = []
+    view.documentShown.connect(titles.append)
+    if _open_first(window, "referral_letter") is not None:
+        wait_until(lambda: bool(titles), 20)
+        shot("02-case-referral-pdf")
+    titles.clear()
+    n = _document_index(window, lambda d: (d.get("media_type") or "").lower() == "image/tiff")
+    if n is not None:
+        view.open_document(n)
+        wait_until(lambda: bool(titles), 20)
+        shot("03-scanned-tiff")
+    data = view.data
+    ct = [uid for uid, model in data.series.items() if model.instances and model.instances[0].info.modality == "CT"]
+    if ct:
+        uid = max(ct, key=lambda u: len(data.series[u]))
+        view.open_series(uid)
+        wait_until(lambda: view.dicom is not None and view.dicom.active.frame is not None, 30)
+        shot("04-ct-series")
+    window.focus_form()
+    shot("05-form")
+    return written

@@ -1,0 +1,276 @@
+"""The case view: the navigator on the left, the documents and series in tabs in the middle
+(two tab panes side by side when split). Viewers come from the registry by media type;
+bytes are decrypted off the GUI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
+
+from app.dossier.case_view import case_json
+from app.store.drafts import DraftStore
+from app.ui.form_dock import FormSetup, prepare_form
+from app.ui.navigator_widget import THUMB, header_and_navigator
+from app.ui.task_runner import TaskRunner
+from viewers import base
+
+CACHE_MB = 512
+
+
+def _register_viewers() -> None:
+    """Import every viewer package that exists, so that each registers its media types."""
+    for name in ("viewers.dicom.widget", "viewers.pdf.widget", "viewers.image.widget", "viewers.text.widget"):
+        try:
+            __import__(name)
+        except ImportError:
+            pass  # not written yet, or its dependency is missing: "No viewer for this document type"
+
+
+@dataclass
+class CaseData:
+    """Everything a case view shows, read off the GUI thread."""
+
+    case_id: str
+    view: dict
+    documents: list[dict]  # the record's documents, with their "blob"
+    series: dict = field(default_factory=dict)  # series_uid -> SeriesModel
+    draft: dict | None = None
+    draft_error: str | None = None
+    form: FormSetup | None = None
+
+
+def load_case(store, case_id: str, cache) -> CaseData:
+    """Qt-free work for the store runner: the case, its series models and its draft."""
+    from viewers.dicom.series import SeriesModel
+    from viewers.dicom.sources import series_from_case
+
+    view = case_json(store, case_id)
+    record = store.record(case_id)
+    documents = record["documents"]
+    series = {}
+    for _study, summary, refs, loader in series_from_case(store, case_id):
+        series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
+    data = CaseData(case_id, view, documents, series)
+    try:
+        data.draft = DraftStore(store).load(case_id)
+    except Exception as exc:  # noqa: BLE001 - a damaged draft must not keep the case closed
+        data.draft_error = str(exc) or type(exc).__name__
+    data.form = prepare_form(record, data.draft)
+    return data
+
+
+def thumbnail_pixels(frame) -> np.ndarray:
+    """Qt-free: the rendered frame, subsampled to about twice the thumbnail size."""
+    from viewers.dicom.pixels import render
+
+    h, w = frame.modality.shape[:2]
+    step = max(1, min(h, w) // (2 * THUMB))
+    return np.ascontiguousarray(render(frame)[::step, ::step])
+
+
+class CaseViewWidget(QSplitter):
+    """`show_case(data)`; `open_document(n)`, `open_series(uid)`, `next_item(+1/-1)`."""
+
+    _thumbnailReady = Signal(str, object)  # series uid, uint8 pixels (from a model's worker)
+    documentShown = Signal(str)  # the tab title
+    keyImagesChanged = Signal(list)  # the case's key images, for the form
+
+    def __init__(self, store, runner: TaskRunner, store_runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        _register_viewers()
+        self.store, self.runner, self.store_runner = store, runner, store_runner
+        self.data: CaseData | None = None
+        self.dicom = None
+        left, self.header, self.navigator = header_and_navigator(self)
+        self.addWidget(left)
+        self.panes = QSplitter(Qt.Orientation.Horizontal, self)
+        self.tabs = [QTabWidget(self.panes), QTabWidget(self.panes)]
+        for tabs in self.tabs:
+            tabs.setTabsClosable(True)
+            tabs.setDocumentMode(True)
+            tabs.tabCloseRequested.connect(lambda i, t=tabs: self._close_tab(t, i))
+        self.tabs[1].hide()
+        self.addWidget(self.panes)
+        self.setStretchFactor(0, 0)
+        self.setStretchFactor(1, 1)
+        self.setSizes([320, 1000])
+        self.navigator.documentActivated.connect(self.open_document)
+        self.navigator.seriesActivated.connect(self.open_series)
+        self._thumbnailReady.connect(self._set_thumbnail)
+        self._order: list[tuple[str, object]] = []
+        self._position = -1
+        self._images: list = []  # keeps thumbnail pixels alive with their QImage
+
+    # -- the case ------------------------------------------------------------------------------
+
+    def show_case(self, data: CaseData) -> None:
+        self.clear_case()
+        self.data = data
+        self.header.set_case(data.view)
+        self.navigator.set_case(data.view)
+        self._order = [("document", n) for n in range(len(data.documents))]
+        self._order += [("series", uid) for uid in data.series]
+        for uid, model in data.series.items():
+            self._request_thumbnail(uid, model)
+
+    def clear_case(self) -> None:
+        for tabs in self.tabs:
+            while tabs.count():
+                widget = tabs.widget(0)
+                tabs.removeTab(0)
+                widget.deleteLater()
+        self.dicom = None
+        if self.data is not None:
+            for model in self.data.series.values():
+                model.close(timeout=0)
+        self.data = None
+        self._position = -1
+
+    @property
+    def current_tabs(self) -> QTabWidget:
+        return self.tabs[1] if self.tabs[1].isVisible() else self.tabs[0]
+
+    def toggle_split(self) -> None:
+        """Two panes side by side; new documents open in the right one while split."""
+        self.tabs[1].setVisible(not self.tabs[1].isVisible())
+        if not self.tabs[1].isVisible():
+            while self.tabs[1].count():
+                widget, title = self.tabs[1].widget(0), self.tabs[1].tabText(0)
+                self.tabs[1].removeTab(0)
+                self.tabs[0].addTab(widget, title)
+        else:
+            self.panes.setSizes([1, 1])
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def open_document(self, n: int) -> None:
+        if self.data is None or not 0 <= n < len(self.data.documents):
+            return
+        self._position = self._order.index(("document", n))
+        self.navigator.select_document(n)
+        doc = self.data.documents[n]
+        key = f"document:{doc.get('id') or n}"
+        if self._focus_existing(key):
+            return
+        title = doc.get("title") or doc.get("path") or self.tr("Document")
+        entry = base.viewer_for(doc.get("media_type") or "")
+        tabs = self.current_tabs
+        if entry is None:
+            widget = self._message(self.tr("No viewer for this document type ({type}).").format(
+                type=doc.get("media_type") or self.tr("unknown")))
+            self._add_tab(tabs, widget, title, key)
+            return
+        widget = entry.factory(tabs)
+        self._add_tab(tabs, widget, title, key)
+        blob = doc.get("blob")
+        vault = self.store.vault
+
+        def shown(data, widget=widget):
+            try:
+                widget.show_document(data, title)
+            except Exception as exc:  # noqa: BLE001 - a viewer's failure stays in its tab
+                failed(exc, widget)
+            self.documentShown.emit(title)
+
+        def failed(error, widget=widget):
+            reason = str(error) or type(error).__name__
+            if hasattr(widget, "show_error"):
+                widget.show_error(reason)
+            self.documentShown.emit(title)
+
+        self.runner.run(lambda token, progress: vault.read_bytes(blob), success=shown, failure=failed)
+
+    def open_series(self, series_uid: str) -> None:
+        if self.data is None or series_uid not in self.data.series:
+            return
+        self._position = self._order.index(("series", series_uid))
+        model = self.data.series[series_uid]
+        if self.dicom is None:
+            entry = base.viewer_for(base.DICOM_SERIES)
+            if entry is None:
+                return
+            tabs = self.current_tabs
+            self.dicom = entry.factory(tabs)
+            self.dicom.set_series_list(list(self.data.series.values()))
+            if hasattr(self.dicom, "attach_annotations"):
+                from app.store.annotations import AnnotationStore
+                try:
+                    self.dicom.attach_annotations(AnnotationStore(self.store), self.data.case_id,
+                                                  background=self._store_write)
+                except Exception:  # noqa: BLE001 - damaged annotations must not keep the images closed
+                    pass
+            if hasattr(self.dicom, "keyImageAdded"):
+                self.dicom.keyImageAdded.connect(lambda _k: self.keyImagesChanged.emit(list(self.dicom.key_images)))
+                self.keyImagesChanged.emit(list(self.dicom.key_images))
+            self._add_tab(tabs, self.dicom, self.tr("Images"), "dicom")
+        else:
+            self._focus_existing("dicom")
+        self.dicom.show_series(model)
+        self.documentShown.emit(self.tr("Images"))
+
+    def next_item(self, step: int) -> None:
+        """Open the next (+1) or previous (-1) document or series of the navigator."""
+        if not self._order:
+            return
+        self._position = (self._position + step) % len(self._order)
+        kind, value = self._order[self._position]
+        if kind == "document":
+            self.open_document(value)
+        else:
+            self.open_series(value)
+
+    def _store_write(self, work) -> None:
+        self.store_runner.run(lambda token, progress: work())
+
+    def _message(self, text: str) -> QLabel:
+        label = QLabel(text)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        return label
+
+    def _add_tab(self, tabs: QTabWidget, widget: QWidget, title: str, key: str) -> None:
+        widget.setProperty("secondo_key", key)
+        short = title if len(title) <= 32 else title[:30] + "…"
+        tabs.setCurrentIndex(tabs.addTab(widget, short))
+        tabs.setTabToolTip(tabs.currentIndex(), title)
+
+    def _focus_existing(self, key: str) -> bool:
+        for tabs in self.tabs:
+            for i in range(tabs.count()):
+                if tabs.widget(i).property("secondo_key") == key:
+                    tabs.setCurrentIndex(i)
+                    return True
+        return False
+
+    def _close_tab(self, tabs: QTabWidget, i: int) -> None:
+        widget = tabs.widget(i)
+        tabs.removeTab(i)
+        if widget is self.dicom:
+            self.dicom = None
+        widget.deleteLater()
+
+    # -- thumbnails ----------------------------------------------------------------------------
+
+    def _request_thumbnail(self, uid: str, model) -> None:
+        from viewers.dicom.pixels import Frame
+
+        def done(_n, result, uid=uid):
+            if isinstance(result, Frame):
+                try:
+                    self._thumbnailReady.emit(uid, thumbnail_pixels(result))
+                except RuntimeError:
+                    pass  # the window is gone
+        if len(model):
+            model.request(len(model) // 2, done, viewport=("thumbnail", id(self)))
+
+    def _set_thumbnail(self, uid: str, pixels) -> None:
+        h, w = pixels.shape[:2]
+        fmt = QImage.Format.Format_Grayscale8 if pixels.ndim == 2 else QImage.Format.Format_RGB888
+        image = QImage(pixels.data, w, h, pixels.strides[0], fmt).scaled(
+            THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.navigator.set_thumbnail(uid, QPixmap.fromImage(image))

@@ -1,0 +1,233 @@
+"""The opinion form in its dock with its validation panel, and the autosave of its draft:
+at most `AUTOSAVE_MS` after a change, on every case switch and on close. The form engine
+(app.ui.form_widget) is used when it is there; else a plain notes field keeps the draft,
+so that no word is ever lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+AUTOSAVE_MS = 1000  # plus the write itself: well inside the 2 s of DESIGN.md §4
+NOTES_LINK = "notes"
+
+
+def notes_response(text: str) -> dict:
+    """The draft of the plain notes field, as a QuestionnaireResponse."""
+    return {"resourceType": "QuestionnaireResponse", "status": "in-progress",
+            "item": [{"linkId": NOTES_LINK, "answer": [{"valueString": text}]}]}
+
+
+def notes_text(response: dict | None) -> str:
+    for item in (response or {}).get("item", []):
+        if item.get("linkId") == NOTES_LINK:
+            return "".join(a.get("valueString", "") for a in item.get("answer", []))
+    return ""
+
+
+class NotesFormWidget(QWidget):
+    """Stands in for the opinion form: one text field, the same small interface."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.notice = QLabel(self.tr("The opinion form is not available here; your notes are kept as a draft."), self)
+        self.notice.setWordWrap(True)
+        self.edit = QPlainTextEdit(self)
+        self.edit.setPlaceholderText(self.tr("Opinion notes…"))
+        self.edit.textChanged.connect(self.changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.edit, 1)
+
+    def set_response(self, response: dict | None) -> None:
+        self.edit.blockSignals(True)
+        self.edit.setPlainText(notes_text(response))
+        self.edit.blockSignals(False)
+
+    def response(self) -> dict:
+        return notes_response(self.edit.toPlainText())
+
+    def focus_item(self, link_id: str | None = None) -> None:
+        self.edit.setFocus()
+
+    def set_read_only(self, read_only: bool) -> None:
+        self.edit.setReadOnly(read_only)
+
+
+TEMPLATE = "second-opinion"
+
+
+@dataclass
+class FormSetup:
+    """The form of one case, prepared off the GUI thread: its questionnaire (None: the form
+    engine is missing or broken, see `error`) and the response to show."""
+
+    questionnaire: object | None
+    response: dict | None
+    error: str | None = None
+
+
+def prepare_form(record: dict, draft: dict | None) -> FormSetup:
+    """Qt-free: the template bound to the case and the draft (or a new, pre-filled response)."""
+    try:
+        from app.opinion.prefill import bind, new_response
+        from app.opinion.profile import load_profile
+        from app.opinion.questionnaire import load_template
+    except ImportError:
+        return FormSetup(None, draft)
+    try:
+        questionnaire = bind(load_template(TEMPLATE), record)
+        if draft is not None and draft.get("resourceType") == "QuestionnaireResponse" and not _is_notes(draft):
+            return FormSetup(questionnaire, draft)
+        try:
+            profile = load_profile()
+        except Exception:  # noqa: BLE001 - no profile yet: the reviewer fields start empty
+            profile = None
+        return FormSetup(questionnaire, new_response(questionnaire, record, profile))
+    except Exception as exc:  # noqa: BLE001 - a broken template: notes still keep the words
+        return FormSetup(None, draft, str(exc) or type(exc).__name__)
+
+
+def _is_notes(response: dict) -> bool:
+    return [i.get("linkId") for i in response.get("item", [])] == [NOTES_LINK]
+
+
+class _Autosaver(QObject):
+    """The same contract as app.ui.form_widget.DraftAutosaver, for when it is missing."""
+
+    saved = Signal()
+
+    def __init__(self, widget, save, delay_ms: int) -> None:
+        super().__init__(widget)
+        self.widget, self.save, self.dirty = widget, save, False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(delay_ms)
+        self.timer.timeout.connect(self.flush)
+        widget.changed.connect(self._changed)
+
+    def _changed(self) -> None:
+        self.dirty = True
+        if not self.timer.isActive():  # from the first change: steady typing is saved too
+            self.timer.start()
+
+    def flush(self) -> bool:
+        self.timer.stop()
+        if not self.dirty:
+            return False
+        self.dirty = False
+        self.save(self.widget.response())
+        self.saved.emit()
+        return True
+
+
+def _engine():
+    try:
+        from app.ui import form_widget
+    except ImportError:
+        return None
+    return form_widget
+
+
+def _validation_panel(form, parent):
+    try:
+        from app.ui.validation_widget import ValidationPanelWidget
+    except ImportError:
+        return None
+    return ValidationPanelWidget(form, parent)
+
+
+class FormDockWidget(QWidget):
+    """Holds the form of the open case; `save(case_id, response)` runs the (background) write."""
+
+    saved = Signal(str)  # case id
+
+    def __init__(self, save: Callable[[str, dict], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._save = save
+        self.case_id: str | None = None
+        self.form = None
+        self.validation = None
+        self.autosaver = None
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b26a00;")
+        self.message.hide()
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.message)
+
+    def set_case(self, case_id: str, setup: FormSetup, draft_error: str | None = None) -> None:
+        self.flush()
+        for widget in (self.form, self.validation):
+            if widget is not None:
+                self._layout.removeWidget(widget)
+                widget.deleteLater()
+        self.form = self.validation = self.autosaver = None
+        self.case_id = case_id
+        engine = _engine()
+        notices = []
+        if setup.questionnaire is not None and engine is not None:
+            self.form = engine.OpinionFormWidget(setup.questionnaire, self)
+            if setup.response is not None:
+                self.form.set_response(setup.response)
+            self.validation = _validation_panel(self.form, self)
+        else:
+            self.form = NotesFormWidget(self)
+            self.form.set_response(setup.response)
+            if setup.error:
+                notices.append(self.tr("The opinion form cannot be shown ({reason}).").format(reason=setup.error))
+        self._layout.addWidget(self.form, 1)
+        if self.validation is not None:
+            self.validation.setMaximumHeight(180)
+            self._layout.addWidget(self.validation)
+        autosaver = getattr(engine, "DraftAutosaver", _Autosaver) if engine is not None else _Autosaver
+        self.autosaver = autosaver(self.form, lambda response, case_id=case_id: self._saved(case_id, response),
+                                   AUTOSAVE_MS)
+        if draft_error:
+            notices.append(self.tr("The saved draft could not be read ({reason}).").format(reason=draft_error))
+        self.message.setText("\n".join(notices))
+        self.message.setVisible(bool(notices))
+
+    def _saved(self, case_id: str, response: dict) -> None:
+        self._save(case_id, response)
+        self.saved.emit(case_id)
+
+    @property
+    def dirty(self) -> bool:
+        return self.autosaver is not None and self.autosaver.dirty
+
+    def flush(self) -> None:
+        """Save the draft now if it changed since the last save."""
+        if self.autosaver is not None:
+            self.autosaver.flush()
+
+    def response_if_dirty(self) -> tuple[str, dict] | None:
+        """(case id, response) when there are unsaved changes; they count as saved after this."""
+        if not self.dirty:
+            return None
+        self.autosaver.timer.stop()
+        self.autosaver.dirty = False
+        return self.case_id, self.form.response()
+
+    def set_key_images(self, images: list) -> None:
+        if self.form is not None and hasattr(self.form, "set_key_images"):
+            self.form.set_key_images(images)
+
+    def focus_form(self) -> None:
+        """The cursor into the first field that takes it."""
+        if self.form is None:
+            return
+        if hasattr(self.form, "nodes"):
+            for node in self.form.nodes():
+                if getattr(node, "link_id", None) and self.form.focus_item(node.link_id) \
+                        and QApplication.focusWidget() is not None and self.form.isAncestorOf(QApplication.focusWidget()):
+                    return
+            return
+        self.form.focus_item(None)

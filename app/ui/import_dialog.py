@@ -1,0 +1,142 @@
+"""Importing from the window: File ▸ Import… or a package, folder or ISO dropped on it.
+The import runs on the store's one writer with a progress dialog (bytes and files) that can
+cancel; a package that needs a passphrase asks for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QProgressDialog, QWidget
+
+from app.core.errors import WrongKeyError
+from app.core.tasks import CancelToken
+from app.dossier.stanzas import Passphrase
+from app.ui.task_runner import TaskRunner, user_message
+
+IMPORTABLE_SUFFIXES = (".sodp", ".p7m", ".iso")
+
+
+def importable(path: Path) -> bool:
+    """What can be dropped on the window: a package, an ISO image, a folder."""
+    return path.is_dir() or path.suffix.lower() in IMPORTABLE_SUFFIXES
+
+
+def run_import(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report) -> object:
+    """Qt-free work for the store runner."""
+    from app.dossier.importer import DossierImporter
+
+    def progress(p) -> None:
+        report(p.bytes_done, p.bytes_total, p.files_done, p.files_total)
+
+    return DossierImporter(store, credentials, roots, progress=progress, cancel=token).run(paths)
+
+
+class ImportProgressDialog(QProgressDialog):
+    """Bytes as the bar, files in the text, Cancel cancels the import."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.setWindowTitle(self.tr("Import"))
+        self.setLabelText(self.tr("Importing {name}…").format(name=name))
+        self.setRange(0, 0)
+        self.setMinimumDuration(300)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+
+    def update_progress(self, bytes_done: int, bytes_total: int, files_done: int, files_total: int) -> None:
+        scale = 1 << 20  # MiB: QProgressDialog counts in int
+        self.setRange(0, max(1, bytes_total // scale))
+        self.setValue(min(bytes_done // scale, self.maximum()))
+        text = self.tr("Importing {name}…\n{done} of {total} MiB").format(
+            name=self.name, done=bytes_done // scale, total=bytes_total // scale)
+        if files_total:
+            text += "\n" + self.tr("{done} of {total} files").format(done=files_done, total=files_total)
+        self.setLabelText(text)
+
+
+class ImportController(QObject):
+    """Starts imports; `imported(case_id)` when one has finished."""
+
+    imported = Signal(str)
+    _progressed = Signal(int, int, int, int)
+
+    def __init__(self, store, store_runner: TaskRunner, parent: QWidget, credentials: list = (),
+                 roots: list | None = None) -> None:
+        super().__init__(parent)
+        self.store, self.store_runner, self.window = store, store_runner, parent
+        self.credentials = list(credentials)
+        if roots is None:
+            from app.signing import trust
+            try:
+                roots = trust.trusted_sender_roots([])
+            except Exception:  # noqa: BLE001 - no trusted roots: signatures show as untrusted
+                roots = []
+        self.roots = list(roots)
+        self.dialog: ImportProgressDialog | None = None
+        self.task = None
+        self.ask_passphrase: Callable[[str], str | None] = self._ask_passphrase
+
+    def choose_and_import(self, folder: bool = False) -> None:
+        if folder:
+            chosen = QFileDialog.getExistingDirectory(self.window, self.tr("Import a CD or USB folder"))
+            paths = [chosen] if chosen else []
+        else:
+            chosen, _filter = QFileDialog.getOpenFileName(
+                self.window, self.tr("Import a dossier"), "",
+                self.tr("Dossiers (*.sodp *.p7m *.iso);;All files (*)"))
+            paths = [chosen] if chosen else []
+        if paths:
+            self.start([Path(p) for p in paths])
+
+    def start(self, paths: list[Path], credentials: list | None = None) -> None:
+        if self.task is not None:
+            return  # one import at a time
+        credentials = self.credentials if credentials is None else credentials
+        name = ", ".join(p.name for p in paths)
+        self.dialog = ImportProgressDialog(name, self.window)
+        token = CancelToken()
+        self.dialog.canceled.connect(token.cancel)
+        self._progressed.connect(self.dialog.update_progress)
+        emit = self._progressed.emit
+        store, roots = self.store, self.roots
+        self.task = self.store_runner.run(
+            lambda t, _progress: run_import(store, paths, credentials, roots, t, emit),
+            success=lambda result: self._done(result), token=token,
+            failure=lambda error: self._failed(error, paths, credentials),
+            cancelled=lambda _c: self._finish())
+        self.dialog.show()
+
+    def _finish(self) -> None:
+        self.task = None
+        if self.dialog is not None:
+            try:
+                self._progressed.disconnect(self.dialog.update_progress)
+            except (RuntimeError, TypeError):
+                pass
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _done(self, result) -> None:
+        self._finish()
+        self.imported.emit(result.case_id)
+
+    def _failed(self, error: BaseException, paths: list[Path], credentials: list) -> None:
+        self._finish()
+        if isinstance(error, WrongKeyError):
+            text = self.ask_passphrase(str(error))
+            if text:
+                self.start(paths, [c for c in credentials if not isinstance(c, Passphrase)] + [Passphrase(text)])
+            return
+        QMessageBox.warning(self.window, self.tr("Import"), user_message(error, self))
+
+    def _ask_passphrase(self, reason: str) -> str | None:
+        text, ok = QInputDialog.getText(self.window, self.tr("Passphrase"),
+                                        reason + "\n\n" + self.tr("Passphrase of the package:"),
+                                        QLineEdit.EchoMode.Password)
+        return text if ok and text else None

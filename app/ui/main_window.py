@@ -1,0 +1,206 @@
+"""The workstation window: it wires the worklist, the case view, the form dock, imports,
+settings and shortcuts together, and holds no business logic of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget
+
+from app.store.drafts import DraftStore
+from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
+from app.ui.form_dock import FormDockWidget
+from app.ui.import_dialog import ImportController, importable
+from app.ui.settings import WindowSettings
+from app.ui.shortcuts import KeyboardDialog, make_action
+from app.ui.task_runner import TaskRunner, user_message
+from app.ui.worklist_widget import WorklistWidget, load_summaries
+
+
+class MainWindow(QMainWindow):
+    """`MainWindow(store)`; `open_case(case_id)`; `caseShown(case_id)` once a case is on screen."""
+
+    caseShown = Signal(str)
+    casesLoaded = Signal(int)
+
+    def __init__(self, store, *, credentials: list = (), roots: list | None = None) -> None:
+        super().__init__()
+        from viewers.dicom.cache import MiB, FrameCache
+
+        self.setWindowTitle(self.tr("Second-O Workstation"))
+        self.resize(1400, 900)
+        self.setAcceptDrops(True)
+        self.store = store
+        self.runner = TaskRunner(self)  # reads and decodes
+        self.store_runner = TaskRunner(self, max_threads=1)  # the one writer (and index reader)
+        self.cache = FrameCache(CACHE_MB * MiB)
+        self.drafts = DraftStore(store)
+        self.settings = WindowSettings(store.home)
+        self.worklist = WorklistWidget(self)
+        self.case_view = CaseViewWidget(store, self.runner, self.store_runner, self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.worklist)
+        self.pages.addWidget(self.case_view)
+        self.setCentralWidget(self.pages)
+        self.form = FormDockWidget(self._save_draft, self)
+        self.form_dock = QDockWidget(self.tr("Opinion"), self)
+        self.form_dock.setObjectName("opinion-dock")
+        self.form_dock.setWidget(self.form)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.form_dock)
+        self.form_dock.hide()
+        self.importer = ImportController(store, self.store_runner, self, credentials, roots)
+        self.importer.imported.connect(self._imported)
+        self.worklist.caseActivated.connect(self.open_case)
+        self.case_view.keyImagesChanged.connect(self.form.set_key_images)
+        self.case_view.documentShown.connect(lambda title: self.statusBar().showMessage(title, 4000))
+        self._build_menus()
+        self._dock_sized = self.settings.restore_window(self)
+        self.settings.restore_splitter("case", self.case_view)
+        self.form_dock.hide()  # shown with a case
+        self._full_screen_from = None
+        self.refresh_cases()
+
+    # -- menus and shortcuts -------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(make_action(self, "import", self.tr("&Import package or ISO…"),
+                                        self.importer.choose_and_import))
+        file_menu.addAction(self.tr("Import &folder…"), lambda: self.importer.choose_and_import(folder=True))
+        file_menu.addSeparator()
+        file_menu.addAction(self.tr("&Quit"), self.close)
+        view = self.menuBar().addMenu(self.tr("&View"))
+        view.addAction(make_action(self, "worklist", self.tr("&Worklist"), self.show_worklist))
+        view.addAction(make_action(self, "next_document", self.tr("&Next document"),
+                                   lambda: self.case_view.next_item(1)))
+        view.addAction(make_action(self, "previous_document", self.tr("&Previous document"),
+                                   lambda: self.case_view.next_item(-1)))
+        view.addAction(make_action(self, "split", self.tr("&Side by side"), self.case_view.toggle_split))
+        view.addSeparator()
+        view.addAction(make_action(self, "focus_form", self.tr("&Focus the form"), self.focus_form))
+        view.addAction(make_action(self, "toggle_form", self.tr("Show/hide the &form"), self.toggle_form))
+        view.addAction(make_action(self, "full_screen_viewer", self.tr("&Full-screen viewer"),
+                                   self.toggle_full_screen_viewer))
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
+
+    def show_keyboard(self) -> KeyboardDialog:
+        dialog = KeyboardDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def focus_form(self) -> None:
+        if self.form.case_id is not None:
+            self.form_dock.show()
+            self.form_dock.raise_()
+            self.form.focus_form()
+
+    def toggle_form(self) -> None:
+        if self.form.case_id is not None:
+            self.form_dock.setVisible(not self.form_dock.isVisible())
+
+    def toggle_full_screen_viewer(self) -> None:
+        """F11: the viewer alone on the whole screen; F11 again puts everything back."""
+        if self._full_screen_from is None:
+            self._full_screen_from = (self.isFullScreen(), self.form_dock.isVisible(),
+                                      self.case_view.widget(0).isVisible())
+            self.form_dock.hide()
+            self.case_view.widget(0).hide()
+            self.menuBar().hide()
+            self.statusBar().hide()
+            self.showFullScreen()
+        else:
+            was_full, form_visible, navigator_visible = self._full_screen_from
+            self._full_screen_from = None
+            self.form_dock.setVisible(form_visible)
+            self.case_view.widget(0).setVisible(navigator_visible)
+            self.menuBar().show()
+            self.statusBar().show()
+            if not was_full:
+                self.showNormal()
+
+    # -- worklist and cases --------------------------------------------------------------------
+
+    def refresh_cases(self) -> None:
+        store = self.store
+        self.store_runner.run(lambda token, progress: load_summaries(store), success=self._cases_loaded)
+
+    def _cases_loaded(self, summaries: list[dict]) -> None:
+        self.worklist.set_cases(summaries)
+        self.casesLoaded.emit(len(summaries))
+
+    def show_worklist(self) -> None:
+        self.form.flush()
+        self.pages.setCurrentWidget(self.worklist)
+
+    def open_case(self, case_id: str) -> None:
+        self.form.flush()  # the draft of the case we leave, before anything else
+        self.statusBar().showMessage(self.tr("Opening the case…"))
+        store, cache = self.store, self.cache
+        self.store_runner.run(lambda token, progress: load_case(store, case_id, cache),
+                              success=self._show_case, failure=self._case_failed)
+
+    def _show_case(self, data: CaseData) -> None:
+        self.case_view.show_case(data)
+        self.form.set_case(data.case_id, data.form, data.draft_error)
+        self.pages.setCurrentWidget(self.case_view)
+        self.form_dock.show()
+        if not self._dock_sized:  # the first time only: later the user's own width is kept
+            self._dock_sized = True
+            self.resizeDocks([self.form_dock], [max(360, self.width() // 4)], Qt.Orientation.Horizontal)
+        self.settings.last_case = data.case_id
+        self.worklist.select_case(data.case_id)
+        self.statusBar().clearMessage()
+        self.caseShown.emit(data.case_id)
+
+    def _case_failed(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        QMessageBox.warning(self, self.tr("Open case"), user_message(error, self))
+
+    def _imported(self, case_id: str) -> None:
+        self.refresh_cases()
+        self.open_case(case_id)
+
+    def _save_draft(self, case_id: str, response: dict) -> None:
+        drafts = self.drafts
+        self.store_runner.run(lambda token, progress: drafts.save(case_id, response),
+                              failure=self._draft_failed)
+
+    def _draft_failed(self, error: BaseException) -> None:
+        self.statusBar().showMessage(self.tr("The draft could not be saved: {reason}").format(
+            reason=user_message(error, self)))
+
+    # -- drag and drop -------------------------------------------------------------------------
+
+    def _dropped_paths(self, event) -> list[Path]:
+        if not event.mimeData().hasUrls():
+            return []
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        return [p for p in paths if importable(p)]
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = self._dropped_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.importer.start(paths)
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:
+        self.settings.save_window(self)
+        self.settings.save_splitter("case", self.case_view)
+        self.settings.sync()
+        pending = self.form.response_if_dirty()
+        self.runner.shutdown()
+        self.store_runner.pool.waitForDone(10000)  # drafts queued before now are written
+        if pending is not None:
+            self.drafts.save(*pending)  # the last words, written before the window goes
+        self.case_view.clear_case()
+        super().closeEvent(event)

@@ -1,0 +1,213 @@
+"""The worklist: every case on the workstation, sortable, filtered by status and searched by
+patient or question. The rows are summaries read off the GUI thread (`load_summaries`)."""
+
+from __future__ import annotations
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QStyle, QTableView, QVBoxLayout, QWidget)
+
+from app.core.formatting import format_date, format_patient_name
+from app.dossier.case_view import STATUS_LABELS, case_summary
+
+COMPLETENESS_ITEMS = 6
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def load_summaries(store) -> list[dict]:
+    """Qt-free work for the store runner: one summary per case (decrypts each case record)."""
+    return [case_summary(store, row) for row in store.index.cases()]
+
+
+class CaseTableModel(QAbstractTableModel):
+    """One row per case summary (`app.dossier.case_view.case_summary`)."""
+
+    COLUMNS = ("patient", "birth", "received", "question", "status", "completeness", "identity")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[dict] = []
+        self._headers = (self.tr("Patient"), self.tr("Born"), self.tr("Dossier date"), self.tr("Question"),
+                         self.tr("Status"), self.tr("Complete"), self.tr("Identity"))
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
+        return None
+
+    def status_label(self, status: str) -> str:
+        return self.tr(STATUS_LABELS.get(status, status))
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        column = self.COLUMNS[index.column()]
+        patient = row.get("patient") or {}
+        complete = COMPLETENESS_ITEMS - int(row.get("missing_items") or 0)
+        mismatches = int(row.get("identity_mismatches") or 0)
+        if role == CASE_ID_ROLE:
+            return row["case_id"]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == "patient":
+                return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
+            if column == "birth":
+                return format_date(patient.get("birth_date"))
+            if column == "received":
+                return format_date(row.get("received_at"))
+            if column == "question":
+                return row.get("question") or ""
+            if column == "status":
+                return self.status_label(row.get("status", ""))
+            if column == "completeness":
+                return self.tr("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
+            if column == "identity":
+                return self.tr("Patient mismatch ({n})").format(n=mismatches) if mismatches else self.tr("OK")
+        if role == SORT_ROLE:
+            if column == "birth":
+                return patient.get("birth_date") or ""
+            if column == "received":
+                return row.get("received_at") or ""
+            if column == "completeness":
+                return complete
+            if column == "identity":
+                return mismatches
+            if column == "status":
+                return STATUS_ORDER.get(row.get("status"), 99)
+            return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if role == Qt.ItemDataRole.ToolTipRole and column == "question":
+            return row.get("question") or ""
+        if column == "identity" and mismatches:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#c62828")
+            if role == Qt.ItemDataRole.DecorationRole:
+                from PySide6.QtWidgets import QApplication
+                return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        if column == "completeness" and complete < COMPLETENESS_ITEMS and role == Qt.ItemDataRole.ForegroundRole:
+            return QColor("#b26a00")
+        return None
+
+
+STATUS_ORDER = {status: n for n, status in enumerate(STATUS_LABELS)}
+
+
+class CaseFilterProxy(QSortFilterProxyModel):
+    """Sorts on the model's sort keys; keeps rows of one status (or all) matching the search."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.status: str | None = None
+        self.search = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_status(self, status: str | None) -> None:
+        self._refilter("status", status)
+
+    def set_search(self, text: str) -> None:
+        self._refilter("search", text.strip().lower())
+
+    def _refilter(self, attribute: str, value) -> None:
+        begin = getattr(self, "beginFilterChange", None)  # Qt 6.10+; invalidateFilter() is deprecated there
+        if begin is not None:
+            begin()
+        setattr(self, attribute, value)
+        if begin is not None:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        model = self.sourceModel()
+        row = model.rows[source_row]
+        if self.status and row.get("status") != self.status:
+            return False
+        if not self.search:
+            return True
+        texts = [model.data(model.index(source_row, c)) or "" for c in range(model.columnCount())]
+        return any(self.search in str(t).lower() for t in texts)
+
+
+class WorklistWidget(QWidget):
+    """The case list; `caseActivated(case_id)` on double-click or Enter."""
+
+    caseActivated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = CaseTableModel(self)
+        self.proxy = CaseFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.status_box = QComboBox(self)
+        self.status_box.addItem(self.tr("All statuses"), None)
+        for status, label in STATUS_LABELS.items():
+            self.status_box.addItem(self.tr(label), status)
+        self.status_box.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_status(self.status_box.currentData()))
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText(self.tr("Search patient, question…"))
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.textChanged.connect(self.proxy.set_search)
+        self.count_label = QLabel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._activate)
+        self.table.activated.connect(self._activate)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(self.tr("Status:"), self))
+        bar.addWidget(self.status_box)
+        bar.addWidget(self.search_box, 1)
+        bar.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        self.proxy.rowsInserted.connect(self._count)
+        self.proxy.rowsRemoved.connect(self._count)
+        self.proxy.modelReset.connect(self._count)
+        self.proxy.layoutChanged.connect(self._count)
+        self._count()
+
+    def set_cases(self, summaries: list[dict]) -> None:
+        self.model.set_rows(summaries)
+        self._count()
+
+    def visible_case_ids(self) -> list[str]:
+        return [self.proxy.data(self.proxy.index(r, 0), CASE_ID_ROLE) for r in range(self.proxy.rowCount())]
+
+    def select_case(self, case_id: str) -> None:
+        for r in range(self.proxy.rowCount()):
+            if self.proxy.data(self.proxy.index(r, 0), CASE_ID_ROLE) == case_id:
+                self.table.selectRow(r)
+                return
+
+    def _activate(self, index) -> None:
+        case_id = self.proxy.data(index, CASE_ID_ROLE)
+        if case_id:
+            self.caseActivated.emit(case_id)
+
+    def _count(self, *args) -> None:
+        self.count_label.setText(self.tr("{shown} of {total} cases").format(
+            shown=self.proxy.rowCount(), total=self.model.rowCount()))

@@ -1,0 +1,1 @@
+"""The image viewer: Pillow decoding (model.py, no Qt) and a zoom/rotate widget (widget.py)."""

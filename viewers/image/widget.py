@@ -1,0 +1,222 @@
+"""The image viewer: JPEG, PNG and multi-page TIFF decoded by Pillow (viewers.image.model),
+painted on a canvas in a scroll area with page navigation, zoom (fit, 1:1, in/out) and
+rotation by quarter turns. Problems are shown in the viewer, never in a dialog.
+
+Registers itself for image/* in the viewer registry when imported.
+"""
+
+from __future__ import annotations
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QImage, QKeySequence, QPainter, QTransform
+from PySide6.QtWidgets import (QLabel, QScrollArea, QSizePolicy, QStackedWidget, QToolBar, QVBoxLayout,
+                               QWidget)
+
+from app.core.errors import BadInputError
+from viewers import base
+from viewers.image.model import load_image_pages
+
+ZOOM_STEP = 1.25
+ZOOM_MIN, ZOOM_MAX = 0.02, 16.0
+
+
+def to_qimage(page) -> QImage:
+    """A QImage that owns a copy of the pixels of a Pillow image in mode L or RGB."""
+    if page.mode == "L":
+        return QImage(page.tobytes(), page.width, page.height, page.width, QImage.Format.Format_Grayscale8).copy()
+    rgb = page if page.mode == "RGB" else page.convert("RGB")
+    return QImage(rgb.tobytes(), rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888).copy()
+
+
+class _Canvas(QWidget):
+    """Paints one image at a scale; its size is the scaled image's size."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image = QImage()
+        self.scale = 1.0
+
+    def set_image(self, image: QImage, scale: float) -> None:
+        self.image, self.scale = image, scale
+        self.resize(QSize(max(1, round(image.width() * scale)), max(1, round(image.height() * scale))))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), Qt.GlobalColor.white)
+        if not self.image.isNull():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.scale < 4)
+            painter.drawImage(QRectF(self.rect()), self.image)
+        painter.end()
+
+
+class ImageViewerWidget(QWidget):
+    """`show_document(data, title)` shows an image; `show_error(reason)` a centred message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = ""
+        self.problem: str | None = None
+        self.pages: list[QImage] = []
+        self.page = 0
+        self.rotation = 0  # degrees clockwise: 0, 90, 180, 270
+        self.fit = True
+        self.scale = 1.0
+        self._shown = QImage()
+        self.canvas = _Canvas()
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.canvas)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroll.setStyleSheet("QScrollArea { background: #5a5a5a; border: none; }")
+        self.scroll.viewport().setStyleSheet("background: #5a5a5a;")
+        self.message = QLabel(self)
+        self.message.setObjectName("viewerMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size: 15px; color: #444; padding: 24px;")
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.scroll)
+        self.stack.addWidget(self.message)
+        self.toolbar = QToolBar(self)
+        self._build_toolbar()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.stack, 1)
+        self._set_enabled(False)
+
+    def _action(self, text: str, slot, shortcut=None):
+        action = self.toolbar.addAction(text)
+        action.triggered.connect(slot)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        return action
+
+    def _build_toolbar(self) -> None:
+        self.previous_action = self._action(self.tr("Previous page"), self.previous_page, QKeySequence.StandardKey.MoveToPreviousPage)
+        self.page_label = QLabel(self)
+        self.page_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(self.page_label)
+        self.next_action = self._action(self.tr("Next page"), self.next_page, QKeySequence.StandardKey.MoveToNextPage)
+        self.toolbar.addSeparator()
+        self.zoom_out_action = self._action(self.tr("Zoom out"), self.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_action = self._action(self.tr("Zoom in"), self.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self.fit_action = self._action(self.tr("Fit"), self.fit_to_window)
+        self.actual_size_action = self._action(self.tr("1:1"), self.actual_size)
+        self.toolbar.addSeparator()
+        self.rotate_left_action = self._action(self.tr("Rotate left"), lambda: self.rotate(-90))
+        self.rotate_right_action = self._action(self.tr("Rotate right"), lambda: self.rotate(90))
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for action in self.toolbar.actions():
+            action.setEnabled(enabled)
+
+    # --- document ------------------------------------------------------------------------------
+
+    def show_document(self, data: bytes, title: str = "") -> bool:
+        """Decode and show the image in `data`; False (and a message in the viewer) if it cannot."""
+        self.title = title
+        try:
+            pages = load_image_pages(data)
+        except BadInputError as exc:
+            self.pages = []
+            self.show_error(str(exc))
+            return False
+        self.problem = None
+        self.pages = [to_qimage(page) for page in pages]
+        self.page, self.rotation, self.fit = 0, 0, True
+        self.stack.setCurrentWidget(self.scroll)
+        self._set_enabled(True)
+        self._refresh()
+        return True
+
+    def show_error(self, reason: str) -> None:
+        self.problem = reason
+        self.pages = []
+        self.message.setText(reason)
+        self.stack.setCurrentWidget(self.message)
+        self._set_enabled(False)
+        self.page_label.setText("")
+
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def shown_image(self) -> QImage:
+        """The current page as shown: rotated, unscaled."""
+        return self._shown
+
+    # --- navigation, zoom, rotation -------------------------------------------------------------
+
+    def go_to_page(self, page: int) -> None:
+        if self.pages:
+            self.page = max(0, min(page, len(self.pages) - 1))
+            self._refresh()
+
+    def next_page(self) -> None:
+        self.go_to_page(self.page + 1)
+
+    def previous_page(self) -> None:
+        self.go_to_page(self.page - 1)
+
+    def rotate(self, degrees: int) -> None:
+        self.rotation = (self.rotation + degrees) % 360
+        self._refresh()
+
+    def set_zoom(self, scale: float) -> None:
+        self.fit = False
+        self.scale = max(ZOOM_MIN, min(ZOOM_MAX, scale))
+        self._place()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.scale * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.scale / ZOOM_STEP)
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def fit_to_window(self) -> None:
+        self.fit = True
+        self._place()
+
+    def _fit_scale(self) -> float:
+        if self._shown.isNull():
+            return 1.0
+        area = self.scroll.viewport().size()
+        return max(ZOOM_MIN, min((area.width() - 8) / self._shown.width(), (area.height() - 8) / self._shown.height()))
+
+    def _refresh(self) -> None:
+        if not self.pages:
+            return
+        image = self.pages[self.page]
+        self._shown = image.transformed(QTransform().rotate(self.rotation)) if self.rotation else image
+        count = len(self.pages)
+        self.page_label.setText(self.tr("Page {page} of {count}").format(page=self.page + 1, count=count) if count > 1 else "")
+        self.previous_action.setEnabled(self.page > 0)
+        self.next_action.setEnabled(self.page < count - 1)
+        self.previous_action.setVisible(count > 1)
+        self.next_action.setVisible(count > 1)
+        self._place()
+
+    def _place(self) -> None:
+        if self._shown.isNull():
+            return
+        if self.fit:
+            self.scale = self._fit_scale()
+        self.canvas.set_image(self._shown, self.scale)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
+        super().resizeEvent(event)
+        if self.fit:
+            self._place()
+
+
+def register() -> base.ViewerEntry:
+    return base.register("image", ("image/jpeg", "image/png", "image/tiff", "image/*"), ImageViewerWidget)
+
+
+register()
