@@ -12,6 +12,7 @@ from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.1
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
+from app.core.errors import SecondoError
 from app.store.keys import VaultLockedError
 
 
@@ -54,6 +55,9 @@ def run_gui(args) -> int:
     from app.store.store import CaseStore
     from app.ui.main_window import MainWindow
 
+    if not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
+        raise SecondoError(_tr("There is no display to show the workstation on (DISPLAY is not set); "
+                               "the command-line verbs work without one: secondo --help"))
     app = application()
     with CaseStore.open(prompt=gui_prompt) as store:
         case = getattr(args, "case", None)

@@ -64,6 +64,15 @@ def load_case(store, case_id: str, cache) -> CaseData:
     return data
 
 
+def failure_message(error: BaseException) -> str:
+    """What a viewer says about a document that could not be loaded or shown."""
+    try:
+        from viewers.documents import load_failure
+    except ImportError:
+        return str(error) or type(error).__name__
+    return load_failure(error)
+
+
 def thumbnail_pixels(frame) -> np.ndarray:
     """Qt-free: the rendered frame, subsampled to about twice the thumbnail size."""
     from viewers.dicom.pixels import render
@@ -178,7 +187,7 @@ class CaseViewWidget(QSplitter):
             self.documentShown.emit(title)
 
         def failed(error, widget=widget):
-            reason = str(error) or type(error).__name__
+            reason = failure_message(error)
             if hasattr(widget, "show_error"):
                 widget.show_error(reason)
             self.documentShown.emit(title)

@@ -156,7 +156,7 @@ class TestCaseView:
             if hasattr(widget, "show_error"):
                 original = widget.show_error
                 widget.show_error = lambda reason: (errors.append(reason), original(reason))
-        assert errors and errors[0]
+        assert errors and "altered at rest" in errors[0]
         with qtbot.waitSignal(view.documentShown, timeout=10000):
             view.open_document(1)
         assert view.tabs[0].count() == 2
