@@ -1,9 +1,13 @@
 """Opinion drafts at rest: one encrypted file per case, replaced atomically (temp file,
-fsync, rename), so that a crash leaves the previous draft or the new one, never half."""
+fsync, rename), so that a crash leaves the previous draft or the new one, never half. The
+last good version is kept beside it, for when the current one is damaged at rest."""
 
 import json
 from pathlib import Path
 
+from app.core.errors import SecondoError
+from app.core.files import atomic_output
+from app.core.i18n import _
 from app.store.store import CaseStore
 
 
@@ -16,11 +20,42 @@ class DraftStore:
     def path(self, case_id: str) -> Path:
         return self.folder / f"{case_id}.sov"
 
+    def previous_path(self, case_id: str) -> Path:
+        return self.folder / f"{case_id}.prev.sov"
+
     def save(self, case_id: str, response: dict) -> None:
-        self.store.vault.replace_bytes(self.path(case_id), json.dumps(response, ensure_ascii=False).encode("utf-8"))
+        current = self.path(case_id)
+        if current.exists() and self._readable(current):  # a damaged draft never replaces a good one
+            with atomic_output(self.previous_path(case_id)) as out:
+                out.write(current.read_bytes())
+        self.store.vault.replace_bytes(current, json.dumps(response, ensure_ascii=False).encode("utf-8"))
+
+    def _readable(self, path: Path) -> bool:
+        try:
+            self._read(path)
+        except (SecondoError, ValueError):
+            return False
+        return True
+
+    def _read(self, path: Path) -> dict:
+        return json.loads(self.store.vault.read_file(path).decode("utf-8"))
+
+    def load_recovering(self, case_id: str) -> tuple[dict | None, str | None]:
+        """The draft, or when it cannot be read the previous good version, with a notice
+        for the user saying so (None when all is well)."""
+        try:
+            return self.load(case_id), None
+        except (SecondoError, ValueError) as exc:
+            reason = str(exc)
+        previous = self.previous_path(case_id)
+        if previous.exists() and self._readable(previous):
+            return self._read(previous), _("The latest draft could not be read ({reason}); the previous "
+                                           "version is shown. Check the last changes.").format(reason=reason)
+        return None, _("The draft could not be read ({reason}) and no earlier version exists; the form "
+                       "starts afresh.").format(reason=reason)
 
     def load(self, case_id: str) -> dict | None:
         path = self.path(case_id)
         if not path.exists():
             return None
-        return json.loads(self.store.vault.read_file(path).decode("utf-8"))
+        return self._read(path)

@@ -91,6 +91,13 @@ class CaseStore:
             raise CaseNotFound(_("{ref} matches several cases; give more of the id.").format(ref=case_ref))
         raise CaseNotFound(_("There is no case {ref} on this workstation.").format(ref=case_ref))
 
+    def mark_in_review(self, case_id: str) -> bool:
+        """A received case whose opinion has been begun is In review; True if it changed."""
+        with self.index.transaction() as db:
+            changed = db.execute("UPDATE cases SET status = 'in_review', updated_at = datetime('now') "
+                                 "WHERE id = ? AND status = 'received'", (case_id,)).rowcount
+        return bool(changed)
+
     def record(self, case_id: str) -> dict:
         """The decrypted case record: manifest, documents, studies, checks."""
         row = self.index.case(case_id)

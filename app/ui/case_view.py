@@ -56,10 +56,7 @@ def load_case(store, case_id: str, cache) -> CaseData:
     for _study, summary, refs, loader in series_from_case(store, case_id):
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
     data = CaseData(case_id, view, documents, series)
-    try:
-        data.draft = DraftStore(store).load(case_id)
-    except Exception as exc:  # noqa: BLE001 - a damaged draft must not keep the case closed
-        data.draft_error = str(exc) or type(exc).__name__
+    data.draft, data.draft_error = DraftStore(store).load_recovering(case_id)
     data.form = prepare_form(record, data.draft)
     return data
 

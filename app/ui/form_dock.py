@@ -191,7 +191,7 @@ class FormDockWidget(QWidget):
         self.autosaver = autosaver(self.form, lambda response, case_id=case_id: self._saved(case_id, response),
                                    AUTOSAVE_MS)
         if draft_error:
-            notices.append(self.tr("The saved draft could not be read ({reason}).").format(reason=draft_error))
+            notices.append(draft_error)  # already worded for the user by the draft store
         self.message.setText("\n".join(notices))
         self.message.setVisible(bool(notices))
 

@@ -165,8 +165,13 @@ class MainWindow(QMainWindow):
         self.open_case(case_id)
 
     def _save_draft(self, case_id: str, response: dict) -> None:
-        drafts = self.drafts
-        self.store_runner.run(lambda token, progress: drafts.save(case_id, response),
+        drafts, store = self.drafts, self.store
+
+        def save(token, progress) -> bool:
+            drafts.save(case_id, response)
+            return store.mark_in_review(case_id)
+
+        self.store_runner.run(save, success=lambda changed: changed and self.refresh_cases(),
                               failure=self._draft_failed)
 
     def _draft_failed(self, error: BaseException) -> None:

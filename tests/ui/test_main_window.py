@@ -219,6 +219,30 @@ class TestDraft:
         assert "Before the switch" in str(DraftStore(store).load(case_id))
 
 
+    def test_a_begun_opinion_puts_the_case_in_review(self, qtbot, demo_store):
+        store, case_id = demo_store
+        window = open_window(qtbot, store)
+        open_case(qtbot, window, case_id)
+        qtbot.keyClicks(text_field(window.form.form), " begun")
+        qtbot.waitUntil(lambda: store.index.case(case_id)["status"] == "in_review", timeout=3000)
+
+    def test_a_damaged_draft_shows_the_previous_version_and_says_so(self, qtbot, demo_store):
+        store, case_id = demo_store
+        drafts = DraftStore(store)
+        window = open_window(qtbot, store)
+        open_case(qtbot, window, case_id)
+        qtbot.keyClicks(text_field(window.form.form), " first version")
+        window.close()
+        good = drafts.load(case_id)
+        drafts.save(case_id, good)  # the good version becomes the previous one
+        drafts.path(case_id).write_bytes(b"damaged at rest")
+        again = open_window(qtbot, store)
+        open_case(qtbot, again, case_id)
+        assert "first version" in field_text(text_field(again.form.form))
+        assert again.form.message.isVisibleTo(again.form)
+        assert "previous version is shown" in again.form.message.text()
+
+
 class TestShortcutsAndSettings:
     def test_keyboard_dialog_lists_every_shortcut(self, qtbot, demo_store):
         store, _case_id = demo_store

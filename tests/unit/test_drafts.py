@@ -45,3 +45,30 @@ def test_a_draft_altered_at_rest_is_reported(isolated_home):
         drafts.path("case1").write_bytes(bytes(data))
         with pytest.raises(StoredFileError):
             drafts.load("case1")
+
+
+def test_a_damaged_draft_falls_back_to_the_previous_good_version(isolated_home):
+    with CaseStore.open(isolated_home) as store:
+        drafts = DraftStore(store)
+        drafts.save("case1", {"v": 1})
+        drafts.save("case1", {"v": 2})
+        assert drafts.load_recovering("case1") == ({"v": 2}, None)
+        data = bytearray(drafts.path("case1").read_bytes())
+        data[-3] ^= 1
+        drafts.path("case1").write_bytes(bytes(data))
+        draft, notice = drafts.load_recovering("case1")
+        assert draft == {"v": 1} and "previous version is shown" in notice
+        drafts.save("case1", {"v": 3})  # the damaged one never replaces the good previous
+        assert drafts.load_recovering("case1") == ({"v": 3}, None)
+        drafts.path("case1").write_bytes(b"garbage")
+        assert drafts.load_recovering("case1")[0] == {"v": 1}
+
+
+def test_no_draft_at_all_and_a_damaged_only_draft(isolated_home):
+    with CaseStore.open(isolated_home) as store:
+        drafts = DraftStore(store)
+        assert drafts.load_recovering("case1") == (None, None)
+        drafts.save("case1", {"v": 1})
+        drafts.path("case1").write_bytes(b"garbage")
+        draft, notice = drafts.load_recovering("case1")
+        assert draft is None and "starts afresh" in notice
