@@ -8,6 +8,8 @@ from pathlib import Path
 import tempfile
 
 from app.core.i18n import _
+from app.demo.pki import REVIEWER_RSA_NAME as DEMO_REVIEWER
+from app.opinion.profile import ReviewerProfile, load_profile, save_profile
 from app.store.keys import VaultLockedError
 from app.store.store import CaseStore
 
@@ -35,6 +37,8 @@ def run_demo(args) -> int:
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="secondo-demo-"))
     # Demo data never mixes with real cases: its own data folder unless SECONDO_HOME says otherwise.
     home = Path(os.environ["SECONDO_HOME"]) if os.environ.get("SECONDO_HOME") else out / "home"
+    # Everything of this run (reviewer profile, window settings) belongs to that folder too.
+    os.environ["SECONDO_HOME"] = str(home)
     built = build_demo_package(out, ct_slices=args.ct_slices)
     print(_("DEMO dossier package (not for clinical use): {path}").format(path=built.package))
     print(render_inspect(inspect_json(built.package, [built.reviewer_identity()], [built.root])))
@@ -45,6 +49,9 @@ def run_demo(args) -> int:
                                  "set SECONDO_VAULT_PASSPHRASE or choose another --out.")
                                .format(reason=exc, home=home)) from None
     with store:
+        profile = load_profile()
+        if not profile.name:  # the DEMO reviewer, so the form is filled as a reviewer's would be
+            save_profile(ReviewerProfile(DEMO_REVIEWER, "Pulmonology (DEMO)", "1-00000-99-000 (DEMO)"))
         if store.key_source.kind == "passphrase":
             print(_("No OS keyring here: the DEMO data folder is locked with the DEMO vault passphrase "
                     "'{p}'.").format(p=_demo_prompt(False)))
