@@ -27,3 +27,13 @@ def load_roots(directory: Path, extra: list[Path] = ()) -> list[x509.Certificate
 
 def trusted_sender_roots(extra: list[Path] = ()) -> list[x509.Certificate]:
     return load_roots(sender_roots_dir(), extra)
+
+
+def signer_roots_dir() -> Path:
+    """Folder of PEM/DER root certificates trusted for signatures on opinion PDFs."""
+    return paths.data_dir() / "trust" / "signers"
+
+
+def trusted_signer_roots(extra: list[Path] = ()) -> list[x509.Certificate]:
+    """The workstation's signer roots plus those in `extra` (`secondo verify --trust`)."""
+    return load_roots(signer_roots_dir(), extra)

@@ -1,0 +1,68 @@
+"""The letterhead of the opinion: the reviewing institution, as configured in the settings
+(data folder, letterhead.json). A DEMO letterhead is used until one is saved."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import json
+from pathlib import Path
+
+from app.core.files import atomic_output
+from app.store.paths import data_dir
+
+LETTERHEAD_FILE = "letterhead.json"
+
+
+@dataclass
+class Letterhead:
+    institution: str = ""
+    department: str = ""
+    address_lines: list[str] = field(default_factory=list)
+    phone: str = ""
+    email: str = ""
+    logo: str | None = None  # path to a PNG or JPEG
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Letterhead:
+        lines = data.get("address_lines") or []
+        if isinstance(lines, str):
+            lines = lines.splitlines()
+        return cls(str(data.get("institution") or ""), str(data.get("department") or ""),
+                   [str(x) for x in lines if str(x).strip()], str(data.get("phone") or ""),
+                   str(data.get("email") or ""), str(data["logo"]) if data.get("logo") else None)
+
+    @property
+    def is_demo(self) -> bool:
+        return "DEMO" in self.institution
+
+
+DEMO_LETTERHEAD = Letterhead(
+    institution="DEMO University Hospital",
+    department="Second Opinion Service, Department of Pulmonology",
+    address_lines=["Demoplein 1", "0000 Demo City, Belgium"],
+    phone="+32 0 000 00 00",
+    email="second-opinion@demo.invalid",
+)
+
+
+def letterhead_path() -> Path:
+    return data_dir() / LETTERHEAD_FILE
+
+
+def load_letterhead(path: Path | None = None) -> Letterhead:
+    """The saved letterhead; the DEMO one when none was saved or the file cannot be read."""
+    path = Path(path) if path else letterhead_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Letterhead.from_json(DEMO_LETTERHEAD.to_json())
+    return Letterhead.from_json(data) if isinstance(data, dict) else Letterhead.from_json(DEMO_LETTERHEAD.to_json())
+
+
+def save_letterhead(letterhead: Letterhead, path: Path | None = None) -> None:
+    path = Path(path) if path else letterhead_path()
+    with atomic_output(path) as out:
+        out.write(json.dumps(letterhead.to_json(), indent=2, ensure_ascii=False).encode("utf-8"))

@@ -1,0 +1,523 @@
+"""The opinion letter as PDF (DESIGN §6, issue 6 point 1): reportlab lays out the letter from
+the case record and the QuestionnaireResponse; pyHanko then embeds the response as a JSON
+attachment and rewrites the file as one clean revision, ready to be signed.
+
+`render_opinion(...)` returns a `RenderedOpinion`: the PDF bytes, the page count and the
+rectangle (PDF points, origin bottom left) left empty on the LAST page for the visible
+signature stamp.
+
+Layout: A4; letterhead, addressee and date on page 1; a running header on later pages; a
+footer on every page ("Page x of y", "Case <first 8 of the case id>", and "DEMO — not for
+clinical use" when the sending organisation or the letterhead is a DEMO one). Text is real
+text in DejaVu Sans, embedded as a subset. Key images are never upscaled: at most one image
+pixel per 1/150 inch, aspect kept.
+
+Limitation: items of a repeating group are rendered from its first instance only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+import io
+import json
+from typing import Any, Iterable
+from xml.sax.saxutils import escape
+
+from PIL import Image as PILImage
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate, Flowable, Frame, Image, KeepTogether, NextPageTemplate, PageTemplate, Paragraph,
+    Spacer, Table, TableStyle)
+
+from app.core.formatting import format_date, format_patient_name
+from app.opinion.prefill import DOCUMENT_SYSTEM, consented_roles, patient_display
+from app.opinion.questionnaire import enabled, get_answers, prefill_source
+from app.report.fonts import BOLD, ITALIC, REGULAR, register_fonts
+from app.report.letterhead import Letterhead, load_letterhead
+from app.report.wording import word
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 20 * mm
+TOP_FIRST, TOP_LATER, BOTTOM = 16 * mm, 24 * mm, 22 * mm
+FRAME_W = PAGE_W - 2 * MARGIN_X
+IMAGE_DPI = 150
+SIGNATURE_W, SIGNATURE_H = 75 * mm, 26 * mm
+ATTACHMENT_NAME = "opinion-questionnaire-response.json"
+GREY = colors.HexColor("#555555")
+RULE = colors.HexColor("#9aa5b1")
+ACCENT = colors.HexColor("#1f3a5f")
+
+# Prefill sources whose items the letter shows in its own blocks, not as sections.
+ADMIN_SOURCES = {"patient", "documents", "consented_recipients", "referral.question", "key_images"}
+ADMIN_LINKS = {"patient", "question", "documents-reviewed", "recipients", "reviewer"}
+
+
+@dataclass(frozen=True)
+class RenderedOpinion:
+    pdf: bytes
+    signature_box: tuple[float, float, float, float]  # x1, y1, x2, y2 on the last page, in points
+    page_count: int
+
+    @property
+    def signature_page(self) -> int:
+        """0-based index of the page holding the signature box (always the last one)."""
+        return self.page_count - 1
+
+
+# --- styles ------------------------------------------------------------------------------
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=REGULAR, bulletFontName=REGULAR, fontSize=9.5, leading=13.2, spaceAfter=4)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", base, fontSize=8.5, leading=11, spaceAfter=0),
+        "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=11, spaceAfter=0),
+        "cellhead": ParagraphStyle("cellhead", base, fontName=BOLD, fontSize=8.5, leading=11, spaceAfter=0),
+        "contact": ParagraphStyle("contact", base, fontSize=8, leading=10.5, textColor=GREY, alignment=TA_RIGHT,
+                                  spaceAfter=0),
+        "institution": ParagraphStyle("institution", base, fontName=BOLD, fontSize=14, leading=17,
+                                      textColor=ACCENT, spaceAfter=1),
+        "department": ParagraphStyle("department", base, fontSize=9.5, leading=12, textColor=GREY, spaceAfter=0),
+        "address": ParagraphStyle("address", base, spaceAfter=0),
+        "date": ParagraphStyle("date", base, alignment=TA_RIGHT, spaceAfter=0),
+        "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=14, leading=18, textColor=ACCENT,
+                                spaceBefore=4, spaceAfter=4),
+        "re": ParagraphStyle("re", base, fontName=BOLD, spaceAfter=6),
+        "h1": ParagraphStyle("h1", base, fontName=BOLD, fontSize=11, leading=14, textColor=ACCENT,
+                             spaceBefore=9, spaceAfter=3, keepWithNext=1),
+        "h2": ParagraphStyle("h2", base, fontName=BOLD, fontSize=9.5, leading=13, spaceBefore=4, spaceAfter=1,
+                             keepWithNext=1),
+        "bullet": ParagraphStyle("bullet", base, leftIndent=10, bulletIndent=0, spaceAfter=1),
+        "caption": ParagraphStyle("caption", base, fontSize=8.5, leading=11, spaceBefore=3, spaceAfter=0),
+        "measure": ParagraphStyle("measure", base, fontName=ITALIC, fontSize=8, leading=10.5, textColor=GREY,
+                                  spaceAfter=0),
+        "signer": ParagraphStyle("signer", base, spaceAfter=0),
+    }
+
+
+def _text(value: Any) -> str:
+    """Plain text as Paragraph markup: escaped, line breaks kept."""
+    return escape(str(value)).replace("\n", "<br/>")
+
+
+def _paragraphs(value: Any, style: ParagraphStyle) -> list[Paragraph]:
+    """A long text as one Paragraph per blank-line separated block (so it splits across pages)."""
+    blocks = [b.strip("\n") for b in str(value).replace("\r\n", "\n").split("\n\n")]
+    return [Paragraph(_text(b), style) for b in blocks if b.strip()]
+
+
+# --- page decoration -------------------------------------------------------------------
+
+def _canvas_class(footer_left: str, demo: str, header_left: str, header_right: str, language: str):
+    """A canvas that draws the header and "Page x of y" footer once the page count is known."""
+
+    class OpinionCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            kwargs["initialFontName"] = REGULAR  # else Helvetica, unembedded, lands in every page
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict] = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self._decorate(total)
+                super().showPage()
+            super().save()
+
+        def _decorate(self, total: int) -> None:
+            page = self._pageNumber
+            self.saveState()
+            if page > 1:
+                self.setFont(REGULAR, 7.5)
+                self.setFillColor(GREY)
+                y = PAGE_H - 13 * mm
+                self.drawString(MARGIN_X, y, header_left)
+                self.drawRightString(PAGE_W - MARGIN_X, y, header_right)
+                self.setStrokeColor(RULE)
+                self.setLineWidth(0.5)
+                self.line(MARGIN_X, y - 2.5 * mm, PAGE_W - MARGIN_X, y - 2.5 * mm)
+            y = 12 * mm
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            self.line(MARGIN_X, y + 4 * mm, PAGE_W - MARGIN_X, y + 4 * mm)
+            self.setFont(REGULAR, 7.5)
+            self.setFillColor(GREY)
+            self.drawString(MARGIN_X, y, footer_left)
+            self.drawRightString(PAGE_W - MARGIN_X, y, word("page", language, page=page, pages=total))
+            if demo:
+                self.setFont(BOLD, 7.5)
+                self.setFillColor(colors.HexColor("#a61b1b"))
+                self.drawCentredString(PAGE_W / 2, y, demo)
+            self.restoreState()
+
+    return OpinionCanvas
+
+
+class _SignatureSpace(Flowable):
+    """Empty space for the visible signature stamp; records where it was drawn."""
+
+    def __init__(self, width: float, height: float, sink: dict):
+        super().__init__()
+        self.width, self.height, self.sink = width, height, sink
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, 0)
+        self.sink["box"] = (round(x, 2), round(y, 2), round(x + self.width, 2), round(y + self.height, 2))
+        self.sink["page"] = self.canv.getPageNumber()
+
+
+# --- blocks ---------------------------------------------------------------------------
+
+def _letterhead_block(letterhead: Letterhead, st: dict) -> list:
+    left: list = []
+    if letterhead.logo:
+        try:
+            with PILImage.open(letterhead.logo) as im:
+                w, h = im.size
+            scale = min(18 * mm / h, 60 * mm / w, 72 / IMAGE_DPI)
+            logo = Image(letterhead.logo, width=w * scale, height=h * scale)
+            logo.hAlign = "LEFT"
+            left += [logo, Spacer(1, 2 * mm)]
+        except OSError:
+            pass  # an unreadable logo never blocks the letter
+    if letterhead.institution:
+        left.append(Paragraph(_text(letterhead.institution), st["institution"]))
+    if letterhead.department:
+        left.append(Paragraph(_text(letterhead.department), st["department"]))
+    contact = list(letterhead.address_lines)
+    if letterhead.phone:
+        contact.append(word("phone", phone=letterhead.phone))
+    if letterhead.email:
+        contact.append(letterhead.email)
+    right = [Paragraph(_text(line), st["contact"]) for line in contact]
+    table = Table([[left or "", right or ""]], colWidths=[FRAME_W * 0.62, FRAME_W * 0.38])
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
+        ("LINEBELOW", (0, 0), (-1, -1), 1.2, ACCENT)]))
+    return [table, Spacer(1, 9 * mm)]
+
+
+def _addressee_lines(manifest: dict) -> list[str]:
+    referral = manifest.get("referral") or {}
+    person = referral.get("treating_physician") or referral.get("referring_physician") or {}
+    if not isinstance(person, dict):
+        return [str(person)] if person else []
+    lines = [person.get("name"), person.get("organisation")]
+    address = str(person.get("address") or "")
+    lines += address.split(", ", 1) if address else []
+    return [str(x) for x in lines if x]
+
+
+def _address_block(manifest: dict, letter_date: str, st: dict, language: str) -> list:
+    addressee = [Paragraph(_text(line), st["address"]) for line in _addressee_lines(manifest)]
+    when = Paragraph(_text(word("date_line", language, date=format_date(letter_date))), st["date"])
+    table = Table([[addressee or "", when]], colWidths=[FRAME_W * 0.6, FRAME_W * 0.4])
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+    return [table, Spacer(1, 9 * mm)]
+
+
+def _identifier(patient: dict) -> str:
+    shown = []
+    for ident in patient.get("identifiers") or []:
+        if isinstance(ident, dict) and ident.get("value"):
+            system = str(ident.get("system") or "").replace("-", " ").replace("_", " ")
+            shown.append(f"{ident['value']} ({system})" if system else str(ident["value"]))
+    return "; ".join(shown)
+
+
+def _patient_block(manifest: dict, st: dict, language: str) -> list:
+    patient = manifest.get("patient") or {}
+    rows = []
+    if patient.get("family_name"):
+        rows.append((word("name", language), format_patient_name(patient["family_name"], patient.get("given_names"))))
+    if patient.get("birth_date"):
+        rows.append((word("birth_date", language), format_date(patient["birth_date"])))
+    if _identifier(patient):
+        rows.append((word("identifier", language), _identifier(patient)))
+    if not rows:
+        return []
+    data = [[Paragraph(_text(k), st["cellhead"]), Paragraph(_text(v), st["cell"])] for k, v in rows]
+    table = Table(data, colWidths=[35 * mm, FRAME_W - 35 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f1f4f7")),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
+    return [Paragraph(_text(word("patient", language)), st["h1"]), table]
+
+
+def _documents_table(q, response: dict, record: dict, st: dict, language: str) -> list:
+    item = next((i for i in q.walk() if prefill_source(i) == "documents" or i["linkId"] == "documents-reviewed"), None)
+    documents = record.get("documents") or []
+    by_code = {str(d.get("id") or d.get("path") or n): d for n, d in enumerate(documents)}
+    if item is None:
+        chosen = list(documents)
+    else:
+        chosen = []
+        for value in get_answers(response, item["linkId"]):
+            if isinstance(value, dict) and value.get("code") in by_code and (
+                    not value.get("system") or value.get("system") == DOCUMENT_SYSTEM):
+                chosen.append(by_code[value["code"]])
+            elif value:
+                label = value.get("display") or value.get("code") if isinstance(value, dict) else str(value)
+                chosen.append({"title": label})
+    if not chosen:
+        return []
+    head = [Paragraph(_text(word(k, language)), st["cellhead"]) for k in ("doc_title", "doc_date", "doc_author")]
+    rows = [head] + [[Paragraph(_text(d.get("title") or d.get("path") or ""), st["cell"]),
+                      Paragraph(_text(format_date(d.get("date"))), st["cell"]),
+                      Paragraph(_text(d.get("author") or ""), st["cell"])] for d in chosen]
+    table = Table(rows, colWidths=[FRAME_W * 0.52, FRAME_W * 0.14, FRAME_W * 0.34], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ee")),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT), ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
+    return [Paragraph(_text(word("documents", language)), st["h1"]), table]
+
+
+def _image_cell(n: int, image: Any, width: float, st: dict, language: str) -> list:
+    with PILImage.open(io.BytesIO(image.png)) as im:
+        im.load()
+        px_w, px_h = im.size
+        if im.mode not in ("RGB", "L"):
+            im = im.convert("RGB")
+        buffer = io.BytesIO()
+        im.save(buffer, "PNG")
+    native_w, native_h = px_w * 72 / IMAGE_DPI, px_h * 72 / IMAGE_DPI
+    scale = min(1.0, width / native_w, (95 * mm) / native_h)  # never upscaled
+    buffer.seek(0)
+    picture = Image(buffer, width=native_w * scale, height=native_h * scale)
+    picture.hAlign = "LEFT"
+    caption = f"<b>{_text(word('figure', language, n=n))}</b> {_text(image.caption or '')}"
+    cell: list = [picture, Paragraph(caption, st["caption"])]
+    if getattr(image, "measurements", ""):
+        cell.append(Paragraph(_text(image.measurements), st["measure"]))
+    return cell
+
+
+def _key_images_block(heading: str, key_images: list, st: dict, language: str) -> list:
+    if not key_images:
+        return []
+    columns = 1 if len(key_images) == 1 else 2
+    gap = 6 * mm
+    width = (FRAME_W - gap * (columns - 1)) / columns
+    cells = [_image_cell(n + 1, img, width, st, language) for n, img in enumerate(key_images)]
+    rows = [cells[i:i + columns] + [""] * (columns - len(cells[i:i + columns])) for i in range(0, len(cells), columns)]
+    table = Table(rows, colWidths=[width + (gap if c < columns - 1 else 0) for c in range(columns)], hAlign="LEFT")
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5 * mm)]))
+    return [Paragraph(_text(heading), st["h2"]), table]
+
+
+def _value_text(item: dict, value: Any, language: str) -> str:
+    if isinstance(value, dict):
+        return str(value.get("display") or value.get("code") or "")
+    if isinstance(value, bool):
+        return word("yes" if value else "no", language)
+    if item.get("type") == "date":
+        return format_date(str(value))
+    return str(value)
+
+
+def _is_admin(item: dict) -> bool:
+    source = prefill_source(item) or ""
+    return (item["linkId"] in ADMIN_LINKS or source in ADMIN_SOURCES or source.startswith("reviewer."))
+
+
+def _sections(q, response: dict, items: Iterable[dict], level: int, key_images: list, st: dict,
+              language: str, placed: dict) -> list:
+    out: list = []
+    for item in items:
+        link, kind = item["linkId"], item["type"]
+        if kind == "display":
+            if prefill_source(item) == "key_images" and key_images and not placed.get("images"):
+                out += _key_images_block(item.get("text") or word("key_images", language), key_images, st, language)
+                placed["images"] = True
+            continue
+        if _is_admin(item) or not enabled(q, response, link):
+            continue
+        if kind == "group":
+            inner = _sections(q, response, item.get("item", []), level + 1, key_images, st, language, placed)
+            if inner:
+                out += [Paragraph(_text(item.get("text") or link), st["h1" if level == 0 else "h2"]), *inner]
+            continue
+        values = [_value_text(item, v, language) for v in get_answers(response, link)]
+        values = [v for v in values if v.strip()]
+        if not values:
+            continue
+        out.append(Paragraph(_text(item.get("text") or link), st["h1" if level == 0 else "h2"]))
+        if len(values) == 1:
+            out += _paragraphs(values[0], st["body"])
+        else:
+            out += [Paragraph(_text(v), st["bullet"], bulletText="•") for v in values]
+    return out
+
+
+def _question(q, response: dict, manifest: dict) -> str:
+    item = next((i for i in q.walk() if prefill_source(i) == "referral.question" or i["linkId"] == "question"), None)
+    answers = [str(v) for v in get_answers(response, item["linkId"])] if item else []
+    return "\n".join(a for a in answers if a.strip()) or str((manifest.get("referral") or {}).get("question") or "")
+
+
+def _recipients(q, response: dict, record: dict, st: dict, language: str) -> list:
+    item = next((i for i in q.walk() if prefill_source(i) == "consented_recipients" or i["linkId"] == "recipients"),
+                None)
+    if item is None:
+        return []
+    consented = set(consented_roles(record))
+    shown = []
+    for value in get_answers(response, item["linkId"]):
+        code = value.get("code") if isinstance(value, dict) else value
+        if code in consented:  # never a copy to someone the patient did not consent to
+            shown.append(_value_text(item, value, language))
+    if not shown:
+        return []
+    return [Paragraph(_text(word("recipients", language)), st["h1"]),
+            *[Paragraph(_text(s), st["bullet"], bulletText="•") for s in shown]]
+
+
+def _reviewer(q, response: dict) -> dict[str, str]:
+    found = {}
+    for item in q.walk():
+        source = prefill_source(item) or ""
+        key = source.split(".", 1)[1] if source.startswith("reviewer.") else {
+            "reviewer-name": "name", "reviewer-specialty": "specialty",
+            "reviewer-registration": "registration"}.get(item["linkId"])
+        if key and key not in found:
+            values = [str(v) for v in get_answers(response, item["linkId"]) if str(v).strip()]
+            if values:
+                found[key] = values[0]
+    return found
+
+
+def _signature_block(reviewer: dict, sink: dict, st: dict, language: str) -> list:
+    lines = [Paragraph(_text(word("closing", language)), st["body"]),
+             _SignatureSpace(SIGNATURE_W, SIGNATURE_H, sink)]
+    if reviewer.get("name"):
+        lines.append(Paragraph(f"<b>{_text(reviewer['name'])}</b>", st["signer"]))
+    if reviewer.get("specialty"):
+        lines.append(Paragraph(_text(reviewer["specialty"]), st["signer"]))
+    if reviewer.get("registration"):
+        lines.append(Paragraph(_text(word("registration", language, number=reviewer["registration"])), st["signer"]))
+    return [Spacer(1, 8 * mm), *lines]
+
+
+# --- entry point --------------------------------------------------------------------------
+
+def _is_demo(manifest: dict, letterhead: Letterhead) -> bool:
+    sender = manifest.get("sender") or {}
+    organisation = str(sender.get("organisation") or "") if isinstance(sender, dict) else str(sender)
+    return "DEMO" in organisation or letterhead.is_demo
+
+
+def _embed_response(raw: bytes, response: dict, title: str, author: str, language: str) -> bytes:
+    """The PDF rewritten by pyHanko as a single revision, with the response attached."""
+    from pyhanko.pdf_utils import embed
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(raw)))
+    payload = json.dumps(response, indent=2, ensure_ascii=False).encode("utf-8")
+    data = embed.EmbeddedFileObject.from_file_data(
+        writer, data=payload, mime_type="application/json", params=embed.EmbeddedFileParams(embed_size=True))
+    embed.embed_file(writer, embed.FileSpec(
+        file_spec_string=ATTACHMENT_NAME, file_name=ATTACHMENT_NAME, embedded_data=data,
+        description=word("attachment", language)))
+    meta = writer.document_meta
+    meta.title, meta.author = title, author or None
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def render_opinion(record: dict, questionnaire, response: dict, *, key_images: list = (),
+                   letterhead: Letterhead | None = None, addendum_number: int | None = None,
+                   language: str = "en", signature_space: bool = True, original_date: str | None = None,
+                   letter_date: str | None = None) -> RenderedOpinion:
+    """The opinion letter for the case `record` from the draft `response` of `questionnaire`.
+
+    `key_images`: KeyImage-like objects (caption, png, measurements). `letterhead`: the saved
+    one (or the DEMO one) when None. `addendum_number` with `original_date` (ISO date of the
+    signed opinion it adds to) titles the letter "Addendum n to the opinion of <date>".
+    `letter_date`: ISO date printed on the letter, today when None. With `signature_space`
+    an empty area is reserved for the stamp on the last page (`signature_box`)."""
+    register_fonts()
+    st = _styles()
+    letterhead = letterhead or load_letterhead()
+    manifest = record.get("manifest") or {}
+    key_images = list(key_images or [])
+    letter_date = letter_date or date.today().isoformat()
+    if addendum_number:
+        title = (word("addendum_title", language, number=addendum_number, date=format_date(original_date))
+                 if original_date else word("addendum_title_undated", language, number=addendum_number))
+    else:
+        title = word("title", language)
+    patient = patient_display(record) or str((response.get("subject") or {}).get("display") or "")
+    reviewer = _reviewer(questionnaire, response)
+
+    story: list = [NextPageTemplate("later")]
+    story += _letterhead_block(letterhead, st)
+    story += _address_block(manifest, letter_date, st, language)
+    story.append(Paragraph(_text(title), st["title"]))
+    if patient:
+        story.append(Paragraph(f"{_text(word('re', language))} {_text(word('re_line', language, patient=patient))}",
+                               st["re"]))
+    story += _patient_block(manifest, st, language)
+    question = _question(questionnaire, response, manifest)
+    if question:
+        story += [Paragraph(_text(word("question", language)), st["h1"]), *_paragraphs(question, st["body"])]
+    story += _documents_table(questionnaire, response, record, st, language)
+    placed: dict = {}
+    story += _sections(questionnaire, response, questionnaire.data.get("item", []), 0, key_images, st, language,
+                       placed)
+    if key_images and not placed.get("images"):
+        story += _key_images_block(word("key_images", language), key_images, st, language)
+    # The recipients and the signature stay together, so the signature never stands alone on a page.
+    closing = _recipients(questionnaire, response, record, st, language)
+    sink: dict = {}
+    if signature_space:
+        closing += _signature_block(reviewer, sink, st, language)
+    if closing:
+        story.append(KeepTogether(closing))
+
+    case_ref = word("case", language, ref=str(record.get("case_id") or "")[:8])
+    demo = word("demo", language) if _is_demo(manifest, letterhead) else ""
+    header_left = " — ".join(x for x in (letterhead.institution, title) if x)
+    canvas_class = _canvas_class(case_ref, demo, header_left, patient, language)
+
+    raw = io.BytesIO()
+    doc = BaseDocTemplate(raw, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=TOP_FIRST,
+                          bottomMargin=BOTTOM, title=title, author=reviewer.get("name", ""),
+                          subject=patient, creator="Second-O Workstation")
+    first = Frame(MARGIN_X, BOTTOM, FRAME_W, PAGE_H - TOP_FIRST - BOTTOM, id="first",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    later = Frame(MARGIN_X, BOTTOM, FRAME_W, PAGE_H - TOP_LATER - BOTTOM, id="later",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate("first", [first]), PageTemplate("later", [later])])
+    doc.build(story, canvasmaker=canvas_class)
+    page_count = doc.page
+    box = sink.get("box") or (0.0, 0.0, 0.0, 0.0)
+    if signature_space and sink.get("page") != page_count:
+        raise RuntimeError("the signature space did not land on the last page")
+    pdf = _embed_response(raw.getvalue(), response, title + (f" — {patient}" if patient else ""),
+                          reviewer.get("name", ""), language)
+    return RenderedOpinion(pdf, box, page_count)

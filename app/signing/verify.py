@@ -1,0 +1,323 @@
+"""Checking the signatures of a signed PDF (`secondo verify`, DESIGN §6 and §8).
+
+Each signature is validated by pyHanko against the given roots (no network: no fetching of
+certificates, CRLs or OCSP). A PDF passes only when it holds at least one signature and every
+signature is intact (the signed bytes match), cryptographically valid, trusted (its signer
+chains to a given root, with a key usage for signing) and covers the whole file: bytes added
+after a signature (an incremental update) are reported as "modified after signing", which is
+a failure, however harmless pyHanko judges the change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+import hashlib
+import io
+from pathlib import Path
+
+from asn1crypto import core
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from app.core.errors import BadInputError
+from app.core.i18n import _
+
+COVERAGE = {
+    SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
+    SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision",
+    SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
+    SignatureCoverageLevel.UNCLEAR: "unclear",
+}
+
+
+@dataclass
+class SignatureReport:
+    field: str
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    signer: str | None = None
+    signer_certificate_sha256: str | None = None
+    signing_time: str | None = None
+    coverage: str = "unclear"
+    whole_file: bool = False
+    modified_after_signing: bool = False
+    subfilter: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class VerifyReport:
+    file: str
+    signatures: list[SignatureReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.signatures) and not self.problems and all(s.ok for s in self.signatures)
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "ok": self.ok, "signature_count": len(self.signatures),
+                "signatures": [asdict(s) | {"ok": s.ok} for s in self.signatures], "problems": list(self.problems)}
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _signer_name(cert: asn1_x509.Certificate) -> str:
+    return cert.subject.native.get("common_name") or cert.subject.human_friendly
+
+
+def _der_length(data: bytes) -> int | None:
+    """Length of the DER element at the start of `data` (header included), None if unreadable."""
+    if len(data) < 2:
+        return None
+    first = data[1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    if count == 0 or count > 4 or len(data) < 2 + count:
+        return None
+    return 2 + count + int.from_bytes(data[2:2 + count], "big")
+
+
+def _hole_problem(embedded, data: bytes) -> str | None:
+    """The unsigned hole of the byte range holds the DER signature and then only zero padding
+    (pyHanko reads the DER and ignores what follows, so a change there is checked here)."""
+    try:
+        start, length1, offset2, _length2 = (int(v) for v in embedded.sig_object["/ByteRange"])
+    except Exception:
+        return _("the signature has no readable byte range")
+    hole = data[start + length1:offset2].strip()
+    if not (hole.startswith(b"<") and hole.endswith(b">")):
+        return _("the signature value is not where its byte range says")
+    digits = hole[1:-1]
+    if digits.upper() != digits and digits.lower() != digits:  # writers use one case: a flipped letter
+        return _("the signature value is damaged: its hexadecimal digits were changed")
+    try:
+        contents = bytes.fromhex(digits.decode("ascii"))
+    except ValueError:
+        return _("the signature value is damaged")
+    used = _der_length(contents)
+    if used is None or used > len(contents) or contents[used:].strip(b"\x00"):
+        return _("the signature value is damaged: bytes were changed after its end")
+    # ContentInfo ::= SEQUENCE { contentType OID, content [0] }: the two must fill it exactly
+    # (a lenient parser would ignore a changed outer length).
+    inner_start = 2 + (contents[1] & 0x7F if contents[1] & 0x80 else 0)
+    oid_length = _der_length(contents[inner_start:])
+    content_length = _der_length(contents[inner_start + (oid_length or 0):]) if oid_length else None
+    if content_length is None or inner_start + oid_length + content_length != used:
+        return _("the signature value is damaged: its length was changed")
+    return None
+
+
+def _strict_cms_problem(embedded) -> str | None:
+    """The parts of the CMS structure that its signature does not cover must be exactly what
+    RFC 5652 prescribes, so that a changed byte there cannot go unnoticed: the version numbers,
+    the digest algorithms listed outside the signer info (the same set, no parameters), and
+    absent or NULL parameters of the digest and RSA PKCS#1 v1.5 signature algorithms."""
+    damaged = _("the signature structure is damaged (an unsigned field was changed)")
+    try:
+        signed_data = embedded.signed_data
+        signer_infos = list(signed_data["signer_infos"])
+        outer = [alg for alg in signed_data["digest_algorithms"]]
+        choices = [c.name for c in signed_data["certificates"]] if signed_data["certificates"].native else []
+        signer = embedded.signer_cert
+        for info in signer_infos:
+            sid = info["sid"]
+            if sid.name == "issuer_and_serial_number":  # byte for byte: name matching ignores case
+                if sid.chosen["issuer"].dump() != signer.issuer.dump() or \
+                        sid.chosen["serial_number"].native != signer.serial_number:
+                    return damaged
+            elif sid.chosen.native != signer.key_identifier:
+                return damaged
+            expected = 1 if sid.name == "issuer_and_serial_number" else 3
+            if info["version"].native != f"v{expected}":
+                return damaged
+            if not _null_parameters(info["digest_algorithm"]):
+                return damaged
+            sig_alg = info["signature_algorithm"]
+            if sig_alg["algorithm"].native in ("rsassa_pkcs1v15", "sha256_rsa", "sha384_rsa", "sha512_rsa") \
+                    and not _null_parameters(sig_alg):
+                return damaged
+        if any(not _null_parameters(alg) for alg in outer):
+            return damaged
+        if {a["algorithm"].dotted for a in outer} != {i["digest_algorithm"]["algorithm"].dotted for i in signer_infos} \
+                or len(outer) != len({a["algorithm"].dotted for a in outer}):
+            return damaged
+        if "other" in choices:
+            version = 5
+        elif "v2_attr_cert" in choices:
+            version = 4
+        elif any(i["version"].native == "v3" for i in signer_infos) or \
+                signed_data["encap_content_info"]["content_type"].native != "data":
+            version = 3
+        else:
+            version = 1
+        if signed_data["version"].native != f"v{version}":
+            return damaged
+    except Exception:
+        return damaged
+    return None
+
+
+def _null_parameters(algorithm) -> bool:
+    parameters = algorithm["parameters"]
+    return isinstance(parameters, (core.Null, core.Void)) or parameters.native is None and \
+        parameters.dump() in (b"", b"\x05\x00")
+
+
+def _certificate_problem(embedded, roots: list[asn1_x509.Certificate]) -> str | None:
+    """Every certificate carried in the signature, besides the signer's own (bound by a signed
+    attribute), must bear a valid signature of an issuer carried there or trusted: the CMS
+    certificate set is not covered by the signature, so a damaged copy is caught here."""
+    try:
+        carried = [c.chosen for c in embedded.signed_data["certificates"] if c.name == "certificate"]
+        signer = embedded.signer_cert
+        pool = [x509.load_der_x509_certificate(c.dump()) for c in [*carried, *roots]]
+    except Exception:
+        return _("the signature carries a certificate that cannot be read")
+    signer_der = signer.dump()
+    root_keys = {(r.subject.dump(), r.public_key.dump()): r.dump() for r in roots}
+    for cert in carried:
+        try:
+            if cert["signature_value"].contents[:1] != b"\x00":  # unused bits: always 0 in a signature
+                return _("the signature carries a certificate that is damaged or cannot be checked")
+            known = root_keys.get((cert.subject.dump(), cert.public_key.dump()))
+        except Exception:
+            return _("the signature carries a certificate that cannot be read")
+        if known is not None and known != cert.dump():
+            return _("the signature carries a copy of a trusted root that was changed")
+    for cert in pool[:len(carried)]:
+        if not _issued_by_one_of(cert, pool, signer_der):
+            return _("the signature carries a certificate that is damaged or cannot be checked")
+    return None
+
+
+def _issued_by_one_of(cert: x509.Certificate, pool: list[x509.Certificate], signer_der: bytes) -> bool:
+    try:
+        if cert.public_bytes(serialization.Encoding.DER) == signer_der:
+            return True
+        issuers = [c for c in pool if c.subject == cert.issuer]
+    except Exception:  # a name damaged beyond reading
+        return False
+    for issuer in issuers:
+        try:
+            cert.verify_directly_issued_by(issuer)
+            return True
+        except Exception:  # wrong signature, wrong key type, name mismatch: try the next
+            continue
+    return False
+
+
+async def _check(embedded, context: ValidationContext, data: bytes,
+                 roots: list[asn1_x509.Certificate]) -> SignatureReport:
+    try:
+        return await _check_one(embedded, context, data, roots)
+    except Exception as exc:  # whatever a damaged file provokes, it is a failed check, not a crash
+        report = SignatureReport(field="")
+        report.problems.append(_("the signature cannot be checked ({kind}: {reason})").format(
+            kind=type(exc).__name__, reason=str(exc)[:200]))
+        return report
+
+
+async def _check_one(embedded, context: ValidationContext, data: bytes,
+                     roots: list[asn1_x509.Certificate]) -> SignatureReport:
+    report = SignatureReport(field=embedded.field_name or "")
+    hole = _hole_problem(embedded, data)
+    if hole:
+        report.problems.append(hole)
+    try:
+        report.subfilter = str(embedded.sig_object.get("/SubFilter"))
+    except Exception:
+        pass
+    try:
+        cert = embedded.signer_cert
+        report.signer = _signer_name(cert)
+        report.signer_certificate_sha256 = hashlib.sha256(cert.dump()).hexdigest()
+    except Exception:
+        pass
+    try:
+        status = await async_validate_pdf_signature(embedded, signer_validation_context=context)
+    except Exception as exc:  # malformed CMS or byte ranges: pyHanko raises many kinds
+        report.problems.append(_("the signature cannot be checked ({kind}: {reason})").format(
+            kind=type(exc).__name__, reason=str(exc)[:200]))
+        return report
+    report.intact, report.valid, report.trusted = bool(status.intact), bool(status.valid), bool(status.trusted)
+    if status.signing_cert is not None:
+        report.signer = _signer_name(status.signing_cert)
+        report.signer_certificate_sha256 = hashlib.sha256(status.signing_cert.dump()).hexdigest()
+    if isinstance(status.signer_reported_dt, datetime):
+        report.signing_time = status.signer_reported_dt.isoformat()
+    report.coverage = COVERAGE.get(status.coverage, "unclear")
+    report.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    report.modified_after_signing = status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    if not report.intact:
+        report.problems.append(_("the document was changed: its bytes do not match the signature"))
+    elif not report.valid:
+        report.problems.append(_("the signature value is not valid for the signed bytes"))
+    if report.intact and report.valid and not report.trusted:
+        report.problems.append(_("the signer's certificate does not chain to a trusted root, or may not sign"))
+    elif report.trusted:
+        carried = _certificate_problem(embedded, roots)
+        if carried:
+            report.problems.append(carried)
+    strict = _strict_cms_problem(embedded)
+    if strict:
+        report.problems.append(strict)
+    if report.modified_after_signing:
+        report.problems.append(_("the document was modified after signing (an incremental update follows "
+                                 "the signature)"))
+    elif not report.whole_file:
+        report.problems.append(_("the signature does not cover the whole file"))
+    if status.docmdp_ok is False:
+        report.problems.append(_("changes after signing are not permitted by the signature"))
+    return report
+
+
+def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: str = "") -> VerifyReport:
+    """The signatures of the PDF `data` checked against `trusted_roots`."""
+    report = VerifyReport(file=name)
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        signatures = list(reader.embedded_signatures)
+    except Exception as exc:  # a damaged PDF raises anything from PdfReadError to IndexError
+        report.problems.append(_("the file is not a readable PDF ({kind}: {reason})").format(
+            kind=type(exc).__name__, reason=str(exc)[:200]))
+        return report
+    if not signatures:
+        report.problems.append(_("the PDF holds no signature"))
+        return report
+    roots = [_asn1(c) for c in trusted_roots]
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+
+    async def check_all() -> list[SignatureReport]:
+        return [await _check(s, context, data, roots) for s in signatures]
+
+    report.signatures = asyncio.run(check_all())
+    return report
+
+
+def verify_pdf(path: Path, trusted_roots: list[x509.Certificate]) -> VerifyReport:
+    """`verify_pdf_bytes` on a file; a missing or unreadable file raises `BadInputError`."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise BadInputError(_("{path} does not exist.").format(path=path)) from None
+    except IsADirectoryError:
+        raise BadInputError(_("{path} is a folder, not a PDF file.").format(path=path)) from None
+    except OSError as exc:
+        raise BadInputError(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+    return verify_pdf_bytes(data, trusted_roots, str(path))
