@@ -1,11 +1,16 @@
-"""`secondo opinion export` and `secondo verify`: the signed opinion PDF (DESIGN §6 and §8).
+"""`secondo opinion export|list|get` and `secondo verify`: the signed opinion PDF (DESIGN §6, §8).
 
-`opinion export CASE --response R.json -o OUT.pdf` renders the letter from the case and the
-QuestionnaireResponse, signs it as PAdES B-B with `--identity ID.p12` (passphrase from
+`opinion export CASE [--response R.json] -o OUT.pdf` renders the letter from the case and the
+QuestionnaireResponse (default: the case's draft). With `--identity ID.p12` (passphrase from
 `--identity-pass-env VAR`, else the keyring, else a prompt that offers to remember it) or a
-PKCS#11 token (`--token LABEL --pin-env VAR [--pkcs11-module LIB]`), writes it atomically and
-records "export" (and "sign") in the audit log. The identity is opened and its certificate
-checked before anything is rendered or written.
+PKCS#11 token (`--token LABEL --pin-env VAR [--pkcs11-module LIB]`) it signs it through
+`app.opinion.signing` exactly as the window does: kept with the case as the opinion or its
+next addendum, the case Signed, "sign" audited. Without a key it writes the unsigned preview.
+Either way the file is written atomically and "export" is audited. The identity is opened
+and its certificate checked before anything is rendered or written.
+
+`opinion list CASE [--json]` lists the signed opinions; `opinion get CASE [--number N] -o
+OUT.pdf` writes one byte for byte (audited as an export).
 
 `verify FILE.pdf [--trust ROOT.pem]... [--json]` checks every signature against the given
 roots plus the workstation's signer roots; exit 0 when all pass, 4 otherwise. The JSON
@@ -25,7 +30,7 @@ import sys
 
 from app.commands import secrets as cli_secrets
 from app.commands.store_access import add_vault_option, open_store
-from app.core.errors import BadInputError, IdentityError, SignatureCheckError
+from app.core.errors import BadInputError, OutputError, SignatureCheckError
 from app.core.files import atomic_output
 from app.core.i18n import _
 from app.signing import trust
@@ -39,8 +44,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     verbs = opinion.add_subparsers(dest="opinion_verb", metavar="ACTION")
     export = verbs.add_parser("export", help=_("render, sign and write the opinion PDF of a case"))
     export.add_argument("case", metavar="CASE")
-    export.add_argument("--response", required=True, metavar="R.json",
-                        help=_("the QuestionnaireResponse (the filled form) as JSON"))
+    export.add_argument("--response", metavar="R.json",
+                        help=_("the QuestionnaireResponse (the filled form) as JSON; default: the case's draft"))
     export.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     key = export.add_mutually_exclusive_group()
     key.add_argument("--identity", metavar="ID.p12", help=_("sign with this PKCS#12 identity"))
@@ -52,6 +57,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         help=_("keep the identity's passphrase in the OS keyring after it opens"))
     add_vault_option(export)
     export.set_defaults(handler=run_export)
+    listing = verbs.add_parser("list", help=_("the signed opinions and addenda of a case"))
+    listing.add_argument("case", metavar="CASE")
+    listing.add_argument("--json", action="store_true")
+    add_vault_option(listing)
+    listing.set_defaults(handler=run_list)
+    get = verbs.add_parser("get", help=_("write a signed opinion of a case, byte for byte"))
+    get.add_argument("case", metavar="CASE")
+    get.add_argument("--number", type=int, metavar="N", help=_("0: the opinion, n: addendum n; default the latest"))
+    get.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    add_vault_option(get)
+    get.set_defaults(handler=run_get)
     opinion.set_defaults(handler=lambda args: _usage(opinion))
 
     verify = sub.add_parser("verify", help=_("check the signatures of a signed PDF"))
@@ -95,21 +111,6 @@ def _read_response(path: Path) -> dict:
     return data
 
 
-def questionnaire_for(response: dict):
-    """The shipped template the response was filled from (its `questionnaire` canonical)."""
-    from app.opinion.questionnaire import DEFAULT_TEMPLATE, list_templates, load_template
-
-    wanted = str(response.get("questionnaire") or "")
-    for name in list_templates():
-        q = load_template(name)
-        if wanted and wanted in (q.canonical(), q.url, q.name) or wanted.split("|")[0] == q.url:
-            return q
-    if wanted:
-        raise BadInputError(_("The response was filled from form {form}, which is not on this workstation.")
-                            .format(form=wanted))
-    return load_template(DEFAULT_TEMPLATE)
-
-
 def _signer(args, stack: ExitStack):
     """The signer of `--identity` or `--token`, its certificate checked; None to export unsigned."""
     if args.identity:
@@ -131,43 +132,89 @@ def _signer(args, stack: ExitStack):
     return None
 
 
+def _draft_of(store, case_id: str) -> dict:
+    from app.store.drafts import DraftStore
+
+    draft = DraftStore(store).load(case_id)
+    if draft is None:
+        raise BadInputError(_("The case has no opinion draft yet; give the filled form with --response."))
+    return draft
+
+
 def run_export(args) -> int:
-    try:
-        from app.report import render_opinion
-    except ImportError:
-        raise BadInputError(_("This workstation cannot render opinion letters (app.report is missing).")) from None
-    from app.opinion.prefill import bind
-    from app.signing.pades import sign_pdf
-    from app.store.annotations import AnnotationStore
+    from app.opinion.signing import preview_opinion, sign_opinion
 
     _quiet_pyhanko()
-    response = _read_response(Path(args.response))
+    response = _read_response(Path(args.response)) if args.response else None
     output = Path(args.output)
     with ExitStack() as stack:
         signer = _signer(args, stack)  # refused here, before anything is rendered or written
         store = stack.enter_context(open_store(args))
         case_id = store.resolve_case(args.case)
-        record = store.record(case_id)
-        questionnaire = bind(questionnaire_for(response), record)
-        key_images = AnnotationStore(store).key_images(case_id)
-        rendered = render_opinion(record, questionnaire, response, key_images=key_images)
-        pdf, signed = rendered.pdf, None
+        response = response or _draft_of(store, case_id)
         if signer is not None:
-            signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box)
-            pdf = signed.pdf
+            result = sign_opinion(store, case_id, response, signer, via="cli")
+            pdf, pages, number = result.pdf, result.opinion.pages, result.opinion.number
+        else:
+            rendered = preview_opinion(store, case_id, response)
+            pdf, pages, number = rendered.pdf, rendered.page_count, None
+        try:
+            with atomic_output(output) as out:
+                out.write(pdf)
+        except OutputError as exc:
+            if signer is None:
+                raise
+            raise OutputError(_("{reason} The opinion was signed and is kept with the case: write it with "
+                                "'secondo opinion get {case} -o FILE'.").format(reason=exc, case=case_id[:8])) from None
+        store.audit.append("export", case_id, via="cli", signed=signer is not None, opinion=number, pages=pages,
+                           pdf_sha256=hashlib.sha256(pdf).hexdigest(), file=output.name)
+    if signer is None:
+        print(_("{out}: {pages} pages, NOT signed (no --identity or --token given)").format(out=output, pages=pages))
+    elif number:
+        print(_("{out}: addendum {n}, {pages} pages, signed by {signer}").format(
+            out=output, n=number, pages=pages, signer=result.opinion.signer))
+    else:
+        print(_("{out}: {pages} pages, signed by {signer}").format(out=output, pages=pages,
+                                                                  signer=result.opinion.signer))
+    return 0
+
+
+def run_list(args) -> int:
+    from app.store.opinions import SignedOpinionStore
+
+    with open_store(args) as store:
+        case_id = store.resolve_case(args.case)
+        opinions = SignedOpinionStore(store).list(case_id)
+    if args.json:
+        json.dump({"case_id": case_id, "opinions": [o.to_json() for o in opinions]}, sys.stdout, indent=2)
+        print()
+        return 0
+    if not opinions:
+        print(_("The case has no signed opinion yet."))
+    for o in opinions:
+        what = _("addendum {n}").format(n=o.number) if o.number else _("opinion")
+        print(_("{n}  {what}  signed {at} by {signer}, {pages} pages, sha256 {sha}").format(
+            n=o.number, what=what, at=o.signed_at, signer=o.signer, pages=o.pages, sha=o.pdf_sha256[:16]))
+    return 0
+
+
+def run_get(args) -> int:
+    from app.store.opinions import SignedOpinionStore
+
+    output = Path(args.output)
+    with open_store(args) as store:
+        case_id = store.resolve_case(args.case)
+        opinions = SignedOpinionStore(store)
+        latest = opinions.latest(case_id)
+        if latest is None:
+            raise BadInputError(_("The case has no signed opinion yet."))
+        number = latest.number if args.number is None else args.number
+        pdf = opinions.pdf(case_id, number)
         with atomic_output(output) as out:
             out.write(pdf)
-        digest = hashlib.sha256(pdf).hexdigest()
-        if signed is not None:
-            store.audit.append("sign", case_id, via="cli", signer=signed.signer, pdf_sha256=digest)
-        store.audit.append("export", case_id, via="cli", signed=signed is not None, pages=rendered.page_count,
-                           pdf_sha256=digest, file=output.name)
-    if signed is not None:
-        print(_("{out}: {pages} pages, signed by {signer}").format(out=output, pages=rendered.page_count,
-                                                                  signer=signed.signer))
-    else:
-        print(_("{out}: {pages} pages, NOT signed (no --identity or --token given)").format(
-            out=output, pages=rendered.page_count))
+        store.audit.append("export", case_id, via="cli", signed=True, opinion=number,
+                           pdf_sha256=hashlib.sha256(pdf).hexdigest(), file=output.name)
+    print(_("{out}: signed opinion {n} of the case, unchanged").format(out=output, n=number))
     return 0
 
 

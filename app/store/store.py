@@ -104,3 +104,8 @@ class CaseStore:
         if row is None:
             raise CaseNotFound(_("There is no case {ref} on this workstation.").format(ref=case_id))
         return self.vault.read_json(row["record"])
+
+    def mark_signed(self, case_id: str) -> None:
+        """The case has a newly signed opinion (or addendum): Signed, until it is packaged."""
+        with self.index.transaction() as db:
+            db.execute("UPDATE cases SET status = 'signed', updated_at = datetime('now') WHERE id = ?", (case_id,))

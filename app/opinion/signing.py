@@ -1,0 +1,135 @@
+"""Preview and signing of a case's opinion, the one service behind the window's Preview and
+Sign and behind `secondo opinion export` (DESIGN §6).
+
+`preview_opinion` renders the unsigned letter. `sign_opinion` refuses an incomplete form
+(naming the empty required items), renders the letter as the opinion or as the next numbered
+addendum, signs it (PAdES B-B), keeps it in the case's signed opinions, locks the draft (the
+signed response, status completed), sets the case Signed and records "sign" in the audit log.
+The signed original is never altered: every later signature is a new addendum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import copy
+from datetime import datetime, timezone
+
+from app.core.errors import BadInputError
+from app.core.i18n import _
+from app.core.tasks import CancelToken, Progress, no_progress
+from app.opinion.prefill import bind
+from app.opinion.questionnaire import DEFAULT_TEMPLATE, Questionnaire, list_templates, load_template, missing_required
+from app.store.opinions import SignedOpinion, SignedOpinionStore
+
+LOCKED_STATUSES = ("completed", "amended")
+STEPS = 4  # progress(done, STEPS): rendered, signed, kept, done
+
+
+class IncompleteOpinionError(BadInputError):
+    """Signing was refused: required items of the form are empty (`missing`: linkId, text)."""
+
+    def __init__(self, missing: list[tuple[str, str]]) -> None:
+        self.missing = missing
+        names = "; ".join(text for _link, text in missing)
+        super().__init__(_("The opinion cannot be signed: {n} required item(s) are empty: {names}.").format(
+            n=len(missing), names=names))
+
+
+@dataclass(frozen=True)
+class SignedResult:
+    opinion: SignedOpinion
+    pdf: bytes
+
+
+def questionnaire_for(response: dict) -> Questionnaire:
+    """The shipped template the response was filled from (its `questionnaire` canonical)."""
+    wanted = str(response.get("questionnaire") or "")
+    for name in list_templates():
+        q = load_template(name)
+        if wanted and (wanted in (q.canonical(), q.url, q.name) or wanted.split("|")[0] == q.url):
+            return q
+    if wanted:
+        raise BadInputError(_("The response was filled from form {form}, which is not on this workstation.")
+                            .format(form=wanted))
+    return load_template(DEFAULT_TEMPLATE)
+
+
+def is_locked(response: dict | None) -> bool:
+    """A draft that has been signed: it is kept as it was, a change starts an addendum."""
+    return bool(response) and response.get("status") in LOCKED_STATUSES
+
+
+def start_addendum(signed_response: dict) -> dict:
+    """A new draft for the next addendum: the signed answers, open for change again."""
+    draft = copy.deepcopy(signed_response)
+    draft["status"] = "in-progress"
+    draft["authored"] = _now()
+    return draft
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _context(store, case_id: str, response: dict):
+    record = store.record(case_id)
+    return record, bind(questionnaire_for(response), record)
+
+
+def _render(store, case_id: str, record: dict, questionnaire, response: dict, opinions: list[SignedOpinion],
+            letterhead=None):
+    from app.report import render_opinion
+    from app.store.annotations import AnnotationStore
+
+    key_images = AnnotationStore(store).key_images(case_id)
+    original_date = opinions[0].signed_at[:10] if opinions else None
+    return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
+                          addendum_number=len(opinions) or None, original_date=original_date)
+
+
+def preview_opinion(store, case_id: str, response: dict, letterhead=None):
+    """The unsigned letter (a `RenderedOpinion`), titled as the next addendum when the case
+    already has a signed opinion."""
+    opinions = SignedOpinionStore(store).list(case_id)
+    record, questionnaire = _context(store, case_id, response)
+    return _render(store, case_id, record, questionnaire, response, opinions, letterhead)
+
+
+def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui", letterhead=None,
+                 progress: Progress = no_progress, token: CancelToken | None = None) -> SignedResult:
+    """Render, sign and keep the case's opinion (or next addendum); see the module docstring.
+
+    `signer`: a `KeyIdentity` or a pyHanko signer (PKCS#11). Raises `IncompleteOpinionError`,
+    `IdentityError` (certificate or token refused) or `BadInputError` before anything is kept.
+    A cancel before the signature is kept leaves everything as it was."""
+    from app.signing.pades import sign_pdf
+    from app.store.drafts import DraftStore
+
+    opinions_store = SignedOpinionStore(store)
+    opinions = opinions_store.list(case_id)
+    number = len(opinions)
+    record, questionnaire = _context(store, case_id, response)
+    missing = missing_required(questionnaire, response)
+    if missing:
+        raise IncompleteOpinionError(missing)
+    signed_response = copy.deepcopy(response)
+    signed_response["status"] = "amended" if number else "completed"
+    signed_response["authored"] = _now()
+    rendered = _render(store, case_id, record, questionnaire, signed_response, opinions, letterhead)
+    progress(1, STEPS)
+    if token is not None:
+        token.check()
+    signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box,
+                      reason=_("Second opinion") if not number else _("Addendum {n}").format(n=number))
+    progress(2, STEPS)
+    if token is not None:
+        token.check()
+    entry = opinions_store.add(case_id, number, signed.pdf, signed_response, signer=signed.signer,
+                               signed_at=signed.signing_time, pages=rendered.page_count)
+    progress(3, STEPS)
+    DraftStore(store).save(case_id, signed_response)
+    store.mark_signed(case_id)
+    store.audit.append("sign", case_id, via=via, signer=signed.signer, opinion=number,
+                       pdf_sha256=entry.pdf_sha256, pages=entry.pages)
+    progress(STEPS, STEPS)
+    return SignedResult(entry, signed.pdf)
