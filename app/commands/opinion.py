@@ -24,7 +24,6 @@ from contextlib import ExitStack
 import getpass
 import hashlib
 import json
-import logging
 from pathlib import Path
 import sys
 
@@ -36,7 +35,7 @@ from app.core.i18n import _
 from app.signing import trust
 from app.signing.certificate_checks import check_signing_certificate
 from app.signing.secrets import open_identity
-from app.signing.verify import VerifyReport, verify_pdf
+from app.signing.verify import VerifyReport, quiet_validation_logs, verify_pdf
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -81,12 +80,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return 2
-
-
-def _quiet_pyhanko() -> None:
-    # pyHanko logs tracebacks for every untrusted or broken signature; the report says it plainly.
-    for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _ask_passphrase(path: Path, retry: bool):
@@ -144,7 +137,7 @@ def _draft_of(store, case_id: str) -> dict:
 def run_export(args) -> int:
     from app.opinion.signing import preview_opinion, sign_opinion
 
-    _quiet_pyhanko()
+    quiet_validation_logs()
     response = _read_response(Path(args.response)) if args.response else None
     output = Path(args.output)
     with ExitStack() as stack:
@@ -239,7 +232,6 @@ def render_report(report: VerifyReport) -> str:
 
 
 def run_verify(args) -> int:
-    _quiet_pyhanko()
     roots = trust.trusted_signer_roots([Path(p) for p in args.trust])
     report = verify_pdf(Path(args.file), roots)
     if args.json:

@@ -39,6 +39,7 @@ class IncompleteOpinionError(BadInputError):
 class SignedResult:
     opinion: SignedOpinion
     pdf: bytes
+    response: dict  # as signed, embedded in the PDF and now the case's (locked) draft
 
 
 def questionnaire_for(response: dict) -> Questionnaire:
@@ -132,4 +133,31 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     store.audit.append("sign", case_id, via=via, signer=signed.signer, opinion=number,
                        pdf_sha256=entry.pdf_sha256, pages=entry.pages)
     progress(STEPS, STEPS)
-    return SignedResult(entry, signed.pdf)
+    return SignedResult(entry, signed.pdf, signed_response)
+
+
+def sign_with_settings(store, case_id: str, response: dict, settings, secret: str | None, *,
+                       remember: bool = False, via: str = "gui", progress: Progress = no_progress,
+                       token: CancelToken | None = None) -> SignedResult:
+    """`sign_opinion` with the identity the reviewer chose (`app.signing.settings`): a PKCS#11
+    token opened with the PIN `secret`, or a PKCS#12 file opened with the passphrase `secret`
+    (None: the one remembered in the OS keyring), kept in the keyring afterwards when
+    `remember`. A wrong passphrase or PIN raises `IdentityError` and nothing is kept."""
+    from pathlib import Path
+
+    from app.signing.pkcs11 import token_signer
+    from app.signing.secrets import open_identity, remember_passphrase
+    from app.signing.settings import PKCS11
+
+    if not settings.configured:
+        raise BadInputError(_("No signing identity is chosen yet: choose a PKCS#12 file or a smart card."))
+    if settings.kind == PKCS11:
+        with token_signer(settings.token_label, secret or "", module=settings.module or None,
+                          key_label=settings.key_label or None) as signer:
+            return sign_opinion(store, case_id, response, signer, via=via, progress=progress, token=token)
+    path = Path(settings.identity_path)
+    identity = open_identity(path, passphrase=secret)
+    result = sign_opinion(store, case_id, response, identity, via=via, progress=progress, token=token)
+    if remember and secret is not None:
+        remember_passphrase(path, secret)
+    return result

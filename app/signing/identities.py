@@ -11,6 +11,10 @@ from app.core.errors import IdentityError
 from app.core.i18n import _
 
 
+class WrongPassphraseError(IdentityError):
+    """The passphrase did not open the PKCS#12 file (or the file is not one): ask again."""
+
+
 @dataclass(frozen=True)
 class KeyIdentity:
     """A private key (RSA or EC) with the certificate that names it."""
@@ -45,7 +49,7 @@ def load_pkcs12(path: Path, passphrase: str) -> KeyIdentity:
     try:
         p12 = pkcs12.load_pkcs12(data, passphrase.encode("utf-8"))
     except ValueError:
-        raise IdentityError(_(
+        raise WrongPassphraseError(_(
             "The identity file {path} did not open: wrong passphrase, or not a PKCS#12 file."
         ).format(path=path)) from None
     if p12.key is None or p12.cert is None:

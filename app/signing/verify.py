@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 import hashlib
 import io
+import logging
 from pathlib import Path
 
 from asn1crypto import core
@@ -287,8 +288,15 @@ async def _check_one(embedded, context: ValidationContext, data: bytes,
     return report
 
 
+def quiet_validation_logs() -> None:
+    """pyHanko logs a traceback for every untrusted or broken signature; the report says it plainly."""
+    for logger in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
+        logging.getLogger(logger).setLevel(logging.CRITICAL)
+
+
 def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: str = "") -> VerifyReport:
     """The signatures of the PDF `data` checked against `trusted_roots`."""
+    quiet_validation_logs()
     report = VerifyReport(file=name)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -321,3 +329,32 @@ def verify_pdf(path: Path, trusted_roots: list[x509.Certificate]) -> VerifyRepor
     except OSError as exc:
         raise BadInputError(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
     return verify_pdf_bytes(data, trusted_roots, str(path))
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return _("an unknown time")
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    from app.core.formatting import format_date
+
+    return f"{format_date(moment.date().isoformat())} {moment.strftime('%H:%M')} {moment.tzname() or ''}".strip()
+
+
+def status_line(report: VerifyReport) -> tuple[str, str]:
+    """("valid" | "invalid", one line for a banner) saying who signed when, and whether the
+    document is intact, trusted and wholly covered, or the first reason it is not."""
+    if not report.signatures:
+        return "invalid", _("Not signed: {problem}.").format(problem=(report.problems or [_("no signature")])[0])
+    last = report.signatures[-1]
+    who = _("{signer} on {when}").format(signer=last.signer or _("an unknown signer"), when=_when(last.signing_time))
+    count = len(report.signatures)
+    several = _(" ({n} signatures)").format(n=count) if count > 1 else ""
+    if report.ok:
+        return "valid", _("Signed by {who}{several}: intact, signer trusted, the signature covers the whole "
+                          "document.").format(who=who, several=several)
+    problems = report.problems or [p for s in report.signatures for p in s.problems]
+    return "invalid", _("Signature check FAILED: {problem}. Signed by {who}{several}.").format(
+        problem=problems[0] if problems else _("unknown reason"), who=who, several=several)

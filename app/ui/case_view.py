@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
 
 from app.dossier.case_view import case_json
 from app.store.drafts import DraftStore
+from app.store.opinions import SignedOpinionStore
 from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
 from app.ui.task_runner import TaskRunner
@@ -42,6 +43,7 @@ class CaseData:
     draft: dict | None = None
     draft_error: str | None = None
     form: FormSetup | None = None
+    opinions: list = field(default_factory=list)  # the signed opinions (app.store.opinions.SignedOpinion)
 
 
 def load_case(store, case_id: str, cache) -> CaseData:
@@ -57,6 +59,7 @@ def load_case(store, case_id: str, cache) -> CaseData:
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
     data = CaseData(case_id, view, documents, series)
     data.draft, data.draft_error = DraftStore(store).load_recovering(case_id)
+    data.opinions = SignedOpinionStore(store).list(case_id)
     data.form = prepare_form(record, data.draft)
     return data
 
@@ -181,6 +184,8 @@ class CaseViewWidget(QSplitter):
                 widget.show_document(data, title)
             except Exception as exc:  # noqa: BLE001 - a viewer's failure stays in its tab
                 failed(exc, widget)
+            else:
+                self.check_signature(widget, data)
             self.documentShown.emit(title)
 
         def failed(error, widget=widget):
@@ -190,6 +195,47 @@ class CaseViewWidget(QSplitter):
             self.documentShown.emit(title)
 
         self.runner.run(lambda token, progress: vault.read_bytes(blob), success=shown, failure=failed)
+
+    def open_pdf(self, key: str, title: str, data: bytes, unsigned_note: str | None = None) -> QWidget | None:
+        """Show PDF bytes that are not a dossier document (the opinion's preview, a signed
+        opinion) in a tab of their own, reusing the tab of the same `key`."""
+        entry = base.viewer_for("application/pdf")
+        if entry is None:
+            return None
+        widget = self._existing(key)
+        if widget is None:
+            tabs = self.current_tabs
+            widget = entry.factory(tabs)
+            self._add_tab(tabs, widget, title, key)
+        else:
+            self._focus_existing(key)
+        widget.show_document(data, title)
+        if unsigned_note is not None and hasattr(widget, "set_signature_status"):
+            widget.set_signature_status("unsigned", unsigned_note)
+        else:
+            self.check_signature(widget, data)
+        self.documentShown.emit(title)
+        return widget
+
+    def check_signature(self, widget: QWidget, data: bytes) -> None:
+        """For a signed PDF: check its signatures off the GUI thread and show the result above
+        the pages (signer, time, intact, trusted, whole document), as `secondo verify` does."""
+        if not hasattr(widget, "set_signature_status") or b"/ByteRange" not in data:
+            return
+        from app.signing.trust import trusted_signer_roots
+        from app.signing.verify import status_line, verify_pdf_bytes
+
+        widget.set_signature_status("checking", self.tr("Checking the signature…"))
+        data = bytes(data)
+
+        def done(result, widget=widget):
+            try:
+                widget.set_signature_status(*result)
+            except RuntimeError:
+                pass  # the tab was closed meanwhile
+
+        self.runner.run(lambda token, progress: status_line(verify_pdf_bytes(data, trusted_signer_roots())),
+                        success=done)
 
     def open_series(self, series_uid: str) -> None:
         if self.data is None or series_uid not in self.data.series:
@@ -244,6 +290,13 @@ class CaseViewWidget(QSplitter):
         short = title if len(title) <= 32 else title[:30] + "…"
         tabs.setCurrentIndex(tabs.addTab(widget, short))
         tabs.setTabToolTip(tabs.currentIndex(), title)
+
+    def _existing(self, key: str) -> QWidget | None:
+        for tabs in self.tabs:
+            for i in range(tabs.count()):
+                if tabs.widget(i).property("secondo_key") == key:
+                    return tabs.widget(i)
+        return None
 
     def _focus_existing(self, key: str) -> bool:
         for tabs in self.tabs:

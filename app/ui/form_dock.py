@@ -10,7 +10,10 @@ from dataclasses import dataclass
 
 from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from app.core.formatting import format_date
 
 AUTOSAVE_MS = 1000  # plus the write itself: well inside the 2 s of DESIGN.md §4
 NOTES_LINK = "notes"
@@ -56,7 +59,7 @@ class NotesFormWidget(QWidget):
     def focus_item(self, link_id: str | None = None) -> None:
         self.edit.setFocus()
 
-    def set_read_only(self, read_only: bool) -> None:
+    def set_read_only(self, read_only: bool, reason: str = "") -> None:
         self.edit.setReadOnly(read_only)
 
 
@@ -144,9 +147,15 @@ def _validation_panel(form, parent):
 
 
 class FormDockWidget(QWidget):
-    """Holds the form of the open case; `save(case_id, response)` runs the (background) write."""
+    """Holds the form of the open case; `save(case_id, response)` runs the (background) write.
+    Above the form: Preview and Sign, and once signed a banner with the signed opinions and
+    "New addendum"; the requests go out as signals (app.ui.opinion_controller does the work)."""
 
     saved = Signal(str)  # case id
+    previewRequested = Signal()
+    signRequested = Signal()
+    addendumRequested = Signal()
+    openSignedRequested = Signal(int)  # opinion number
 
     def __init__(self, save: Callable[[str, dict], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -159,11 +168,45 @@ class FormDockWidget(QWidget):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b26a00;")
         self.message.hide()
+        self.opinions: list = []
+        self.locked = False
+        self.busy = False
+        self.preview_button = QPushButton(self.tr("Preview"), self)
+        self.preview_button.setToolTip(self.tr("The letter as it will be signed, unsigned (Ctrl+Shift+P)"))
+        self.preview_button.clicked.connect(self.previewRequested)
+        self.sign_button = QPushButton(self.tr("Sign…"), self)
+        self.sign_button.setObjectName("sign-button")
+        self.sign_button.setToolTip(self.tr("Sign the opinion as PAdES (Ctrl+Shift+S)"))
+        self.sign_button.clicked.connect(self.signRequested)
+        actions = QHBoxLayout()
+        actions.setContentsMargins(8, 6, 8, 2)
+        actions.addWidget(self.preview_button)
+        actions.addWidget(self.sign_button)
+        actions.addStretch(1)
+        self.banner = QFrame(self)
+        self.banner.setObjectName("signed-banner")
+        self.banner.setStyleSheet("#signed-banner { background: #e6f4ea; border: 1px solid #9fd3ad; border-radius: 3px; }")
+        self.banner_text = QLabel(self.banner)
+        self.banner_text.setWordWrap(True)
+        self.banner_text.setOpenExternalLinks(False)
+        self.banner_text.linkActivated.connect(lambda link: self.openSignedRequested.emit(int(link)))
+        self.addendum_button = QPushButton(self.tr("New addendum"), self.banner)
+        self.addendum_button.setToolTip(self.tr("Change the opinion: the signed one stays as it is, the change "
+                                                "is a new addendum to sign"))
+        self.addendum_button.clicked.connect(self.addendumRequested)
+        banner_layout = QHBoxLayout(self.banner)
+        banner_layout.setContentsMargins(8, 6, 8, 6)
+        banner_layout.addWidget(self.banner_text, 1)
+        banner_layout.addWidget(self.addendum_button)
+        self.banner.hide()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addLayout(actions)
+        self._layout.addWidget(self.banner)
         self._layout.addWidget(self.message)
 
-    def set_case(self, case_id: str, setup: FormSetup, draft_error: str | None = None) -> None:
+    def set_case(self, case_id: str, setup: FormSetup, draft_error: str | None = None,
+                 opinions: list = ()) -> None:
         self.flush()
         for widget in (self.form, self.validation):
             if widget is not None:
@@ -187,6 +230,7 @@ class FormDockWidget(QWidget):
         if self.validation is not None:
             self.validation.setMaximumHeight(180)
             self._layout.addWidget(self.validation)
+            self.validation.missing_changed.connect(lambda _n: self._update_actions())
         autosaver = getattr(engine, "DraftAutosaver", _Autosaver) if engine is not None else _Autosaver
         self.autosaver = autosaver(self.form, lambda response, case_id=case_id: self._saved(case_id, response),
                                    AUTOSAVE_MS)
@@ -194,6 +238,56 @@ class FormDockWidget(QWidget):
             notices.append(draft_error)  # already worded for the user by the draft store
         self.message.setText("\n".join(notices))
         self.message.setVisible(bool(notices))
+        from app.opinion.signing import is_locked
+        self.set_opinions(list(opinions), locked=bool(opinions) and is_locked(setup.response))
+
+    # -- signed state --------------------------------------------------------------------------
+
+    def set_opinions(self, opinions: list, locked: bool) -> None:
+        """The case's signed opinions; `locked`: the form shows the signed one, read-only."""
+        self.opinions, self.locked = list(opinions), locked
+        if hasattr(self.form, "set_read_only"):
+            latest = self.opinions[-1] if self.opinions else None
+            reason = ""
+            if latest is not None:
+                reason = self.tr("Signed on {date} by {signer}: this text can no longer be changed.").format(
+                    date=format_date(latest.signed_at[:10]), signer=latest.signer)
+            self.form.set_read_only(locked, reason)
+        lines = []
+        for opinion in self.opinions:
+            what = self.tr("Addendum {n}").format(n=opinion.number) if opinion.number else self.tr("Opinion")
+            lines.append(self.tr('<a href="{n}">{what}</a> signed on {date} by {signer}').format(
+                n=opinion.number, what=what, date=format_date(opinion.signed_at[:10]), signer=opinion.signer))
+        if self.opinions and not locked:
+            lines.append(self.tr("<i>Addendum {n} in progress: sign it when it is ready.</i>").format(
+                n=len(self.opinions)))
+        self.banner_text.setText("<br>".join(lines))
+        self.banner.setVisible(bool(self.opinions))
+        self.addendum_button.setVisible(locked)
+        self._update_actions()
+
+    def set_busy(self, busy: bool) -> None:
+        """While signing: nothing can be typed or clicked here."""
+        self.busy = busy
+        if self.form is not None:
+            self.form.setEnabled(not busy)
+        self._update_actions()
+
+    @property
+    def missing(self) -> list:
+        return list(self.validation.missing) if self.validation is not None else []
+
+    def _update_actions(self) -> None:
+        has_form = self.validation is not None and not self.busy
+        self.preview_button.setEnabled(has_form)
+        self.sign_button.setEnabled(has_form and not self.locked and not self.missing)
+        if self.locked:
+            self.sign_button.setToolTip(self.tr("Signed. Start a new addendum to change the opinion."))
+        elif self.missing:
+            self.sign_button.setToolTip(self.tr("%n required item(s) are still empty (see below).", "",
+                                                len(self.missing)))
+        else:
+            self.sign_button.setToolTip(self.tr("Sign the opinion as PAdES (Ctrl+Shift+S)"))
 
     def _saved(self, case_id: str, response: dict) -> None:
         self._save(case_id, response)

@@ -13,6 +13,7 @@ from app.store.drafts import DraftStore
 from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
 from app.ui.form_dock import FormDockWidget
 from app.ui.import_dialog import ImportController, importable
+from app.ui.opinion_controller import OpinionController
 from app.ui.settings import WindowSettings
 from app.ui.shortcuts import KeyboardDialog, make_action
 from app.ui.task_runner import TaskRunner, user_message
@@ -44,7 +45,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.worklist)
         self.pages.addWidget(self.case_view)
         self.setCentralWidget(self.pages)
-        self.form = FormDockWidget(self._save_draft, self)
+        self.form = FormDockWidget(self.save_draft, self)
         self.form_dock = QDockWidget(self.tr("Opinion"), self)
         self.form_dock.setObjectName("opinion-dock")
         self.form_dock.setWidget(self.form)
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.form_dock.hide()
         self.importer = ImportController(store, self.store_runner, self, credentials, roots)
         self.importer.imported.connect(self._imported)
+        self.opinion = OpinionController(self, store, self.store_runner, self.form, self.case_view)
         self.worklist.caseActivated.connect(self.open_case)
         self.case_view.keyImagesChanged.connect(self.form.set_key_images)
         self.case_view.documentShown.connect(lambda title: self.statusBar().showMessage(title, 4000))
@@ -83,6 +85,13 @@ class MainWindow(QMainWindow):
         view.addAction(make_action(self, "toggle_form", self.tr("Show/hide the &form"), self.toggle_form))
         view.addAction(make_action(self, "full_screen_viewer", self.tr("&Full-screen viewer"),
                                    self.toggle_full_screen_viewer))
+        opinion = self.menuBar().addMenu(self.tr("&Opinion"))
+        opinion.addAction(make_action(self, "preview", self.tr("&Preview"), self.opinion.preview))
+        opinion.addAction(make_action(self, "sign", self.tr("&Sign…"), self.opinion.sign))
+        opinion.addAction(self.tr("New &addendum"), self.opinion.new_addendum)
+        opinion.addSeparator()
+        opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
+        opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
 
@@ -145,7 +154,7 @@ class MainWindow(QMainWindow):
 
     def _show_case(self, data: CaseData) -> None:
         self.case_view.show_case(data)
-        self.form.set_case(data.case_id, data.form, data.draft_error)
+        self.form.set_case(data.case_id, data.form, data.draft_error, data.opinions)
         self.pages.setCurrentWidget(self.case_view)
         self.form_dock.show()
         if not self._dock_sized:  # the first time only: later the user's own width is kept
@@ -164,7 +173,7 @@ class MainWindow(QMainWindow):
         self.refresh_cases()
         self.open_case(case_id)
 
-    def _save_draft(self, case_id: str, response: dict) -> None:
+    def save_draft(self, case_id: str, response: dict) -> None:
         drafts, store = self.drafts, self.store
 
         def save(token, progress) -> bool:

@@ -120,10 +120,13 @@ class CaseHeaderWidget(QLabel):
     def set_case(self, view: dict) -> None:
         patient = view.get("patient") or {}
         name = format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
+        self._patient = self.tr("{name}, born {born}").format(name=name, born=format_date(patient.get("birth_date")))
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setText(self.tr("{name}, born {born}\n{question}").format(
-            name=name, born=format_date(patient.get("birth_date")), question=view.get("question") or ""))
+        self.setText(f"{self._patient}\n{view.get('question') or ''}")
+
+    def patient_text(self) -> str:
+        return getattr(self, "_patient", "")
 
 
 def header_and_navigator(parent: QWidget) -> tuple[QWidget, CaseHeaderWidget, NavigatorWidget]:

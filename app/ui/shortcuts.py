@@ -24,6 +24,8 @@ SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "toggle_form": (("F7",), "Show or hide the opinion form"),
     "full_screen_viewer": (("F11",), "Viewer full screen (again to leave)"),
     "split": (("Ctrl+\\",), "Documents side by side"),
+    "preview": (("Ctrl+Shift+P",), "Preview the opinion letter (not signed)"),
+    "sign": (("Ctrl+Shift+S",), "Sign the opinion"),
     "import": (("Ctrl+O",), "Import a dossier package, folder or ISO"),
     "worklist": (("Ctrl+L",), "Back to the worklist"),
     "keyboard": (("F1",), "This list"),

@@ -55,6 +55,12 @@ class PdfViewerWidget(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 4px 8px;")
         self.notice.hide()
+        self.signature = QLabel(self)  # the signature status, set by the window (it holds the trust list)
+        self.signature.setObjectName("signatureStatus")
+        self.signature.setWordWrap(True)
+        self.signature.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signature.hide()
+        self.signature_state: str | None = None
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.message)
@@ -64,6 +70,7 @@ class PdfViewerWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.signature)
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
         self.view.pageNavigator().currentPageChanged.connect(self._page_changed)
@@ -159,6 +166,24 @@ class PdfViewerWidget(QWidget):
         if self.search_box.text():
             self._apply_search()
         return True
+
+    SIGNATURE_STYLES = {
+        "valid": "background: #e6f4ea; color: #0d5223; border-bottom: 1px solid #9fd3ad;",
+        "invalid": "background: #fde7e9; color: #8a1020; border-bottom: 1px solid #f1a7b0; font-weight: bold;",
+        "checking": "background: #eef1f5; color: #333; border-bottom: 1px solid #c9d1db;",
+        "unsigned": "background: #fff3cd; color: #5c4400; border-bottom: 1px solid #e8d28a;",
+    }
+
+    def set_signature_status(self, state: str | None, text: str = "") -> None:
+        """The banner above the pages: "valid", "invalid", "checking" or "unsigned" with its
+        text; None hides it."""
+        self.signature_state = state
+        if state is None:
+            self.signature.hide()
+            return
+        self.signature.setStyleSheet(self.SIGNATURE_STYLES.get(state, "") + " padding: 5px 10px;")
+        self.signature.setText(text)
+        self.signature.show()
 
     def show_error(self, reason: str) -> None:
         """A centred message instead of the pages (a damaged, encrypted or unreadable document)."""

@@ -1,0 +1,229 @@
+"""Preview, Sign, New addendum, open and export a signed opinion: the window's opinion actions.
+Each slot reads the form, runs a service of app.opinion.signing on the store's one writer
+thread, and shows the result (a PDF tab, the locked form, a message); nothing here renders
+or signs by itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
+
+from app.core.errors import IdentityError
+from app.core.files import atomic_output
+from app.core.tasks import CancelToken
+from app.opinion.questionnaire import missing_required
+from app.opinion.signing import (STEPS, IncompleteOpinionError, preview_opinion, sign_with_settings,
+                                 start_addendum)
+from app.signing.secrets import remembered_passphrase
+from app.signing.settings import load_signing_settings, save_signing_settings
+from app.store.opinions import SignedOpinionStore
+from app.ui.sign_dialog import SignDialog
+from app.ui.task_runner import user_message
+
+PREVIEW_KEY = "opinion:preview"
+
+
+def opinion_key(number: int) -> str:
+    return f"opinion:{number}"
+
+
+class OpinionController(QObject):
+    """Wires the form dock's requests to the services. `signed(case_id, number)` after a signature."""
+
+    signed = Signal(str, int)
+    previewShown = Signal(str)
+    failed = Signal(str)  # the message shown to the user
+
+    def __init__(self, window, store, store_runner, form_dock, case_view) -> None:
+        super().__init__(window)
+        self.window, self.store, self.store_runner = window, store, store_runner
+        self.dock, self.case_view = form_dock, case_view
+        self.dialog: SignDialog | None = None
+        self.progress: QProgressDialog | None = None
+        form_dock.previewRequested.connect(self.preview)
+        form_dock.signRequested.connect(self.sign)
+        form_dock.addendumRequested.connect(self.new_addendum)
+        form_dock.openSignedRequested.connect(self.open_signed)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _form(self):
+        form = self.dock.form
+        return form if form is not None and hasattr(form, "questionnaire") else None
+
+    def _warn(self, title: str, text: str) -> None:
+        self.failed.emit(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _title(self, number: int) -> str:
+        return self.tr("Addendum {n} (signed)").format(n=number) if number else self.tr("Opinion (signed)")
+
+    # -- preview -------------------------------------------------------------------------------
+
+    def preview(self) -> None:
+        form, case_id = self._form(), self.dock.case_id
+        if form is None or case_id is None:
+            return
+        response, store = form.response(), self.store
+        self.window.statusBar().showMessage(self.tr("Rendering the preview…"))
+        self.store_runner.run(lambda token, progress: preview_opinion(store, case_id, response).pdf,
+                              success=lambda pdf: self._show_preview(case_id, pdf),
+                              failure=lambda error: self._failed(self.tr("Preview"), error))
+
+    def _show_preview(self, case_id: str, pdf: bytes) -> None:
+        self.window.statusBar().clearMessage()
+        if case_id != self.dock.case_id:
+            return
+        self.case_view.open_pdf(PREVIEW_KEY, self.tr("Preview (not signed)"), pdf,
+                                unsigned_note=self.tr("Preview, NOT signed: the letter as it will be signed, from "
+                                                      "the form as it is now."))
+        self.previewShown.emit(case_id)
+
+    # -- sign ----------------------------------------------------------------------------------
+
+    def sign(self) -> None:
+        form, case_id = self._form(), self.dock.case_id
+        if form is None or case_id is None or self.dock.busy:
+            return
+        if self.dock.locked:
+            self._warn(self.tr("Sign"), self.tr("This opinion is signed already. To change it, start a new "
+                                                "addendum."))
+            return
+        response = form.response()
+        missing = missing_required(form.questionnaire, response)
+        if missing:
+            form.focus_item(missing[0][0])
+            self._warn(self.tr("Sign"), str(IncompleteOpinionError(missing)))
+            return
+        self.dock.flush()
+        self._ask(case_id, response, load_signing_settings())
+
+    def _what(self, case_id: str) -> str:
+        number = len(self.dock.opinions)
+        patient = self.case_view.header.patient_text()
+        what = self.tr("Addendum {n} to the opinion").format(n=number) if number else self.tr("The second opinion")
+        return f"{what} — {patient}" if patient else what
+
+    def _ask(self, case_id: str, response: dict, settings, error: str = "") -> None:
+        dialog = SignDialog(settings, self._what(case_id), remembered=lambda path: remembered_passphrase(Path(path)),
+                            error=error, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._start(case_id, response, dialog))
+        self.dialog = dialog
+        dialog.open()
+
+    def _start(self, case_id: str, response: dict, dialog: SignDialog) -> None:
+        settings, secret, remember = dialog.settings(), dialog.secret(), dialog.remember()
+        self.dialog = None
+        try:
+            save_signing_settings(settings)  # the choice, never the secret
+        except Exception:  # noqa: BLE001 - an unwritable settings file must not stop the signature
+            pass
+        self.dock.set_busy(True)
+        progress = QProgressDialog(self.tr("Signing the opinion…"), self.tr("Cancel"), 0, STEPS, self.window)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        progress.setAutoClose(False)
+        progress.setValue(0)
+        self.progress = progress
+        store = self.store
+        # Our own token, not the task's: once the signature is kept its result must arrive
+        # even if Cancel was pressed a moment too late.
+        cancel = CancelToken()
+        progress.canceled.connect(cancel.cancel)
+        self.store_runner.run(
+            lambda _token, report: sign_with_settings(store, case_id, response, settings, secret, remember=remember,
+                                                      progress=report, token=cancel),
+            success=lambda result: self._signed(case_id, result),
+            failure=lambda error: self._sign_failed(case_id, response, settings, error),
+            progress=lambda done, total: progress.setValue(done),
+            cancelled=lambda _error: self._end_progress())
+
+    def _end_progress(self) -> None:
+        self.dock.set_busy(False)
+        if self.progress is not None:
+            self.progress.canceled.disconnect()
+            self.progress.close()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def _signed(self, case_id: str, result) -> None:
+        self._end_progress()
+        self.window.refresh_cases()
+        if case_id == self.dock.case_id:
+            if self.dock.form is not None:
+                self.dock.form.set_response(result.response)
+            self.dock.set_opinions(self.dock.opinions + [result.opinion], locked=True)
+            self.case_view.open_pdf(opinion_key(result.opinion.number), self._title(result.opinion.number),
+                                    result.pdf)
+        self.window.statusBar().showMessage(self.tr("Signed by {signer}; the case is Signed.").format(
+            signer=result.opinion.signer), 8000)
+        self.signed.emit(case_id, result.opinion.number)
+
+    def _sign_failed(self, case_id: str, response: dict, settings, error: BaseException) -> None:
+        self._end_progress()
+        if isinstance(error, IdentityError) and not isinstance(error, IncompleteOpinionError):
+            self._ask(case_id, response, settings, error=user_message(error, self))  # ask again, nothing kept
+            return
+        self._failed(self.tr("Sign"), error)
+
+    def _failed(self, title: str, error: BaseException) -> None:
+        self.window.statusBar().clearMessage()
+        self._warn(title, user_message(error, self))
+
+    # -- addenda, signed opinions --------------------------------------------------------------
+
+    def new_addendum(self) -> None:
+        """The signed text becomes a new draft for the next addendum; the signed one stays."""
+        form, case_id = self._form(), self.dock.case_id
+        if form is None or case_id is None or not self.dock.locked:
+            return
+        draft = start_addendum(form.response())
+        self.dock.set_opinions(self.dock.opinions, locked=False)
+        form.set_response(draft)
+        self.window.save_draft(case_id, draft)
+        self.dock.focus_form()
+
+    def open_signed(self, number: int | None = None) -> None:
+        case_id = self.dock.case_id
+        if case_id is None or not self.dock.opinions:
+            return
+        number = self.dock.opinions[-1].number if number is None else number
+        store = self.store
+        self.store_runner.run(lambda token, progress: SignedOpinionStore(store).pdf(case_id, number),
+                              success=lambda pdf: self.case_view.open_pdf(opinion_key(number), self._title(number),
+                                                                          pdf),
+                              failure=lambda error: self._failed(self.tr("Open the signed opinion"), error))
+
+    def export_signed(self, path: str | None = None) -> None:
+        """Write the latest signed opinion to a file, byte for byte; audited as an export."""
+        case_id = self.dock.case_id
+        if case_id is None or not self.dock.opinions:
+            self._warn(self.tr("Export"), self.tr("The case has no signed opinion yet."))
+            return
+        number = self.dock.opinions[-1].number
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self.window, self.tr("Export the signed opinion"),
+                                                        f"opinion-{case_id[:8]}-{number}.pdf",
+                                                        self.tr("PDF documents (*.pdf)"))
+            if not path:
+                return
+        store, target = self.store, Path(path)
+
+        def export(token, progress) -> Path:
+            pdf = SignedOpinionStore(store).pdf(case_id, number)
+            with atomic_output(target) as out:
+                out.write(pdf)
+            import hashlib
+            store.audit.append("export", case_id, via="gui", signed=True, opinion=number,
+                               pdf_sha256=hashlib.sha256(pdf).hexdigest(), file=target.name)
+            return target
+
+        self.store_runner.run(export, success=lambda written: self.window.statusBar().showMessage(
+            self.tr("Exported to {path}").format(path=written), 8000),
+            failure=lambda error: self._failed(self.tr("Export"), error))

@@ -1,0 +1,131 @@
+"""The dialog that confirms a signature: which identity signs (a PKCS#12 file or a smart card /
+PKCS#11 token), its passphrase or PIN, and whether to remember a PKCS#12 passphrase in the OS
+keyring. It only collects; app.ui.opinion_controller signs on a worker thread, and shows the
+dialog again with the reason when the passphrase or PIN was refused."""
+
+from __future__ import annotations
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
+
+from app.signing.settings import PKCS11, PKCS12, SigningSettings
+
+
+class SignDialog(QDialog):
+    """`SignDialog(settings, title, remembered=...)`; after `accepted`: `settings()`, `secret()`
+    (None: use the passphrase remembered in the keyring) and `remember()`."""
+
+    def __init__(self, settings: SigningSettings, what: str, *, remembered=lambda path: False,
+                 error: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Sign the opinion"))
+        self.setModal(True)
+        self._remembered = remembered
+        intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
+                               "a new, numbered addendum that is signed in its turn.").format(what=what))
+        intro.setWordWrap(True)
+        self.use_file = QRadioButton(self.tr("Certificate file (PKCS#12, .p12 / .pfx)"))
+        self.use_token = QRadioButton(self.tr("Smart card or token (PKCS#11, e.g. eID)"))
+        group = QButtonGroup(self)
+        group.addButton(self.use_file)
+        group.addButton(self.use_token)
+        self.path = QLineEdit(settings.identity_path)
+        self.path.setPlaceholderText(self.tr("The reviewer's .p12 file"))
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(browse)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember_box = QCheckBox(self.tr("Remember the passphrase in the OS keyring"))
+        self.remembered_note = QLabel(self.tr("The passphrase is remembered in the OS keyring."))
+        self.remembered_note.setStyleSheet("color: #1b5e20;")
+        self.token = QLineEdit(settings.token_label)
+        self.token.setPlaceholderText(self.tr("Token label, e.g. BELPIC"))
+        self.module = QLineEdit(settings.module)
+        self.module.setPlaceholderText(self.tr("Found automatically when empty"))
+        self.key_label = QLineEdit(settings.key_label)
+        self.key_label.setPlaceholderText(self.tr("e.g. Signature (empty: the first key)"))
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel(error)
+        self.error.setObjectName("sign-error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.setVisible(bool(error))
+
+        self.file_form = QWidget()
+        file_layout = QFormLayout(self.file_form)
+        file_layout.addRow(self.tr("File:"), path_row)
+        file_layout.addRow(self.tr("Passphrase:"), self.passphrase)
+        file_layout.addRow("", self.remember_box)
+        file_layout.addRow("", self.remembered_note)
+        self.token_form = QWidget()
+        token_layout = QFormLayout(self.token_form)
+        token_layout.addRow(self.tr("Token:"), self.token)
+        token_layout.addRow(self.tr("Key:"), self.key_label)
+        token_layout.addRow(self.tr("PKCS#11 module:"), self.module)
+        token_layout.addRow(self.tr("PIN:"), self.pin)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.sign_button = self.buttons.addButton(self.tr("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.use_file)
+        layout.addWidget(self.file_form)
+        layout.addWidget(self.use_token)
+        layout.addWidget(self.token_form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        (self.use_token if settings.kind == PKCS11 else self.use_file).setChecked(True)
+        for widget in (self.use_file, self.use_token):
+            widget.toggled.connect(self._update)
+        for edit in (self.path, self.passphrase, self.token, self.pin):
+            edit.textChanged.connect(self._update)
+        self._update()
+        self.resize(560, self.sizeHint().height())
+        (self.pin if settings.kind == PKCS11 else self.passphrase).setFocus()
+
+    def _browse(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Signing certificate"), self.path.text(),
+                                                    self.tr("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
+        if path:
+            self.path.setText(path)
+
+    def _path_remembered(self) -> bool:
+        path = self.path.text().strip()
+        try:
+            return bool(path) and bool(self._remembered(path))
+        except Exception:  # noqa: BLE001 - an unreadable file: the passphrase will be asked
+            return False
+
+    def _update(self) -> None:
+        file_mode = self.use_file.isChecked()
+        self.file_form.setEnabled(file_mode)
+        self.token_form.setEnabled(not file_mode)
+        remembered = file_mode and self._path_remembered()
+        self.remembered_note.setVisible(remembered)
+        self.passphrase.setPlaceholderText(self.tr("(remembered)") if remembered else "")
+        if file_mode:
+            ready = bool(self.path.text().strip()) and (remembered or bool(self.passphrase.text()))
+        else:
+            ready = bool(self.token.text().strip()) and bool(self.pin.text())
+        self.sign_button.setEnabled(ready)
+
+    # -- what was chosen ------------------------------------------------------------------------
+
+    def settings(self) -> SigningSettings:
+        return SigningSettings(PKCS11 if self.use_token.isChecked() else PKCS12, self.path.text().strip(),
+                               self.token.text().strip(), self.module.text().strip(), self.key_label.text().strip())
+
+    def secret(self) -> str | None:
+        if self.use_token.isChecked():
+            return self.pin.text()
+        return self.passphrase.text() or None
+
+    def remember(self) -> bool:
+        return self.use_file.isChecked() and self.remember_box.isChecked() and bool(self.passphrase.text())
