@@ -52,6 +52,7 @@ def run_demo(args) -> int:
         profile = load_profile()
         if not profile.name:  # the DEMO reviewer, so the form is filled as a reviewer's would be
             save_profile(ReviewerProfile(DEMO_REVIEWER, "Pulmonology (DEMO)", "1-00000-99-000 (DEMO)"))
+        _demo_signing(built)
         if store.key_source.kind == "passphrase":
             print(_("No OS keyring here: the DEMO data folder is locked with the DEMO vault passphrase "
                     "'{p}'.").format(p=_demo_prompt(False)))
@@ -60,6 +61,21 @@ def run_demo(args) -> int:
         print(_("Imported into {home}:").format(home=home))
         print(render_case(case_json(store, result.case_id)))
         return _open_window(out, store, result.case_id, built)
+
+
+def _demo_signing(built) -> None:
+    """The DEMO reviewer signs with the DEMO identity, and the DEMO root is trusted for
+    signatures in this data folder (only), so the signed opinion shows as trusted."""
+    from app.demo.pki import DEMO_PASSPHRASE
+    from app.signing.settings import SigningSettings, load_signing_settings, save_signing_settings
+    from app.signing.trust import signer_roots_dir
+
+    if not load_signing_settings().configured:
+        save_signing_settings(SigningSettings(identity_path=str(built.reviewer_p12)))
+    roots = signer_roots_dir()
+    roots.mkdir(parents=True, exist_ok=True)
+    (roots / "demo-root.pem").write_bytes(built.pki_files["root.pem"].read_bytes())
+    print(_("Signing identity: {path} (DEMO passphrase '{p}').").format(path=built.reviewer_p12, p=DEMO_PASSPHRASE))
 
 
 def _open_window(out: Path, store, case_id: str, built) -> int:

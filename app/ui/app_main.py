@@ -107,7 +107,10 @@ def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, creden
         return app.exec()
     written = demo_walk(window, case_id, Path(out))
     for path in written:
-        print(_tr("Screenshot: {path}").format(path=path))
+        if path.suffix == ".pdf":
+            print(_tr("Signed opinion: {path}").format(path=path))
+        else:
+            print(_tr("Screenshot: {path}").format(path=path))
     window.close()
     return 0
 
@@ -167,4 +170,43 @@ def demo_walk(window, case_id: str, out: Path) -> list[Path]:
         shot("04-ct-series")
     window.focus_form()
     shot("05-form")
+    written += _sign_demo_opinion(window, out, shot)
     return written
+
+
+def _sign_demo_opinion(window, out: Path, shot) -> list[Path]:
+    """Fill the form with the DEMO opinion, preview it, sign it through the sign dialog with
+    the DEMO passphrase, and export the signed PDF into `out` (opinion-signed.pdf)."""
+    from app.demo.opinion import fill_demo_opinion
+    from app.demo.pki import DEMO_PASSPHRASE
+
+    dock, controller = window.form, window.opinion
+    form = dock.form
+    if form is None or not hasattr(form, "questionnaire") or dock.locked:
+        return []
+    form.set_response(fill_demo_opinion(form.questionnaire, form.response()))
+    form.changed.emit()
+    previewed = []
+    controller.previewShown.connect(previewed.append)
+    controller.preview()
+    wait_until(lambda: bool(previewed), 30)
+    shot("06-preview")
+    controller.sign()
+    dialog = controller.dialog
+    if dialog is None:
+        return []
+    dialog.passphrase.setText(DEMO_PASSPHRASE)
+    signed = []
+    controller.signed.connect(lambda case_id, number: signed.append(number))
+    dialog.sign_button.click()
+    wait_until(lambda: bool(signed), 60)
+    if not signed:
+        return []
+    viewer = window.case_view.tab_for(f"opinion:{signed[0]}")
+    wait_until(lambda: viewer is None or viewer.signature_state in ("valid", "invalid"), 30)
+    shot("07-signed-opinion")
+    target = out / "opinion-signed.pdf"
+    controller.export_signed(str(target))
+    wait_until(lambda: target.exists(), 30)
+    window.store_runner.pool.waitForDone(10000)
+    return [target]

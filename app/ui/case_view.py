@@ -202,7 +202,7 @@ class CaseViewWidget(QSplitter):
         entry = base.viewer_for("application/pdf")
         if entry is None:
             return None
-        widget = self._existing(key)
+        widget = self.tab_for(key)
         if widget is None:
             tabs = self.current_tabs
             widget = entry.factory(tabs)
@@ -291,7 +291,7 @@ class CaseViewWidget(QSplitter):
         tabs.setCurrentIndex(tabs.addTab(widget, short))
         tabs.setTabToolTip(tabs.currentIndex(), title)
 
-    def _existing(self, key: str) -> QWidget | None:
+    def tab_for(self, key: str) -> QWidget | None:
         for tabs in self.tabs:
             for i in range(tabs.count()):
                 if tabs.widget(i).property("secondo_key") == key:

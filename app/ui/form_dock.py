@@ -264,6 +264,8 @@ class FormDockWidget(QWidget):
         self.banner_text.setText("<br>".join(lines))
         self.banner.setVisible(bool(self.opinions))
         self.addendum_button.setVisible(locked)
+        if self.validation is not None:
+            self.validation.setVisible(not locked)  # nothing left to fill in a signed opinion
         self._update_actions()
 
     def set_busy(self, busy: bool) -> None:

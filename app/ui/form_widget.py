@@ -506,6 +506,7 @@ class OpinionFormWidget(QWidget):
         self.body.addWidget(title)
         self.status = QLabel()
         self.status.setObjectName("form-status")
+        self.status.setWordWrap(True)
         self.status.setVisible(False)
         self.body.addWidget(self.status)
         self.top = [self._node(item) for item in questionnaire.data.get("item", [])]

@@ -1,11 +1,28 @@
 """`secondo demo --out DIR` with no display: the window walks offscreen through the worklist,
-the referral PDF, the scanned TIFF, the CT series and the form, writes a PNG of each, exits 0."""
+the referral PDF, the scanned TIFF, the CT series and the form, previews and signs the DEMO
+opinion, writes a PNG of each step and the signed PDF, and exits 0. The signed PDF passes
+pyHanko's own validator as intact and trusted against the DEMO root, its text has the
+question before the answer, and its embedded JSON is the case's signed draft."""
 
+import io
+import json
+import os
+from pathlib import Path
+import shutil
+import subprocess
+import sys
+
+import keyring
+import pytest
 from PySide6.QtGui import QImage
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from app.cli import main
+from app.report.opinion_pdf import ATTACHMENT_NAME
+from tests.memory_keyring import MemoryKeyring
 
-SHOTS = ("01-worklist", "02-case-referral-pdf", "03-scanned-tiff", "04-ct-series", "05-form")
+SHOTS = ("01-worklist", "02-case-referral-pdf", "03-scanned-tiff", "04-ct-series", "05-form", "06-preview",
+         "07-signed-opinion")
 
 
 def distinct_colours(image: QImage) -> int:
@@ -13,12 +30,31 @@ def distinct_colours(image: QImage) -> int:
     return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
 
 
-def test_demo_writes_a_screenshot_of_each_kind_of_document(qapp, tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--ct-slices", "3"]) == 0
-    printed = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def demo_run(qapp, tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo-run") / "demo"
+    saved = {k: os.environ.pop(k, None) for k in ("DISPLAY", "WAYLAND_DISPLAY")}
+    saved["SECONDO_HOME"] = os.environ.pop("SECONDO_HOME", None)
+    stdout = io.StringIO()
+    real, sys.stdout = sys.stdout, stdout
+    previous, ring = keyring.get_keyring(), MemoryKeyring()  # its own: the run's vault key stays in it
+    keyring.set_keyring(ring)
+    try:
+        rc = main(["demo", "--out", str(out), "--ct-slices", "3"])
+    finally:
+        keyring.set_keyring(previous)
+        sys.stdout = real
+        for key, value in saved.items():
+            if value is not None:
+                os.environ[key] = value
+            else:
+                os.environ.pop(key, None)
+    assert rc == 0
+    return out, stdout.getvalue(), ring
+
+
+def test_demo_writes_a_screenshot_of_each_kind_of_document(qapp, demo_run):
+    out, printed, _ring = demo_run
     assert "Patient: TEST, Patient, born 01-01-1970" in printed  # the text output is kept
     for name in SHOTS:
         path = out / f"{name}.png"
@@ -27,3 +63,44 @@ def test_demo_writes_a_screenshot_of_each_kind_of_document(qapp, tmp_path, capsy
         assert (image.width(), image.height()) == (1600, 1000), name
         assert distinct_colours(image) > 2, name  # something was drawn, not a blank window
     assert not qapp.topLevelWidgets() or not any(w.isVisible() for w in qapp.topLevelWidgets())
+
+
+def test_the_demo_opinion_is_signed_and_valid_for_pyhanko(demo_run):
+    out, printed, _ring = demo_run
+    pdf = out / "opinion-signed.pdf"
+    assert f"Signed opinion: {pdf}" in printed
+    cli = shutil.which("pyhanko") or str(Path(sys.executable).with_name("pyhanko"))
+    if not Path(cli).exists():
+        pytest.skip("pyhanko-cli is not installed")
+    done = subprocess.run([cli, "sign", "validate", "--no-revocation-check", "--trust", str(out / "pki" / "root.pem"),
+                           "--trust-replace", "--pretty-print", str(pdf)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "The signer's certificate is trusted." in done.stdout
+    assert "The signature is cryptographically sound." in done.stdout
+    assert "The signature covers the entire file." in done.stdout
+
+
+def test_the_demo_opinion_reads_in_order_and_embeds_the_signed_draft(demo_run):
+    out, _printed, ring = demo_run
+    pdf = out / "opinion-signed.pdf"
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    question = text.index("Is surgical resection of the 9 mm right lower lobe nodule indicated now")
+    findings = text.index("Solid nodule of 9 mm in the posterior basal segment")
+    answer = text.index("Resection is not required at once: CT surveillance is a reasonable alternative")
+    signer = text.index("Yours sincerely")
+    assert question < findings < answer < signer
+    reader = PdfFileReader(io.BytesIO(pdf.read_bytes()))
+    names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    embedded = json.loads(names[names.index(ATTACHMENT_NAME) + 1].get_object()["/EF"]["/F"].get_object().data)
+
+    from app.store.drafts import DraftStore
+    from app.store.store import CaseStore
+    keyring.set_keyring(ring)  # the autouse fixture puts its own back afterwards
+    with CaseStore.open(out / "home") as store:
+        (case,) = store.index.cases()
+        assert embedded == DraftStore(store).load(case["id"])
+        assert case["status"] == "signed"
+        assert [e["action"] for e in store.audit.entries()][-2:] == ["sign", "export"]

@@ -42,7 +42,7 @@ def fill_form(window) -> None:
 
 
 def tab_widget(window, key):
-    return window.case_view._existing(key)
+    return window.case_view.tab_for(key)
 
 
 def sign_through_dialog(qtbot, window, passphrase: str, remember: bool = False):
