@@ -19,6 +19,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko import stamp
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -64,8 +65,12 @@ def _stamp_style() -> stamp.TextStampStyle:
     # today, so the stamp uses plain Latin text (`stamp_name`) and the full name stays in the
     # certificate and in the letter's own signature block.
     return stamp.TextStampStyle(
-        stamp_text=_("Digitally signed by\n%(signer)s\nDate: %(ts)s"),
-        timestamp_format="%Y-%m-%d %H:%M UTC", text_box_style=TextBoxStyle(font_size=7), border_width=1)
+        stamp_text=_("Digitally signed by\n%(signer)s\nDate: %(ts)s\nPAdES, see the signature panel"),
+        timestamp_format="%Y-%m-%d %H:%M UTC", text_box_style=TextBoxStyle(font_size=9, leading=12),
+        border_width=1, border_color=(0.12, 0.23, 0.37),
+        inner_content_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(8, 8, 6, 6), inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT))
 
 
 def stamp_name(name: str) -> str:

@@ -30,6 +30,10 @@ from pyhanko_certvalidator import ValidationContext
 from app.core.errors import BadInputError
 from app.core.i18n import _
 
+def no_signature() -> str:
+    return _("the PDF holds no signature")
+
+
 COVERAGE = {
     SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
     SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision",
@@ -300,13 +304,19 @@ def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: s
     report = VerifyReport(file=name)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        signatures = list(reader.embedded_signatures)
+        reader.root
     except Exception as exc:  # a damaged PDF raises anything from PdfReadError to IndexError
         report.problems.append(_("the file is not a readable PDF ({kind}: {reason})").format(
             kind=type(exc).__name__, reason=str(exc)[:200]))
         return report
+    try:
+        signatures = list(reader.embedded_signatures)
+    except Exception as exc:  # a signature dictionary or its CMS value damaged beyond reading
+        report.problems.append(_("a signature of the document is damaged and cannot be read ({kind}: {reason})")
+                               .format(kind=type(exc).__name__, reason=str(exc)[:200]))
+        return report
     if not signatures:
-        report.problems.append(_("the PDF holds no signature"))
+        report.problems.append(no_signature())
         return report
     roots = [_asn1(c) for c in trusted_roots]
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
@@ -347,7 +357,10 @@ def status_line(report: VerifyReport) -> tuple[str, str]:
     """("valid" | "invalid", one line for a banner) saying who signed when, and whether the
     document is intact, trusted and wholly covered, or the first reason it is not."""
     if not report.signatures:
-        return "invalid", _("Not signed: {problem}.").format(problem=(report.problems or [_("no signature")])[0])
+        problem = (report.problems or [no_signature()])[0]
+        if problem == no_signature():
+            return "invalid", _("Not signed: {problem}.").format(problem=problem)
+        return "invalid", _("Signature check FAILED: {problem}.").format(problem=problem)
     last = report.signatures[-1]
     who = _("{signer} on {when}").format(signer=last.signer or _("an unknown signer"), when=_when(last.signing_time))
     count = len(report.signatures)

@@ -168,10 +168,32 @@ def demo_walk(window, case_id: str, out: Path) -> list[Path]:
         view.open_series(uid)
         wait_until(lambda: view.dicom is not None and view.dicom.active.frame is not None, 30)
         shot("04-ct-series")
+        _demo_key_image(view.dicom)
     window.focus_form()
     shot("05-form")
     written += _sign_demo_opinion(window, out, shot)
     return written
+
+
+def _demo_key_image(dicom) -> None:
+    """As a radiologist would: go to the nodule, measure it and keep the view as a key image."""
+    from app.demo.imaging import NODULE_DIAMETER, ct_landmarks
+    from viewers.dicom.measure import Distance
+
+    vp = dicom.active
+    rows, columns = vp.frame.modality.shape[:2]
+    index, row, column = ct_landmarks(vp.count, columns)["nodule"]
+    vp.set_index(index)
+    wait_until(lambda: vp.displayed_index == index and vp.frame is not None, 20)
+    spacing, _source = vp.spacing()
+    if spacing is None or vp.displayed_index != index:
+        return
+    half = NODULE_DIAMETER / 2 / float(spacing[1])
+    dicom.measurements.add(Distance((column - half, row), (column + half, row)), vp.slice_key())
+    vp.update()
+    settle(0.3)
+    dicom.add_key_image(caption=_tr("Axial CT, lung window: the solid nodule of the right lower lobe (DEMO)"))
+    settle(0.3)
 
 
 def _sign_demo_opinion(window, out: Path, shot) -> list[Path]:

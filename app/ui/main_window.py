@@ -92,11 +92,21 @@ class MainWindow(QMainWindow):
         opinion.addSeparator()
         opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
         opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
+        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
+        settings_menu.addAction(self.tr("&Reviewer and letterhead…"), self.show_letterhead)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
 
     def show_keyboard(self) -> KeyboardDialog:
         dialog = KeyboardDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_letterhead(self):
+        from app.ui.letterhead_dialog import LetterheadDialog
+
+        dialog = LetterheadDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

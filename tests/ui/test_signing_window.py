@@ -139,3 +139,32 @@ def test_a_tampered_signed_pdf_shows_a_failed_signature(qtbot, window, pki):
 def _no_modal_boxes(monkeypatch):
     from PySide6.QtWidgets import QMessageBox
     monkeypatch.setattr(QMessageBox, "open", lambda self, *a: None)
+
+
+def test_the_letterhead_dialog_saves_what_the_letter_shows(qtbot, window, demo_store, tmp_path):
+    from PIL import Image
+
+    from app.opinion.profile import load_profile
+    from app.opinion.signing import preview_opinion
+    from app.report.letterhead import load_letterhead
+    from tests.unit.test_signed_opinions import text_of
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (300, 90), (31, 58, 95)).save(logo)
+    dialog = window.show_letterhead()
+    dialog.institution.setText("Test Academic Hospital Gaëlle Dœns")
+    dialog.department.setText("Department of Pulmonology")
+    dialog.address.setPlainText("Teststraat 1\n0000 Test City")
+    dialog.logo.setText(str(logo))
+    dialog.registration.setText("1-11111-11-111")
+    dialog.save()
+    dialog.close()
+    assert load_letterhead().institution == "Test Academic Hospital Gaëlle Dœns"
+    assert load_letterhead().address_lines == ["Teststraat 1", "0000 Test City"]
+    assert load_profile().registration == "1-11111-11-111"
+    store, case_id = demo_store
+    fill_form(window)
+    pdf = preview_opinion(store, case_id, window.form.form.response()).pdf
+    text = text_of(pdf, tmp_path)
+    assert "Test Academic Hospital Gaëlle Dœns" in text and "Teststraat 1" in text
+    assert b"/Subtype /Image" in pdf or b"/Subtype/Image" in pdf

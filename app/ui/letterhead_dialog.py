@@ -1,0 +1,105 @@
+"""Settings ▸ Reviewer and letterhead: who signs (name, specialty, registration number such as
+RIZIV/INAMI or BIG, pre-filled into every new opinion) and the letterhead of the opinion
+letter (institution, department, address, phone, e-mail, logo)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+
+from app.core.errors import SecondoError
+from app.opinion.profile import ReviewerProfile, load_profile, save_profile
+from app.report.letterhead import Letterhead, load_letterhead, save_letterhead
+
+
+class LetterheadDialog(QDialog):
+    """Edits the saved reviewer profile and letterhead; `save()` writes both (atomically)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Reviewer and letterhead"))
+        profile, letterhead = load_profile(), load_letterhead()
+        self.name = QLineEdit(profile.name)
+        self.specialty = QLineEdit(profile.specialty)
+        self.registration = QLineEdit(profile.registration)
+        self.registration.setPlaceholderText(self.tr("e.g. RIZIV/INAMI 1-23456-78-901 or BIG 12345678901"))
+        reviewer = QGroupBox(self.tr("Reviewer (pre-filled into every new opinion)"))
+        form = QFormLayout(reviewer)
+        form.addRow(self.tr("Name:"), self.name)
+        form.addRow(self.tr("Specialty:"), self.specialty)
+        form.addRow(self.tr("Registration no.:"), self.registration)
+
+        self.institution = QLineEdit(letterhead.institution)
+        self.department = QLineEdit(letterhead.department)
+        self.address = QPlainTextEdit("\n".join(letterhead.address_lines))
+        self.address.setFixedHeight(70)
+        self.phone = QLineEdit(letterhead.phone)
+        self.email = QLineEdit(letterhead.email)
+        self.logo = QLineEdit(letterhead.logo or "")
+        self.logo.setPlaceholderText(self.tr("PNG or JPEG; none when empty"))
+        self.logo_preview = QLabel()
+        self.logo_preview.setFixedHeight(48)
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo, 1)
+        logo_row.addWidget(browse)
+        head = QGroupBox(self.tr("Letterhead of the opinion letter"))
+        form = QFormLayout(head)
+        form.addRow(self.tr("Institution:"), self.institution)
+        form.addRow(self.tr("Department:"), self.department)
+        form.addRow(self.tr("Address:"), self.address)
+        form.addRow(self.tr("Phone:"), self.phone)
+        form.addRow(self.tr("E-mail:"), self.email)
+        form.addRow(self.tr("Logo:"), logo_row)
+        form.addRow("", self.logo_preview)
+        self.logo.textChanged.connect(self._show_logo)
+        self._show_logo()
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(reviewer)
+        layout.addWidget(head)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def _browse(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Logo"), self.logo.text(),
+                                                    self.tr("Images (*.png *.jpg *.jpeg)"))
+        if path:
+            self.logo.setText(path)
+
+    def _show_logo(self) -> None:
+        path = self.logo.text().strip()
+        pixmap = QPixmap(path) if path and Path(path).is_file() else QPixmap()
+        if pixmap.isNull():
+            self.logo_preview.setText(self.tr("(no logo)") if not path else self.tr("This file is not a readable image."))
+            return
+        self.logo_preview.setPixmap(pixmap.scaledToHeight(48, Qt.TransformationMode.SmoothTransformation))
+
+    def profile(self) -> ReviewerProfile:
+        return ReviewerProfile(self.name.text().strip(), self.specialty.text().strip(), self.registration.text().strip())
+
+    def letterhead(self) -> Letterhead:
+        lines = [line.strip() for line in self.address.toPlainText().splitlines() if line.strip()]
+        return Letterhead(self.institution.text().strip(), self.department.text().strip(), lines,
+                          self.phone.text().strip(), self.email.text().strip(), self.logo.text().strip() or None)
+
+    def save(self) -> None:
+        save_profile(self.profile())
+        save_letterhead(self.letterhead())
+
+    def _accept(self) -> None:
+        try:
+            self.save()
+        except SecondoError as exc:  # e.g. the data folder is full: say so, keep the dialog open
+            QMessageBox.warning(self, self.windowTitle(), str(exc))
+            return
+        self.accept()
