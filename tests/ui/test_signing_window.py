@@ -168,3 +168,24 @@ def test_the_letterhead_dialog_saves_what_the_letter_shows(qtbot, window, demo_s
     text = text_of(pdf, tmp_path)
     assert "Test Academic Hospital Gaëlle Dœns" in text and "Teststraat 1" in text
     assert b"/Subtype /Image" in pdf or b"/Subtype/Image" in pdf
+
+
+def test_the_sign_dialog_collects_a_token_choice_and_never_stores_the_pin(qtbot, tmp_path):
+    from app.signing.settings import PKCS11, load_signing_settings, settings_path
+    from app.ui.sign_dialog import SignDialog
+
+    dialog = SignDialog(SigningSettings(identity_path=str(tmp_path / "none.p12")), "The second opinion")
+    qtbot.addWidget(dialog)
+    assert not dialog.sign_button.isEnabled()  # no passphrase, none remembered
+    dialog.use_token.setChecked(True)
+    dialog.token.setText("BELPIC")
+    dialog.key_label.setText("Signature")
+    assert not dialog.sign_button.isEnabled()
+    dialog.pin.setText("1234")
+    assert dialog.sign_button.isEnabled()
+    chosen = dialog.settings()
+    assert (chosen.kind, chosen.token_label, chosen.key_label) == (PKCS11, "BELPIC", "Signature")
+    assert dialog.secret() == "1234" and not dialog.remember()
+    save_signing_settings(chosen)
+    assert load_signing_settings() == chosen
+    assert b"1234" not in settings_path().read_bytes()

@@ -162,3 +162,28 @@ def test_opinion_export_with_a_wrong_pin_exits_3_and_writes_nothing(softhsm, cas
                          tmp_path / "opinion.pdf", "--token", LABEL, "--pin-env", "TOKEN_PIN", "--pkcs11-module", MODULE)
     assert rc == 3 and "The PIN for secondo-test was refused" in err
     assert list(tmp_path.glob("*opinion*")) == []
+
+
+def _store_and_response(isolated_home, response_file):
+    import json
+
+    from app.store.store import CaseStore
+    return CaseStore.open(isolated_home), json.loads(response_file.read_text(encoding="utf-8"))
+
+
+def test_the_windows_signing_path_with_the_token(softhsm, case_id, response_file, isolated_home, pki):
+    """What the window runs after its sign dialog, with the smart-card choice."""
+    from app.opinion.signing import sign_with_settings
+    from app.signing.settings import PKCS11, SigningSettings
+    from app.store.opinions import SignedOpinionStore
+
+    store, response = _store_and_response(isolated_home, response_file)
+    with store:
+        settings = SigningSettings(kind=PKCS11, token_label=LABEL, module=MODULE)
+        with pytest.raises(IdentityError, match="PIN for secondo-test was refused"):
+            sign_with_settings(store, case_id, response, settings, "9999")
+        assert SignedOpinionStore(store).list(case_id) == [] and store.index.case(case_id)["status"] != "signed"
+        result = sign_with_settings(store, case_id, response, settings, PIN)
+        assert verify_pdf_bytes(result.pdf, [pki.root.certificate]).ok
+        assert [o.signer for o in SignedOpinionStore(store).list(case_id)] == ["Dr. Test Reviewer (DEMO)"]
+        assert store.index.case(case_id)["status"] == "signed"
