@@ -44,3 +44,22 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def read_json_object(path: Path) -> dict | None:
+    """The JSON object in a plain settings file; None when it is missing, unreadable or not an object."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_json_object(path: Path, data: dict) -> None:
+    """Write a plain settings file atomically (pretty, UTF-8)."""
+    import json
+
+    with atomic_output(Path(path)) as out:
+        out.write(json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))

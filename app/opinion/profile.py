@@ -4,10 +4,9 @@ plain JSON in the data folder, not secret, pre-filled into every opinion."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-import json
 from pathlib import Path
 
-from app.core.files import atomic_output
+from app.core.files import read_json_object, write_json_object
 from app.store.paths import data_dir
 
 PROFILE_FILE = "reviewer.json"
@@ -33,15 +32,9 @@ def profile_path() -> Path:
 
 def load_profile(path: Path | None = None) -> ReviewerProfile:
     """The saved profile; an empty one when none was saved or the file cannot be read."""
-    path = Path(path) if path else profile_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ReviewerProfile()
-    return ReviewerProfile.from_json(data) if isinstance(data, dict) else ReviewerProfile()
+    data = read_json_object(Path(path) if path else profile_path())
+    return ReviewerProfile.from_json(data) if data is not None else ReviewerProfile()
 
 
 def save_profile(profile: ReviewerProfile, path: Path | None = None) -> None:
-    path = Path(path) if path else profile_path()
-    with atomic_output(path) as out:
-        out.write(json.dumps(profile.to_json(), indent=2, ensure_ascii=False).encode("utf-8"))
+    write_json_object(Path(path) if path else profile_path(), profile.to_json())

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-import json
 from pathlib import Path
 
-from app.core.files import atomic_output
+from app.core.files import read_json_object, write_json_object
 from app.store.paths import data_dir
 
 LETTERHEAD_FILE = "letterhead.json"
@@ -54,15 +53,9 @@ def letterhead_path() -> Path:
 
 def load_letterhead(path: Path | None = None) -> Letterhead:
     """The saved letterhead; the DEMO one when none was saved or the file cannot be read."""
-    path = Path(path) if path else letterhead_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return Letterhead.from_json(DEMO_LETTERHEAD.to_json())
-    return Letterhead.from_json(data) if isinstance(data, dict) else Letterhead.from_json(DEMO_LETTERHEAD.to_json())
+    data = read_json_object(Path(path) if path else letterhead_path())
+    return Letterhead.from_json(data if data is not None else DEMO_LETTERHEAD.to_json())
 
 
 def save_letterhead(letterhead: Letterhead, path: Path | None = None) -> None:
-    path = Path(path) if path else letterhead_path()
-    with atomic_output(path) as out:
-        out.write(json.dumps(letterhead.to_json(), indent=2, ensure_ascii=False).encode("utf-8"))
+    write_json_object(Path(path) if path else letterhead_path(), letterhead.to_json())

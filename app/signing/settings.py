@@ -6,10 +6,9 @@ keyring, see app.signing.secrets)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-import json
 from pathlib import Path
 
-from app.core.files import atomic_output
+from app.core.files import read_json_object, write_json_object
 from app.store.paths import data_dir
 
 SETTINGS_FILE = "signing.json"
@@ -45,15 +44,9 @@ def settings_path() -> Path:
 
 def load_signing_settings(path: Path | None = None) -> SigningSettings:
     """The saved choice; an empty PKCS#12 choice when none was saved or it cannot be read."""
-    path = Path(path) if path else settings_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return SigningSettings()
-    return SigningSettings.from_json(data) if isinstance(data, dict) else SigningSettings()
+    data = read_json_object(Path(path) if path else settings_path())
+    return SigningSettings.from_json(data) if data is not None else SigningSettings()
 
 
 def save_signing_settings(settings: SigningSettings, path: Path | None = None) -> None:
-    path = Path(path) if path else settings_path()
-    with atomic_output(path) as out:
-        out.write(json.dumps(settings.to_json(), indent=2, ensure_ascii=False).encode("utf-8"))
+    write_json_object(Path(path) if path else settings_path(), settings.to_json())
