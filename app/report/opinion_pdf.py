@@ -79,7 +79,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", base, fontSize=8.5, leading=11, spaceAfter=0),
         "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=11, spaceAfter=0),
         "cellhead": ParagraphStyle("cellhead", base, fontName=BOLD, fontSize=8.5, leading=11, spaceAfter=0),
-        "contact": ParagraphStyle("contact", base, fontSize=8, leading=10.5, textColor=GREY, alignment=TA_RIGHT,
+        "contact": ParagraphStyle("contact", base, fontSize=8, leading=10.5, textColor=GREY, spaceBefore=2,
                                   spaceAfter=0),
         "institution": ParagraphStyle("institution", base, fontName=BOLD, fontSize=14, leading=17,
                                       textColor=ACCENT, spaceAfter=1),
@@ -183,17 +183,9 @@ class _SignatureSpace(Flowable):
 # --- blocks ---------------------------------------------------------------------------
 
 def _letterhead_block(letterhead: Letterhead, st: dict) -> list:
+    # Text on the left in reading order (institution, department, contact line), the logo on
+    # the right: pdftotext and screen readers then meet the institution first.
     left: list = []
-    if letterhead.logo:
-        try:
-            with PILImage.open(letterhead.logo) as im:
-                w, h = im.size
-            scale = min(18 * mm / h, 60 * mm / w, 72 / IMAGE_DPI)
-            logo = Image(letterhead.logo, width=w * scale, height=h * scale)
-            logo.hAlign = "LEFT"
-            left += [logo, Spacer(1, 2 * mm)]
-        except OSError:
-            pass  # an unreadable logo never blocks the letter
     if letterhead.institution:
         left.append(Paragraph(_text(letterhead.institution), st["institution"]))
     if letterhead.department:
@@ -203,8 +195,21 @@ def _letterhead_block(letterhead: Letterhead, st: dict) -> list:
         contact.append(word("phone", phone=letterhead.phone))
     if letterhead.email:
         contact.append(letterhead.email)
-    right = [Paragraph(_text(line), st["contact"]) for line in contact]
-    table = Table([[left or "", right or ""]], colWidths=[FRAME_W * 0.62, FRAME_W * 0.38])
+    if contact:
+        left.append(Paragraph(" · ".join(_text(line) for line in contact), st["contact"]))
+    right: list = []
+    if letterhead.logo:
+        try:
+            with PILImage.open(letterhead.logo) as im:
+                w, h = im.size
+            scale = min(18 * mm / h, 55 * mm / w, 72 / IMAGE_DPI)
+            logo = Image(letterhead.logo, width=w * scale, height=h * scale)
+            logo.hAlign = "RIGHT"
+            right.append(logo)
+        except OSError:
+            pass  # an unreadable logo never blocks the letter
+    widths = [FRAME_W * 0.72, FRAME_W * 0.28] if right else [FRAME_W - 1, 1]
+    table = Table([[left or "", right or ""]], colWidths=widths)
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),

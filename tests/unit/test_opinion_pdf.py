@@ -153,6 +153,9 @@ def test_text_is_in_reading_order_with_footers(rendered, tmp_path):
                      "Prof. Dr. Łukasz Nowak (DEMO)", "Registration no. 1-00000-99-000", "Hamartoma"):
         assert expected in text, expected
     assert text.index("Agreement with the first opinion") < text.index("Diagnosis") < text.index("Urgency")
+    # The letter opens with the institution, then its contact line, then the addressee.
+    assert text.startswith("DEMO University Hospital Second Opinion Service")
+    assert text.index("Demoplein 1") < text.index("Dr. Test Treating (DEMO)") < text.index("Second opinion Re:")
 
 
 def test_the_documents_table_lists_title_date_and_author(rendered, case, tmp_path):
