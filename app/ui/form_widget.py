@@ -323,6 +323,7 @@ class _Display(_Node):
     def show_key_images(self, images: list[KeyImage]) -> None:
         while self.images.count():
             widget = self.images.takeAt(0).widget()
+            widget.hide()  # at once: the deferred delete may wait for the event loop
             widget.deleteLater()
         if not images:
             empty = QLabel(self.form.tr("No key images yet: add them from the image viewer."))
