@@ -53,6 +53,9 @@ def case_json(store: CaseStore, case_id: str) -> dict:
                  for s in record.get("studies", [])],
         completeness=record["completeness"], unreadable=record["unreadable"], missing=record["missing"],
         refused=record["refused"], skipped=len(record.get("skipped", [])), notes=record["notes"])
+    from app.store.opinions import SignedOpinionStore  # the case store's own part: no cycle at import
+
+    view["opinions"] = [o.to_json() for o in SignedOpinionStore(store).list(case_id)]
     return view
 
 

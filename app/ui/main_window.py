@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
                                         self.importer.choose_and_import))
         file_menu.addAction(self.tr("Import &folder…"), lambda: self.importer.choose_and_import(folder=True))
         file_menu.addSeparator()
+        file_menu.addAction(self.tr("Open a signed &PDF to check…"), self.open_pdf_file)
+        file_menu.addSeparator()
         file_menu.addAction(self.tr("&Quit"), self.close)
         view = self.menuBar().addMenu(self.tr("&View"))
         view.addAction(make_action(self, "worklist", self.tr("&Worklist"), self.show_worklist))
@@ -102,6 +104,31 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def open_pdf_file(self, path: str | None = None) -> None:
+        """Any PDF from disk in a tab of the case view, its signatures checked as `secondo verify` does."""
+        from PySide6.QtWidgets import QFileDialog
+
+        if path is None:
+            path, _filter = QFileDialog.getOpenFileName(self, self.tr("Open a signed PDF"), "",
+                                                        self.tr("PDF documents (*.pdf);;All files (*)"))
+            if not path:
+                return
+        target = Path(path)
+
+        def read(token, progress) -> bytes:
+            try:
+                return target.read_bytes()
+            except OSError as exc:
+                from app.core.errors import BadInputError
+                raise BadInputError(self.tr("Cannot read {path}: {reason}").format(
+                    path=target, reason=exc.strerror or exc)) from None
+
+        def shown(data: bytes) -> None:
+            self.pages.setCurrentWidget(self.case_view)
+            self.case_view.open_pdf(f"file:{target}", target.name, data)
+
+        self.runner.run(read, success=shown, failure=self._case_failed)
 
     def show_letterhead(self):
         from app.ui.letterhead_dialog import LetterheadDialog

@@ -189,3 +189,25 @@ def test_the_sign_dialog_collects_a_token_choice_and_never_stores_the_pin(qtbot,
     save_signing_settings(chosen)
     assert load_signing_settings() == chosen
     assert b"1234" not in settings_path().read_bytes()
+
+
+def test_any_signed_pdf_from_disk_shows_its_status(qtbot, window, pki, tmp_path):
+    from app.signing.pades import sign_pdf
+    from tests.conftest import key_identity
+    from tests.unit.pdf_signing import BOX, make_pdf
+
+    good, untrusted = tmp_path / "good.pdf", tmp_path / "untrusted.pdf"
+    good.write_bytes(sign_pdf(make_pdf(1), key_identity(pki.reviewer_ec), box=BOX).pdf)
+    (signer_roots_dir() / "test-root.pem").write_bytes(pki.root.cert_pem())
+    window.open_pdf_file(str(good))
+    qtbot.waitUntil(lambda: window.case_view.tab_for(f"file:{good}") is not None, timeout=10000)
+    viewer = window.case_view.tab_for(f"file:{good}")
+    qtbot.waitUntil(lambda: viewer.signature_state in ("valid", "invalid"), timeout=20000)
+    assert viewer.signature_state == "valid", viewer.signature.text()
+    (signer_roots_dir() / "test-root.pem").unlink()
+    untrusted.write_bytes(good.read_bytes())
+    window.open_pdf_file(str(untrusted))
+    qtbot.waitUntil(lambda: window.case_view.tab_for(f"file:{untrusted}") is not None, timeout=10000)
+    viewer = window.case_view.tab_for(f"file:{untrusted}")
+    qtbot.waitUntil(lambda: viewer.signature_state in ("valid", "invalid"), timeout=20000)
+    assert viewer.signature_state == "invalid" and "trusted root" in viewer.signature.text()

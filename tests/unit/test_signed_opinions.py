@@ -159,6 +159,9 @@ class TestCli:
         assert rc == 0 and "addendum 1" in stdout, err
         rc, listing, _ = secondo(capsys, "opinion", "list", case_id, "--json")
         assert [o["number"] for o in json.loads(listing)["opinions"]] == [0, 1]
+        rc, shown, _ = secondo(capsys, "show", case_id, "--json")
+        shown = json.loads(shown)
+        assert shown["status"] == "signed" and [o["number"] for o in shown["opinions"]] == [0, 1]
 
     def test_an_incomplete_response_is_refused_with_exit_3(self, case_id, response_file, demo, tmp_path, capsys):
         data = json.loads(response_file.read_text(encoding="utf-8"))
