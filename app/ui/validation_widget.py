@@ -34,6 +34,7 @@ class ValidationPanelWidget(QWidget):
         self.list.itemActivated.connect(self._jump)
         layout.addWidget(self.list)
         self.missing: list[tuple[str, str]] = []
+        self._shown: list[tuple[str, str]] | None = None  # what the panel shows; None: nothing yet
         form.changed.connect(self.refresh)
         form.loaded.connect(self.refresh)
         self.refresh()
@@ -51,9 +52,9 @@ class ValidationPanelWidget(QWidget):
 
     def refresh(self) -> None:
         missing = missing_required(self.form.questionnaire, self.form.response())
-        if missing == self.missing and self.list.count() == len(missing):
+        if missing == self._shown:
             return
-        self.missing = missing
+        self.missing, self._shown = missing, list(missing)
         self.list.clear()
         for link_id, text in missing:
             entry = QListWidgetItem(self._path(link_id, text))

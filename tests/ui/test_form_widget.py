@@ -213,6 +213,17 @@ def test_the_validation_panel_says_when_everything_is_filled(qtbot, form):
     assert "can be signed" in panel.header.text()
 
 
+def test_a_panel_made_for_a_complete_form_says_so_at_once(qtbot, form):
+    for link in ("clinical-summary", "findings", "diagnosis", "treatment", "answer"):
+        qtbot.keyClicks(field(form, link), "DEMO text")
+    choose(form, "agreement", "agree")
+    choose(form, "urgency", "routine")
+    panel = ValidationPanelWidget(form)  # as when a complete draft is opened
+    qtbot.addWidget(panel)
+    assert panel.missing == [] and "can be signed" in panel.header.text()
+    assert panel.list.isHidden()
+
+
 def test_focus_item_without_a_link_focuses_the_first_editable_field(qtbot, form):
     form.show()
     qtbot.waitExposed(form)
