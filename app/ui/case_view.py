@@ -44,6 +44,7 @@ class CaseData:
     draft_error: str | None = None
     form: FormSetup | None = None
     opinions: list = field(default_factory=list)  # the signed opinions (app.store.opinions.SignedOpinion)
+    key_images: list = field(default_factory=list)  # kept with the case: the form shows them at once
 
 
 def load_case(store, case_id: str, cache) -> CaseData:
@@ -60,6 +61,11 @@ def load_case(store, case_id: str, cache) -> CaseData:
     data = CaseData(case_id, view, documents, series)
     data.draft, data.draft_error = DraftStore(store).load_recovering(case_id)
     data.opinions = SignedOpinionStore(store).list(case_id)
+    try:
+        from app.store.annotations import AnnotationStore
+        data.key_images = AnnotationStore(store).key_images(case_id)
+    except Exception:  # noqa: BLE001 - damaged annotations must not keep the case closed
+        data.key_images = []
     data.form = prepare_form(record, data.draft)
     return data
 

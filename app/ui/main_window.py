@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
     def _show_case(self, data: CaseData) -> None:
         self.case_view.show_case(data)
         self.form.set_case(data.case_id, data.form, data.draft_error, data.opinions)
+        self.form.set_key_images(data.key_images)
         self.pages.setCurrentWidget(self.case_view)
         self.form_dock.show()
         if not self._dock_sized:  # the first time only: later the user's own width is kept

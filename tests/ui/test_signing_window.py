@@ -211,3 +211,18 @@ def test_any_signed_pdf_from_disk_shows_its_status(qtbot, window, pki, tmp_path)
     viewer = window.case_view.tab_for(f"file:{untrusted}")
     qtbot.waitUntil(lambda: viewer.signature_state in ("valid", "invalid"), timeout=20000)
     assert viewer.signature_state == "invalid" and "trusted root" in viewer.signature.text()
+
+
+def test_key_images_kept_with_the_case_show_in_the_form_when_it_opens(qtbot, demo_store):
+    from PySide6.QtWidgets import QWidget
+
+    from app.core.key_images import KeyImage
+    from app.store.annotations import AnnotationStore
+    from tests.unit.test_opinion_pdf import key_image
+
+    store, case_id = demo_store
+    AnnotationStore(store).add_key_image(case_id, key_image(1))
+    win = open_window(qtbot, store)
+    open_case(qtbot, win, case_id)
+    lines = [w for w in win.form.form.findChildren(QWidget, "key-image") if not w.isHidden()]
+    assert len(lines) == 1 and isinstance(AnnotationStore(store).key_images(case_id)[0], KeyImage)
