@@ -18,7 +18,8 @@ from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.opinion.prefill import bind
-from app.opinion.questionnaire import DEFAULT_TEMPLATE, Questionnaire, list_templates, load_template, missing_required
+from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
+                                      missing_required)
 from app.store.opinions import SignedOpinion, SignedOpinionStore
 
 LOCKED_STATUSES = ("completed", "amended")
@@ -84,8 +85,29 @@ def _render(store, case_id: str, record: dict, questionnaire, response: dict, op
 
     key_images = AnnotationStore(store).key_images(case_id)
     original_date = opinions[0].signed_at[:10] if opinions else None
+    changed = None
+    if opinions:
+        previous = SignedOpinionStore(store).response(case_id, opinions[-1].number)
+        changed = changed_sections(questionnaire, previous, response)
     return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
-                          addendum_number=len(opinions) or None, original_date=original_date)
+                          addendum_number=len(opinions) or None, original_date=original_date,
+                          changed_sections=changed)
+
+
+def changed_sections(questionnaire, before: dict, after: dict) -> list[str]:
+    """The titles of the form's top-level sections whose answers differ between two responses."""
+    def answers(response: dict, item: dict) -> list:
+        links = [item["linkId"]] + [i["linkId"] for i in _descendants(item)]
+        return [[ri.get("answer") for ri in find_items(response, link)] for link in links]
+
+    return [item.get("text") or item["linkId"] for item in questionnaire.data.get("item", [])
+            if item["type"] != "display" and answers(before, item) != answers(after, item)]
+
+
+def _descendants(item: dict):
+    for child in item.get("item", []) or []:
+        yield child
+        yield from _descendants(child)
 
 
 def preview_opinion(store, case_id: str, response: dict, letterhead=None):

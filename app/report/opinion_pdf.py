@@ -457,14 +457,16 @@ def _embed_response(raw: bytes, response: dict, title: str, author: str, languag
 def render_opinion(record: dict, questionnaire, response: dict, *, key_images: list = (),
                    letterhead: Letterhead | None = None, addendum_number: int | None = None,
                    language: str = "en", signature_space: bool = True, original_date: str | None = None,
-                   letter_date: str | None = None) -> RenderedOpinion:
+                   letter_date: str | None = None, changed_sections: list[str] | None = None) -> RenderedOpinion:
     """The opinion letter for the case `record` from the draft `response` of `questionnaire`.
 
     `key_images`: KeyImage-like objects (caption, png, measurements). `letterhead`: the saved
     one (or the DEMO one) when None. `addendum_number` with `original_date` (ISO date of the
     signed opinion it adds to) titles the letter "Addendum n to the opinion of <date>".
     `letter_date`: ISO date printed on the letter, today when None. With `signature_space`
-    an empty area is reserved for the stamp on the last page (`signature_box`)."""
+    an empty area is reserved for the stamp on the last page (`signature_box`).
+    `changed_sections` (an addendum's): the titles of the sections that differ from the
+    signed opinion, said in a note under the title ([] says nothing changed but the date)."""
     register_fonts()
     st = _styles()
     letterhead = letterhead or load_letterhead()
@@ -486,6 +488,10 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: l
     if patient:
         story.append(Paragraph(f"{_text(word('re', language))} {_text(word('re_line', language, patient=patient))}",
                                st["re"]))
+    if addendum_number and changed_sections is not None:
+        note = (word("addendum_changes", language, sections=", ".join(changed_sections)) if changed_sections
+                else word("addendum_no_changes", language))
+        story.append(Paragraph(_text(note), st["body"]))
     story += _patient_block(manifest, st, language)
     question = _question(questionnaire, response, manifest)
     if question:

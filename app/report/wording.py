@@ -13,6 +13,9 @@ def _english() -> dict[str, str]:
         "title": _("Second opinion"),
         "addendum_title": _("Addendum {number} to the opinion of {date}"),
         "addendum_title_undated": _("Addendum {number} to the opinion"),
+        "addendum_changes": _("This addendum changes the following sections of the signed opinion: {sections}. "
+                              "The other sections are repeated unchanged."),
+        "addendum_no_changes": _("This addendum repeats the signed opinion without changes to its sections."),
         "re": _("Re:"),
         "re_line": _("{patient}"),
         "date_line": _("Date: {date}"),

@@ -105,6 +105,7 @@ class TestSign:
         assert opinions.response(case_id, 1)["status"] == "amended"
         text = text_of(addendum.pdf, tmp_path)
         assert "Addendum 1 to the opinion of" in text and "Resection after all" in text
+        assert "This addendum changes the following sections of the signed opinion: Answer to the question." in text
         assert verify_pdf_bytes(addendum.pdf, [pki.root.certificate]).ok
 
     def test_a_cancel_before_keeping_keeps_nothing(self, store, case_id, response, pki):
