@@ -9,7 +9,7 @@ import logging
 import sys
 
 from app import __version__
-from app.commands import cases, demo, gui, opinion, package, snapshot, view
+from app.commands import cases, demo, gui, opinion, outgoing, package, snapshot, view
 from app.core.errors import SecondoError
 from app.core.i18n import _
 
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Second-O Workstation: review medical second-opinion dossiers offline."))
     parser.add_argument("--version", action="version", version=f"secondo {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for module in (package, cases, demo, snapshot, view, opinion, gui):
+    for module in (package, cases, demo, snapshot, view, opinion, outgoing, gui):
         module.add_parsers(sub)
     for action in sub.choices.values():
         action.set_defaults(parser=action)

@@ -22,6 +22,7 @@ SENDER_NAME = "DEMO Sending Hospital"
 REVIEWER_RSA_NAME = "Dr. Test Reviewer (DEMO)"
 REVIEWER_EC_NAME = "Dr. Test Reviewer EC (DEMO)"
 TREATING_NAME = "Dr. Test Treating (DEMO)"
+WORKSTATION_NAME = "DEMO University Hospital Second Opinion Service"
 
 
 @dataclass
@@ -53,6 +54,7 @@ class DemoPki:
     reviewer_rsa: Identity
     reviewer_ec: Identity
     treating_physician: Identity
+    workstation: Identity  # the reviewing organisation: signs the manifests of outgoing packages
 
     def leaves(self) -> dict[str, Identity]:
         """Issued identities keyed by the file stem `write_pki` uses."""
@@ -61,6 +63,7 @@ class DemoPki:
             "reviewer-rsa": self.reviewer_rsa,
             "reviewer-ec": self.reviewer_ec,
             "treating-physician": self.treating_physician,
+            "workstation": self.workstation,
         }
 
 
@@ -150,7 +153,10 @@ def build_pki(now: datetime | None = None) -> DemoPki:
     treating = _issue(
         root, TREATING_NAME, "treating@demo.invalid", rsa.generate_private_key(65537, 2048),
         _key_usage(digital_signature=True, key_encipherment=True), now)
-    return DemoPki(root, sender, reviewer_rsa, reviewer_ec, treating)
+    workstation = _issue(
+        root, WORKSTATION_NAME, "second-opinion@demo.invalid", rsa.generate_private_key(65537, 2048),
+        _key_usage(digital_signature=True, content_commitment=True), now, eku=[ExtendedKeyUsageOID.EMAIL_PROTECTION])
+    return DemoPki(root, sender, reviewer_rsa, reviewer_ec, treating, workstation)
 
 
 def write_pki(pki: DemoPki, directory: Path, passphrase: str) -> dict[str, Path]:

@@ -14,7 +14,7 @@ from app.core.i18n import _
 
 FORMAT = "sodp-manifest/1"
 DOCUMENT_KINDS = ("referral_letter", "history_letter", "correspondence", "imaging_report",
-                  "operation_report", "lab_result", "other")
+                  "operation_report", "lab_result", "second_opinion", "other")
 RECIPIENT_ROLES = ("treating_physician", "general_practitioner", "patient")
 SEXES = ("F", "M", "O", "U")
 URGENCIES = ("routine", "urgent")

@@ -111,11 +111,14 @@ def _add_member(out: BinaryIO, info: tarfile.TarInfo, source: BinaryIO, cancel: 
     out.write(b"\0" * (-info.size % tarfile.BLOCKSIZE))
 
 
-def write_package(out: BinaryIO, src_dir: Path, manifest: dict, recipients: list, *,
+def write_package(out: BinaryIO, src_dir: Path | None, manifest: dict, recipients: list, *,
                   signer: KeyIdentity | None = None, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                  progress: Progress = no_progress, cancel: CancelToken | None = None) -> None:
-    """Write the SODP package of `manifest` (sizes and hashes filled in) to `out`."""
+                  progress: Progress = no_progress, cancel: CancelToken | None = None,
+                  open_member: Callable[[str], BinaryIO] | None = None) -> None:
+    """Write the SODP package of `manifest` (sizes and hashes filled in) to `out`; each file
+    is read from `src_dir`, or from `open_member(path)` (files that exist only in memory)."""
     cancel = cancel or CancelToken()
+    open_member = open_member or (lambda path: open(Path(src_dir) / path, "rb"))
     entries = manifest_mod.file_entries(manifest)
     total = sum(e["size"] for e in entries.values())
     manifest_bytes = manifest_mod.dumps(manifest)
@@ -127,7 +130,7 @@ def write_package(out: BinaryIO, src_dir: Path, manifest: dict, recipients: list
         _add_member(writer, _tarinfo(SIGNATURE_NAME, len(signature), stamp), io.BytesIO(signature), cancel)
     done = 0
     for path, entry in entries.items():
-        with open(Path(src_dir) / path, "rb") as handle:
+        with open_member(path) as handle:
             _add_member(writer, _tarinfo(path, entry["size"], stamp), handle, cancel)
         done += entry["size"]
         progress(done, total)

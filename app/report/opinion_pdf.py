@@ -72,7 +72,7 @@ class RenderedOpinion:
 
 # --- styles ------------------------------------------------------------------------------
 
-def _styles() -> dict[str, ParagraphStyle]:
+def styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=REGULAR, bulletFontName=REGULAR, fontSize=9.5, leading=13.2, spaceAfter=4)
     return {
         "body": base,
@@ -182,7 +182,7 @@ class _SignatureSpace(Flowable):
 
 # --- blocks ---------------------------------------------------------------------------
 
-def _letterhead_block(letterhead: Letterhead, st: dict) -> list:
+def letterhead_block(letterhead: Letterhead, st: dict) -> list:
     # Text on the left in reading order (institution, department, contact line), the logo on
     # the right: pdftotext and screen readers then meet the institution first.
     left: list = []
@@ -468,7 +468,7 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: l
     `changed_sections` (an addendum's): the titles of the sections that differ from the
     signed opinion, said in a note under the title ([] says nothing changed but the date)."""
     register_fonts()
-    st = _styles()
+    st = styles()
     letterhead = letterhead or load_letterhead()
     manifest = record.get("manifest") or {}
     key_images = list(key_images or [])
@@ -482,7 +482,7 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: l
     reviewer = _reviewer(questionnaire, response)
 
     story: list = [NextPageTemplate("later")]
-    story += _letterhead_block(letterhead, st)
+    story += letterhead_block(letterhead, st)
     story += _address_block(manifest, letter_date, st, language)
     story.append(Paragraph(_text(title), st["title"]))
     if patient:

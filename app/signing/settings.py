@@ -22,13 +22,15 @@ class SigningSettings:
     token_label: str = ""  # the PKCS#11 token
     module: str = ""  # the PKCS#11 module; empty: a known location
     key_label: str = ""  # the key on the token; empty: id 01 (SoftHSM2) as app.signing.pkcs11 says
+    organisation_identity: str = ""  # PKCS#12 of the workstation's organisation: signs outgoing manifests
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> SigningSettings:
-        values = {k: str(data.get(k) or "") for k in ("kind", "identity_path", "token_label", "module", "key_label")}
+        values = {k: str(data.get(k) or "") for k in ("kind", "identity_path", "token_label", "module", "key_label",
+                                                       "organisation_identity")}
         if values["kind"] not in (PKCS12, PKCS11):
             values["kind"] = PKCS12
         return cls(**values)

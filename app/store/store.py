@@ -109,3 +109,17 @@ class CaseStore:
         """The case has a newly signed opinion (or addendum): Signed, until it is packaged."""
         with self.index.transaction() as db:
             db.execute("UPDATE cases SET status = 'signed', updated_at = datetime('now') WHERE id = ?", (case_id,))
+
+    def set_status(self, case_id: str, status: str, only_from: tuple[str, ...] = ()) -> bool:
+        """Set the case's status (only when it is one of `only_from`, if given); True if it changed."""
+        from app.store.index import STATUSES
+
+        if status not in STATUSES:
+            raise ValueError(status)
+        query = "UPDATE cases SET status = ?, updated_at = datetime('now') WHERE id = ? AND status != ?"
+        params: list = [status, case_id, status]
+        if only_from:
+            query += f" AND status IN ({', '.join('?' * len(only_from))})"
+            params += list(only_from)
+        with self.index.transaction() as db:
+            return bool(db.execute(query, params).rowcount)

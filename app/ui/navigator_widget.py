@@ -14,8 +14,8 @@ from app.core.formatting import format_date, format_patient_name
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
 
-KIND_ORDER = ("referral_letter", "history_letter", "correspondence", "imaging_report", "operation_report",
-              "lab_result", "other")
+KIND_ORDER = ("second_opinion", "referral_letter", "history_letter", "correspondence", "imaging_report",
+              "operation_report", "lab_result", "other")
 RED = QColor("#c62828")
 
 
@@ -39,7 +39,7 @@ class NavigatorWidget(QTreeWidget):
             "referral_letter": self.tr("Referral letters"), "history_letter": self.tr("History letters"),
             "correspondence": self.tr("Correspondence"), "imaging_report": self.tr("Imaging reports"),
             "operation_report": self.tr("Operation reports"), "lab_result": self.tr("Lab results"),
-            "other": self.tr("Other documents")}
+            "second_opinion": self.tr("Second opinions"), "other": self.tr("Other documents")}
 
     def set_case(self, view: dict) -> None:
         self.clear()

@@ -22,6 +22,7 @@ class SignDialog(QDialog):
         self.setWindowTitle(self.tr("Sign the opinion"))
         self.setModal(True)
         self._remembered = remembered
+        self._organisation = settings.organisation_identity  # kept as it was: not chosen here
         intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
                                "a new, numbered addendum that is signed in its turn.").format(what=what))
         intro.setWordWrap(True)
@@ -120,7 +121,8 @@ class SignDialog(QDialog):
 
     def settings(self) -> SigningSettings:
         return SigningSettings(PKCS11 if self.use_token.isChecked() else PKCS12, self.path.text().strip(),
-                               self.token.text().strip(), self.module.text().strip(), self.key_label.text().strip())
+                               self.token.text().strip(), self.module.text().strip(), self.key_label.text().strip(),
+                               self._organisation)
 
     def secret(self) -> str | None:
         if self.use_token.isChecked():

@@ -1,0 +1,155 @@
+"""`secondo outgoing`: the secretary's desk headless (DESIGN §8, issue 7).
+
+    secondo outgoing CASE --to ROLE [--recipient CERT.pem | --passphrase-env VAR] -o DIR
+            [--iso | --folder] [--key-images] [--sign ORG.p12 --sign-pass-env VAR] [--json]
+    secondo outgoing CASE --to ROLE --mark-sent --channel CHANNEL [--date YYYY-MM-DD]
+    secondo outgoing CASE --list [--json]
+
+A package is made only for a role the patient consented to (else exit 3) and only for a
+signed case. Without --recipient and --passphrase-env it is encrypted to the certificate kept
+for that role in the address book, else to a generated passphrase printed on a separate
+sheet (DIR/...-passphrase-sheet.pdf). The manifest is signed by the organisation identity
+(--sign, else the one chosen in the settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+import sys
+
+from app.commands import secrets as cli_secrets
+from app.commands.store_access import add_vault_option, open_store
+from app.core.errors import BadInputError
+from app.core.i18n import _
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    out = sub.add_parser("outgoing", help=_("package the signed opinion for a consented recipient, or mark it sent"))
+    out.add_argument("case", metavar="CASE")
+    out.add_argument("--to", metavar="ROLE", help=_("treating_physician, general_practitioner or patient"))
+    key = out.add_mutually_exclusive_group()
+    key.add_argument("--recipient", metavar="CERT.pem", help=_("encrypt to this certificate (PEM or DER)"))
+    key.add_argument("--passphrase-env", metavar="VAR", help=_("encrypt to the passphrase in VAR"))
+    out.add_argument("-o", "--output", metavar="DIR", help=_("the folder to write the package and its letters in"))
+    form = out.add_mutually_exclusive_group()
+    form.add_argument("--iso", action="store_true", help=_("an .iso image, ready to burn"))
+    form.add_argument("--folder", action="store_true", help=_("a folder with the CD's files, ready to burn"))
+    out.add_argument("--key-images", action="store_true", help=_("add the case's key images"))
+    out.add_argument("--sign", metavar="ORG.p12", help=_("the organisation identity that signs the manifest"))
+    out.add_argument("--sign-pass-env", metavar="VAR")
+    out.add_argument("--mark-sent", action="store_true", help=_("record that the package for --to was sent"))
+    out.add_argument("--channel", metavar="CHANNEL", help=_("post, courier, hand, secure-mail or other"))
+    out.add_argument("--date", metavar="YYYY-MM-DD", help=_("when it was sent (default today)"))
+    out.add_argument("--list", action="store_true", help=_("what was packaged and sent, and what is still to send"))
+    out.add_argument("--json", action="store_true")
+    add_vault_option(out)
+    out.set_defaults(handler=run_outgoing)
+
+
+def _organisation(args):
+    from app.signing.secrets import open_identity
+    from app.signing.settings import load_signing_settings
+
+    if args.sign:
+        return cli_secrets.identity(args.sign, args.sign_pass_env)
+    chosen = load_signing_settings().organisation_identity
+    if not chosen:
+        raise BadInputError(_("The outgoing manifest is signed by the organisation's identity: give --sign ORG.p12, "
+                              "or choose it in the settings."))
+    passphrase = cli_secrets.secret_from_env(args.sign_pass_env) if args.sign_pass_env else None
+    return open_identity(Path(chosen), passphrase=passphrase)
+
+
+def _status_json(store, case_id: str) -> dict:
+    from app.outgoing.dispatch import DispatchLog
+    from app.outgoing.package import addressed_roles
+    from app.store.opinions import SignedOpinionStore
+
+    log = DispatchLog(store)
+    latest = SignedOpinionStore(store).latest(case_id)
+    roles = addressed_roles(store, case_id)
+    return {"case_id": case_id, "status": store.index.case(case_id)["status"], "addressed": roles,
+            "to_send": log.to_send(case_id, roles, latest.number if latest else None) if latest else roles,
+            "shipments": [s.to_json() for s in log.shipments(case_id)]}
+
+
+def run_outgoing(args) -> int:
+    from app.outgoing import package as outgoing
+
+    with open_store(args) as store:
+        case_id = store.resolve_case(args.case)
+        if args.list:
+            return _print(args, _status_json(store, case_id), _render_status)
+        if not args.to:
+            args.parser.error(_("--to ROLE is needed"))
+        if args.mark_sent:
+            if not args.channel:
+                args.parser.error(_("--mark-sent needs --channel"))
+            shipment = outgoing.mark_sent(store, case_id, args.to, args.channel, on=args.date, via="cli")
+            print(_("{role}: marked sent on {date} by {channel}; the case is {status}.").format(
+                role=args.to, date=shipment.sent_on, channel=shipment.channel,
+                status=store.index.case(case_id)["status"]))
+            return 0
+        if not args.output:
+            args.parser.error(_("-o DIR is needed to make a package"))
+        request = _request(args, store, case_id)
+        organisation = _organisation(args)
+        result = outgoing.make_outgoing(store, case_id, request, organisation, Path(args.output), via="cli")
+    document = {"case_id": case_id, "role": args.to, "recipient": result.recipient.name, "form": request.form,
+                "output": str(result.output), "cover_letter": str(result.cover_letter),
+                "passphrase_sheet": str(result.passphrase_sheet) if result.passphrase_sheet else None,
+                "protection": result.shipment.protection, "package_sha256": result.shipment.package_sha256,
+                "files": result.files}
+    return _print(args, document, _render_made)
+
+
+def _request(args, store, case_id: str):
+    from app.outgoing.address_book import AddressBook
+    from app.outgoing.package import OutgoingRequest
+    from app.outgoing.recipients import require_consent
+    from app.signing.certificates import load_certificate
+
+    recipient = require_consent(store.record(case_id), args.to)  # refused before anything else is asked
+    contact = AddressBook(store).for_role(args.to, recipient.name)
+    form = "iso" if args.iso else "folder" if args.folder else "file"
+    request = OutgoingRequest(args.to, form, key_images=args.key_images,
+                              recipient=contact.recipient() if contact else None)
+    if args.recipient:
+        request.certificate = load_certificate(Path(args.recipient))
+    elif args.passphrase_env:
+        request.passphrase = cli_secrets.secret_from_env(args.passphrase_env)
+    elif contact is not None and contact.certificate is not None:
+        request.certificate = contact.certificate
+    return request
+
+
+def _print(args, document: dict, render) -> int:
+    if args.json:
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    else:
+        print(render(document))
+    return 0
+
+
+def _render_made(d: dict) -> str:
+    how = _("encrypted to the recipient's certificate") if d["protection"] == "certificate" else _(
+        "protected by a passphrase")
+    lines = [_("{out}: package for {role} ({name}), {how}").format(out=d["output"], role=d["role"],
+                                                                   name=d["recipient"], how=how),
+             _("cover letter to print: {path}").format(path=d["cover_letter"])]
+    if d["passphrase_sheet"]:
+        lines.append(_("passphrase sheet, to send apart from the package: {path}").format(path=d["passphrase_sheet"]))
+    return "\n".join(lines)
+
+
+def _render_status(d: dict) -> str:
+    lines = [_("Case {id}: {status}").format(id=d["case_id"][:8], status=d["status"])]
+    for s in d["shipments"]:
+        sent = (_("sent {date} ({channel}) by {who}").format(date=s["sent_on"], channel=s["channel"], who=s["sent_by"])
+                if s["sent_on"] else _("not sent yet"))
+        lines.append(f"  {s['role']:<22} {s['form']:<7} {s['made_at'][:10]}  {sent}")
+    lines.append(_("still to send: {roles}").format(roles=", ".join(d["to_send"]) or _("nothing")))
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""The address book of the secretary's desk, kept encrypted in the vault (address-book.sov):
+recipients with name, role, registration number, organisation, postal address and an
+optional X.509 encryption certificate. `certificate_details` is what the window shows when
+a certificate is imported: subject, issuer, validity, key usage, and whether it can receive."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+import hashlib
+import json
+import threading
+import uuid
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from app.core.errors import IdentityError
+from app.core.i18n import _
+from app.dossier.stanzas import check_recipient_certificate
+from app.outgoing.recipients import Recipient
+from app.store.store import CaseStore
+
+FILE_NAME = "address-book.sov"
+FORMAT = "secondo-address-book/1"
+USAGES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
+          "key_cert_sign", "crl_sign")
+
+
+@dataclass
+class Contact:
+    name: str
+    role: str = ""
+    registration: str = ""
+    organisation: str = ""
+    address: str = ""
+    certificate_pem: str = ""  # optional: packages for this contact are encrypted to it
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Contact:
+        return cls(**{k: str(data.get(k) or "") for k in ("name", "role", "registration", "organisation", "address",
+                                                          "certificate_pem")}, id=str(data.get("id") or uuid.uuid4().hex))
+
+    @property
+    def certificate(self) -> x509.Certificate | None:
+        return x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii")) if self.certificate_pem else None
+
+    def recipient(self) -> Recipient:
+        return Recipient(self.role, self.name, self.registration, self.organisation, self.address)
+
+
+def certificate_from_bytes(data: bytes, name: str = "") -> x509.Certificate:
+    """A certificate from PEM or DER bytes; `IdentityError` when it is not one."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificate(data)
+        return x509.load_der_x509_certificate(data)
+    except ValueError:
+        raise IdentityError(_("{name} is not an X.509 certificate (PEM or DER).").format(
+            name=name or _("The file"))) from None
+
+
+def _name(value: x509.Name) -> str:
+    return value.rfc4514_string() or "?"
+
+
+def certificate_details(certificate: x509.Certificate) -> dict:
+    """Subject, issuer, validity and key usage, and why it cannot receive packages (or None)."""
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+        usages = []
+        for key in USAGES:
+            try:
+                if getattr(usage, key):
+                    usages.append(key)
+            except ValueError:  # encipher_only / decipher_only raise without key_agreement
+                pass
+    except x509.ExtensionNotFound:
+        usages = None
+    try:
+        check_recipient_certificate(certificate)
+        problem = None
+    except IdentityError as exc:
+        problem = str(exc)
+    return {"subject": _name(certificate.subject), "issuer": _name(certificate.issuer),
+            "not_before": certificate.not_valid_before_utc.isoformat(timespec="seconds"),
+            "not_after": certificate.not_valid_after_utc.isoformat(timespec="seconds"),
+            "key_usage": usages,
+            "sha256": hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest(),
+            "problem": problem}
+
+
+def certificate_pem(certificate: x509.Certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+class AddressBook:
+    """`contacts()`, `save(contact)`, `remove(id)`, `for_role(role)`; one encrypted file, replaced atomically."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+        self.path = store.home / FILE_NAME
+        self._lock = threading.RLock()
+
+    def contacts(self) -> list[Contact]:
+        if not self.path.exists():
+            return []
+        data = json.loads(self.store.vault.read_file(self.path).decode("utf-8"))
+        return [Contact.from_json(c) for c in data.get("contacts", [])]
+
+    def _write(self, contacts: list[Contact]) -> None:
+        data = {"format": FORMAT, "contacts": [c.to_json() for c in contacts]}
+        self.store.vault.replace_bytes(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    def save(self, contact: Contact) -> Contact:
+        """Add `contact`, or replace the one with its id. A certificate that cannot be read is refused."""
+        if contact.certificate_pem:
+            certificate_from_bytes(contact.certificate_pem.encode("ascii"), contact.name)
+        with self._lock:
+            contacts = [c for c in self.contacts() if c.id != contact.id]
+            self._write(contacts + [contact])
+        return contact
+
+    def remove(self, contact_id: str) -> bool:
+        with self._lock:
+            contacts = self.contacts()
+            kept = [c for c in contacts if c.id != contact_id]
+            if len(kept) == len(contacts):
+                return False
+            self._write(kept)
+            return True
+
+    def for_role(self, role: str, name: str = "") -> Contact | None:
+        """The contact of `role`, the one named `name` first."""
+        matches = [c for c in self.contacts() if c.role == role]
+        named = [c for c in matches if name and c.name.strip().lower() == name.strip().lower()]
+        return (named or matches or [None])[0]

@@ -1,0 +1,114 @@
+"""What was packaged for whom and what was sent, per case, encrypted in the vault
+(outgoing/CASE.sov), and the case status that follows from it: Packaged once a package is
+made, Sent once every recipient the opinion is addressed to has been sent one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+import json
+import re
+import threading
+import uuid
+
+from app.core.errors import BadInputError
+from app.core.i18n import _
+from app.store.audit import current_user
+from app.store.store import CaseStore
+
+FORMAT = "secondo-outgoing/1"
+CHANNELS = ("post", "courier", "hand", "secure-mail", "other")
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def channel_label(channel: str) -> str:
+    return {"post": _("Post"), "courier": _("Courier"), "hand": _("By hand"), "secure-mail": _("Secure e-mail"),
+            "other": _("Other")}.get(channel, channel)
+
+
+@dataclass
+class Shipment:
+    role: str
+    recipient: str
+    form: str  # file | folder | iso
+    protection: str  # certificate | passphrase
+    opinion_number: int
+    package_sha256: str
+    made_at: str
+    made_by: str
+    sent_on: str | None = None  # ISO date
+    channel: str | None = None
+    sent_by: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Shipment:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+    @property
+    def sent(self) -> bool:
+        return bool(self.sent_on)
+
+
+class DispatchLog:
+    """`shipments(case)`, `add(case, shipment)`, `mark_sent(case, role, channel, ...)`, `to_send(case, roles)`."""
+
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
+        self.folder = store.home / "outgoing"
+        self.folder.mkdir(exist_ok=True, mode=0o700)
+        self._lock = threading.RLock()
+
+    def _path(self, case_id: str):
+        if not isinstance(case_id, str) or not _SAFE.fullmatch(case_id):
+            raise BadInputError(_("The case id is not a valid identifier."))
+        return self.folder / f"{case_id}.sov"
+
+    def shipments(self, case_id: str) -> list[Shipment]:
+        path = self._path(case_id)
+        if not path.exists():
+            return []
+        data = json.loads(self.store.vault.read_file(path).decode("utf-8"))
+        return [Shipment.from_json(s) for s in data.get("shipments", [])]
+
+    def _write(self, case_id: str, shipments: list[Shipment]) -> None:
+        data = {"format": FORMAT, "shipments": [s.to_json() for s in shipments]}
+        self.store.vault.replace_bytes(self._path(case_id), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    def add(self, case_id: str, shipment: Shipment) -> Shipment:
+        with self._lock:
+            self._write(case_id, self.shipments(case_id) + [shipment])
+        return shipment
+
+    def mark_sent(self, case_id: str, role: str, channel: str, *, on: str | None = None,
+                  by: str | None = None) -> Shipment:
+        """The latest unsent package for `role` is marked sent; `BadInputError` when there is none."""
+        if channel not in CHANNELS:
+            raise BadInputError(_("The channel must be one of: {values}.").format(values=", ".join(CHANNELS)))
+        on = on or date.today().isoformat()
+        try:
+            date.fromisoformat(on)
+        except ValueError:
+            raise BadInputError(_("{value} is not a date (YYYY-MM-DD).").format(value=on)) from None
+        with self._lock:
+            shipments = self.shipments(case_id)
+            pending = [s for s in shipments if s.role == role and not s.sent]
+            if not pending:
+                raise BadInputError(_("No package for {role} is waiting to be sent; make one first.").format(role=role))
+            chosen = pending[-1]
+            chosen.sent_on, chosen.channel, chosen.sent_by = on, channel, by or current_user()
+            self._write(case_id, shipments)
+            return chosen
+
+    def to_send(self, case_id: str, roles: list[str], opinion_number: int | None = None) -> list[str]:
+        """The roles in `roles` that have not been sent the opinion `opinion_number` (or any) yet."""
+        sent = {s.role for s in self.shipments(case_id) if s.sent and
+                (opinion_number is None or s.opinion_number == opinion_number)}
+        return [r for r in roles if r not in sent]
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

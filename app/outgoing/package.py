@@ -1,0 +1,259 @@
+"""Making the outgoing package of a signed opinion for one consented recipient (issue 7):
+an SODP package encrypted to the recipient's certificate or to a passphrase (generated and
+printed on a separate sheet when none is given), holding the signed opinion PDF byte for
+byte, a cover letter and optionally the key images, its manifest signed by the workstation's
+organisation identity. Written as a file, a CD-ready folder or an .iso image, always through
+a staging folder in the destination, so that a failure (not writable, disk full, cancel)
+leaves nothing behind. Nothing of the patient is written in clear except the cover letter and
+the passphrase sheet, which are meant to be printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+import hashlib
+import io
+import os
+from pathlib import Path
+import secrets
+import shutil
+import tempfile
+import uuid
+
+from cryptography import x509
+
+from app.core.errors import BadInputError
+from app.core.files import output_error
+from app.core.i18n import _
+from app.core.tasks import CancelToken, Progress, no_progress
+from app.dossier import manifest as manifest_mod
+from app.dossier import stanzas
+from app.dossier.package import write_package
+from app.opinion.questionnaire import get_answers
+from app.outgoing import disc
+from app.outgoing.dispatch import DispatchLog, Shipment, now_iso
+from app.outgoing.recipients import Recipient, consented_recipients, require_consent
+from app.signing.identities import KeyIdentity, subject_name
+from app.store.audit import current_user
+from app.store.opinions import SignedOpinionStore
+
+FORMS = ("file", "folder", "iso")
+PASSPHRASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: it is typed from paper
+
+
+def generate_passphrase(groups: int = 6, size: int = 5) -> str:
+    """About 148 bits in groups of five, easy to read aloud and type: 'K7QF2-MZD9X-...'."""
+    return "-".join("".join(secrets.choice(PASSPHRASE_ALPHABET) for _i in range(size)) for _g in range(groups))
+
+
+@dataclass
+class OutgoingRequest:
+    role: str
+    form: str = "file"
+    certificate: x509.Certificate | None = None  # encrypt to it; else to `passphrase`
+    passphrase: str | None = None  # None without a certificate: one is generated
+    key_images: bool = False
+    recipient: Recipient | None = None  # name and address from the address book; default: the dossier's
+
+
+@dataclass
+class OutgoingResult:
+    shipment: Shipment
+    recipient: Recipient
+    output: Path  # the .sodp, the CD folder or the .iso
+    cover_letter: Path
+    passphrase_sheet: Path | None = None
+    generated_passphrase: str | None = None
+    files: list[str] = field(default_factory=list)  # the package's members
+
+
+def addressed_roles(store, case_id: str) -> list[str]:
+    """The consented roles the signed opinion is addressed to (its recipients item), in order."""
+    record = store.record(case_id)
+    consented = [r.role for r in consented_recipients(record)]
+    opinions = SignedOpinionStore(store)
+    latest = opinions.latest(case_id)
+    if latest is None:
+        return consented
+    chosen = []
+    for value in get_answers(opinions.response(case_id, latest.number), "recipients"):
+        code = value.get("code") if isinstance(value, dict) else value
+        if code in consented and code not in chosen:
+            chosen.append(code)
+    return chosen or consented
+
+
+def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) -> dict:
+    original = record.get("manifest") or {}
+    referral = original.get("referral") or {}
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    manifest = {
+        "format": "sodp-manifest/1", "dossier_id": str(uuid.uuid4()), "created": created,
+        "sender": {"organisation": letterhead.institution, "contact": letterhead.email},
+        "patient": original.get("patient") or {},
+        "referral": {"question": referral.get("question") or _("Second opinion"),
+                     "reason": _("The second opinion asked for"), "in_reply_to": original.get("dossier_id")},
+        "documents": [dict(meta, path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+                      for path, data, meta in members],
+        "imaging": [],
+    }
+    return manifest_mod.validate(manifest)
+
+
+def _members(store, case_id: str, opinion, pdf: bytes, cover: bytes, with_images: bool) -> list[tuple[str, bytes, dict]]:
+    from app.store.annotations import AnnotationStore
+
+    signed_on = opinion.signed_at[:10]
+    title = (_("Addendum {n} to the second opinion (signed)").format(n=opinion.number) if opinion.number
+             else _("Second opinion (signed)"))
+    members = [
+        ("documents/second-opinion.pdf", pdf, {"kind": "second_opinion", "title": title, "date": signed_on,
+                                               "author": opinion.signer, "media_type": "application/pdf"}),
+        ("documents/cover-letter.pdf", cover, {"kind": "correspondence", "title": _("Cover letter"),
+                                              "date": datetime.now(timezone.utc).date().isoformat(),
+                                              "media_type": "application/pdf"}),
+    ]
+    if with_images:
+        for n, image in enumerate(AnnotationStore(store).key_images(case_id), 1):
+            members.append((f"documents/key-image-{n}.png", bytes(image.png),
+                            {"kind": "other", "title": image.caption or _("Key image {n}").format(n=n),
+                             "date": signed_on, "media_type": "image/png"}))
+    return members
+
+
+def _staging(out_dir: Path) -> Path:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=".secondo-outgoing-", dir=out_dir))
+    except OSError as exc:
+        raise output_error(out_dir, exc) from None
+
+
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: KeyIdentity, out_dir: Path, *,
+                  letterhead=None, progress: Progress = no_progress, token: CancelToken | None = None,
+                  via: str = "gui") -> OutgoingResult:
+    """Make the package of the case's latest signed opinion for `request.role` in `out_dir`;
+    see the module docstring. Refused (BadInputError) for a case not signed yet, a role the
+    patient did not consent to, or a certificate that cannot receive."""
+    from app.report.cover_letter import CoverDetails, render_cover_letter, render_passphrase_sheet
+    from app.report.letterhead import load_letterhead
+
+    token = token or CancelToken()
+    if request.form not in FORMS:
+        raise BadInputError(_("The output must be one of: {forms}.").format(forms=", ".join(FORMS)))
+    opinions = SignedOpinionStore(store)
+    opinion = opinions.latest(case_id)
+    if opinion is None:
+        raise BadInputError(_("The case has no signed opinion yet: sign it before packaging."))
+    record = store.record(case_id)
+    recipient = require_consent(record, request.role)
+    if request.recipient is not None:
+        recipient = Recipient(request.role, request.recipient.name or recipient.name,
+                              request.recipient.registration or recipient.registration,
+                              request.recipient.organisation or recipient.organisation,
+                              request.recipient.address or recipient.address)
+    if request.certificate is not None:
+        stanzas.check_recipient_certificate(request.certificate)
+        key_for = [request.certificate]
+        passphrase = generated = None
+    else:
+        generated = None if request.passphrase else generate_passphrase()
+        passphrase = request.passphrase or generated
+        key_for = [stanzas.Passphrase(passphrase)]
+    letterhead = letterhead or load_letterhead()
+    pdf = opinions.pdf(case_id, opinion.number)
+    case_ref = case_id[:8]
+    base = f"second-opinion-{case_ref}-{request.role.replace('_', '-')}"
+    from app.opinion.prefill import patient_display
+    details = CoverDetails(
+        recipient.name, [recipient.organisation, *recipient.address_lines] if recipient.organisation
+        else recipient.address_lines, patient_display(record), case_ref, opinion.signer, opinion.signed_at[:10],
+        opinion.pages, opinion.number, "cd" if request.form in ("folder", "iso") else "file",
+        subject_name(request.certificate) if request.certificate is not None else None,
+        is_patient=request.role == "patient",
+        package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp")
+    members = _members(store, case_id, opinion, pdf, b"", request.key_images)
+    details.key_images = len(members) - 2
+    cover = render_cover_letter(details, letterhead)
+    members[1] = (members[1][0], cover, members[1][2])
+    manifest = _manifest(record, members, letterhead)
+    progress(1, 4)
+    token.check()
+
+    by_path = {path: data for path, data, _meta in members}
+    package = io.BytesIO()
+    write_package(package, None, manifest, key_for, signer=organisation, cancel=token,
+                  open_member=lambda path: io.BytesIO(by_path[path]))
+    package_bytes = package.getvalue()
+    progress(2, 4)
+    token.check()
+
+    staging = _staging(out_dir)
+    try:
+        if request.form == "file":
+            name = f"{base}.sodp"
+            _write(staging / name, package_bytes)
+        else:
+            files = disc.cd_files(package_bytes, disc.readme_text(
+                encrypted_to=details.encrypted_to, case_ref=case_ref, organisation=letterhead.institution))
+            if request.form == "folder":
+                name = f"{base}-cd"
+                (staging / name).mkdir()
+                disc.write_folder(staging / name, files)
+            else:
+                name = f"{base}.iso"
+                _write(staging / name, disc.iso_image(files, f"SECONDO_{case_ref}"))
+        _write(staging / f"{base}-cover-letter.pdf", cover)
+        sheet_name = None
+        if passphrase is not None and generated is not None:
+            sheet_name = f"{base}-passphrase-sheet.pdf"
+            _write(staging / sheet_name, render_passphrase_sheet(
+                generated, recipient_name=recipient.name, address_lines=recipient.address_lines, case_ref=case_ref,
+                package_name=details.package_name, letterhead=letterhead))
+        progress(3, 4)
+        token.check()
+        placed = [name, f"{base}-cover-letter.pdf"] + ([sheet_name] if sheet_name else [])
+        for entry in placed:
+            target = out_dir / entry
+            if target.exists():
+                raise BadInputError(_("{path} exists already; choose another destination or remove it.").format(
+                    path=target))
+        for entry in placed:
+            os.replace(staging / entry, out_dir / entry)
+    except OSError as exc:
+        raise output_error(out_dir, exc) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    shipment = Shipment(request.role, recipient.name, request.form,
+                        "certificate" if request.certificate is not None else "passphrase", opinion.number,
+                        hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
+    DispatchLog(store).add(case_id, shipment)
+    store.set_status(case_id, "packaged", only_from=("signed",))
+    store.audit.append("package", case_id, via=via, role=request.role, form=request.form,
+                       protection=shipment.protection, opinion=opinion.number, package_sha256=shipment.package_sha256)
+    progress(4, 4)
+    return OutgoingResult(shipment, recipient, out_dir / name, out_dir / f"{base}-cover-letter.pdf",
+                          out_dir / sheet_name if sheet_name else None, generated,
+                          [path for path, _data, _meta in members])
+
+
+def mark_sent(store, case_id: str, role: str, channel: str, *, on: str | None = None, by: str | None = None,
+              via: str = "gui") -> Shipment:
+    """Mark the package for `role` sent; the case is Sent once every addressed role has been."""
+    require_consent(store.record(case_id), role)
+    log = DispatchLog(store)
+    shipment = log.mark_sent(case_id, role, channel, on=on, by=by)
+    latest = SignedOpinionStore(store).latest(case_id)
+    if not log.to_send(case_id, addressed_roles(store, case_id), latest.number if latest else None):
+        store.set_status(case_id, "sent")
+    store.audit.append("send", case_id, via=via, role=role, channel=channel, sent_on=shipment.sent_on,
+                       package_sha256=shipment.package_sha256)
+    return shipment

@@ -1,0 +1,72 @@
+"""Who may receive a case's signed opinion: only the roles in the manifest's
+`consented_recipients` (DESIGN §3). Anyone else is never offered, and asking for them is
+refused with `ConsentError`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from app.core.errors import BadInputError
+from app.core.formatting import format_date, format_patient_name
+from app.core.i18n import _
+from app.dossier.manifest import RECIPIENT_ROLES
+from app.opinion.prefill import consented_roles
+
+
+class ConsentError(BadInputError):
+    """The patient did not consent to this recipient (CLI exit 3)."""
+
+
+def role_label(role: str) -> str:
+    return {"treating_physician": _("Treating physician"), "general_practitioner": _("General practitioner"),
+            "patient": _("The patient")}.get(role, role)
+
+
+@dataclass
+class Recipient:
+    """One addressee of an outgoing package."""
+
+    role: str
+    name: str
+    registration: str = ""
+    organisation: str = ""
+    address: str = ""  # postal address, lines separated by ", " or newlines
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @property
+    def address_lines(self) -> list[str]:
+        text = self.address.replace("\r\n", "\n")
+        parts = text.split("\n") if "\n" in text else text.split(", ")
+        return [p.strip() for p in parts if p.strip()]
+
+
+def _person(record: dict, role: str) -> Recipient:
+    manifest = record.get("manifest") or {}
+    if role == "patient":
+        patient = manifest.get("patient") or {}
+        name = format_patient_name(patient.get("family_name") or "", patient.get("given_names"))
+        born = format_date(patient.get("birth_date"))
+        return Recipient(role, _("{name}, born {date}").format(name=name, date=born) if born else name,
+                         address=str(patient.get("address") or ""))
+    person = (manifest.get("referral") or {}).get(role) or {}
+    if not isinstance(person, dict):
+        person = {"name": str(person)}
+    return Recipient(role, str(person.get("name") or ""), str(person.get("registration") or ""),
+                     str(person.get("organisation") or ""), str(person.get("address") or ""))
+
+
+def consented_recipients(record: dict) -> list[Recipient]:
+    """The recipients the patient agreed to, as the dossier names them, in the manifest's order."""
+    return [_person(record, role) for role in consented_roles(record) if role in RECIPIENT_ROLES]
+
+
+def require_consent(record: dict, role: str) -> Recipient:
+    """The recipient of `role`; `ConsentError` when the patient did not consent to it."""
+    for recipient in consented_recipients(record):
+        if recipient.role == role:
+            return recipient
+    allowed = ", ".join(r.role for r in consented_recipients(record)) or _("nobody")
+    raise ConsentError(_("The patient did not consent to sending the opinion to {role} ({label}); the consented "
+                         "recipients are: {allowed}.").format(role=role, label=role_label(role), allowed=allowed))

@@ -1,0 +1,164 @@
+"""The cover letter of an outgoing package, with the address placed for a window envelope,
+and the separate sheet that carries a package's passphrase (sent by another channel).
+
+The address sits where the window of a DL/C5 envelope with a left window is (DIN 5008 form B,
+used in Belgium and the Netherlands too): 20 mm from the left edge, 50 mm from the top,
+85 x 40 mm, with the sender's return line above it in small type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle
+
+from app.core.formatting import format_date
+from app.core.i18n import _
+from app.report.fonts import BOLD, REGULAR, register_fonts
+from app.report.letterhead import Letterhead, load_letterhead
+from app.report.opinion_pdf import FRAME_W, GREY, MARGIN_X, letterhead_block, styles
+
+PAGE_W, PAGE_H = A4
+WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 85 * mm, 40 * mm
+BODY_TOP = 105 * mm  # below the window
+
+
+@dataclass
+class CoverDetails:
+    """What the cover letter says; plain text, formatted here."""
+
+    recipient_name: str
+    address_lines: list[str]
+    patient: str
+    case_ref: str
+    signer: str
+    signed_on: str  # ISO date
+    pages: int
+    opinion_number: int = 0
+    medium: str = "file"  # file | cd
+    encrypted_to: str | None = None  # the certificate's subject, or None: a passphrase
+    key_images: int = 0
+    is_patient: bool = False
+    package_name: str = ""
+
+
+def _paragraphs(details: CoverDetails) -> list[str]:
+    what = (_("addendum {n} to the second opinion").format(n=details.opinion_number) if details.opinion_number
+            else _("the second opinion"))
+    if details.is_patient:
+        opening = _("Please find enclosed {what} you asked for.").format(what=what)
+    else:
+        opening = _("Please find enclosed {what} on your patient {patient}.").format(what=what, patient=details.patient)
+    medium = _("on the enclosed CD") if details.medium == "cd" else _("in the file {name}").format(
+        name=details.package_name or _("sent with this letter"))
+    if details.encrypted_to:
+        protection = _("It is encrypted for your certificate ({subject}): only your key opens it.").format(
+            subject=details.encrypted_to)
+    else:
+        protection = _("It is protected by a passphrase, which reaches you separately, by another channel.")
+    contents = _("The package holds the signed opinion ({pages} pages) and this letter").format(pages=details.pages)
+    if details.key_images:
+        contents += _(", with {n} key image(s)").format(n=details.key_images)
+    return [
+        opening,
+        _("The opinion was signed electronically by {signer} on {date} (PAdES); any PDF reader with signature "
+          "validation shows whether it is intact.").format(signer=details.signer, date=format_date(details.signed_on)),
+        _("It is {medium} as an encrypted Second-O package (.sodp). {protection}").format(
+            medium=medium, protection=protection),
+        contents + ". " + _("Open it with a Second-O workstation (File ▸ Import); the README.TXT beside it says how."),
+    ]
+
+
+def _frames(first_page: bool) -> list[Frame]:
+    def frame(name, x, top, w, h):
+        return Frame(x, PAGE_H - top - h, w, h, id=name, leftPadding=0, rightPadding=0, topPadding=0,
+                     bottomPadding=0)
+    return [frame("head", MARGIN_X, 14 * mm, FRAME_W, 32 * mm),
+            frame("address", WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H),
+            frame("date", PAGE_W - MARGIN_X - 60 * mm, WINDOW_TOP + 28 * mm, 60 * mm, 12 * mm),
+            frame("body", MARGIN_X, BODY_TOP, FRAME_W, PAGE_H - BODY_TOP - 22 * mm)]
+
+
+def _footer(text: str):
+    def draw(canvas, _doc):
+        canvas.saveState()
+        canvas.setFont(REGULAR, 7.5)
+        canvas.setFillColor(GREY)
+        canvas.drawString(MARGIN_X, 12 * mm, text)
+        canvas.restoreState()
+    return draw
+
+
+def _build(story: list, footer: str, title: str) -> bytes:
+    out = io.BytesIO()
+    doc = BaseDocTemplate(out, pagesize=A4, title=title, creator="Second-O Workstation")
+    doc.addPageTemplates([PageTemplate("letter", _frames(True), onPage=_footer(footer))])
+    doc.build(story)
+    return out.getvalue()
+
+
+def _return_line(letterhead: Letterhead) -> str:
+    return " · ".join(x for x in [letterhead.institution, *letterhead.address_lines[:2]] if x)
+
+
+def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = None,
+                        letter_date: str | None = None) -> bytes:
+    """The cover letter as PDF bytes (one page)."""
+    register_fonts()
+    st = styles()
+    letterhead = letterhead or load_letterhead()
+    small = ParagraphStyle("return", st["body"], fontSize=6.5, leading=8, textColor=GREY, spaceAfter=2)
+    story: list = letterhead_block(letterhead, st)[:1]
+    story.append(FrameBreak())
+    story.append(Paragraph(_esc(_return_line(letterhead)), small))
+    story += [Paragraph(_esc(line), st["address"]) for line in [details.recipient_name, *details.address_lines] if line]
+    story.append(FrameBreak())
+    story.append(Paragraph(_esc(_("Date: {date}").format(date=format_date(letter_date or date.today().isoformat()))),
+                           st["date"]))
+    story.append(FrameBreak())
+    story.append(Paragraph(_esc(_("Second opinion — {patient}").format(patient=details.patient)), st["title"]))
+    story.append(Paragraph(_esc(_("Our reference: case {ref}").format(ref=details.case_ref)), st["re"]))
+    story.append(Paragraph(_esc(_("Dear {name},").format(name=details.recipient_name)), st["body"]))
+    story += [Paragraph(_esc(text), st["body"]) for text in _paragraphs(details)]
+    story += [Spacer(1, 6 * mm), Paragraph(_esc(_("Yours sincerely,")), st["body"]), Spacer(1, 4 * mm),
+              Paragraph(_esc(letterhead.department or letterhead.institution), st["signer"])]
+    footer = _("Case {ref}").format(ref=details.case_ref)
+    if letterhead.is_demo:
+        footer += " · " + _("DEMO — not for clinical use")
+    return _build(story, footer, _("Cover letter — case {ref}").format(ref=details.case_ref))
+
+
+def render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lines: list[str], case_ref: str,
+                            package_name: str, letterhead: Letterhead | None = None) -> bytes:
+    """The sheet with the passphrase of a package: to be sent apart from the package."""
+    register_fonts()
+    st = styles()
+    letterhead = letterhead or load_letterhead()
+    story: list = letterhead_block(letterhead, st)[:1]
+    story.append(FrameBreak())
+    story += [Paragraph(_esc(line), st["address"]) for line in [recipient_name, *address_lines] if line]
+    story.append(FrameBreak())
+    story.append(Paragraph(_esc(_("Date: {date}").format(date=format_date(date.today().isoformat()))), st["date"]))
+    story.append(FrameBreak())
+    story.append(Paragraph(_esc(_("Passphrase of a Second-O package")), st["title"]))
+    story.append(Paragraph(_esc(_("Our reference: case {ref}; package {name}").format(ref=case_ref, name=package_name)),
+                           st["re"]))
+    story.append(Paragraph(_esc(_("This sheet opens the package we sent you by another channel. Keep it apart "
+                                  "from the package; type the passphrase exactly as printed, with its hyphens.")),
+                           st["body"]))
+    big = ParagraphStyle("passphrase", st["body"], fontName=BOLD, fontSize=16, leading=22)
+    table = Table([[Paragraph(_esc(passphrase), big)]], colWidths=[FRAME_W])
+    table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, GREY), ("TOPPADDING", (0, 0), (-1, -1), 8),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 10)]))
+    story += [Spacer(1, 4 * mm), table]
+    return _build(story, _("Case {ref}").format(ref=case_ref), _("Passphrase — case {ref}").format(ref=case_ref))
+
+
+def _esc(text: str) -> str:
+    from xml.sax.saxutils import escape
+    return escape(str(text))

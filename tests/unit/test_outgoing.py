@@ -1,0 +1,291 @@
+"""Outgoing packages (issue 7): made only for consented roles and signed cases; the package for
+the DEMO treating physician imports on a second workstation holding that physician's identity
+and yields the signed opinion byte for byte, still valid; file, CD folder and ISO (read back
+with pycdlib and xorriso); generated passphrases on their own sheet; bad certificates and
+destinations leave nothing behind; mark as sent moves the case to Sent; all audited."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+from pathlib import Path
+import shutil
+import subprocess
+
+import pycdlib
+import pytest
+
+from app.core.errors import BadInputError, IdentityError, OutputError
+from app.demo.package import DEMO_DOSSIER_PASSPHRASE, build_demo_package
+from app.demo.pki import DEMO_PASSPHRASE, _key_usage
+from app.dossier import package as package_mod
+from app.dossier.stanzas import Passphrase
+from app.opinion.prefill import bind, new_response
+from app.opinion.questionnaire import load_template
+from app.opinion.signing import sign_opinion
+from app.outgoing import disc
+from app.outgoing.address_book import AddressBook, Contact, certificate_details, certificate_from_bytes, certificate_pem
+from app.outgoing.package import OutgoingRequest, addressed_roles, make_outgoing, mark_sent
+from app.outgoing.recipients import ConsentError, consented_recipients
+from app.signing.identities import load_pkcs12
+from app.signing.verify import verify_pdf_bytes
+from app.store.opinions import SignedOpinionStore
+from app.store.store import CaseStore
+from tests.unit.test_opinion_pdf import PROFILE, fill
+from tests.unit.test_verify_cli import secondo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return build_demo_package(tmp_path_factory.mktemp("demo"), ct_slices=3, ct_size=64)
+
+
+@pytest.fixture
+def signed_case(demo, isolated_home, capsys, monkeypatch):
+    """(store, case_id) of the demo case with its opinion signed by the DEMO reviewer."""
+    monkeypatch.setenv("DOSSIER_PASS", DEMO_DOSSIER_PASSPHRASE)
+    monkeypatch.setenv("ID_PASS", DEMO_PASSPHRASE)
+    rc, out, err = secondo(capsys, "import", demo.package, "--passphrase-env", "DOSSIER_PASS")
+    assert rc == 0, err
+    case_id = out.strip()
+    store = CaseStore.open(isolated_home)
+    record = store.record(case_id)
+    q = bind(load_template("second-opinion"), record)
+    sign_opinion(store, case_id, fill(q, new_response(q, record, PROFILE)), demo.reviewer_identity())
+    yield store, case_id
+    store.close()
+
+
+def organisation(demo):
+    return load_pkcs12(demo.pki_files["workstation.p12"], DEMO_PASSPHRASE)
+
+
+def treating_certificate(demo):
+    return certificate_from_bytes(demo.pki_files["treating-physician.pem"].read_bytes())
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+class TestConsent:
+    def test_only_consented_roles_are_recipients(self, signed_case):
+        store, case_id = signed_case
+        assert [r.role for r in consented_recipients(store.record(case_id))] == ["treating_physician", "patient"]
+        assert addressed_roles(store, case_id) == ["treating_physician", "patient"]
+
+    def test_a_role_without_consent_is_refused_and_nothing_written(self, signed_case, demo, tmp_path):
+        store, case_id = signed_case
+        with pytest.raises(ConsentError, match="did not consent"):
+            make_outgoing(store, case_id, OutgoingRequest("general_practitioner"), organisation(demo), tmp_path / "o")
+        assert not (tmp_path / "o").exists()
+
+    def test_the_cli_refuses_it_with_exit_3(self, signed_case, demo, tmp_path, capsys, monkeypatch):
+        store, case_id = signed_case
+        monkeypatch.setenv("ORG_PASS", DEMO_PASSPHRASE)
+        rc, _out, err = secondo(capsys, "outgoing", case_id, "--to", "general_practitioner", "-o", tmp_path / "o",
+                                "--sign", demo.pki_files["workstation.p12"], "--sign-pass-env", "ORG_PASS")
+        assert rc == 3 and "did not consent" in err and err.count("\n") == 1
+        assert not (tmp_path / "o").exists()
+
+    def test_a_case_not_signed_yet_is_refused(self, demo, isolated_home, tmp_path, capsys, monkeypatch):
+        monkeypatch.setenv("DOSSIER_PASS", DEMO_DOSSIER_PASSPHRASE)
+        rc, out, _ = secondo(capsys, "import", demo.package, "--passphrase-env", "DOSSIER_PASS")
+        with CaseStore.open(isolated_home) as store:
+            with pytest.raises(BadInputError, match="no signed opinion"):
+                make_outgoing(store, out.strip(), OutgoingRequest("treating_physician"), organisation(demo),
+                              tmp_path / "o")
+        assert not (tmp_path / "o").exists()
+
+
+class TestSecondWorkstation:
+    def test_the_treating_physician_imports_the_signed_opinion_byte_for_byte(self, signed_case, demo, tmp_path,
+                                                                             capsys, monkeypatch):
+        store, case_id = signed_case
+        signed = SignedOpinionStore(store).pdf(case_id, 0)
+        monkeypatch.setenv("ORG_PASS", DEMO_PASSPHRASE)
+        rc, out, err = secondo(capsys, "outgoing", case_id, "--to", "treating_physician",
+                               "--recipient", demo.pki_files["treating-physician.pem"], "-o", tmp_path / "out",
+                               "--sign", demo.pki_files["workstation.p12"], "--sign-pass-env", "ORG_PASS", "--json")
+        assert rc == 0, err
+        made = json.loads(out)
+        assert made["protection"] == "certificate" and made["passphrase_sheet"] is None
+        assert store.index.case(case_id)["status"] == "packaged"
+        assert [e["action"] for e in store.audit.entries()][-1] == "package"
+
+        # The second workstation: another data folder, the physician's own identity.
+        monkeypatch.setenv("SECONDO_HOME", str(tmp_path / "physician-home"))
+        monkeypatch.setenv("TREATING_PASS", DEMO_PASSPHRASE)
+        rc, out, err = secondo(capsys, "import", made["output"], "--identity", demo.pki_files["treating-physician.p12"],
+                               "--identity-pass-env", "TREATING_PASS", "--trust", demo.pki_files["root.pem"], "--json")
+        assert rc == 0, err
+        imported = json.loads(out)
+        assert imported["signature"] == "valid"  # the manifest, signed by the reviewing organisation
+        with CaseStore.open(tmp_path / "physician-home") as other:
+            record = other.record(imported["case_id"])
+            (opinion,) = [d for d in record["documents"] if d["kind"] == "second_opinion"]
+            received = other.vault.read_bytes(opinion["blob"])
+        assert received == signed
+        report = verify_pdf_bytes(received, [demo.root])
+        assert report.ok and report.signatures[0].signer == "Dr. Test Reviewer (DEMO)"
+
+    def test_a_generated_passphrase_is_on_its_own_sheet_and_opens_the_package(self, signed_case, demo, tmp_path):
+        store, case_id = signed_case
+        result = make_outgoing(store, case_id, OutgoingRequest("patient", key_images=True), organisation(demo),
+                               tmp_path / "out")
+        assert result.shipment.protection == "passphrase" and result.generated_passphrase
+        assert result.passphrase_sheet is not None and result.passphrase_sheet.exists()
+        if shutil.which("pdftotext"):
+            sheet = subprocess.run(["pdftotext", str(result.passphrase_sheet), "-"], capture_output=True,
+                                   text=True).stdout
+            assert result.generated_passphrase in sheet
+        with open(result.output, "rb") as stream:
+            contents = package_mod.read_package(stream, [Passphrase(result.generated_passphrase)],
+                                                trusted_roots=[demo.root])
+        assert contents.signature.state == "valid"
+        assert "documents/second-opinion.pdf" in [d["path"] for d in contents.manifest["documents"]]
+        # Nothing of the passphrase in the package or the cover letter.
+        for path in (result.output, result.cover_letter):
+            assert result.generated_passphrase.encode() not in path.read_bytes()
+
+
+class TestDisc:
+    def test_folder_and_iso_hold_the_same_level_1_files(self, signed_case, demo, tmp_path):
+        store, case_id = signed_case
+        cert = treating_certificate(demo)
+        folder = make_outgoing(store, case_id, OutgoingRequest("treating_physician", "folder", certificate=cert),
+                               organisation(demo), tmp_path / "cd")
+        iso = make_outgoing(store, case_id, OutgoingRequest("treating_physician", "iso", certificate=cert),
+                            organisation(demo), tmp_path / "iso")
+        assert listing(folder.output) == ["OPINION.SOD", "README.TXT"]
+        assert all(disc.is_level1_name(n) for n in listing(folder.output))
+        readme = (folder.output / "README.TXT").read_bytes().decode("utf-8")
+        assert "File > Import" in readme and "Dr. Test Treating (DEMO)" in readme and "\r\n" in readme
+        image = pycdlib.PyCdlib()
+        image.open(str(iso.output))
+        names = sorted(c.file_identifier().decode().split(";")[0] for c in image.list_children(iso_path="/")
+                       if c.is_file())
+        buffer = io.BytesIO()
+        image.get_file_from_iso_fp(buffer, iso_path="/README.TXT;1")
+        image.close()
+        assert names == ["OPINION.SOD", "README.TXT"]
+        assert buffer.getvalue() == (folder.output / "README.TXT").read_bytes()
+        if shutil.which("xorriso"):
+            extracted = tmp_path / "extracted"
+            subprocess.run(["xorriso", "-osirrox", "on", "-indev", str(iso.output), "-extract", "/", str(extracted)],
+                           check=True, capture_output=True)
+            assert sorted(p.name for p in extracted.iterdir()) == ["OPINION.SOD", "README.TXT"]
+            with open(extracted / "OPINION.SOD", "rb") as stream:
+                contents = package_mod.read_package(stream, [load_pkcs12(demo.pki_files["treating-physician.p12"],
+                                                                         DEMO_PASSPHRASE)])
+            assert len(contents.manifest["documents"]) == 2
+
+
+class TestBadInput:
+    @pytest.mark.parametrize("problem", ["expired", "no_key_encipherment"])
+    def test_a_certificate_that_cannot_receive_is_refused(self, signed_case, demo, pki, tmp_path, problem):
+        from datetime import datetime, timedelta, timezone
+
+        from tests.unit.pdf_signing import odd_identity
+        store, case_id = signed_case
+        now = datetime.now(timezone.utc)
+        if problem == "expired":
+            ident = odd_identity(pki, not_before=now - timedelta(days=30), not_after=now - timedelta(days=1),
+                                 key_usage=_key_usage(key_agreement=True))
+        else:
+            ident = odd_identity(pki, key_usage=_key_usage(digital_signature=True))
+        with pytest.raises(IdentityError):
+            make_outgoing(store, case_id, OutgoingRequest("treating_physician", certificate=ident.certificate),
+                          organisation(demo), tmp_path / "o")
+        assert not (tmp_path / "o").exists()
+
+    def test_not_a_certificate_exits_3(self, signed_case, demo, tmp_path, capsys, monkeypatch):
+        store, case_id = signed_case
+        bogus = tmp_path / "bogus.pem"
+        bogus.write_text("not a certificate")
+        monkeypatch.setenv("ORG_PASS", DEMO_PASSPHRASE)
+        rc, _out, err = secondo(capsys, "outgoing", case_id, "--to", "treating_physician", "--recipient", bogus,
+                                "-o", tmp_path / "o", "--sign", demo.pki_files["workstation.p12"],
+                                "--sign-pass-env", "ORG_PASS")
+        assert rc == 3 and "not an X.509 certificate" in err
+        assert not (tmp_path / "o").exists()
+
+    def test_a_destination_that_is_a_file_is_not_writable(self, signed_case, demo, tmp_path):
+        store, case_id = signed_case
+        blocker = tmp_path / "blocker"
+        blocker.write_text("a file, not a folder")
+        with pytest.raises(OutputError, match="Nothing was written"):
+            make_outgoing(store, case_id, OutgoingRequest("treating_physician", certificate=treating_certificate(demo)),
+                          organisation(demo), blocker / "out")
+        assert blocker.read_text() == "a file, not a folder"
+
+    def test_a_full_disk_leaves_nothing_half_written(self, signed_case, demo, tmp_path, monkeypatch):
+        from app.outgoing import package as outgoing
+        store, case_id = signed_case
+        writes = []
+
+        def full(path, data):
+            writes.append(path)
+            if len(writes) == 2:  # the package went down, the cover letter does not fit
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real(path, data)
+
+        real = outgoing._write
+        monkeypatch.setattr(outgoing, "_write", full)
+        out = tmp_path / "out"
+        with pytest.raises(OutputError, match="the disk is full"):
+            make_outgoing(store, case_id, OutgoingRequest("treating_physician", certificate=treating_certificate(demo)),
+                          organisation(demo), out)
+        assert listing(out) == []  # no package without its letter, no staging left
+        assert store.index.case(case_id)["status"] == "signed"
+
+
+class TestSent:
+    def test_mark_sent_for_every_addressed_role_makes_the_case_sent(self, signed_case, demo, tmp_path, capsys):
+        store, case_id = signed_case
+        cert = treating_certificate(demo)
+        make_outgoing(store, case_id, OutgoingRequest("treating_physician", certificate=cert), organisation(demo),
+                      tmp_path / "a")
+        make_outgoing(store, case_id, OutgoingRequest("patient"), organisation(demo), tmp_path / "b")
+        with pytest.raises(ConsentError):
+            mark_sent(store, case_id, "general_practitioner", "post")
+        mark_sent(store, case_id, "treating_physician", "post", on="2026-12-01", by="secretary")
+        assert store.index.case(case_id)["status"] == "packaged"
+        with pytest.raises(BadInputError, match="No package for treating_physician is waiting"):
+            mark_sent(store, case_id, "treating_physician", "post")
+        rc, out, err = secondo(capsys, "outgoing", case_id, "--to", "patient", "--mark-sent", "--channel", "hand")
+        assert rc == 0, err
+        assert store.index.case(case_id)["status"] == "sent"
+        rc, out, _ = secondo(capsys, "outgoing", case_id, "--list", "--json")
+        status = json.loads(out)
+        assert status["to_send"] == [] and {s["channel"] for s in status["shipments"]} == {"post", "hand"}
+        sends = [e for e in store.audit.entries() if e["action"] == "send"]
+        assert [e["details"]["role"] for e in sends] == ["treating_physician", "patient"]
+        assert store.audit.verify().ok
+
+
+class TestAddressBook:
+    def test_contacts_are_kept_encrypted_with_their_certificate(self, signed_case, demo):
+        store, _case = signed_case
+        book = AddressBook(store)
+        cert = treating_certificate(demo)
+        book.save(Contact("Dr. Test Treating (DEMO)", "treating_physician", "1-23456-78-901",
+                          "DEMO Sending Hospital", "Demostraat 1, 0000 Demo City", certificate_pem(cert)))
+        (kept,) = AddressBook(store).contacts()
+        assert kept.certificate == cert and kept.recipient().address_lines == ["Demostraat 1", "0000 Demo City"]
+        assert b"Test Treating" not in book.path.read_bytes()
+        assert AddressBook(store).for_role("treating_physician").id == kept.id
+        assert book.remove(kept.id) and book.contacts() == []
+
+    def test_certificate_details_from_pem_and_der(self, demo):
+        from cryptography.hazmat.primitives import serialization
+        cert = treating_certificate(demo)
+        for data in (cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.DER)):
+            details = certificate_details(certificate_from_bytes(data))
+            assert "Dr. Test Treating (DEMO)" in details["subject"] and "DEMO Root" in details["issuer"]
+            assert "key_encipherment" in details["key_usage"] and details["problem"] is None
+            assert details["sha256"] == hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+        with pytest.raises(IdentityError, match="not an X.509 certificate"):
+            certificate_from_bytes(b"garbage", "garbage.pem")
