@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from app.core.errors import BadInputError
-from app.core.formatting import format_date, format_patient_name
+from app.core.formatting import format_patient_name
 from app.core.i18n import _
 from app.dossier.manifest import RECIPIENT_ROLES
 from app.opinion.prefill import consented_roles
@@ -47,9 +47,7 @@ def _person(record: dict, role: str) -> Recipient:
     if role == "patient":
         patient = manifest.get("patient") or {}
         name = format_patient_name(patient.get("family_name") or "", patient.get("given_names"))
-        born = format_date(patient.get("birth_date"))
-        return Recipient(role, _("{name}, born {date}").format(name=name, date=born) if born else name,
-                         address=str(patient.get("address") or ""))
+        return Recipient(role, name, address=str(patient.get("address") or ""))
     person = (manifest.get("referral") or {}).get(role) or {}
     if not isinstance(person, dict):
         person = {"name": str(person)}
