@@ -6,8 +6,8 @@ from __future__ import annotations
 from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QStyle, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QSpinBox, QStyle, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date, format_patient_name
 from app.dossier.case_view import STATUS_LABELS, case_summary
@@ -18,20 +18,41 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def load_summaries(store) -> list[dict]:
-    """Qt-free work for the store runner: one summary per case (decrypts each case record)."""
-    return [case_summary(store, row) for row in store.index.cases()]
+    """Qt-free work for the store runner: one summary per case (decrypts each case record),
+    with the desk's fields (days open, still to send)."""
+    from app.outgoing.desk import desk_fields
+
+    summaries = []
+    for row in store.index.cases():
+        summary = case_summary(store, row)
+        try:
+            summary.update(desk_fields(store, row["id"], row["status"], row["received_at"]))
+        except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
+            summary.update(days_open=None, to_send=[])
+        summaries.append(summary)
+    return summaries
 
 
 class CaseTableModel(QAbstractTableModel):
     """One row per case summary (`app.dossier.case_view.case_summary`)."""
 
-    COLUMNS = ("patient", "birth", "received", "question", "status", "completeness", "identity")
+    COLUMNS = ("patient", "birth", "received", "question", "status", "completeness", "identity", "days", "to_send")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[dict] = []
+        self.target_days = 14
         self._headers = (self.tr("Patient"), self.tr("Born"), self.tr("Dossier date"), self.tr("Question"),
-                         self.tr("Status"), self.tr("Complete"), self.tr("Identity"))
+                         self.tr("Status"), self.tr("Complete"), self.tr("Identity"), self.tr("Days"),
+                         self.tr("To send"))
+
+    def overdue(self, row: dict) -> bool:
+        from app.outgoing.desk import is_overdue
+        return is_overdue(row, self.target_days)
+
+    def to_send_text(self, row: dict) -> str:
+        from app.outgoing.recipients import role_label
+        return ", ".join(self.tr(role_label(r)) for r in row.get("to_send") or [])
 
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
@@ -77,7 +98,16 @@ class CaseTableModel(QAbstractTableModel):
                 return self.tr("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
             if column == "identity":
                 return self.tr("Patient mismatch ({n})").format(n=mismatches) if mismatches else self.tr("OK")
+            if column == "days":
+                days = row.get("days_open")
+                if days is None:
+                    return ""
+                return self.tr("{n} d — overdue").format(n=days) if self.overdue(row) else self.tr("{n} d").format(n=days)
+            if column == "to_send":
+                return self.to_send_text(row)
         if role == SORT_ROLE:
+            if column == "days":
+                return row.get("days_open") if row.get("days_open") is not None else -1
             if column == "birth":
                 return patient.get("birth_date") or ""
             if column == "received":
@@ -99,6 +129,19 @@ class CaseTableModel(QAbstractTableModel):
                 return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if column == "completeness" and complete < COMPLETENESS_ITEMS and role == Qt.ItemDataRole.ForegroundRole:
             return QColor("#b26a00")
+        if column == "days" and self.overdue(row):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#c62828")
+            if role == Qt.ItemDataRole.FontRole:
+                from PySide6.QtGui import QFont
+                font = QFont()
+                font.setBold(True)
+                return font
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.tr("Received {n} days ago; the target is {target} days.").format(
+                    n=row.get("days_open"), target=self.target_days)
+        if column == "to_send" and role == Qt.ItemDataRole.ForegroundRole and row.get("to_send"):
+            return QColor("#1f3a5f")
         return None
 
 
@@ -112,7 +155,11 @@ class CaseFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self.status: str | None = None
         self.search = ""
+        self.overdue_only = False
         self.setSortRole(SORT_ROLE)
+
+    def set_overdue_only(self, value: bool) -> None:
+        self._refilter("overdue_only", bool(value))
 
     def set_status(self, status: str | None) -> None:
         self._refilter("status", status)
@@ -134,6 +181,8 @@ class CaseFilterProxy(QSortFilterProxyModel):
         model = self.sourceModel()
         row = model.rows[source_row]
         if self.status and row.get("status") != self.status:
+            return False
+        if self.overdue_only and not model.overdue(row):
             return False
         if not self.search:
             return True
@@ -176,23 +225,86 @@ class WorklistWidget(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._activate)
         self.table.activated.connect(self._activate)
+        # The desk: a count per status (a click filters), overdue cases, the target in days. The
+        # status combo box stays as the model of the filter, the buttons are its face.
+        self.status_box.hide()
+        self.status_buttons: dict[str | None, QToolButton] = {}
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        desk = QHBoxLayout()
+        desk.addWidget(QLabel(self.tr("Status:"), self))
+        for status in [None, *STATUS_LABELS]:
+            button = QToolButton(self)
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setObjectName(f"status-{status or 'all'}")
+            button.clicked.connect(lambda _checked=False, st=status: self.status_box.setCurrentIndex(
+                self.status_box.findData(st)))
+            group.addButton(button)
+            desk.addWidget(button)
+            self.status_buttons[status] = button
+        self.status_buttons[None].setChecked(True)
+        self.status_box.currentIndexChanged.connect(
+            lambda _i: self.status_buttons[self.status_box.currentData()].setChecked(True))
+        desk.addStretch(1)
+        self.overdue_box = QCheckBox(self.tr("Overdue only"), self)
+        self.overdue_box.toggled.connect(self.proxy.set_overdue_only)
+        self.target_box = QSpinBox(self)
+        self.target_box.setRange(1, 365)
+        self.target_box.setPrefix(self.tr("target "))
+        self.target_box.setSuffix(self.tr(" days"))
+        self.target_box.setToolTip(self.tr("A case open longer than this since its receipt is marked overdue"))
+        self.target_box.valueChanged.connect(self.set_target_days)
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("Status:"), self))
-        bar.addWidget(self.status_box)
         bar.addWidget(self.search_box, 1)
+        bar.addWidget(self.overdue_box)
+        bar.addWidget(self.target_box)
         bar.addWidget(self.count_label)
+        # Narrow windows squeeze the desk's buttons instead of widening the window (the case
+        # view shares the window's stack with the worklist).
+        self.setMinimumWidth(240)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(desk)
         layout.addWidget(self.table, 1)
         self.proxy.rowsInserted.connect(self._count)
         self.proxy.rowsRemoved.connect(self._count)
         self.proxy.modelReset.connect(self._count)
         self.proxy.layoutChanged.connect(self._count)
+        from app.outgoing.desk import load_target_days
+        self.set_target_days(load_target_days(), save=False)
         self._count()
 
     def set_cases(self, summaries: list[dict]) -> None:
         self.model.set_rows(summaries)
         self._count()
+
+    def set_target_days(self, days: int, save: bool = True) -> None:
+        """The overdue target; kept in the data folder's desk settings when `save`."""
+        self.model.target_days = int(days)
+        if self.target_box.value() != days:
+            self.target_box.blockSignals(True)
+            self.target_box.setValue(int(days))
+            self.target_box.blockSignals(False)
+        if save:
+            from app.outgoing.desk import save_target_days
+            try:
+                save_target_days(days)
+            except Exception:  # noqa: BLE001 - a read-only settings file: the value holds for this session
+                pass
+        if self.model.rows:
+            self.model.set_rows(self.model.rows)
+        self.proxy.set_overdue_only(self.proxy.overdue_only)
+        self._count()
+
+    def status_counts(self) -> dict[str | None, int]:
+        counts: dict[str | None, int] = {None: len(self.model.rows)}
+        for status in STATUS_LABELS:
+            counts[status] = sum(1 for r in self.model.rows if r.get("status") == status)
+        return counts
+
+    def overdue_count(self) -> int:
+        return sum(1 for r in self.model.rows if self.model.overdue(r))
 
     def visible_case_ids(self) -> list[str]:
         return [self.proxy.data(self.proxy.index(r, 0), CASE_ID_ROLE) for r in range(self.proxy.rowCount())]
@@ -211,3 +323,12 @@ class WorklistWidget(QWidget):
     def _count(self, *args) -> None:
         self.count_label.setText(self.tr("{shown} of {total} cases").format(
             shown=self.proxy.rowCount(), total=self.model.rowCount()))
+        if not hasattr(self, "status_buttons"):
+            return
+        counts = self.status_counts()
+        for status, button in self.status_buttons.items():
+            label = self.tr("All") if status is None else self.tr(STATUS_LABELS[status])
+            button.setText(f"{label} ({counts[status]})")
+        overdue = self.overdue_count()
+        self.overdue_box.setText(self.tr("Overdue only ({n})").format(n=overdue))
+        self.overdue_box.setStyleSheet("color: #c62828; font-weight: bold;" if overdue else "")
