@@ -70,8 +70,12 @@ def _demo_signing(built) -> None:
     from app.signing.settings import SigningSettings, load_signing_settings, save_signing_settings
     from app.signing.trust import signer_roots_dir
 
-    if not load_signing_settings().configured:
-        save_signing_settings(SigningSettings(identity_path=str(built.reviewer_p12)))
+    settings = load_signing_settings()
+    if not settings.configured:
+        settings = SigningSettings(identity_path=str(built.reviewer_p12))
+    if not settings.organisation_identity:  # the DEMO organisation signs the outgoing manifests
+        settings.organisation_identity = str(built.pki_files["workstation.p12"])
+    save_signing_settings(settings)
     roots = signer_roots_dir()
     roots.mkdir(parents=True, exist_ok=True)
     (roots / "demo-root.pem").write_bytes(built.pki_files["root.pem"].read_bytes())

@@ -52,3 +52,38 @@ def desk_fields(store, case_id: str, status: str, received_at: str | None) -> di
 def is_overdue(summary: dict, target_days: int) -> bool:
     days = summary.get("days_open")
     return days is not None and days > target_days and summary.get("status") not in DONE
+
+
+def case_desk(store, case_id: str) -> dict:
+    """Everything the outgoing dialog shows for a case (Qt-free, on the store's thread): the
+    latest signed opinion, and per consented recipient the address-book contact, its
+    certificate's state, what was packaged and sent, and whether it is still to send."""
+    from app.outgoing.address_book import AddressBook, certificate_details
+    from app.outgoing.package import addressed_roles
+    from app.outgoing.recipients import consented_recipients, role_label
+    from app.store.annotations import AnnotationStore
+
+    latest = SignedOpinionStore(store).latest(case_id)
+    record = store.record(case_id)
+    log = DispatchLog(store)
+    shipments = log.shipments(case_id)
+    addressed = addressed_roles(store, case_id)
+    to_send = log.to_send(case_id, addressed, latest.number) if latest else []
+    book = AddressBook(store)
+    rows = []
+    for recipient in consented_recipients(record):
+        contact = book.for_role(recipient.role, recipient.name)
+        certificate = contact.certificate if contact else None
+        details = certificate_details(certificate) if certificate is not None else None
+        rows.append({"role": recipient.role, "label": role_label(recipient.role),
+                     "recipient": recipient.merged(contact.recipient()) if contact else recipient,
+                     "contact_id": contact.id if contact else None,
+                     "certificate": certificate, "certificate_details": details,
+                     "shipments": [s for s in shipments if s.role == recipient.role],
+                     "addressed": recipient.role in addressed, "to_send": recipient.role in to_send})
+    try:
+        key_images = len(AnnotationStore(store).key_images(case_id))
+    except Exception:  # noqa: BLE001 - damaged annotations: the package goes without them
+        key_images = 0
+    return {"case_id": case_id, "opinion": latest, "recipients": rows, "key_images": key_images,
+            "status": store.index.case(case_id)["status"]}

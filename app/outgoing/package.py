@@ -154,11 +154,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         raise BadInputError(_("The case has no signed opinion yet: sign it before packaging."))
     record = store.record(case_id)
     recipient = require_consent(record, request.role)
-    if request.recipient is not None:
-        recipient = Recipient(request.role, request.recipient.name or recipient.name,
-                              request.recipient.registration or recipient.registration,
-                              request.recipient.organisation or recipient.organisation,
-                              request.recipient.address or recipient.address)
+    recipient = recipient.merged(request.recipient)
     if request.certificate is not None:
         stanzas.check_recipient_certificate(request.certificate)
         key_for = [request.certificate]

@@ -35,6 +35,13 @@ class Recipient:
     def to_json(self) -> dict:
         return asdict(self)
 
+    def merged(self, other: Recipient | None) -> Recipient:
+        """This recipient with the fields `other` (an address-book entry) fills in."""
+        if other is None:
+            return self
+        return Recipient(self.role, other.name or self.name, other.registration or self.registration,
+                         other.organisation or self.organisation, other.address or self.address)
+
     @property
     def address_lines(self) -> list[str]:
         text = self.address.replace("\r\n", "\n")

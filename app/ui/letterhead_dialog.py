@@ -61,6 +61,16 @@ class LetterheadDialog(QDialog):
         self.logo.textChanged.connect(self._show_logo)
         self._show_logo()
 
+        from app.signing.settings import load_signing_settings
+        self.organisation_identity = QLineEdit(load_signing_settings().organisation_identity)
+        self.organisation_identity.setPlaceholderText(self.tr("PKCS#12 of the organisation: signs outgoing packages"))
+        org_browse = QPushButton(self.tr("Browse…"))
+        org_browse.clicked.connect(self._browse_organisation)
+        org_row = QHBoxLayout()
+        org_row.addWidget(self.organisation_identity, 1)
+        org_row.addWidget(org_browse)
+        form.addRow(self.tr("Organisation identity:"), org_row)
+
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
@@ -75,6 +85,13 @@ class LetterheadDialog(QDialog):
                                                     self.tr("Images (*.png *.jpg *.jpeg)"))
         if path:
             self.logo.setText(path)
+
+    def _browse_organisation(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Organisation identity"),
+                                                    self.organisation_identity.text(),
+                                                    self.tr("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
+        if path:
+            self.organisation_identity.setText(path)
 
     def _show_logo(self) -> None:
         path = self.logo.text().strip()
@@ -93,8 +110,13 @@ class LetterheadDialog(QDialog):
                           self.phone.text().strip(), self.email.text().strip(), self.logo.text().strip() or None)
 
     def save(self) -> None:
+        from app.signing.settings import load_signing_settings, save_signing_settings
+
         save_profile(self.profile())
         save_letterhead(self.letterhead())
+        signing = load_signing_settings()
+        signing.organisation_identity = self.organisation_identity.text().strip()
+        save_signing_settings(signing)
 
     def _accept(self) -> None:
         try:

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.importer.imported.connect(self._imported)
         self.opinion = OpinionController(self, store, self.store_runner, self.form, self.case_view)
         self.worklist.caseActivated.connect(self.open_case)
+        self.worklist.sendRequested.connect(self.show_outgoing)
         self.case_view.keyImagesChanged.connect(self.form.set_key_images)
         self.case_view.documentShown.connect(lambda title: self.statusBar().showMessage(title, 4000))
         self._build_menus()
@@ -94,8 +95,10 @@ class MainWindow(QMainWindow):
         opinion.addSeparator()
         opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
         opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
+        opinion.addAction(self.tr("Send to the &recipients…"), lambda: self.show_outgoing())
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.tr("&Reviewer and letterhead…"), self.show_letterhead)
+        settings_menu.addAction(self.tr("&Address book…"), self.show_address_book)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
 
@@ -129,6 +132,29 @@ class MainWindow(QMainWindow):
             self.case_view.open_pdf(f"file:{target}", target.name, data)
 
         self.runner.run(read, success=shown, failure=self._case_failed)
+
+    def show_outgoing(self, case_id: str | None = None):
+        """The outgoing dialog for `case_id` (default: the open case, else the worklist's selection)."""
+        from app.ui.outgoing_dialog import OutgoingDialog
+
+        case_id = case_id or self.form.case_id or self.worklist.selected_case()
+        if case_id is None:
+            return None
+        dialog = OutgoingDialog(self.store, self.store_runner, case_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.packaged.connect(lambda _role: self.refresh_cases())
+        dialog.sent.connect(lambda _role: self.refresh_cases())
+        self.outgoing_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_address_book(self):
+        from app.ui.address_book_dialog import AddressBookDialog
+
+        dialog = AddressBookDialog(self.store, self.store_runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def show_letterhead(self):
         from app.ui.letterhead_dialog import LetterheadDialog

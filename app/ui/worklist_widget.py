@@ -194,6 +194,7 @@ class WorklistWidget(QWidget):
     """The case list; `caseActivated(case_id)` on double-click or Enter."""
 
     caseActivated = Signal(str)
+    sendRequested = Signal(str)  # the secretary's "Send…" for the selected case
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -255,7 +256,14 @@ class WorklistWidget(QWidget):
         self.target_box.setSuffix(self.tr(" days"))
         self.target_box.setToolTip(self.tr("A case open longer than this since its receipt is marked overdue"))
         self.target_box.valueChanged.connect(self.set_target_days)
+        self.send_button = QToolButton(self)
+        self.send_button.setText(self.tr("Send…"))
+        self.send_button.setObjectName("send-button")
+        self.send_button.setToolTip(self.tr("Package and send the signed opinion of the selected case"))
+        self.send_button.clicked.connect(self._send)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_send())
         bar = QHBoxLayout()
+        bar.addWidget(self.send_button)
         bar.addWidget(self.search_box, 1)
         bar.addWidget(self.overdue_box)
         bar.addWidget(self.target_box)
@@ -278,6 +286,7 @@ class WorklistWidget(QWidget):
     def set_cases(self, summaries: list[dict]) -> None:
         self.model.set_rows(summaries)
         self._count()
+        self._update_send()
 
     def set_target_days(self, days: int, save: bool = True) -> None:
         """The overdue target; kept in the data folder's desk settings when `save`."""
@@ -308,6 +317,23 @@ class WorklistWidget(QWidget):
 
     def visible_case_ids(self) -> list[str]:
         return [self.proxy.data(self.proxy.index(r, 0), CASE_ID_ROLE) for r in range(self.proxy.rowCount())]
+
+    def selected_case(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.proxy.data(rows[0], CASE_ID_ROLE) if rows else None
+
+    def _selected_row(self) -> dict | None:
+        case_id = self.selected_case()
+        return next((r for r in self.model.rows if r["case_id"] == case_id), None)
+
+    def _update_send(self) -> None:
+        row = self._selected_row()
+        self.send_button.setEnabled(row is not None and row.get("status") in ("signed", "packaged", "sent"))
+
+    def _send(self) -> None:
+        case_id = self.selected_case()
+        if case_id:
+            self.sendRequested.emit(case_id)
 
     def select_case(self, case_id: str) -> None:
         for r in range(self.proxy.rowCount()):

@@ -1,0 +1,225 @@
+"""The address book (kept encrypted in the vault): contacts with role, registration number,
+organisation, postal address and an optional encryption certificate. Importing a
+certificate shows its subject, issuer, validity and key usage, and says plainly when it
+cannot receive packages (expired, no keyEncipherment/keyAgreement, not a certificate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QVBoxLayout,
+                               QWidget)
+
+from app.core.errors import IdentityError
+from app.core.formatting import format_date
+from app.outgoing.address_book import (AddressBook, Contact, certificate_details, certificate_from_bytes,
+                                       certificate_pem)
+from app.outgoing.recipients import role_label
+from app.ui.task_runner import user_message
+
+ROLES = ("treating_physician", "general_practitioner", "patient")
+
+
+def describe_certificate(details: dict, tr=lambda s: s) -> str:
+    """The lines the window shows for an imported certificate."""
+    usage = ", ".join(details["key_usage"]) if details["key_usage"] is not None else tr("(no key usage stated)")
+    lines = [tr("Subject: {v}").format(v=details["subject"]), tr("Issuer: {v}").format(v=details["issuer"]),
+             tr("Valid: {a} to {b}").format(a=format_date(details["not_before"][:10]),
+                                            b=format_date(details["not_after"][:10])),
+             tr("Key usage: {v}").format(v=usage), tr("SHA-256: {v}").format(v=details["sha256"][:32] + "…")]
+    lines.append(tr("Cannot receive packages: {why}").format(why=details["problem"]) if details["problem"]
+                 else tr("Usable for encryption."))
+    return "\n".join(lines)
+
+
+def import_certificate_for(parent, store, runner, recipient, contact_id: str | None, path: Path, *, done, failed):
+    """Read `path`, keep it in the address book for `recipient` (a new contact or `contact_id`)."""
+    def work(token, progress):
+        data = Path(path).read_bytes()
+        certificate = certificate_from_bytes(data, Path(path).name)
+        book = AddressBook(store)
+        contact = next((c for c in book.contacts() if c.id == contact_id), None) or Contact(
+            recipient.name, recipient.role, recipient.registration, recipient.organisation, recipient.address)
+        contact.certificate_pem = certificate_pem(certificate)
+        book.save(contact)
+        return certificate_details(certificate)
+
+    runner.run(work, success=lambda details: done(), failure=failed)
+
+
+class AddressBookDialog(QDialog):
+    """Settings ▸ Address book: the list on the left, the selected contact on the right."""
+
+    saved = Signal()
+    failed = Signal(str)
+
+    def __init__(self, store, runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Address book"))
+        self.store, self.runner = store, runner
+        self.contacts: list[Contact] = []
+        self.current: Contact | None = None
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._show)
+        add = QPushButton(self.tr("New contact"))
+        add.clicked.connect(self.new_contact)
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.clicked.connect(self.remove_contact)
+        left = QVBoxLayout()
+        left.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(self.remove_button)
+        left.addLayout(row)
+        self.name = QLineEdit()
+        self.role = QComboBox()
+        for role in ROLES:
+            self.role.addItem(self.tr(role_label(role)), role)
+        self.registration = QLineEdit()
+        self.registration.setPlaceholderText(self.tr("RIZIV/INAMI or BIG number"))
+        self.organisation = QLineEdit()
+        self.address = QPlainTextEdit()
+        self.address.setFixedHeight(70)
+        self.certificate = QLabel(self.tr("No encryption certificate: packages use a generated passphrase."))
+        self.certificate.setObjectName("certificate-details")
+        self.certificate.setWordWrap(True)
+        self.certificate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        import_button = QPushButton(self.tr("Import certificate…"))
+        import_button.clicked.connect(lambda: self.import_certificate())
+        clear_button = QPushButton(self.tr("Remove certificate"))
+        clear_button.clicked.connect(self._clear_certificate)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(import_button)
+        cert_row.addWidget(clear_button)
+        cert_row.addStretch(1)
+        save = QPushButton(self.tr("Save contact"))
+        save.setObjectName("save-contact")
+        save.clicked.connect(self.save_contact)
+        form = QFormLayout()
+        form.addRow(self.tr("Name:"), self.name)
+        form.addRow(self.tr("Role:"), self.role)
+        form.addRow(self.tr("Registration no.:"), self.registration)
+        form.addRow(self.tr("Organisation:"), self.organisation)
+        form.addRow(self.tr("Postal address:"), self.address)
+        form.addRow(self.tr("Certificate:"), self.certificate)
+        form.addRow("", cert_row)
+        form.addRow("", save)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(form, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.resize(820, 460)
+        self._pem = ""
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        store = self.store
+        self.runner.run(lambda token, progress: AddressBook(store).contacts(),
+                        success=lambda contacts: self._listed(contacts, select), failure=self._failed)
+
+    def _listed(self, contacts: list[Contact], select: str | None) -> None:
+        self.contacts = contacts
+        self.list.blockSignals(True)
+        self.list.clear()
+        for contact in contacts:
+            item = QListWidgetItem(f"{contact.name} — {self.tr(role_label(contact.role))}")
+            item.setData(Qt.ItemDataRole.UserRole, contact.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        ids = [c.id for c in contacts]
+        if contacts:
+            self.list.setCurrentRow(ids.index(select) if select in ids else 0)
+        else:
+            self.new_contact()
+
+    def _show(self, row: int) -> None:
+        if not 0 <= row < len(self.contacts):
+            return
+        contact = self.contacts[row]
+        self.current = contact
+        self.name.setText(contact.name)
+        self.role.setCurrentIndex(max(0, self.role.findData(contact.role)))
+        self.registration.setText(contact.registration)
+        self.organisation.setText(contact.organisation)
+        self.address.setPlainText(contact.address.replace(", ", "\n"))
+        self._set_pem(contact.certificate_pem)
+
+    def _set_pem(self, pem: str) -> None:
+        self._pem = pem
+        if not pem:
+            self.certificate.setText(self.tr("No encryption certificate: packages use a generated passphrase."))
+            self.certificate.setStyleSheet("")
+            return
+        details = certificate_details(certificate_from_bytes(pem.encode("ascii")))
+        self.certificate.setText(describe_certificate(details, self.tr))
+        self.certificate.setStyleSheet("color: #b00020;" if details["problem"] else "color: #1b5e20;")
+
+    def _clear_certificate(self) -> None:
+        self._set_pem("")
+
+    def new_contact(self) -> None:
+        self.current = None
+        self.list.clearSelection()
+        for edit in (self.name, self.registration, self.organisation):
+            edit.clear()
+        self.address.clear()
+        self._set_pem("")
+        self.name.setFocus()
+
+    def import_certificate(self, path: str | None = None) -> bool:
+        """Read a PEM or DER certificate into the contact being edited; False (and why) if it is none."""
+        if path is None:
+            path, _filter = QFileDialog.getOpenFileName(self, self.tr("Encryption certificate"), "",
+                                                        self.tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
+            if not path:
+                return False
+        try:
+            certificate = certificate_from_bytes(Path(path).read_bytes(), Path(path).name)
+        except (IdentityError, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._set_pem(certificate_pem(certificate))
+        self.message.setText("")
+        return True
+
+    def contact(self) -> Contact:
+        lines = [line.strip() for line in self.address.toPlainText().splitlines() if line.strip()]
+        contact = Contact(self.name.text().strip(), self.role.currentData(), self.registration.text().strip(),
+                          self.organisation.text().strip(), ", ".join(lines), self._pem)
+        if self.current is not None:
+            contact.id = self.current.id
+        return contact
+
+    def save_contact(self) -> None:
+        contact = self.contact()
+        if not contact.name:
+            self._failed_text(self.tr("A contact needs a name."))
+            return
+        store = self.store
+        self.runner.run(lambda token, progress: AddressBook(store).save(contact),
+                        success=lambda saved: (self.saved.emit(), self.reload(saved.id)), failure=self._failed)
+
+    def remove_contact(self) -> None:
+        if self.current is None:
+            return
+        store, contact_id = self.store, self.current.id
+        self.runner.run(lambda token, progress: AddressBook(store).remove(contact_id),
+                        success=lambda _removed: self.reload(), failure=self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        self._failed_text(user_message(error, self) if not isinstance(error, OSError) else str(error))
+
+    def _failed_text(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;")
+        self.failed.emit(text)

@@ -1,0 +1,295 @@
+"""Send the signed opinion: the case's consented recipients (no one else is ever offered), for
+each what was packaged and sent, and for the chosen one: encryption (their certificate or a
+generated passphrase on its own sheet), output (file, CD folder, ISO image), key images, the
+destination; "Make package" and "Mark as sent". The work runs on the store's writer thread
+(app.outgoing.package); this dialog only reads and shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from app.core.formatting import format_date
+from app.outgoing.desk import case_desk
+from app.outgoing.dispatch import CHANNELS, channel_label
+from app.ui.task_runner import user_message
+
+FORMS = (("file", "Encrypted file (.sodp)"), ("folder", "CD-ready folder"), ("iso", "ISO image, ready to burn"))
+
+
+class OutgoingDialog(QDialog):
+    """`OutgoingDialog(store, store_runner, case_id)`; `packaged(role)` and `sent(role)` after the work."""
+
+    packaged = Signal(str)
+    sent = Signal(str)
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(self, store, store_runner, case_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Send the signed opinion"))
+        self.store, self.runner, self.case_id = store, store_runner, case_id
+        self.desk: dict | None = None
+        self.last_result = None
+        self.header = QLabel(self.tr("Reading the case…"))
+        self.header.setWordWrap(True)
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Recipient"), self.tr("Name"), self.tr("Address"),
+                                              self.tr("Encryption"), self.tr("Sent")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.consent_note = QLabel(self.tr("Only the recipients the patient consented to are listed."))
+        self.consent_note.setStyleSheet("color: #555;")
+
+        self.use_certificate = QRadioButton()
+        self.use_passphrase = QRadioButton(self.tr("A generated passphrase, printed on a separate sheet to send by "
+                                                   "another channel"))
+        self.certificate_button = QPushButton(self.tr("Certificate file…"))
+        self.certificate_button.setToolTip(self.tr("Import the recipient's encryption certificate (PEM or DER) "
+                                                   "into the address book"))
+        self.certificate_button.clicked.connect(self._import_certificate)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(self.use_certificate, 1)
+        cert_row.addWidget(self.certificate_button)
+        self.form_box = QComboBox()
+        for value, label in FORMS:
+            self.form_box.addItem(self.tr(label), value)
+        self.key_images = QCheckBox()
+        self.destination = QLineEdit(str(Path.home() / "Second-O outgoing"))
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        dest_row = QHBoxLayout()
+        dest_row.addWidget(self.destination, 1)
+        dest_row.addWidget(browse)
+        self.org_passphrase = QLineEdit()
+        self.org_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.org_passphrase.setPlaceholderText(self.tr("(remembered in the OS keyring)"))
+        self.make_button = QPushButton(self.tr("Make package"))
+        self.make_button.setObjectName("make-package")
+        self.make_button.clicked.connect(self.make_package)
+        package_box = QGroupBox(self.tr("Package for the selected recipient"))
+        form = QFormLayout(package_box)
+        form.addRow(self.tr("Encryption:"), cert_row)
+        form.addRow("", self.use_passphrase)
+        form.addRow(self.tr("Output:"), self.form_box)
+        form.addRow(self.tr("Key images:"), self.key_images)
+        form.addRow(self.tr("Destination:"), dest_row)
+        form.addRow(self.tr("Organisation identity passphrase:"), self.org_passphrase)
+        form.addRow("", self.make_button)
+
+        self.channel = QComboBox()
+        for value in CHANNELS:
+            self.channel.addItem(self.tr(channel_label(value)), value)
+        self.sent_on = QDateEdit(QDate.currentDate())
+        self.sent_on.setCalendarPopup(True)
+        self.sent_on.setDisplayFormat("dd-MM-yyyy")
+        self.sent_button = QPushButton(self.tr("Mark as sent"))
+        self.sent_button.setObjectName("mark-sent")
+        self.sent_button.clicked.connect(self.mark_sent)
+        sent_box = QGroupBox(self.tr("Sent"))
+        sent_row = QHBoxLayout(sent_box)
+        sent_row.addWidget(QLabel(self.tr("Channel:")))
+        sent_row.addWidget(self.channel)
+        sent_row.addWidget(QLabel(self.tr("Date:")))
+        sent_row.addWidget(self.sent_on)
+        sent_row.addStretch(1)
+        sent_row.addWidget(self.sent_button)
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.consent_note)
+        layout.addWidget(package_box)
+        layout.addWidget(sent_box)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.resize(900, 640)
+        self._set_enabled(False)
+        self.reload()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        store, case_id = self.store, self.case_id
+        self.runner.run(lambda token, progress: case_desk(store, case_id), success=self._show,
+                        failure=self._failed)
+
+    def _show(self, desk: dict) -> None:
+        selected = self.selected_role()
+        self.desk = desk
+        opinion = desk["opinion"]
+        if opinion is None:
+            self.header.setText(self.tr("<b>Not signed yet.</b> Nothing can be sent before the opinion is signed."))
+        else:
+            what = self.tr("Addendum {n}").format(n=opinion.number) if opinion.number else self.tr("The opinion")
+            self.header.setText(self.tr("<b>{what}</b>, signed on {date} by {signer} ({pages} pages).").format(
+                what=what, date=format_date(opinion.signed_at[:10]), signer=opinion.signer, pages=opinion.pages))
+        rows = desk["recipients"]
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            recipient = row["recipient"]
+            details = row["certificate_details"]
+            encryption = (self.tr("Certificate: {subject}").format(subject=details["subject"]) if details
+                          else self.tr("Passphrase (no certificate)"))
+            if details and details["problem"]:
+                encryption = self.tr("Certificate unusable: {problem}").format(problem=details["problem"])
+            sent = [s for s in row["shipments"] if s.sent]
+            made = [s for s in row["shipments"] if not s.sent]
+            if sent:
+                state = self.tr("Sent {date} ({channel}) by {who}").format(
+                    date=format_date(sent[-1].sent_on), channel=self.tr(channel_label(sent[-1].channel)),
+                    who=sent[-1].sent_by)
+            elif made:
+                state = self.tr("Packaged {date}, not sent yet").format(date=format_date(made[-1].made_at[:10]))
+            else:
+                state = self.tr("To send") if row["addressed"] else self.tr("Not addressed in the opinion")
+            if row["to_send"] and sent:
+                state += self.tr(" — the latest opinion still to send")
+            values = [self.tr(row["label"]), recipient.name, ", ".join(
+                [recipient.organisation, *recipient.address_lines] if recipient.organisation
+                else recipient.address_lines) or self.tr("(no address: add it in the address book)"), encryption, state]
+            for c, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, row["role"])
+                if c == 4 and row["to_send"]:
+                    item.setForeground(Qt.GlobalColor.darkBlue)
+                self.table.setItem(r, c, item)
+        self.key_images.setText(self.tr("add the case's {n} key image(s)").format(n=desk["key_images"]))
+        self.key_images.setEnabled(desk["key_images"] > 0)
+        roles = [row["role"] for row in rows]
+        self.table.selectRow(roles.index(selected) if selected in roles else 0)
+        self._selected()
+        self.loaded.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        text = user_message(error, self)
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;")
+        self.failed.emit(text)
+
+    # -- the selected recipient ----------------------------------------------------------------
+
+    def selected_role(self) -> str | None:
+        items = self.table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _row(self) -> dict | None:
+        role = self.selected_role()
+        if self.desk is None or role is None:
+            return None
+        return next((r for r in self.desk["recipients"] if r["role"] == role), None)
+
+    def _selected(self) -> None:
+        row = self._row()
+        self._set_enabled(row is not None and self.desk is not None and self.desk["opinion"] is not None)
+        if row is None:
+            return
+        details = row["certificate_details"]
+        usable = details is not None and not details["problem"]
+        self.use_certificate.setText(self.tr("Their certificate: {subject}").format(subject=details["subject"])
+                                     if details else self.tr("Their certificate (none in the address book yet)"))
+        self.use_certificate.setEnabled(usable)
+        (self.use_certificate if usable else self.use_passphrase).setChecked(True)
+        self.sent_button.setEnabled(any(not s.sent for s in row["shipments"]))
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.make_button, self.form_box, self.use_passphrase, self.certificate_button,
+                       self.destination):
+            widget.setEnabled(enabled)
+        if not enabled:
+            self.sent_button.setEnabled(False)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Destination"), self.destination.text())
+        if folder:
+            self.destination.setText(folder)
+
+    def _import_certificate(self, path: str | None = None) -> None:
+        from app.ui.address_book_dialog import import_certificate_for
+
+        row = self._row()
+        if row is None:
+            return
+        if path is None:
+            path, _filter = QFileDialog.getOpenFileName(self, self.tr("Encryption certificate"), "",
+                                                        self.tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
+            if not path:
+                return
+        import_certificate_for(self, self.store, self.runner, row["recipient"], row["contact_id"], Path(path),
+                               done=self.reload, failed=self._failed)
+
+    # -- the work ------------------------------------------------------------------------------
+
+    def make_package(self) -> None:
+        from app.outgoing.package import OutgoingRequest, make_outgoing
+        from app.signing.secrets import open_identity
+        from app.signing.settings import load_signing_settings
+
+        row = self._row()
+        if row is None or self.desk is None or self.desk["opinion"] is None:
+            return
+        organisation = load_signing_settings().organisation_identity
+        if not organisation:
+            self._failed_text(self.tr("Choose the organisation identity that signs outgoing packages first "
+                                      "(Settings ▸ Reviewer and letterhead)."))
+            return
+        request = OutgoingRequest(row["role"], self.form_box.currentData(),
+                                  certificate=row["certificate"] if self.use_certificate.isChecked() else None,
+                                  key_images=self.key_images.isChecked() and self.key_images.isEnabled(),
+                                  recipient=row["recipient"])
+        passphrase = self.org_passphrase.text() or None
+        store, case_id, out_dir = self.store, self.case_id, Path(self.destination.text().strip() or ".")
+        self.make_button.setEnabled(False)
+        self.message.setStyleSheet("")
+        self.message.setText(self.tr("Making the package…"))
+
+        def work(token, progress):
+            identity = open_identity(Path(organisation), passphrase=passphrase)
+            return make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=token)
+
+        self.runner.run(work, success=self._made, failure=lambda e: (self.make_button.setEnabled(True),
+                                                                     self._failed(e)))
+
+    def _failed_text(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;")
+        self.failed.emit(text)
+
+    def _made(self, result) -> None:
+        self.last_result = result
+        lines = [self.tr("Package written: {path}").format(path=result.output),
+                 self.tr("Cover letter to print: {path}").format(path=result.cover_letter)]
+        if result.passphrase_sheet is not None:
+            lines.append(self.tr("Passphrase sheet — send it apart from the package: {path}").format(
+                path=result.passphrase_sheet))
+        self.message.setStyleSheet("color: #1b5e20;")
+        self.message.setText("\n".join(lines))
+        self.packaged.emit(result.shipment.role)
+        self.reload()
+
+    def mark_sent(self) -> None:
+        from app.outgoing.package import mark_sent
+
+        role = self.selected_role()
+        if role is None:
+            return
+        channel, on = self.channel.currentData(), self.sent_on.date().toString("yyyy-MM-dd")
+        store, case_id = self.store, self.case_id
+        self.runner.run(lambda token, progress: mark_sent(store, case_id, role, channel, on=on),
+                        success=lambda shipment: (self.sent.emit(role), self.reload()),
+                        failure=self._failed)
