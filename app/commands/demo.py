@@ -53,6 +53,7 @@ def run_demo(args) -> int:
         if not profile.name:  # the DEMO reviewer, so the form is filled as a reviewer's would be
             save_profile(ReviewerProfile(DEMO_REVIEWER, "Pulmonology (DEMO)", "1-00000-99-000 (DEMO)"))
         _demo_signing(built)
+        _demo_address_book(store, built)
         if store.key_source.kind == "passphrase":
             print(_("No OS keyring here: the DEMO data folder is locked with the DEMO vault passphrase "
                     "'{p}'.").format(p=_demo_prompt(False)))
@@ -80,6 +81,19 @@ def _demo_signing(built) -> None:
     roots.mkdir(parents=True, exist_ok=True)
     (roots / "demo-root.pem").write_bytes(built.pki_files["root.pem"].read_bytes())
     print(_("Signing identity: {path} (DEMO passphrase '{p}').").format(path=built.reviewer_p12, p=DEMO_PASSPHRASE))
+
+
+def _demo_address_book(store, built) -> None:
+    """The DEMO treating physician in the address book, with the encryption certificate."""
+    from app.demo.pki import TREATING_NAME
+    from app.outgoing.address_book import AddressBook, Contact, certificate_from_bytes, certificate_pem
+
+    book = AddressBook(store)
+    if book.for_role("treating_physician") is None:
+        certificate = certificate_from_bytes(built.pki_files["treating-physician.pem"].read_bytes())
+        book.save(Contact(TREATING_NAME, "treating_physician", "1-00000-11-000 (DEMO)",
+                          "DEMO Sending Hospital, Department of Pulmonology", "Demostraat 1, 0000 Demo City, Belgium",
+                          certificate_pem(certificate)))
 
 
 def _open_window(out: Path, store, case_id: str, built) -> int:

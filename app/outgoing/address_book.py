@@ -85,7 +85,9 @@ def certificate_details(certificate: x509.Certificate) -> dict:
         problem = None
     except IdentityError as exc:
         problem = str(exc)
+    from app.signing.identities import subject_name
     return {"subject": _name(certificate.subject), "issuer": _name(certificate.issuer),
+            "name": subject_name(certificate),
             "not_before": certificate.not_valid_before_utc.isoformat(timespec="seconds"),
             "not_after": certificate.not_valid_after_utc.isoformat(timespec="seconds"),
             "key_usage": usages,

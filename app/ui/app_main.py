@@ -109,6 +109,8 @@ def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, creden
     for path in written:
         if path.suffix == ".pdf":
             print(_tr("Signed opinion: {path}").format(path=path))
+        elif path.suffix == ".iso":
+            print(_tr("Outgoing package for the treating physician: {path}").format(path=path))
         else:
             print(_tr("Screenshot: {path}").format(path=path))
     window.close()
@@ -172,6 +174,40 @@ def demo_walk(window, case_id: str, out: Path) -> list[Path]:
     window.focus_form()
     shot("05-form")
     written += _sign_demo_opinion(window, out, shot)
+    written += _send_demo_opinion(window, case_id, out, shot)
+    return written
+
+
+def _send_demo_opinion(window, case_id: str, out: Path, shot) -> list[Path]:
+    """The secretary's turn: the desk (08-desk), then the outgoing dialog making the ISO for
+    the treating physician, encrypted to the certificate in the address book (09-outgoing)."""
+    from app.demo.pki import DEMO_PASSPHRASE
+
+    if window.store.index.case(case_id)["status"] != "signed":
+        return []
+    window.show_worklist()
+    window.refresh_cases()
+    wait_until(lambda: "Signed (1)" in window.worklist.status_buttons["signed"].text(), 20)
+    window.worklist.select_case(case_id)
+    shot("08-desk")
+    dialog = window.show_outgoing(case_id)
+    wait_until(lambda: dialog.desk is not None, 20)
+    dialog.resize(1100, 700)
+    dialog.destination.setText(str(out / "outgoing"))
+    dialog.org_passphrase.setText(DEMO_PASSPHRASE)
+    dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
+    made = []
+    dialog.packaged.connect(made.append)
+    dialog.make_button.click()
+    wait_until(lambda: bool(made), 60)
+    wait_until(lambda: "Packaged" in (dialog.table.item(0, 4).text() if dialog.table.item(0, 4) else ""), 20)
+    settle(0.4)
+    path = out / "09-outgoing.png"
+    dialog.grab().save(str(path))
+    dialog.close()
+    written = [path]
+    if dialog.last_result is not None:
+        written.append(dialog.last_result.output)
     return written
 
 

@@ -47,6 +47,7 @@ class OutgoingDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)
         self.table.itemSelectionChanged.connect(self._selected)
         self.consent_note = QLabel(self.tr("Only the recipients the patient consented to are listed."))
         self.consent_note.setStyleSheet("color: #555;")
@@ -144,7 +145,7 @@ class OutgoingDialog(QDialog):
         for r, row in enumerate(rows):
             recipient = row["recipient"]
             details = row["certificate_details"]
-            encryption = (self.tr("Certificate: {subject}").format(subject=details["subject"]) if details
+            encryption = (self.tr("Certificate of {name}").format(name=details["name"]) if details
                           else self.tr("Passphrase (no certificate)"))
             if details and details["problem"]:
                 encryption = self.tr("Certificate unusable: {problem}").format(problem=details["problem"])
@@ -165,6 +166,7 @@ class OutgoingDialog(QDialog):
                 else recipient.address_lines) or self.tr("(no address: add it in the address book)"), encryption, state]
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
+                item.setToolTip(value if c != 3 or not details else details["subject"])
                 item.setData(Qt.ItemDataRole.UserRole, row["role"])
                 if c == 4 and row["to_send"]:
                     item.setForeground(Qt.GlobalColor.darkBlue)
@@ -201,7 +203,8 @@ class OutgoingDialog(QDialog):
             return
         details = row["certificate_details"]
         usable = details is not None and not details["problem"]
-        self.use_certificate.setText(self.tr("Their certificate: {subject}").format(subject=details["subject"])
+        self.use_certificate.setText(self.tr("Their certificate: {name} (valid to {end})").format(
+            name=details["name"], end=format_date(details["not_after"][:10]))
                                      if details else self.tr("Their certificate (none in the address book yet)"))
         self.use_certificate.setEnabled(usable)
         (self.use_certificate if usable else self.use_passphrase).setChecked(True)

@@ -284,7 +284,10 @@ class WorklistWidget(QWidget):
         self._count()
 
     def set_cases(self, summaries: list[dict]) -> None:
+        selected = self.selected_case()
         self.model.set_rows(summaries)
+        if selected:
+            self.select_case(selected)  # a refresh keeps the secretary's place
         self._count()
         self._update_send()
 

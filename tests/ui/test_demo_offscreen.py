@@ -22,7 +22,7 @@ from app.report.opinion_pdf import ATTACHMENT_NAME
 from tests.memory_keyring import MemoryKeyring
 
 SHOTS = ("01-worklist", "02-case-referral-pdf", "03-scanned-tiff", "04-ct-series", "05-form", "06-preview",
-         "07-signed-opinion")
+         "07-signed-opinion", "08-desk")
 
 
 def distinct_colours(image: QImage) -> int:
@@ -102,5 +102,21 @@ def test_the_demo_opinion_reads_in_order_and_embeds_the_signed_draft(demo_run):
     with CaseStore.open(out / "home") as store:
         (case,) = store.index.cases()
         assert embedded == DraftStore(store).load(case["id"])
-        assert case["status"] == "signed"
-        assert [e["action"] for e in store.audit.entries()][-2:] == ["sign", "export"]
+        assert case["status"] == "packaged"  # signed, then packaged for the treating physician
+        assert [e["action"] for e in store.audit.entries()][-3:] == ["sign", "export", "package"]
+
+
+def test_the_demo_sends_an_iso_to_the_treating_physician(demo_run):
+    import pycdlib
+
+    out, printed, _ring = demo_run
+    shot = QImage(str(out / "09-outgoing.png"))
+    assert not shot.isNull() and distinct_colours(shot) > 2
+    (iso,) = (out / "outgoing").glob("*.iso")
+    assert f"Outgoing package for the treating physician: {iso}" in printed
+    image = pycdlib.PyCdlib()
+    image.open(str(iso))
+    names = sorted(c.file_identifier().decode() for c in image.list_children(iso_path="/") if c.is_file())
+    image.close()
+    assert names == ["OPINION.SOD;1", "README.TXT;1"]
+    assert list((out / "outgoing").glob("*-cover-letter.pdf"))
