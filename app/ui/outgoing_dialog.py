@@ -74,7 +74,11 @@ class OutgoingDialog(QDialog):
         dest_row.addWidget(browse)
         self.org_passphrase = QLineEdit()
         self.org_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.org_passphrase.setPlaceholderText(self.tr("(remembered in the OS keyring)"))
+        self.org_remember = QCheckBox(self.tr("remember in the OS keyring"))
+        org_row = QHBoxLayout()
+        org_row.addWidget(self.org_passphrase, 1)
+        org_row.addWidget(self.org_remember)
+        self._show_remembered()
         self.make_button = QPushButton(self.tr("Make package"))
         self.make_button.setObjectName("make-package")
         self.make_button.clicked.connect(self.make_package)
@@ -85,7 +89,7 @@ class OutgoingDialog(QDialog):
         form.addRow(self.tr("Output:"), self.form_box)
         form.addRow(self.tr("Key images:"), self.key_images)
         form.addRow(self.tr("Destination:"), dest_row)
-        form.addRow(self.tr("Organisation identity passphrase:"), self.org_passphrase)
+        form.addRow(self.tr("Organisation identity passphrase:"), org_row)
         form.addRow("", self.make_button)
 
         self.channel = QComboBox()
@@ -210,6 +214,18 @@ class OutgoingDialog(QDialog):
         (self.use_certificate if usable else self.use_passphrase).setChecked(True)
         self.sent_button.setEnabled(any(not s.sent for s in row["shipments"]))
 
+    def _show_remembered(self) -> None:
+        from app.signing.secrets import remembered_passphrase
+        from app.signing.settings import load_signing_settings
+
+        path = load_signing_settings().organisation_identity
+        try:
+            remembered = bool(path) and remembered_passphrase(Path(path)) is not None
+        except Exception:  # noqa: BLE001 - an unreadable identity file: it will be reported on use
+            remembered = False
+        self.org_passphrase.setPlaceholderText(self.tr("(remembered in the OS keyring)") if remembered
+                                               else self.tr("passphrase of the organisation identity"))
+
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.make_button, self.form_box, self.use_passphrase, self.certificate_button,
                        self.destination):
@@ -256,13 +272,18 @@ class OutgoingDialog(QDialog):
                                   key_images=self.key_images.isChecked() and self.key_images.isEnabled(),
                                   recipient=row["recipient"])
         passphrase = self.org_passphrase.text() or None
+        remember = self.org_remember.isChecked() and passphrase is not None
         store, case_id, out_dir = self.store, self.case_id, Path(self.destination.text().strip() or ".")
         self.make_button.setEnabled(False)
         self.message.setStyleSheet("")
         self.message.setText(self.tr("Making the package…"))
 
         def work(token, progress):
+            from app.signing.secrets import remember_passphrase
+
             identity = open_identity(Path(organisation), passphrase=passphrase)
+            if remember:
+                remember_passphrase(Path(organisation), passphrase)
             return make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=token)
 
         self.runner.run(work, success=self._made, failure=lambda e: (self.make_button.setEnabled(True),

@@ -61,7 +61,7 @@ def test_counts_overdue_and_still_to_send(qtbot, signed_store):
     assert worklist.visible_case_ids() == [case_id]
 
 
-def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed_store, tmp_path):
+def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed_store, demo_package, tmp_path):
     store, case_id = signed_store
     window = open_window(qtbot, store)
     worklist = window.worklist
@@ -78,9 +78,12 @@ def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed
     assert dialog.selected_role() == "patient" and dialog.use_passphrase.isChecked()
     dialog.destination.setText(str(tmp_path / "out"))
     dialog.org_passphrase.setText(DEMO_PASSPHRASE)
+    dialog.org_remember.setChecked(True)
     dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
     with qtbot.waitSignal(dialog.packaged, timeout=30000):
         dialog.make_button.click()
+    from app.signing.secrets import remembered_passphrase
+    assert remembered_passphrase(demo_package.pki_files["workstation.p12"]) == DEMO_PASSPHRASE
     result = dialog.last_result
     assert result.output.suffix == ".iso" and result.output.exists() and result.passphrase_sheet.exists()
     assert "Passphrase sheet" in dialog.message.text()
