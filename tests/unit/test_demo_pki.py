@@ -123,13 +123,13 @@ class TestPkcs12:
 
 def test_write_pki(pki, tmp_path):
     written = write_pki(pki, tmp_path / "pki", DEMO_PASSPHRASE)
-    stems = ["sender", "reviewer-rsa", "reviewer-ec", "treating-physician"]
+    stems = ["sender", "reviewer-rsa", "reviewer-ec", "treating-physician", "workstation"]
     assert set(written) == {"root.pem"} | {f"{s}.{ext}" for s in stems for ext in ("p12", "pem")}
     assert all(path.is_file() and path.parent == tmp_path / "pki" for path in written.values())
     assert x509.load_pem_x509_certificate(written["root.pem"].read_bytes()) == \
         pki.root.certificate
     for stem, identity in zip(stems, [pki.sender, pki.reviewer_rsa, pki.reviewer_ec,
-                                      pki.treating_physician]):
+                                      pki.treating_physician, pki.workstation]):
         assert x509.load_pem_x509_certificate(written[f"{stem}.pem"].read_bytes()) == \
             identity.certificate
         loaded = pkcs12.load_pkcs12(written[f"{stem}.p12"].read_bytes(),
@@ -141,3 +141,13 @@ def test_write_pki(pki, tmp_path):
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption())
         assert written[f"{stem}.p12"].stat().st_mode & 0o077 == 0
+
+
+def test_the_workstation_identity_signs_outgoing_manifests(pki):
+    """The reviewing organisation signs its outgoing manifests as the sender signs incoming ones."""
+    cert = pki.workstation.certificate
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment and not usage.key_encipherment
+    eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION in eku
+    assert cert.issuer == pki.root.certificate.subject
