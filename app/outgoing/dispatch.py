@@ -7,18 +7,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 import json
-import re
 import threading
 import uuid
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.store.audit import current_user
+from app.store.paths import safe_case_id
 from app.store.store import CaseStore
 
 FORMAT = "secondo-outgoing/1"
 CHANNELS = ("post", "courier", "hand", "secure-mail", "other")
-_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def channel_label(channel: str) -> str:
@@ -63,9 +62,7 @@ class DispatchLog:
         self._lock = threading.RLock()
 
     def _path(self, case_id: str):
-        if not isinstance(case_id, str) or not _SAFE.fullmatch(case_id):
-            raise BadInputError(_("The case id is not a valid identifier."))
-        return self.folder / f"{case_id}.sov"
+        return self.folder / f"{safe_case_id(case_id)}.sov"
 
     def shipments(self, case_id: str) -> list[Shipment]:
         path = self._path(case_id)

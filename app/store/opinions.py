@@ -15,16 +15,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 import hashlib
 import json
-import re
 import threading
 from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.store.paths import safe_case_id
 from app.store.store import CaseStore
 
 FORMAT = "secondo-opinions/1"
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,7 @@ class SignedOpinionStore:
         self._lock = threading.RLock()
 
     def _case(self, case_id: str) -> str:
-        if not isinstance(case_id, str) or not _SAFE_NAME.fullmatch(case_id):
-            raise BadInputError(_("The case id is not a valid identifier."))
-        return case_id
+        return safe_case_id(case_id)
 
     def _list_path(self, case_id: str) -> Path:
         return self.folder / f"{self._case(case_id)}.sov"

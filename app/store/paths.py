@@ -2,8 +2,12 @@
 
 import os
 from pathlib import Path
+import re
 
 import platformdirs
+
+from app.core.errors import BadInputError
+from app.core.i18n import _
 
 
 def data_dir() -> Path:
@@ -12,3 +16,15 @@ def data_dir() -> Path:
     path = Path(home) if home else Path(platformdirs.user_data_dir("secondo", appauthor=False))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def safe_case_id(case_id: str) -> str:
+    """`case_id` when it can name a file in the data folder (letters, digits, `_.-`); else
+    `BadInputError`, so that no id read from anywhere can point outside its folder."""
+    if not isinstance(case_id, str) or not _SAFE_NAME.fullmatch(case_id):
+        raise BadInputError(_("The case id is not a valid identifier."))
+    return case_id
