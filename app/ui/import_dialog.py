@@ -96,7 +96,8 @@ class ImportController(QObject):
     def start(self, paths: list[Path], credentials: list | None = None) -> None:
         if self.task is not None:
             return  # one import at a time
-        credentials = self.credentials if credentials is None else credentials
+        if credentials is None:
+            credentials = self.credentials + own_identity()
         name = ", ".join(p.name for p in paths)
         self.dialog = ImportProgressDialog(name, self.window)
         token = CancelToken()
@@ -131,12 +132,38 @@ class ImportController(QObject):
         if isinstance(error, WrongKeyError):
             text = self.ask_passphrase(str(error))
             if text:
-                self.start(paths, [c for c in credentials if not isinstance(c, Passphrase)] + [Passphrase(text)])
+                # One field for both: the package's passphrase, or that of the reviewer's own
+                # certificate file (a package encrypted to the reviewer's certificate).
+                retry = [c for c in credentials if not isinstance(c, Passphrase)] + [Passphrase(text)]
+                self.start(paths, retry + own_identity(text))
             return
         QMessageBox.warning(self.window, self.tr("Import"), user_message(error, self))
 
     def _ask_passphrase(self, reason: str) -> str | None:
-        text, ok = QInputDialog.getText(self.window, self.tr("Passphrase"),
-                                        reason + "\n\n" + self.tr("Passphrase of the package:"),
+        from app.signing.settings import PKCS12, load_signing_settings
+
+        settings = load_signing_settings()
+        label = self.tr("Passphrase of the package:")
+        if settings.kind == PKCS12 and settings.identity_path:
+            label = self.tr("Passphrase of the package, or of your certificate file {name}:").format(
+                name=Path(settings.identity_path).name)
+        text, ok = QInputDialog.getText(self.window, self.tr("Passphrase"), reason + "\n\n" + label,
                                         QLineEdit.EchoMode.Password)
         return text if ok and text else None
+
+
+def own_identity(passphrase: str | None = None) -> list:
+    """The reviewer's own PKCS#12 identity (the one chosen for signing), opened with
+    `passphrase` or the one remembered in the OS keyring; [] when there is none or it does
+    not open. It decrypts packages sent to the reviewer's certificate."""
+    from app.core.errors import SecondoError
+    from app.signing.secrets import open_identity
+    from app.signing.settings import PKCS12, load_signing_settings
+
+    settings = load_signing_settings()
+    if settings.kind != PKCS12 or not settings.identity_path:
+        return []
+    try:
+        return [open_identity(Path(settings.identity_path), passphrase=passphrase)]
+    except SecondoError:
+        return []

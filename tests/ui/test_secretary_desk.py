@@ -125,3 +125,36 @@ def test_the_address_book_imports_a_certificate_and_shows_it(qtbot, signed_store
 def _no_modal_boxes(monkeypatch):
     from PySide6.QtWidgets import QMessageBox
     monkeypatch.setattr(QMessageBox, "open", lambda self, *a: None)
+
+
+def test_the_physicians_workstation_imports_the_package_from_its_window(qtbot, signed_store, demo_package, tmp_path,
+                                                                        monkeypatch):
+    """The second workstation: the physician's own certificate file is its identity; the one
+    passphrase prompt opens it, and the signed opinion arrives byte for byte."""
+    from app.outgoing.package import OutgoingRequest, make_outgoing
+    from app.outgoing.address_book import certificate_from_bytes
+    from app.signing.identities import load_pkcs12
+    from app.store.opinions import SignedOpinionStore
+    from app.store.store import CaseStore
+    from app.ui.main_window import MainWindow
+
+    store, case_id = signed_store
+    cert = certificate_from_bytes(demo_package.pki_files["treating-physician.pem"].read_bytes())
+    result = make_outgoing(store, case_id, OutgoingRequest("treating_physician", certificate=cert),
+                           load_pkcs12(demo_package.pki_files["workstation.p12"], DEMO_PASSPHRASE), tmp_path / "out")
+    signed = SignedOpinionStore(store).pdf(case_id, 0)
+    other_home = tmp_path / "physician-home"
+    monkeypatch.setenv("SECONDO_HOME", str(other_home))
+    save_signing_settings(SigningSettings(identity_path=str(demo_package.pki_files["treating-physician.p12"])))
+    with CaseStore.open(other_home) as other:
+        window = MainWindow(other, roots=[demo_package.root])
+        qtbot.addWidget(window)
+        asked = []
+        window.importer.ask_passphrase = lambda reason: asked.append(reason) or DEMO_PASSPHRASE
+        with qtbot.waitSignal(window.caseShown, timeout=60000) as shown:
+            window.importer.start([result.output])
+        assert asked  # the physician's passphrase was asked once
+        record = other.record(shown.args[0])
+        (opinion,) = [d for d in record["documents"] if d["kind"] == "second_opinion"]
+        assert other.vault.read_bytes(opinion["blob"]) == signed
+        window.close()
