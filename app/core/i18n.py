@@ -1,9 +1,9 @@
 """Translation of user-visible strings outside Qt: a gettext `_()` bound to resources/i18n."""
 
 import gettext
-from pathlib import Path
+from app.core.resources import resource_path
 
-_LOCALE_DIR = Path(__file__).resolve().parents[2] / "resources" / "i18n"
+_LOCALE_DIR = resource_path("i18n")
 _translation = gettext.translation("secondo", localedir=_LOCALE_DIR, fallback=True)
 
 

@@ -19,8 +19,9 @@ from typing import Any, Iterator
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.core.resources import resource_path
 
-FORMS_DIR = Path(__file__).resolve().parents[2] / "resources" / "forms"
+FORMS_DIR = resource_path("forms")
 PREFILL_URL = "http://second-o.example/fhir/StructureDefinition/prefill"
 
 ITEM_TYPES = {"group", "display", "string", "text", "boolean", "choice", "date", "integer", "decimal"}

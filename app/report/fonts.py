@@ -3,13 +3,13 @@ resources/fonts with its licence and embedded as a subset in every PDF by report
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from app.core.resources import resource_path
 
-FONTS_DIR = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+FONTS_DIR = resource_path("fonts")
 FAMILY = "DejaVuSans"
 REGULAR, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 _FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf", ITALIC: "DejaVuSans-Oblique.ttf"}

@@ -5,7 +5,6 @@ shows what it is."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
