@@ -8,16 +8,28 @@ import argparse
 import logging
 import sys
 
-from app import __version__
 from app.commands import cases, demo, gui, opinion, outgoing, package, snapshot, view
 from app.core.errors import SecondoError
 from app.core.i18n import _
 
 
+class VersionAction(argparse.Action):
+    """--version: computed only when asked (it loads Qt to ask its version)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from app.commands.about import version_text
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="secondo", description=_(
         "Second-O Workstation: review medical second-opinion dossiers offline."))
-    parser.add_argument("--version", action="version", version=f"secondo {__version__}")
+    parser.add_argument("--version", action=VersionAction, help=_("show the version and those of Qt, pydicom, "
+                                                                  "pyHanko and the rest, and exit"))
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for module in (package, cases, demo, snapshot, view, opinion, outgoing, gui):
         module.add_parsers(sub)

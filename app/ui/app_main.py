@@ -16,6 +16,11 @@ from app.core.errors import SecondoError
 from app.store.keys import VaultLockedError
 
 
+def qt_runtime_version() -> str:
+    from PySide6.QtCore import qVersion
+    return qVersion()
+
+
 def has_display() -> bool:
     if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal")):
         return False

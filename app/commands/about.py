@@ -1,0 +1,38 @@
+"""`secondo --version`: the workstation's version and those of what it is built on (Qt,
+PySide6, pydicom and its pixel decoders, pyHanko, reportlab, cryptography, Python)."""
+
+from __future__ import annotations
+
+from importlib import metadata
+import platform
+
+from app import __version__
+
+COMPONENTS = ("PySide6-Essentials", "PySide6-Pdf", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg",
+              "pylibjpeg-openjpeg", "pylibjpeg-rle", "pyHanko", "reportlab", "cryptography", "numpy", "pycdlib")
+
+
+def component_versions() -> dict[str, str]:
+    found = {}
+    for name in COMPONENTS:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def qt_version() -> str:
+    try:
+        from app.ui.app_main import qt_runtime_version
+        return qt_runtime_version()
+    except ImportError:
+        return "not available"
+
+
+def version_text() -> str:
+    versions = component_versions()
+    lines = [f"secondo {__version__}", f"Qt {qt_version()} (PySide6 {versions['PySide6-Essentials']})"]
+    lines += [f"{name} {version}" for name, version in versions.items() if not name.startswith("PySide6")]
+    lines.append(f"Python {platform.python_version()} ({platform.system()} {platform.machine()})")
+    return "\n".join(lines)
