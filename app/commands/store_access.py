@@ -15,13 +15,20 @@ def add_vault_option(parser) -> None:
                         help=_("where there is no OS keyring: the vault passphrase is in VAR"))
 
 
+def env_prompt(variable: str):
+    """A vault prompt that reads the variable `variable` only."""
+    def prompt(is_new: bool) -> str:
+        value = os.environ.get(variable)
+        if value is None:
+            raise VaultLockedError(_("The environment variable {var} is not set.").format(var=variable))
+        return value
+    return prompt
+
+
 def _prompt(variable: str | None):
     def prompt(is_new: bool) -> str:
         if variable:
-            value = os.environ.get(variable)
-            if value is None:
-                raise VaultLockedError(_("The environment variable {var} is not set.").format(var=variable))
-            return value
+            return env_prompt(variable)(is_new)
         if not sys.stdin.isatty():
             raise VaultLockedError(_("This workstation has no OS keyring, so its data is locked with a vault "
                                      "passphrase; name the variable holding it with --vault-passphrase-env VAR."))

@@ -16,6 +16,9 @@ from app.core.errors import SecondoError
 from app.store.keys import VaultLockedError
 
 
+STARTED = time.monotonic()
+
+
 def qt_runtime_version() -> str:
     from PySide6.QtCore import qVersion
     return qVersion()
@@ -34,6 +37,14 @@ def application() -> QApplication:
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("Second-O")
     app.setOrganizationName("Second-O")
+    app.setDesktopFileName("secondo")  # matches packaging/linux/secondo.desktop (icon on Wayland)
+    from PySide6.QtGui import QIcon
+
+    from app.core.resources import resource_path
+    icon = QIcon()
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addFile(str(resource_path("icons", f"secondo-{size}.png")))
+    app.setWindowIcon(icon)
     return app
 
 
@@ -64,7 +75,12 @@ def run_gui(args) -> int:
         raise SecondoError(_tr("There is no display to show the workstation on (DISPLAY is not set); "
                                "the command-line verbs work without one: secondo --help"))
     app = application()
-    with CaseStore.open(prompt=gui_prompt) as store:
+    prompt = gui_prompt
+    variable = getattr(args, "vault_passphrase_env", None)
+    if variable:  # as the other verbs: the vault passphrase from the variable it names
+        from app.commands.store_access import env_prompt
+        prompt = env_prompt(variable)
+    with CaseStore.open(prompt=prompt) as store:
         case = getattr(args, "case", None)
         case_id = store.resolve_case(case) if case else None
         window = MainWindow(store)
@@ -72,8 +88,17 @@ def run_gui(args) -> int:
         if case_id is None and last and store.index.case(last) is not None:
             case_id = last
         window.show()
-        if case_id:
+        files = [Path(f) for f in getattr(args, "files", None) or []]
+        if files:
+            window.importer.start(files)  # the import opens its case when done
+        elif case_id:
             window.open_case(case_id)
+        if getattr(args, "exit_when_shown", False):
+            # Start-up timing (scripts/smoke): once the worklist is filled, say when and leave.
+            from PySide6.QtCore import QTimer
+            window.casesLoaded.connect(lambda _n: QTimer.singleShot(0, lambda: (
+                print(f"shown after {time.monotonic() - STARTED:.3f} s (since the module was loaded)"),
+                window.close(), app.quit())))
         return app.exec()
 
 

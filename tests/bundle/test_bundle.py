@@ -1,0 +1,90 @@
+"""Smoke test of the built application bundle (issue 8), run by `scripts/smoke BUNDLE_DIR`
+(`./scripts/build` runs it after the build): --version, the offscreen demo with its signed
+opinion verifying, snapshots of a JPEG 2000 and a JPEG Lossless image (the pixel decoder
+plugins made it into the bundle), the size on disk and the cold start to a shown window.
+The figures are printed; the targets (< 350 MB, < 2 s) are checked here, not in unit tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import subprocess
+import time
+
+import pytest
+from pydicom.data import get_testdata_file
+
+BUNDLE = Path(os.environ.get("SECONDO_BUNDLE", "dist/secondo")).resolve()
+EXE = BUNDLE / ("secondo.exe" if os.name == "nt" else "secondo")
+pytestmark = pytest.mark.skipif(not EXE.exists(), reason=f"no bundle at {BUNDLE} (run ./scripts/build)")
+
+
+def run(*args, home: Path, timeout: int = 300, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "PYTHONPATH")}
+    environment.update(SECONDO_HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND=
+                       "keyring.backends.fail.Keyring", SECONDO_VAULT_PASSPHRASE="bundle-smoke-test-passphrase", **env)
+    home.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.run([str(EXE), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env=environment, cwd=str(home.parent))
+
+
+VAULT = ("--vault-passphrase-env", "SECONDO_VAULT_PASSPHRASE")
+
+
+def test_version(tmp_path):
+    done = run("--version", home=tmp_path / "home")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("secondo ") and lines[1].startswith("Qt 6.")
+    assert any(line.startswith("pydicom ") for line in lines) and any(line.startswith("pyHanko ") for line in lines)
+    assert not any("not installed" in line for line in lines if line.split()[0] in ("pydicom", "pyHanko",
+                                                                                     "pylibjpeg-openjpeg"))
+
+
+def test_demo_offscreen_and_its_signed_opinion(tmp_path):
+    out = tmp_path / "demo"
+    done = run("demo", "--out", out, "--ct-slices", "40", home=out / "home")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for name in ("01-worklist", "04-ct-series", "05-form", "07-signed-opinion", "08-desk", "09-outgoing"):
+        assert (out / f"{name}.png").stat().st_size > 10_000, name
+    verified = run("verify", out / "opinion-signed.pdf", "--trust", out / "pki" / "root.pem", "--json",
+                   home=out / "home")  # verify opens no data folder
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert '"whole_file": true' in verified.stdout and '"trusted": true' in verified.stdout
+
+
+@pytest.mark.parametrize("name, what", [("693_J2KI.dcm", "JPEG 2000"), ("SC_rgb_jpeg_gdcm.dcm", "JPEG Lossless"),
+                                        ("MR_small_jpeg_ls_lossless.dcm", "JPEG-LS lossless"),
+                                        ("MR_small_RLE.dcm", "RLE Lossless")])
+def test_snapshot_decodes_compressed_images(tmp_path, name, what):
+    source = get_testdata_file(name)
+    if source is None:
+        pytest.skip(f"{name} is not shipped with this pydicom")
+    import pydicom
+    from PIL import Image
+
+    png = tmp_path / f"{name}.png"
+    done = run("snapshot", source, "-o", png, home=tmp_path / "home")
+    assert done.returncode == 0, f"{what}: {done.stderr}"
+    ds = pydicom.dcmread(source, stop_before_pixels=True)
+    with Image.open(png) as image:
+        assert image.size == (ds.Columns, ds.Rows), what
+        low, high = image.convert("L").getextrema()
+        assert low < high, what  # decoded pixels, not a blank
+
+
+def test_size_on_disk_is_under_350_mb():
+    size = sum(p.stat().st_size for p in BUNDLE.rglob("*") if p.is_file() and not p.is_symlink())
+    print(f"\nbundle size: {size / 1e6:.0f} MB ({size / (1 << 20):.0f} MiB)")
+    assert size < 350 * (1 << 20)
+
+
+def test_cold_start_to_a_shown_window(tmp_path):
+    assert run("cases", *VAULT, home=tmp_path / "home").returncode == 0  # the data folder exists already
+    started = time.monotonic()
+    done = run("gui", "--exit-when-shown", *VAULT, home=tmp_path / "home", timeout=60)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "shown after" in done.stdout
+    print(f"\ncold start to a shown window (process start to the worklist): {elapsed:.2f} s; {done.stdout.strip()}")
+    assert elapsed < 2.0
