@@ -18,7 +18,7 @@ from app.core.formatting import format_date
 from app.outgoing.address_book import (AddressBook, Contact, certificate_details, certificate_from_bytes,
                                        certificate_pem)
 from app.outgoing.recipients import role_label
-from app.ui.task_runner import user_message
+from app.ui.task_runner import guarded, user_message
 
 ROLES = ("treating_physician", "general_practitioner", "patient")
 
@@ -47,7 +47,7 @@ def import_certificate_for(parent, store, runner, recipient, contact_id: str | N
         book.save(contact)
         return certificate_details(certificate)
 
-    runner.run(work, success=lambda details: done(), failure=failed)
+    runner.run(work, success=guarded(parent, lambda details: done()), failure=guarded(parent, failed))
 
 
 class AddressBookDialog(QDialog):
@@ -125,7 +125,8 @@ class AddressBookDialog(QDialog):
     def reload(self, select: str | None = None) -> None:
         store = self.store
         self.runner.run(lambda token, progress: AddressBook(store).contacts(),
-                        success=lambda contacts: self._listed(contacts, select), failure=self._failed)
+                        success=guarded(self, lambda contacts: self._listed(contacts, select)),
+                        failure=guarded(self, self._failed))
 
     def _listed(self, contacts: list[Contact], select: str | None) -> None:
         self.contacts = contacts
@@ -207,14 +208,15 @@ class AddressBookDialog(QDialog):
             return
         store = self.store
         self.runner.run(lambda token, progress: AddressBook(store).save(contact),
-                        success=lambda saved: (self.saved.emit(), self.reload(saved.id)), failure=self._failed)
+                        success=guarded(self, lambda saved: (self.saved.emit(), self.reload(saved.id))),
+                        failure=guarded(self, self._failed))
 
     def remove_contact(self) -> None:
         if self.current is None:
             return
         store, contact_id = self.store, self.current.id
         self.runner.run(lambda token, progress: AddressBook(store).remove(contact_id),
-                        success=lambda _removed: self.reload(), failure=self._failed)
+                        success=guarded(self, lambda _removed: self.reload()), failure=guarded(self, self._failed))
 
     def _failed(self, error: BaseException) -> None:
         self._failed_text(user_message(error, self) if not isinstance(error, OSError) else str(error))

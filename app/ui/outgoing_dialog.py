@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 from app.core.formatting import format_date
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
-from app.ui.task_runner import user_message
+from app.ui.task_runner import guarded, user_message
 
 FORMS = (("file", "Encrypted file (.sodp)"), ("folder", "CD-ready folder"), ("iso", "ISO image, ready to burn"))
 
@@ -131,8 +131,8 @@ class OutgoingDialog(QDialog):
 
     def reload(self) -> None:
         store, case_id = self.store, self.case_id
-        self.runner.run(lambda token, progress: case_desk(store, case_id), success=self._show,
-                        failure=self._failed)
+        self.runner.run(lambda token, progress: case_desk(store, case_id), success=guarded(self, self._show),
+                        failure=guarded(self, self._failed))
 
     def _show(self, desk: dict) -> None:
         selected = self.selected_role()
@@ -286,8 +286,8 @@ class OutgoingDialog(QDialog):
                 remember_passphrase(Path(organisation), passphrase)
             return make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=token)
 
-        self.runner.run(work, success=self._made, failure=lambda e: (self.make_button.setEnabled(True),
-                                                                     self._failed(e)))
+        self.runner.run(work, success=guarded(self, self._made),
+                        failure=guarded(self, lambda e: (self.make_button.setEnabled(True), self._failed(e))))
 
     def _failed_text(self, text: str) -> None:
         self.message.setText(text)
@@ -315,5 +315,5 @@ class OutgoingDialog(QDialog):
         channel, on = self.channel.currentData(), self.sent_on.date().toString("yyyy-MM-dd")
         store, case_id = self.store, self.case_id
         self.runner.run(lambda token, progress: mark_sent(store, case_id, role, channel, on=on),
-                        success=lambda shipment: (self.sent.emit(role), self.reload()),
-                        failure=self._failed)
+                        success=guarded(self, lambda shipment: (self.sent.emit(role), self.reload())),
+                        failure=guarded(self, self._failed))

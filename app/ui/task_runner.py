@@ -170,3 +170,15 @@ def user_message(error: BaseException, context: QObject) -> str:
     if isinstance(error, SecondoError):
         return str(error)
     return context.tr("Something went wrong ({kind}); nothing was changed.").format(kind=type(error).__name__)
+
+
+def guarded(widget: QObject, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """`callback`, but a no-op once `widget` is deleted: a result that arrives after its dialog
+    was closed is dropped instead of touching a deleted widget."""
+    from shiboken6 import isValid
+
+    def call(*args: Any) -> Any:
+        if isValid(widget):
+            return callback(*args)
+        return None
+    return call

@@ -45,6 +45,7 @@ def test_demo_offscreen_and_its_signed_opinion(tmp_path):
     out = tmp_path / "demo"
     done = run("demo", "--out", out, "--ct-slices", "40", home=out / "home")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "DEMO sample MR" in done.stdout and "DEMO sample CT" in done.stdout  # pydicom's real images came along
     for name in ("01-worklist", "04-ct-series", "05-form", "07-signed-opinion", "08-desk", "09-outgoing"):
         assert (out / f"{name}.png").stat().st_size > 10_000, name
     verified = run("verify", out / "opinion-signed.pdf", "--trust", out / "pki" / "root.pem", "--json",

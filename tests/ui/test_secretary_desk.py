@@ -157,3 +157,18 @@ def test_the_physicians_workstation_imports_the_package_from_its_window(qtbot, s
         (opinion,) = [d for d in record["documents"] if d["kind"] == "second_opinion"]
         assert other.vault.read_bytes(opinion["blob"]) == signed
         window.close()
+
+
+def test_closing_a_dialog_before_its_work_returns_is_harmless(qtbot, signed_store):
+    """A result that arrives after its dialog was closed (and deleted) is dropped."""
+    store, case_id = signed_store
+    window = open_window(qtbot, store)
+    book = window.show_address_book()
+    book.name.setText("Dr. Closed Early (DEMO)")
+    book.save_contact()
+    book.close()  # WA_DeleteOnClose: gone before the save and the reload come back
+    outgoing = window.show_outgoing(case_id)
+    outgoing.close()
+    window.store_runner.pool.waitForDone(10000)
+    qtbot.wait(200)  # the queued results are delivered now: pytest-qt fails on any exception
+    assert [c.name for c in AddressBook(store).contacts()] == ["Dr. Closed Early (DEMO)"]
