@@ -89,3 +89,34 @@ def test_cold_start_to_a_shown_window(tmp_path):
     assert "shown after" in done.stdout
     print(f"\ncold start to a shown window (process start to the worklist): {elapsed:.2f} s; {done.stdout.strip()}")
     assert elapsed < 2.0
+
+
+def test_the_tarball_installs_and_uninstalls(tmp_path):
+    import shutil
+    import tarfile
+
+    (tarball,) = BUNDLE.parent.glob("secondo-workstation-*-linux-*.tar.gz")
+    with tarfile.open(tarball) as tar:
+        tar.extractall(tmp_path / "x", filter="tar")
+    (top,) = (tmp_path / "x").iterdir()
+    prefix = tmp_path / "prefix"
+    env = dict(os.environ, PREFIX=str(prefix))
+    subprocess.run(["sh", str(top / "install.sh")], check=True, capture_output=True, env=env)
+    for path in ("bin/secondo", "share/applications/secondo.desktop", "share/mime/packages/secondo.xml",
+                 "share/icons/hicolor/48x48/apps/secondo.png", "share/icons/hicolor/256x256/apps/secondo.png"):
+        assert (prefix / path).exists(), path
+    version = subprocess.run([str(prefix / "bin" / "secondo"), "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("secondo ")
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(prefix / "share/applications/secondo.desktop")],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    if shutil.which("update-mime-database") and shutil.which("xdg-mime"):
+        sample = tmp_path / "dossier.sodp"
+        sample.write_bytes(b"SODP\r\n\x1a\n" + b"\0" * 64)
+        kind = subprocess.run(["xdg-mime", "query", "filetype", str(sample)], capture_output=True, text=True,
+                              env=dict(env, XDG_DATA_DIRS=f"{prefix / 'share'}:/usr/share"))
+        if kind.returncode == 0:
+            assert kind.stdout.strip() == "application/x-secondo-package"
+    subprocess.run(["sh", str(top / "install.sh"), "--uninstall"], check=True, capture_output=True, env=env)
+    assert not (prefix / "bin" / "secondo").exists() and not (prefix / "lib" / "secondo").exists()
