@@ -289,3 +289,17 @@ class TestAddressBook:
             assert details["sha256"] == hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
         with pytest.raises(IdentityError, match="not an X.509 certificate"):
             certificate_from_bytes(b"garbage", "garbage.pem")
+
+
+class TestAtRest:
+    def test_no_patient_or_recipient_name_in_clear_in_the_data_folder(self, signed_case, demo, tmp_path):
+        store, case_id = signed_case
+        AddressBook(store).save(Contact("Dr. Test Treating (DEMO)", "treating_physician", address="Demostraat 1"))
+        make_outgoing(store, case_id, OutgoingRequest("patient"), organisation(demo), tmp_path / "out")
+        mark_sent(store, case_id, "patient", "post")
+        needles = [b"Test Patient", b"TEST, Patient", b"Test Treating", b"Demostraat", b"1970-01-01", b"%PDF"]
+        for path in store.home.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                found = [n for n in needles if n in data]
+                assert not found, f"{path.relative_to(store.home)} holds {found} in clear"
