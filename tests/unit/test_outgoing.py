@@ -303,3 +303,27 @@ class TestAtRest:
                 data = path.read_bytes()
                 found = [n for n in needles if n in data]
                 assert not found, f"{path.relative_to(store.home)} holds {found} in clear"
+
+
+class TestContactsCli:
+    def test_add_list_and_remove_with_a_certificate(self, demo, capsys, isolated_home):
+        rc, out, err = secondo(capsys, "contacts", "add", "--name", "Dr. Test Treating (DEMO)", "--role",
+                               "treating_physician", "--address", "Demostraat 1, 0000 Demo City", "--certificate",
+                               demo.pki_files["treating-physician.pem"], "--json")
+        assert rc == 0, err
+        added = json.loads(out)
+        assert added["certificate"]["problem"] is None and "key_encipherment" in added["certificate"]["key_usage"]
+        rc, out, _ = secondo(capsys, "contacts", "--json")
+        (listed,) = json.loads(out)["contacts"]
+        assert listed["id"] == added["id"] and listed["address"] == "Demostraat 1, 0000 Demo City"
+        rc, out, _ = secondo(capsys, "contacts")
+        assert "certificate of Dr. Test Treating (DEMO)" in out
+        assert secondo(capsys, "contacts", "remove", added["id"][:8])[0] == 0
+        assert json.loads(secondo(capsys, "contacts", "--json")[1])["contacts"] == []
+
+    def test_not_a_certificate_is_refused_and_nothing_kept(self, tmp_path, capsys):
+        bogus = tmp_path / "bogus.der"
+        bogus.write_bytes(b"\x30\x03\x02\x01\x01")
+        rc, _out, err = secondo(capsys, "contacts", "add", "--name", "X", "--role", "patient", "--certificate", bogus)
+        assert rc == 3 and "not an X.509 certificate" in err
+        assert json.loads(secondo(capsys, "contacts", "--json")[1])["contacts"] == []
