@@ -36,6 +36,7 @@ class OutgoingDialog(QDialog):
         self.store, self.runner, self.case_id = store, store_runner, case_id
         self.desk: dict | None = None
         self.last_result = None
+        self.progress_dialog = None
         self.header = QLabel(self.tr("Reading the case…"))
         self.header.setWordWrap(True)
         self.table = QTableWidget(0, 5, self)
@@ -278,16 +279,41 @@ class OutgoingDialog(QDialog):
         self.message.setStyleSheet("")
         self.message.setText(self.tr("Making the package…"))
 
+        from PySide6.QtWidgets import QProgressDialog
+
+        from app.core.tasks import CancelToken
+
+        progress_dialog = QProgressDialog(self.tr("Making the package…"), self.tr("Cancel"), 0, 4, self)
+        progress_dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        progress_dialog.setMinimumDuration(300)
+        progress_dialog.setAutoClose(False)
+        cancel = CancelToken()  # ours: a package finished a moment before Cancel still reports back
+        progress_dialog.canceled.connect(cancel.cancel)
+        self.progress_dialog = progress_dialog
+
         def work(token, progress):
             from app.signing.secrets import remember_passphrase
 
             identity = open_identity(Path(organisation), passphrase=passphrase)
             if remember:
                 remember_passphrase(Path(organisation), passphrase)
-            return make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=token)
+            return make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=cancel)
 
-        self.runner.run(work, success=guarded(self, self._made),
-                        failure=guarded(self, lambda e: (self.make_button.setEnabled(True), self._failed(e))))
+        def finished() -> None:
+            progress_dialog.canceled.disconnect()
+            progress_dialog.close()
+            progress_dialog.deleteLater()
+            self.progress_dialog = None
+            self.make_button.setEnabled(True)
+
+        def cancelled(_error) -> None:
+            finished()
+            self.message.setText(self.tr("Cancelled: nothing was written."))
+
+        self.runner.run(work, success=guarded(self, lambda result: (finished(), self._made(result))),
+                        failure=guarded(self, lambda e: (finished(), self._failed(e))),
+                        progress=guarded(self, lambda done, total: progress_dialog.setValue(done)),
+                        cancelled=guarded(self, cancelled))
 
     def _failed_text(self, text: str) -> None:
         self.message.setText(text)

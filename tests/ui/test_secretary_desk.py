@@ -172,3 +172,32 @@ def test_closing_a_dialog_before_its_work_returns_is_harmless(qtbot, signed_stor
     window.store_runner.pool.waitForDone(10000)
     qtbot.wait(200)  # the queued results are delivered now: pytest-qt fails on any exception
     assert [c.name for c in AddressBook(store).contacts()] == ["Dr. Closed Early (DEMO)"]
+
+
+def test_cancelling_the_package_writes_nothing(qtbot, signed_store, tmp_path, monkeypatch):
+    from app.outgoing import package as outgoing
+
+    store, case_id = signed_store
+    window = open_window(qtbot, store)
+    dialog = window.show_outgoing(case_id)
+    qtbot.waitUntil(lambda: dialog.desk is not None, timeout=10000)
+    import threading
+
+    real = outgoing.write_package
+    started, proceed = threading.Event(), threading.Event()
+
+    def slow(*args, **kwargs):  # held while the secretary presses Cancel
+        started.set()
+        proceed.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(outgoing, "write_package", slow)
+    dialog.destination.setText(str(tmp_path / "out"))
+    dialog.org_passphrase.setText(DEMO_PASSPHRASE)
+    dialog.make_button.click()
+    qtbot.waitUntil(started.is_set, timeout=20000)
+    dialog.progress_dialog.canceled.emit()  # what its Cancel button does
+    proceed.set()
+    qtbot.waitUntil(lambda: "Cancelled" in dialog.message.text(), timeout=20000)
+    assert list((tmp_path / "out").glob("*")) == [] and store.index.case(case_id)["status"] == "signed"
+    dialog.close()
