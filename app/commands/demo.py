@@ -89,10 +89,12 @@ def _demo_address_book(store, built) -> None:
     from app.outgoing.address_book import AddressBook, Contact, certificate_from_bytes, certificate_pem
 
     book = AddressBook(store)
-    if book.for_role("treating_physician") is None:
+    if not any(c.role == "treating_physician" and c.name == TREATING_NAME for c in book.contacts()):
         certificate = certificate_from_bytes(built.pki_files["treating-physician.pem"].read_bytes())
-        book.save(Contact(TREATING_NAME, "treating_physician", "1-00000-11-000 (DEMO)",
-                          "DEMO Sending Hospital, Department of Pulmonology", "Demostraat 1, 0000 Demo City, Belgium",
+        from app.demo import DEMO_PEOPLE
+        person = DEMO_PEOPLE["pulmonologist"]  # the dossier's treating physician: the same registration
+        book.save(Contact(TREATING_NAME, "treating_physician", person["registration"],
+                          person.get("organisation") or "", person.get("address") or "",
                           certificate_pem(certificate)))
 
 

@@ -112,7 +112,7 @@ def _request(args, store, case_id: str):
     from app.signing.certificates import load_certificate
 
     recipient = require_consent(store.record(case_id), args.to)  # refused before anything else is asked
-    contact = AddressBook(store).for_role(args.to, recipient.name)
+    contact = AddressBook(store).for_recipient(recipient)
     form = "iso" if args.iso else "folder" if args.folder else "file"
     request = OutgoingRequest(args.to, form, key_images=args.key_images,
                               recipient=contact.recipient() if contact else None)

@@ -46,7 +46,13 @@ class Contact:
 
     @property
     def certificate(self) -> x509.Certificate | None:
-        return x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii")) if self.certificate_pem else None
+        if not self.certificate_pem:
+            return None
+        try:
+            return x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii"))
+        except ValueError:
+            raise IdentityError(_("The certificate kept for {name} in the address book cannot be read; import it "
+                                  "again.").format(name=self.name)) from None
 
     def recipient(self) -> Recipient:
         return Recipient(self.role, self.name, self.registration, self.organisation, self.address)
@@ -100,7 +106,7 @@ def certificate_pem(certificate: x509.Certificate) -> str:
 
 
 class AddressBook:
-    """`contacts()`, `save(contact)`, `remove(id)`, `for_role(role)`; one encrypted file, replaced atomically."""
+    """`contacts()`, `save(contact)`, `remove(id)`, `for_recipient(r)`; one encrypted file, replaced atomically."""
 
     def __init__(self, store: CaseStore) -> None:
         self.store = store
@@ -135,8 +141,19 @@ class AddressBook:
             self._write(kept)
             return True
 
-    def for_role(self, role: str, name: str = "") -> Contact | None:
-        """The contact of `role`, the one named `name` first."""
-        matches = [c for c in self.contacts() if c.role == role]
-        named = [c for c in matches if name and c.name.strip().lower() == name.strip().lower()]
-        return (named or matches or [None])[0]
+    def for_recipient(self, recipient: Recipient) -> Contact | None:
+        """The contact that is this dossier's person: the same role and the same registration
+        number, or (without one) the same name. Never merely someone of the same role: the
+        package would go to another person."""
+        def norm(text: str) -> str:
+            return " ".join(str(text or "").replace(",", " ").split()).casefold()
+
+        for contact in self.contacts():
+            if contact.role != recipient.role:
+                continue
+            if recipient.registration and contact.registration:
+                if norm(recipient.registration) == norm(contact.registration):
+                    return contact
+            elif recipient.name and norm(contact.name) == norm(recipient.name):
+                return contact
+        return None

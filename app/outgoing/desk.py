@@ -58,6 +58,7 @@ def case_desk(store, case_id: str) -> dict:
     """Everything the outgoing dialog shows for a case (Qt-free, on the store's thread): the
     latest signed opinion, and per consented recipient the address-book contact, its
     certificate's state, what was packaged and sent, and whether it is still to send."""
+    from app.core.errors import IdentityError
     from app.outgoing.address_book import AddressBook, certificate_details
     from app.outgoing.package import addressed_roles
     from app.outgoing.recipients import consented_recipients, role_label
@@ -72,9 +73,13 @@ def case_desk(store, case_id: str) -> dict:
     book = AddressBook(store)
     rows = []
     for recipient in consented_recipients(record):
-        contact = book.for_role(recipient.role, recipient.name)
-        certificate = contact.certificate if contact else None
-        details = certificate_details(certificate) if certificate is not None else None
+        contact = book.for_recipient(recipient)
+        try:
+            certificate = contact.certificate if contact else None
+            details = certificate_details(certificate) if certificate is not None else None
+        except IdentityError as exc:  # a damaged entry: shown as unusable, the passphrase route stays open
+            certificate, details = None, {"name": contact.name, "subject": "", "problem": str(exc),
+                                          "not_after": ""}
         rows.append({"role": recipient.role, "label": role_label(recipient.role),
                      "recipient": recipient.merged(contact.recipient()) if contact else recipient,
                      "contact_id": contact.id if contact else None,

@@ -20,9 +20,10 @@ def is_level1_name(name: str) -> bool:
 
 
 def readme_text(*, encrypted_to: str | None, case_ref: str, organisation: str) -> str:
-    """README.TXT, in CRLF line ends and plain ASCII-safe wording so that every system reads it."""
+    """README.TXT, in CRLF line ends and plain ASCII-safe wording so that every system reads it.
+    It names no one (the disc may be lost): the certificate's holder is not written here."""
     if encrypted_to:
-        key = _("It is encrypted for the certificate of {who}; only that key opens it.").format(who=encrypted_to)
+        key = _("It is encrypted for the recipient's certificate; only its private key opens it.")
     else:
         key = _("It is protected by a passphrase that reaches you separately (a printed sheet or another "
                 "channel).")

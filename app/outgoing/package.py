@@ -22,7 +22,7 @@ import uuid
 
 from cryptography import x509
 
-from app.core.errors import BadInputError
+from app.core.errors import BadInputError, SecondoError
 from app.core.files import output_error
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
@@ -38,6 +38,7 @@ from app.store.audit import current_user
 from app.store.opinions import SignedOpinionStore
 
 FORMS = ("file", "folder", "iso")
+MIN_PASSPHRASE = 10
 PASSPHRASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: it is typed from paper
 
 
@@ -114,7 +115,12 @@ def _members(store, case_id: str, opinion, pdf: bytes, cover: bytes, with_images
                                               "media_type": "application/pdf"}),
     ]
     if with_images:
-        for n, image in enumerate(AnnotationStore(store).key_images(case_id), 1):
+        try:
+            images = AnnotationStore(store).key_images(case_id)
+        except (SecondoError, ValueError, KeyError) as exc:
+            raise BadInputError(_("The case's key images cannot be read ({reason}); make the package without "
+                                  "them.").format(reason=exc)) from None
+        for n, image in enumerate(images, 1):
             members.append((f"documents/key-image-{n}.png", bytes(image.png),
                             {"kind": "other", "title": image.caption or _("Key image {n}").format(n=n),
                              "date": signed_on, "media_type": "image/png"}))
@@ -160,6 +166,9 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         key_for = [request.certificate]
         passphrase = generated = None
     else:
+        if request.passphrase is not None and len(request.passphrase) < MIN_PASSPHRASE:
+            raise BadInputError(_("That passphrase is too short to protect a medical opinion ({n} characters at "
+                                  "least); leave it out and one is generated.").format(n=MIN_PASSPHRASE))
         generated = None if request.passphrase else generate_passphrase()
         passphrase = request.passphrase or generated
         key_for = [stanzas.Passphrase(passphrase)]
@@ -167,6 +176,8 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
     pdf = opinions.pdf(case_id, opinion.number)
     case_ref = case_id[:8]
     base = f"second-opinion-{case_ref}-{request.role.replace('_', '-')}"
+    if opinion.number:
+        base += f"-addendum-{opinion.number}"
     from app.opinion.prefill import patient_display
     details = CoverDetails(
         recipient.name, [recipient.organisation, *recipient.address_lines] if recipient.organisation
@@ -221,17 +232,27 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
             if target.exists():
                 raise BadInputError(_("{path} exists already; choose another destination or remove it.").format(
                     path=target))
-        for entry in placed:
-            os.replace(staging / entry, out_dir / entry)
+        moved: list[Path] = []
+        try:
+            for entry in placed:
+                os.replace(staging / entry, out_dir / entry)
+                moved.append(out_dir / entry)
+            shipment = Shipment(request.role, recipient.name, request.form,
+                                "certificate" if request.certificate is not None else "passphrase", opinion.number,
+                                hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
+            DispatchLog(store).add(case_id, shipment)
+        except BaseException:
+            for path in moved:  # all of it or nothing: no package the log does not know of
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            raise
     except OSError as exc:
         raise output_error(out_dir, exc) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
-    shipment = Shipment(request.role, recipient.name, request.form,
-                        "certificate" if request.certificate is not None else "passphrase", opinion.number,
-                        hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
-    DispatchLog(store).add(case_id, shipment)
     store.set_status(case_id, "packaged", only_from=("signed",))
     store.audit.append("package", case_id, via=via, role=request.role, form=request.form,
                        protection=shipment.protection, opinion=opinion.number, package_sha256=shipment.package_sha256)

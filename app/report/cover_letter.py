@@ -64,13 +64,15 @@ def _paragraphs(details: CoverDetails) -> list[str]:
     contents = _("The package holds the signed opinion ({pages} pages) and this letter").format(pages=details.pages)
     if details.key_images:
         contents += _(", with {n} key image(s)").format(n=details.key_images)
+    how = (_("Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how.")
+           if details.medium == "cd" else _("Open it with a Second-O workstation (File ▸ Import)."))
     return [
         opening,
         _("The opinion was signed electronically by {signer} on {date} (PAdES); any PDF reader with signature "
           "validation shows whether it is intact.").format(signer=details.signer, date=format_date(details.signed_on)),
         _("It is {medium} as an encrypted Second-O package (.sodp). {protection}").format(
             medium=medium, protection=protection),
-        contents + ". " + _("Open it with a Second-O workstation (File ▸ Import); the README.TXT beside it says how."),
+        contents + ". " + how,
     ]
 
 

@@ -162,7 +162,8 @@ class TestDisc:
         assert listing(folder.output) == ["OPINION.SOD", "README.TXT"]
         assert all(disc.is_level1_name(n) for n in listing(folder.output))
         readme = (folder.output / "README.TXT").read_bytes().decode("utf-8")
-        assert "File > Import" in readme and "Dr. Test Treating (DEMO)" in readme and "\r\n" in readme
+        assert "File > Import" in readme and "recipient's certificate" in readme and "\r\n" in readme
+        assert "Test Treating" not in readme and "Test Patient" not in readme  # a lost disc names no one
         image = pycdlib.PyCdlib()
         image.open(str(iso.output))
         names = sorted(c.file_identifier().decode().split(";")[0] for c in image.list_children(iso_path="/")
@@ -242,6 +243,45 @@ class TestBadInput:
         assert store.index.case(case_id)["status"] == "signed"
 
 
+class TestMore:
+    def test_a_short_passphrase_is_refused_not_replaced(self, signed_case, demo, tmp_path):
+        store, case_id = signed_case
+        for given in ("", "short"):
+            with pytest.raises(BadInputError, match="too short"):
+                make_outgoing(store, case_id, OutgoingRequest("patient", passphrase=given), organisation(demo),
+                              tmp_path / "o")
+        assert not (tmp_path / "o").exists()
+
+    def test_a_failure_after_the_files_are_placed_takes_them_back(self, signed_case, demo, tmp_path, monkeypatch):
+        from app.outgoing import dispatch
+        store, case_id = signed_case
+
+        def broken(self, case_id, shipment):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(dispatch.DispatchLog, "add", broken)
+        with pytest.raises(OutputError):
+            make_outgoing(store, case_id, OutgoingRequest("treating_physician", "folder",
+                                                          certificate=treating_certificate(demo)),
+                          organisation(demo), tmp_path / "out")
+        assert listing(tmp_path / "out") == [] and store.index.case(case_id)["status"] == "signed"
+
+    def test_an_addendum_gets_its_own_package_name(self, signed_case, demo, tmp_path):
+        from app.opinion.signing import start_addendum
+        from app.opinion.questionnaire import set_answer
+        from app.store.drafts import DraftStore
+        store, case_id = signed_case
+        first = make_outgoing(store, case_id, OutgoingRequest("patient"), organisation(demo), tmp_path / "out")
+        record = store.record(case_id)
+        draft = start_addendum(DraftStore(store).load(case_id))
+        set_answer(bind(load_template("second-opinion"), record), draft, "answer", "Changed: resection.")
+        sign_opinion(store, case_id, draft, demo.reviewer_identity())
+        assert store.index.case(case_id)["status"] == "signed"  # the addendum is to send again
+        second = make_outgoing(store, case_id, OutgoingRequest("patient"), organisation(demo), tmp_path / "out")
+        assert "addendum-1" in second.output.name and first.output.exists() and second.output.exists()
+        assert second.shipment.opinion_number == 1
+
+
 class TestSent:
     def test_mark_sent_for_every_addressed_role_makes_the_case_sent(self, signed_case, demo, tmp_path, capsys):
         store, case_id = signed_case
@@ -276,7 +316,13 @@ class TestAddressBook:
         (kept,) = AddressBook(store).contacts()
         assert kept.certificate == cert and kept.recipient().address_lines == ["Demostraat 1", "0000 Demo City"]
         assert b"Test Treating" not in book.path.read_bytes()
-        assert AddressBook(store).for_role("treating_physician").id == kept.id
+        from app.outgoing.recipients import Recipient
+        assert AddressBook(store).for_recipient(Recipient("treating_physician", "dr. test TREATING (demo)")).id == kept.id
+        # Someone else of the same role is never taken for the dossier's person.
+        assert AddressBook(store).for_recipient(Recipient("treating_physician", "Dr. Other (DEMO)")) is None
+        assert AddressBook(store).for_recipient(Recipient("patient", "Dr. Test Treating (DEMO)")) is None
+        assert AddressBook(store).for_recipient(Recipient("treating_physician", "Dr. Test Treating (DEMO)",
+                                                          registration="9-99999-99-999")) is None
         assert book.remove(kept.id) and book.contacts() == []
 
     def test_certificate_details_from_pem_and_der(self, demo):
