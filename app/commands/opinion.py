@@ -160,7 +160,7 @@ def run_export(args) -> int:
             raise OutputError(_("{reason} The opinion was signed and is kept with the case: write it with "
                                 "'secondo opinion get {case} -o FILE'.").format(reason=exc, case=case_id[:8])) from None
         store.audit.append("export", case_id, via="cli", signed=signer is not None, opinion=number, pages=pages,
-                           pdf_sha256=hashlib.sha256(pdf).hexdigest(), file=output.name)
+                           pdf_sha256=hashlib.sha256(pdf).hexdigest())
     if signer is None:
         print(_("{out}: {pages} pages, NOT signed (no --identity or --token given)").format(out=output, pages=pages))
     elif number:
@@ -206,7 +206,7 @@ def run_get(args) -> int:
         with atomic_output(output) as out:
             out.write(pdf)
         store.audit.append("export", case_id, via="cli", signed=True, opinion=number,
-                           pdf_sha256=hashlib.sha256(pdf).hexdigest(), file=output.name)
+                           pdf_sha256=hashlib.sha256(pdf).hexdigest())
     print(_("{out}: signed opinion {n} of the case, unchanged").format(out=output, n=number))
     return 0
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import copy
 from datetime import datetime, timezone
 
-from app.core.errors import BadInputError
+from app.core.errors import BadInputError, OutputError, SecondoError
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.opinion.prefill import bind
@@ -135,6 +135,10 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     missing = missing_required(questionnaire, response)
     if missing:
         raise IncompleteOpinionError(missing)
+    if opinions and not changed_sections(questionnaire, opinions_store.response(case_id, opinions[-1].number),
+                                         response):
+        raise BadInputError(_("Nothing changed since the opinion signed on {date}: an addendum needs a change "
+                              "to one of its sections.").format(date=opinions[-1].signed_at[:10]))
     signed_response = copy.deepcopy(response)
     signed_response["status"] = "amended" if number else "completed"
     signed_response["authored"] = _now()
@@ -150,10 +154,15 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     entry = opinions_store.add(case_id, number, signed.pdf, signed_response, signer=signed.signer,
                                signed_at=signed.signing_time, pages=rendered.page_count)
     progress(3, STEPS)
-    DraftStore(store).save(case_id, signed_response)
+    # Kept: from here on the case is Signed, whatever happens to the draft.
     store.mark_signed(case_id)
     store.audit.append("sign", case_id, via=via, signer=signed.signer, opinion=number,
                        pdf_sha256=entry.pdf_sha256, pages=entry.pages)
+    try:
+        DraftStore(store).save(case_id, signed_response)
+    except SecondoError as exc:
+        raise OutputError(_("The opinion was signed and is kept with the case, but the draft could not be "
+                            "updated ({reason}); the case opens on the signed opinion.").format(reason=exc)) from None
     progress(STEPS, STEPS)
     return SignedResult(entry, signed.pdf, signed_response)
 

@@ -60,7 +60,12 @@ def load_case(store, case_id: str, cache) -> CaseData:
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
     data = CaseData(case_id, view, documents, series)
     data.draft, data.draft_error = DraftStore(store).load_recovering(case_id)
-    data.opinions = SignedOpinionStore(store).list(case_id)
+    opinions = SignedOpinionStore(store)
+    data.opinions = opinions.list(case_id)
+    if data.opinions and data.draft is None:
+        # Signed, but no draft (it could not be written or read): the signed text, locked, so
+        # that an addendum starts from what was signed and not from an empty form.
+        data.draft = opinions.response(case_id, data.opinions[-1].number)
     try:
         from app.store.annotations import AnnotationStore
         data.key_images = AnnotationStore(store).key_images(case_id)

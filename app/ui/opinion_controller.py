@@ -221,7 +221,7 @@ class OpinionController(QObject):
                 out.write(pdf)
             import hashlib
             store.audit.append("export", case_id, via="gui", signed=True, opinion=number,
-                               pdf_sha256=hashlib.sha256(pdf).hexdigest(), file=target.name)
+                               pdf_sha256=hashlib.sha256(pdf).hexdigest())
             return target
 
         self.store_runner.run(export, success=lambda written: self.window.statusBar().showMessage(

@@ -274,7 +274,12 @@ class OutgoingDialog(QDialog):
                                   recipient=row["recipient"])
         passphrase = self.org_passphrase.text() or None
         remember = self.org_remember.isChecked() and passphrase is not None
-        store, case_id, out_dir = self.store, self.case_id, Path(self.destination.text().strip() or ".")
+        destination = self.destination.text().strip()
+        out_dir = Path(destination).expanduser() if destination else None
+        if out_dir is None or not out_dir.is_absolute():
+            self._failed_text(self.tr("Choose the destination folder (a full path, e.g. on the CD writer's disk)."))
+            return
+        store, case_id = self.store, self.case_id
         self.make_button.setEnabled(False)
         self.message.setStyleSheet("")
         self.message.setText(self.tr("Making the package…"))

@@ -22,6 +22,7 @@ class SignDialog(QDialog):
         self.setWindowTitle(self.tr("Sign the opinion"))
         self.setModal(True)
         self._remembered = remembered
+        self._remembered_cache: dict[str, bool] = {}
         self._organisation = settings.organisation_identity  # kept as it was: not chosen here
         intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
                                "a new, numbered addendum that is signed in its turn.").format(what=what))
@@ -85,8 +86,10 @@ class SignDialog(QDialog):
         (self.use_token if settings.kind == PKCS11 else self.use_file).setChecked(True)
         for widget in (self.use_file, self.use_token):
             widget.toggled.connect(self._update)
-        for edit in (self.path, self.passphrase, self.token, self.pin):
+        for edit in (self.passphrase, self.token, self.pin):
             edit.textChanged.connect(self._update)
+        self.path.editingFinished.connect(self._update)  # the keyring is asked when the path is complete
+        self.path.textChanged.connect(lambda _t: self._update(check_keyring=False))
         self._update()
         self.resize(560, self.sizeHint().height())
         (self.pin if settings.kind == PKCS11 else self.passphrase).setFocus()
@@ -98,17 +101,24 @@ class SignDialog(QDialog):
             self.path.setText(path)
 
     def _path_remembered(self) -> bool:
+        """Asked of the keyring once per path (a locked keyring may prompt; never per keystroke)."""
         path = self.path.text().strip()
-        try:
-            return bool(path) and bool(self._remembered(path))
-        except Exception:  # noqa: BLE001 - an unreadable file: the passphrase will be asked
+        if not path:
             return False
+        if path not in self._remembered_cache:
+            try:
+                self._remembered_cache[path] = bool(self._remembered(path))
+            except Exception:  # noqa: BLE001 - an unreadable file: the passphrase will be asked
+                self._remembered_cache[path] = False
+        return self._remembered_cache[path]
 
-    def _update(self) -> None:
+    def _update(self, check_keyring: bool = True) -> None:
         file_mode = self.use_file.isChecked()
         self.file_form.setEnabled(file_mode)
         self.token_form.setEnabled(not file_mode)
-        remembered = file_mode and self._path_remembered()
+        path = self.path.text().strip()
+        remembered = file_mode and (self._path_remembered() if check_keyring or path in self._remembered_cache
+                                    else False)
         self.remembered_note.setVisible(remembered)
         self.passphrase.setPlaceholderText(self.tr("(remembered)") if remembered else "")
         if file_mode:

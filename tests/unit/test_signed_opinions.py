@@ -108,6 +108,19 @@ class TestSign:
         assert "This addendum changes the following sections of the signed opinion: Answer to the question." in text
         assert verify_pdf_bytes(addendum.pdf, [pki.root.certificate]).ok
 
+    def test_a_draft_that_cannot_be_written_after_signing_still_leaves_the_case_signed(self, store, case_id,
+                                                                                      response, pki, monkeypatch):
+        from app.core.errors import OutputError
+
+        def full(self, case_id, response):
+            raise OutputError("Cannot write the draft: the disk is full. Nothing was written.")
+
+        monkeypatch.setattr(DraftStore, "save", full)
+        with pytest.raises(OutputError, match="signed and is kept with the case"):
+            sign_opinion(store, case_id, response, key_identity(pki.reviewer_rsa))
+        assert [o.number for o in SignedOpinionStore(store).list(case_id)] == [0]
+        assert status(store, case_id) == "signed" and store.audit.entries()[-1]["action"] == "sign"
+
     def test_a_cancel_before_keeping_keeps_nothing(self, store, case_id, response, pki):
         token = CancelToken()
         token.cancel()
@@ -154,8 +167,19 @@ class TestCli:
         assert rc == 0, err
         assert (tmp_path / "copy.pdf").read_bytes() == out.read_bytes()
         assert AuditLog(isolated_home / "audit.log").entries()[-1]["action"] == "export"
-        # The case's draft is now the signed response: exporting again from it makes addendum 1.
-        rc, stdout, err = secondo(capsys, "opinion", "export", case_id, "-o", tmp_path / "add.pdf",
+        # The case's draft is now the signed response: the same text again is no addendum...
+        rc, stdout, err = secondo(capsys, "opinion", "export", case_id, "-o", tmp_path / "same.pdf",
+                                  "--identity", demo.pki_files["reviewer-rsa.p12"], "--identity-pass-env", "ID_PASS")
+        assert rc == 3 and "Nothing changed since the opinion signed on" in err
+        assert not (tmp_path / "same.pdf").exists()
+        # ...a changed answer is addendum 1.
+        changed = json.loads(response_file.read_text(encoding="utf-8"))
+        from app.opinion.prefill import bind
+        with CaseStore.open() as store:
+            set_answer(bind(questionnaire_for(changed), store.record(case_id)), changed, "answer", "Changed answer.")
+        response_file.write_text(json.dumps(changed), encoding="utf-8")
+        rc, stdout, err = secondo(capsys, "opinion", "export", case_id, "--response", response_file,
+                                  "-o", tmp_path / "add.pdf",
                                   "--identity", demo.pki_files["reviewer-rsa.p12"], "--identity-pass-env", "ID_PASS")
         assert rc == 0 and "addendum 1" in stdout, err
         rc, listing, _ = secondo(capsys, "opinion", "list", case_id, "--json")

@@ -183,10 +183,16 @@ class TestExport:
                              "--identity-pass-env", "ID_PASS", "--remember")
         assert rc == 0, err
         assert secrets.remembered_passphrase(demo.pki_files["reviewer-ec.p12"]) == DEMO_PASSPHRASE
-        # Then without any passphrase option: the keyring opens it, no prompt needed.
-        rc, _, err = secondo(capsys, "opinion", "export", case_id, "--response", response_file, "-o",
-                             tmp_path / "again.pdf", "--identity", demo.pki_files["reviewer-ec.p12"])
-        assert rc == 0, err
+        # Then without any passphrase option: the keyring opens it, no prompt needed (a changed
+        # answer, since the same text is not signed twice).
+        data = json.loads(response_file.read_text(encoding="utf-8"))
+        for item in data["item"]:
+            if item["linkId"] == "answer":
+                item["answer"] = [{"valueString": "A changed answer for the addendum."}]
+        response_file.write_text(json.dumps(data), encoding="utf-8")
+        rc, out, err = secondo(capsys, "opinion", "export", case_id, "--response", response_file, "-o",
+                               tmp_path / "again.pdf", "--identity", demo.pki_files["reviewer-ec.p12"])
+        assert rc == 0 and "addendum 1" in out, err
 
     def test_unsigned_export_is_audited_as_export_only(self, case_id, response_file, tmp_path, capsys,
                                                        isolated_home):
