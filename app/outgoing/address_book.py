@@ -18,6 +18,7 @@ from app.core.errors import IdentityError
 from app.core.i18n import _
 from app.dossier.stanzas import check_recipient_certificate
 from app.outgoing.recipients import Recipient
+from app.store.locks import folder_lock
 from app.store.store import CaseStore
 
 FILE_NAME = "address-book.sov"
@@ -127,13 +128,13 @@ class AddressBook:
         """Add `contact`, or replace the one with its id. A certificate that cannot be read is refused."""
         if contact.certificate_pem:
             certificate_from_bytes(contact.certificate_pem.encode("ascii"), contact.name)
-        with self._lock:
+        with self._lock, folder_lock(self.store.home / ".address-book.lock"):
             contacts = [c for c in self.contacts() if c.id != contact.id]
             self._write(contacts + [contact])
         return contact
 
     def remove(self, contact_id: str) -> bool:
-        with self._lock:
+        with self._lock, folder_lock(self.store.home / ".address-book.lock"):
             contacts = self.contacts()
             kept = [c for c in contacts if c.id != contact_id]
             if len(kept) == len(contacts):

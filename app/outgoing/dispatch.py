@@ -13,6 +13,7 @@ import uuid
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.store.audit import current_user
+from app.store.locks import folder_lock
 from app.store.paths import safe_case_id
 from app.store.store import CaseStore
 
@@ -76,7 +77,7 @@ class DispatchLog:
         self.store.vault.replace_bytes(self._path(case_id), json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
     def add(self, case_id: str, shipment: Shipment) -> Shipment:
-        with self._lock:
+        with self._lock, folder_lock(self.folder / ".lock"):
             self._write(case_id, self.shipments(case_id) + [shipment])
         return shipment
 
@@ -90,7 +91,7 @@ class DispatchLog:
             date.fromisoformat(on)
         except ValueError:
             raise BadInputError(_("{value} is not a date (YYYY-MM-DD).").format(value=on)) from None
-        with self._lock:
+        with self._lock, folder_lock(self.folder / ".lock"):
             shipments = self.shipments(case_id)
             pending = [s for s in shipments if s.role == role and not s.sent]
             if not pending:

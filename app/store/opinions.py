@@ -20,6 +20,7 @@ from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.store.locks import folder_lock
 from app.store.paths import safe_case_id
 from app.store.store import CaseStore
 
@@ -102,7 +103,7 @@ class SignedOpinionStore:
     def add(self, case_id: str, number: int, pdf: bytes, response: dict, *, signer: str, signed_at: str,
             pages: int) -> SignedOpinion:
         """Keep the signed `pdf` as opinion `number`, which must be the next one."""
-        with self._lock:
+        with self._lock, folder_lock(self.folder / ".lock"):
             opinions = self.list(case_id)
             if number != len(opinions):
                 raise BadInputError(_("Opinion {n} of this case was signed meanwhile; sign again as the next "

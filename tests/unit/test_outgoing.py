@@ -373,3 +373,31 @@ class TestContactsCli:
         rc, _out, err = secondo(capsys, "contacts", "add", "--name", "X", "--role", "patient", "--certificate", bogus)
         assert rc == 3 and "not an X.509 certificate" in err
         assert json.loads(secondo(capsys, "contacts", "--json")[1])["contacts"] == []
+
+
+def _add_shipments(home: str, case_id: str, count: int) -> None:
+    from app.outgoing.dispatch import DispatchLog, Shipment
+    with CaseStore.open(Path(home)) as store:
+        log = DispatchLog(store)
+        for n in range(count):
+            log.add(case_id, Shipment("patient", "x", "file", "passphrase", 0, f"{n:064x}", "2026-12-01T00:00:00+00:00",
+                                      "test"))
+
+
+class TestTwoProcesses:
+    def test_a_window_and_a_command_writing_at_once_lose_no_shipment(self, isolated_home):
+        import multiprocessing
+
+        with CaseStore.open(isolated_home):
+            pass  # the vault key exists (in this process's in-memory keyring, which forked children share)
+        context = multiprocessing.get_context("fork")
+        workers = [context.Process(target=_add_shipments, args=(str(isolated_home), "case0001", 15))
+                   for _n in range(3)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+            assert worker.exitcode == 0
+        from app.outgoing.dispatch import DispatchLog
+        with CaseStore.open(isolated_home) as store:
+            assert len(DispatchLog(store).shipments("case0001")) == 45
