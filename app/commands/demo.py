@@ -21,6 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help=_("build and import the DEMO dossier and show it"))
     demo.add_argument("--out", metavar="DIR", help=_("where to write the demo files (and its data folder)"))
     demo.add_argument("--ct-slices", type=int, default=200, help=argparse.SUPPRESS)
+    demo.add_argument("--no-window", action="store_true", help=argparse.SUPPRESS)  # the Qt-free part alone
     demo.set_defaults(handler=run_demo)
 
 
@@ -61,6 +62,8 @@ def run_demo(args) -> int:
         print()
         print(_("Imported into {home}:").format(home=home))
         print(render_case(case_json(store, result.case_id)))
+        if args.no_window:
+            return 0
         return _open_window(out, store, result.case_id, built)
 
 
