@@ -1,7 +1,7 @@
 """`secondo outgoing`: the secretary's desk headless (DESIGN §8, issue 7).
 
     secondo outgoing CASE --to ROLE [--recipient CERT.pem | --passphrase-env VAR] -o DIR
-            [--iso | --folder] [--key-images] [--sign ORG.p12 --sign-pass-env VAR] [--json]
+            [--iso | --folder] [--key-images] [--sheet SHEET.pdf] [--sign ORG.p12 --sign-pass-env VAR] [--json]
     secondo outgoing CASE --to ROLE --mark-sent --channel CHANNEL [--date YYYY-MM-DD]
     secondo outgoing CASE --list [--json]
 
@@ -37,6 +37,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     form.add_argument("--iso", action="store_true", help=_("an .iso image, ready to burn"))
     form.add_argument("--folder", action="store_true", help=_("a folder with the CD's files, ready to burn"))
     out.add_argument("--key-images", action="store_true", help=_("add the case's key images"))
+    out.add_argument("--sheet", metavar="SHEET.pdf", help=_("where to write the sheet of a generated passphrase "
+                                                            "(default: beside the package); keep it apart"))
     out.add_argument("--sign", metavar="ORG.p12", help=_("the organisation identity that signs the manifest"))
     out.add_argument("--sign-pass-env", metavar="VAR")
     out.add_argument("--mark-sent", action="store_true", help=_("record that the package for --to was sent"))
@@ -115,7 +117,8 @@ def _request(args, store, case_id: str):
     contact = AddressBook(store).for_recipient(recipient)
     form = "iso" if args.iso else "folder" if args.folder else "file"
     request = OutgoingRequest(args.to, form, key_images=args.key_images,
-                              recipient=contact.recipient() if contact else None)
+                              recipient=contact.recipient() if contact else None,
+                              sheet_path=Path(args.sheet) if args.sheet else None)
     if args.recipient:
         request.certificate = load_certificate(Path(args.recipient))
     elif args.passphrase_env:

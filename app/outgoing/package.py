@@ -23,7 +23,7 @@ import uuid
 from cryptography import x509
 
 from app.core.errors import BadInputError, SecondoError
-from app.core.files import output_error
+from app.core.files import atomic_output, output_error
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier import manifest as manifest_mod
@@ -55,6 +55,7 @@ class OutgoingRequest:
     passphrase: str | None = None  # None without a certificate: one is generated
     key_images: bool = False
     recipient: Recipient | None = None  # name and address from the address book; default: the dossier's
+    sheet_path: Path | None = None  # where the passphrase sheet goes; default beside the package
 
 
 @dataclass
@@ -218,12 +219,17 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                 name = f"{base}.iso"
                 _write(staging / name, disc.iso_image(files, f"SECONDO_{case_ref}"))
         _write(staging / f"{base}-cover-letter.pdf", cover)
-        sheet_name = None
+        sheet_name, sheet_bytes, sheet_path = None, None, None
         if passphrase is not None and generated is not None:
-            sheet_name = f"{base}-passphrase-sheet.pdf"
-            _write(staging / sheet_name, render_passphrase_sheet(
+            sheet_bytes = render_passphrase_sheet(
                 generated, recipient_name=recipient.name, address_lines=recipient.address_lines, case_ref=case_ref,
-                package_name=details.package_name, letterhead=letterhead))
+                package_name=details.package_name, letterhead=letterhead)
+            if request.sheet_path is not None:  # elsewhere than the package: it travels another way
+                sheet_path = Path(request.sheet_path).expanduser()
+            else:
+                sheet_name = f"{base}-passphrase-sheet.pdf"
+                _write(staging / sheet_name, sheet_bytes)
+                sheet_path = out_dir / sheet_name
         progress(3, 4)
         token.check()
         placed = [name, f"{base}-cover-letter.pdf"] + ([sheet_name] if sheet_name else [])
@@ -237,6 +243,13 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
             for entry in placed:
                 os.replace(staging / entry, out_dir / entry)
                 moved.append(out_dir / entry)
+            if sheet_bytes is not None and sheet_name is None:
+                if sheet_path.exists():
+                    raise BadInputError(_("{path} exists already; choose another file for the passphrase sheet.")
+                                        .format(path=sheet_path))
+                with atomic_output(sheet_path) as out:
+                    out.write(sheet_bytes)
+                moved.append(sheet_path)
             shipment = Shipment(request.role, recipient.name, request.form,
                                 "certificate" if request.certificate is not None else "passphrase", opinion.number,
                                 hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
@@ -258,7 +271,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                        protection=shipment.protection, opinion=opinion.number, package_sha256=shipment.package_sha256)
     progress(4, 4)
     return OutgoingResult(shipment, recipient, out_dir / name, out_dir / f"{base}-cover-letter.pdf",
-                          out_dir / sheet_name if sheet_name else None, generated,
+                          sheet_path, generated,
                           [path for path, _data, _meta in members])
 
 

@@ -73,6 +73,9 @@ class OutgoingDialog(QDialog):
         dest_row = QHBoxLayout()
         dest_row.addWidget(self.destination, 1)
         dest_row.addWidget(browse)
+        self.sheet_folder = QLineEdit()
+        self.sheet_folder.setPlaceholderText(self.tr("beside the package; better: a folder that does not travel "
+                                                     "with it"))
         self.org_passphrase = QLineEdit()
         self.org_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.org_remember = QCheckBox(self.tr("remember in the OS keyring"))
@@ -90,6 +93,7 @@ class OutgoingDialog(QDialog):
         form.addRow(self.tr("Output:"), self.form_box)
         form.addRow(self.tr("Key images:"), self.key_images)
         form.addRow(self.tr("Destination:"), dest_row)
+        form.addRow(self.tr("Passphrase sheet to:"), self.sheet_folder)
         form.addRow(self.tr("Organisation identity passphrase:"), org_row)
         form.addRow("", self.make_button)
 
@@ -272,6 +276,13 @@ class OutgoingDialog(QDialog):
                                   certificate=row["certificate"] if self.use_certificate.isChecked() else None,
                                   key_images=self.key_images.isChecked() and self.key_images.isEnabled(),
                                   recipient=row["recipient"])
+        sheet_folder = self.sheet_folder.text().strip()
+        if sheet_folder and not self.use_certificate.isChecked():
+            folder = Path(sheet_folder).expanduser()
+            if not folder.is_absolute():
+                self._failed_text(self.tr("The folder for the passphrase sheet must be a full path."))
+                return
+            request.sheet_path = folder / f"passphrase-sheet-{self.case_id[:8]}-{row['role'].replace('_', '-')}.pdf"
         passphrase = self.org_passphrase.text() or None
         remember = self.org_remember.isChecked() and passphrase is not None
         destination = self.destination.text().strip()

@@ -76,6 +76,8 @@ def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed
     dialog.table.selectRow(1)
     assert dialog.selected_role() == "patient" and dialog.use_passphrase.isChecked()
     dialog.destination.setText(str(tmp_path / "out"))
+    (tmp_path / "apart").mkdir()
+    dialog.sheet_folder.setText(str(tmp_path / "apart"))  # the sheet travels another way than the disc
     dialog.org_passphrase.setText(DEMO_PASSPHRASE)
     dialog.org_remember.setChecked(True)
     dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
@@ -85,6 +87,8 @@ def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed
     assert remembered_passphrase(demo_package.pki_files["workstation.p12"]) == DEMO_PASSPHRASE
     result = dialog.last_result
     assert result.output.suffix == ".iso" and result.output.exists() and result.passphrase_sheet.exists()
+    assert result.passphrase_sheet.parent == tmp_path / "apart"
+    assert not list((tmp_path / "out").glob("*passphrase*"))
     assert "Passphrase sheet" in dialog.message.text()
     qtbot.waitUntil(lambda: store.index.case(case_id)["status"] == "packaged", timeout=5000)
     qtbot.waitUntil(lambda: dialog.sent_button.isEnabled(), timeout=10000)

@@ -282,6 +282,22 @@ class TestMore:
         assert second.shipment.opinion_number == 1
 
 
+class TestSheet:
+    def test_the_passphrase_sheet_can_go_elsewhere_than_the_package(self, signed_case, demo, tmp_path, capsys,
+                                                                    monkeypatch):
+        store, case_id = signed_case
+        monkeypatch.setenv("ORG_PASS", DEMO_PASSPHRASE)
+        sheet = tmp_path / "apart" / "sheet.pdf"
+        (tmp_path / "apart").mkdir()
+        rc, out, err = secondo(capsys, "outgoing", case_id, "--to", "patient", "-o", tmp_path / "cd", "--folder",
+                               "--sheet", sheet, "--sign", demo.pki_files["workstation.p12"],
+                               "--sign-pass-env", "ORG_PASS", "--json")
+        assert rc == 0, err
+        made = json.loads(out)
+        assert made["passphrase_sheet"] == str(sheet) and sheet.read_bytes().startswith(b"%PDF")
+        assert not list((tmp_path / "cd").rglob("*passphrase*"))
+
+
 class TestSent:
     def test_mark_sent_for_every_addressed_role_makes_the_case_sent(self, signed_case, demo, tmp_path, capsys):
         store, case_id = signed_case
