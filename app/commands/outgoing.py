@@ -66,15 +66,12 @@ def _organisation(args):
 
 def _status_json(store, case_id: str) -> dict:
     from app.outgoing.dispatch import DispatchLog
-    from app.outgoing.package import addressed_roles
-    from app.store.opinions import SignedOpinionStore
+    from app.outgoing.package import sending_plan
 
-    log = DispatchLog(store)
-    latest = SignedOpinionStore(store).latest(case_id)
-    roles = addressed_roles(store, case_id)
-    return {"case_id": case_id, "status": store.index.case(case_id)["status"], "addressed": roles,
-            "to_send": log.to_send(case_id, roles, latest.number if latest else None) if latest else roles,
-            "shipments": [s.to_json() for s in log.shipments(case_id)]}
+    plan = sending_plan(store, case_id)
+    return {"case_id": case_id, "status": store.index.case(case_id)["status"], "addressed": plan.addressed,
+            "to_send": plan.to_send if plan.opinion else plan.addressed,
+            "shipments": [s.to_json() for s in DispatchLog(store).shipments(case_id)]}
 
 
 def run_outgoing(args) -> int:

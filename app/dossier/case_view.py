@@ -23,8 +23,9 @@ def _patient(record: dict) -> dict:
             "sex": dicom.get("sex")}
 
 
-def case_summary(store: CaseStore, row) -> dict:
-    record = store.vault.read_json(row["record"])
+def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
+    """`record`: the decrypted case record, when the caller has read it already."""
+    record = record if record is not None else store.vault.read_json(row["record"])
     return {"case_id": row["id"], "patient": _patient(record),
             "question": ((record.get("manifest") or {}).get("referral") or {}).get("question"),
             "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],

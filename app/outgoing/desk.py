@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from app.core.files import read_json_object, write_json_object
 from app.outgoing.dispatch import DispatchLog
-from app.store.opinions import SignedOpinionStore
+from app.outgoing.package import sending_plan
 from app.store.paths import data_dir
 
 DEFAULT_TARGET_DAYS = 14
@@ -37,15 +37,12 @@ def days_since(received_at: str | None, today: date | None = None) -> int | None
     return ((today or date.today()) - received).days
 
 
-def desk_fields(store, case_id: str, status: str, received_at: str | None) -> dict:
-    """{"days_open", "to_send": [roles]} for a case summary (Qt-free, on the store's thread)."""
+def desk_fields(store, case_id: str, status: str, received_at: str | None, record: dict | None = None) -> dict:
+    """{"days_open", "to_send": [roles]} for a case summary (Qt-free, on the store's thread);
+    `record`: the case record when the caller has decrypted it already."""
     to_send: list[str] = []
     if status in ("signed", "packaged", "sent"):
-        from app.outgoing.package import addressed_roles
-
-        latest = SignedOpinionStore(store).latest(case_id)
-        if latest is not None:
-            to_send = DispatchLog(store).to_send(case_id, addressed_roles(store, case_id), latest.number)
+        to_send = sending_plan(store, case_id, record).to_send
     return {"days_open": days_since(received_at), "to_send": to_send}
 
 
@@ -60,16 +57,13 @@ def case_desk(store, case_id: str) -> dict:
     certificate's state, what was packaged and sent, and whether it is still to send."""
     from app.core.errors import IdentityError
     from app.outgoing.address_book import AddressBook, certificate_details
-    from app.outgoing.package import addressed_roles
     from app.outgoing.recipients import consented_recipients, role_label
     from app.store.annotations import AnnotationStore
 
-    latest = SignedOpinionStore(store).latest(case_id)
     record = store.record(case_id)
-    log = DispatchLog(store)
-    shipments = log.shipments(case_id)
-    addressed = addressed_roles(store, case_id)
-    to_send = log.to_send(case_id, addressed, latest.number) if latest else []
+    plan = sending_plan(store, case_id, record)
+    latest, addressed, to_send = plan.opinion, plan.addressed, plan.to_send
+    shipments = DispatchLog(store).shipments(case_id)
     book = AddressBook(store)
     rows = []
     for recipient in consented_recipients(record):

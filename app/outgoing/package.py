@@ -35,7 +35,7 @@ from app.outgoing.dispatch import DispatchLog, Shipment, now_iso
 from app.outgoing.recipients import Recipient, consented_recipients, require_consent
 from app.signing.identities import KeyIdentity, subject_name
 from app.store.audit import current_user
-from app.store.opinions import SignedOpinionStore
+from app.store.opinions import SignedOpinion, SignedOpinionStore
 
 FORMS = ("file", "folder", "iso")
 MIN_PASSPHRASE = 10
@@ -69,20 +69,35 @@ class OutgoingResult:
     files: list[str] = field(default_factory=list)  # the package's members
 
 
-def addressed_roles(store, case_id: str) -> list[str]:
-    """The consented roles the signed opinion is addressed to (its recipients item), in order."""
-    record = store.record(case_id)
+@dataclass(frozen=True)
+class SendingPlan:
+    """Who the case's latest signed opinion goes to, and who has not been sent it yet."""
+
+    opinion: SignedOpinion | None  # the latest signed opinion, None while nothing is signed
+    addressed: list[str]  # the consented roles its "Copy to" names (all consented when it names none)
+    to_send: list[str]  # of those, the ones not sent this opinion yet ([] while nothing is signed)
+
+
+def sending_plan(store, case_id: str, record: dict | None = None) -> SendingPlan:
+    """The plan of the case (`record`: its decrypted record, when the caller has read it already)."""
+    record = record if record is not None else store.record(case_id)
     consented = [r.role for r in consented_recipients(record)]
     opinions = SignedOpinionStore(store)
     latest = opinions.latest(case_id)
     if latest is None:
-        return consented
+        return SendingPlan(None, consented, [])
     chosen = []
     for value in get_answers(opinions.response(case_id, latest.number), "recipients"):
         code = value.get("code") if isinstance(value, dict) else value
         if code in consented and code not in chosen:
             chosen.append(code)
-    return chosen or consented
+    addressed = chosen or consented
+    return SendingPlan(latest, addressed, DispatchLog(store).to_send(case_id, addressed, latest.number))
+
+
+def addressed_roles(store, case_id: str) -> list[str]:
+    """The consented roles the signed opinion is addressed to (its recipients item), in order."""
+    return sending_plan(store, case_id).addressed
 
 
 def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) -> dict:
@@ -278,11 +293,10 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
 def mark_sent(store, case_id: str, role: str, channel: str, *, on: str | None = None, by: str | None = None,
               via: str = "gui") -> Shipment:
     """Mark the package for `role` sent; the case is Sent once every addressed role has been."""
-    require_consent(store.record(case_id), role)
-    log = DispatchLog(store)
-    shipment = log.mark_sent(case_id, role, channel, on=on, by=by)
-    latest = SignedOpinionStore(store).latest(case_id)
-    if not log.to_send(case_id, addressed_roles(store, case_id), latest.number if latest else None):
+    record = store.record(case_id)
+    require_consent(record, role)
+    shipment = DispatchLog(store).mark_sent(case_id, role, channel, on=on, by=by)
+    if not sending_plan(store, case_id, record).to_send:
         store.set_status(case_id, "sent")
     store.audit.append("send", case_id, via=via, role=role, channel=channel, sent_on=shipment.sent_on,
                        package_sha256=shipment.package_sha256)

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 
 from app.core.formatting import format_date, format_patient_name
 from app.dossier.case_view import STATUS_LABELS, case_summary
+from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
+from app.outgoing.recipients import role_label
 
 COMPLETENESS_ITEMS = 6
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -20,13 +22,12 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 def load_summaries(store) -> list[dict]:
     """Qt-free work for the store runner: one summary per case (decrypts each case record),
     with the desk's fields (days open, still to send)."""
-    from app.outgoing.desk import desk_fields
-
     summaries = []
     for row in store.index.cases():
-        summary = case_summary(store, row)
+        record = store.vault.read_json(row["record"])  # decrypted once for both
+        summary = case_summary(store, row, record)
         try:
-            summary.update(desk_fields(store, row["id"], row["status"], row["received_at"]))
+            summary.update(desk_fields(store, row["id"], row["status"], row["received_at"], record))
         except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
             summary.update(days_open=None, to_send=[])
         summaries.append(summary)
@@ -47,11 +48,9 @@ class CaseTableModel(QAbstractTableModel):
                          self.tr("To send"))
 
     def overdue(self, row: dict) -> bool:
-        from app.outgoing.desk import is_overdue
         return is_overdue(row, self.target_days)
 
     def to_send_text(self, row: dict) -> str:
-        from app.outgoing.recipients import role_label
         return ", ".join(self.tr(role_label(r)) for r in row.get("to_send") or [])
 
     def set_rows(self, rows: list[dict]) -> None:
@@ -279,7 +278,6 @@ class WorklistWidget(QWidget):
         self.proxy.rowsRemoved.connect(self._count)
         self.proxy.modelReset.connect(self._count)
         self.proxy.layoutChanged.connect(self._count)
-        from app.outgoing.desk import load_target_days
         self.set_target_days(load_target_days(), save=False)
         self._count()
 
@@ -299,7 +297,6 @@ class WorklistWidget(QWidget):
             self.target_box.setValue(int(days))
             self.target_box.blockSignals(False)
         if save:
-            from app.outgoing.desk import save_target_days
             try:
                 save_target_days(days)
             except Exception:  # noqa: BLE001 - a read-only settings file: the value holds for this session
