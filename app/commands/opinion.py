@@ -192,21 +192,11 @@ def run_list(args) -> int:
 
 
 def run_get(args) -> int:
-    from app.store.opinions import SignedOpinionStore
+    from app.opinion.signing import export_signed_opinion
 
     output = Path(args.output)
     with open_store(args) as store:
-        case_id = store.resolve_case(args.case)
-        opinions = SignedOpinionStore(store)
-        latest = opinions.latest(case_id)
-        if latest is None:
-            raise BadInputError(_("The case has no signed opinion yet."))
-        number = latest.number if args.number is None else args.number
-        pdf = opinions.pdf(case_id, number)
-        with atomic_output(output) as out:
-            out.write(pdf)
-        store.audit.append("export", case_id, via="cli", signed=True, opinion=number,
-                           pdf_sha256=hashlib.sha256(pdf).hexdigest())
+        number = export_signed_opinion(store, store.resolve_case(args.case), output, args.number, via="cli")
     print(_("{out}: signed opinion {n} of the case, unchanged").format(out=output, n=number))
     return 0
 

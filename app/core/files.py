@@ -46,6 +46,15 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
+def write_synced(path: Path, data: bytes) -> None:
+    """Write `data` to a new file and fsync it (into a staging folder that is moved into place
+    later; `atomic_output` is for replacing a file where it stands)."""
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
 def read_json_object(path: Path) -> dict | None:
     """The JSON object in a plain settings file; None when it is missing, unreadable or not an object."""
     import json

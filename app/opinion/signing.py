@@ -167,6 +167,28 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     return SignedResult(entry, signed.pdf, signed_response)
 
 
+def export_signed_opinion(store, case_id: str, target, number: int | None = None, *, via: str = "gui") -> int:
+    """Write signed opinion `number` (default the latest) to `target` byte for byte (checked
+    against its recorded hash), atomically, and audit the export; returns the number."""
+    import hashlib
+    from pathlib import Path
+
+    from app.core.files import atomic_output
+
+    opinions = SignedOpinionStore(store)
+    if number is None:
+        latest = opinions.latest(case_id)
+        if latest is None:
+            raise BadInputError(_("The case has no signed opinion yet."))
+        number = latest.number
+    pdf = opinions.pdf(case_id, number)
+    with atomic_output(Path(target)) as out:
+        out.write(pdf)
+    store.audit.append("export", case_id, via=via, signed=True, opinion=number,
+                       pdf_sha256=hashlib.sha256(pdf).hexdigest())
+    return number
+
+
 def sign_with_settings(store, case_id: str, response: dict, settings, secret: str | None, *,
                        remember: bool = False, via: str = "gui", progress: Progress = no_progress,
                        token: CancelToken | None = None) -> SignedResult:

@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 import re
 
+from app.core.files import write_synced
 from app.core.i18n import _
 
 PACKAGE_NAME = "OPINION.SOD"
@@ -54,15 +55,10 @@ def cd_files(package: bytes, readme: str) -> dict[str, bytes]:
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Write the CD files into `folder` (which must be new and empty), each fsynced."""
-    import os
-
     for name, data in files.items():
         if not is_level1_name(name):
             raise ValueError(f"not an ISO 9660 level-1 name: {name}")
-        with open(folder / name, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        write_synced(folder / name, data)
 
 
 def iso_image(files: dict[str, bytes], volume_id: str) -> bytes:

@@ -23,7 +23,7 @@ import uuid
 from cryptography import x509
 
 from app.core.errors import BadInputError, SecondoError
-from app.core.files import atomic_output, output_error
+from app.core.files import atomic_output, output_error, write_synced
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier import manifest as manifest_mod
@@ -117,9 +117,17 @@ def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) 
     return manifest_mod.validate(manifest)
 
 
-def _members(store, case_id: str, opinion, pdf: bytes, cover: bytes, with_images: bool) -> list[tuple[str, bytes, dict]]:
+def _key_images(store, case_id: str) -> list:
     from app.store.annotations import AnnotationStore
 
+    try:
+        return AnnotationStore(store).key_images(case_id)
+    except (SecondoError, ValueError, KeyError) as exc:
+        raise BadInputError(_("The case's key images cannot be read ({reason}); make the package without "
+                              "them.").format(reason=exc)) from None
+
+
+def _members(opinion, pdf: bytes, cover: bytes, images: list) -> list[tuple[str, bytes, dict]]:
     signed_on = opinion.signed_at[:10]
     title = (_("Addendum {n} to the second opinion (signed)").format(n=opinion.number) if opinion.number
              else _("Second opinion (signed)"))
@@ -130,16 +138,10 @@ def _members(store, case_id: str, opinion, pdf: bytes, cover: bytes, with_images
                                               "date": datetime.now(timezone.utc).date().isoformat(),
                                               "media_type": "application/pdf"}),
     ]
-    if with_images:
-        try:
-            images = AnnotationStore(store).key_images(case_id)
-        except (SecondoError, ValueError, KeyError) as exc:
-            raise BadInputError(_("The case's key images cannot be read ({reason}); make the package without "
-                                  "them.").format(reason=exc)) from None
-        for n, image in enumerate(images, 1):
-            members.append((f"documents/key-image-{n}.png", bytes(image.png),
-                            {"kind": "other", "title": image.caption or _("Key image {n}").format(n=n),
-                             "date": signed_on, "media_type": "image/png"}))
+    for n, image in enumerate(images, 1):
+        members.append((f"documents/key-image-{n}.png", bytes(image.png),
+                        {"kind": "other", "title": image.caption or _("Key image {n}").format(n=n),
+                         "date": signed_on, "media_type": "image/png"}))
     return members
 
 
@@ -149,13 +151,6 @@ def _staging(out_dir: Path) -> Path:
         return Path(tempfile.mkdtemp(prefix=".secondo-outgoing-", dir=out_dir))
     except OSError as exc:
         raise output_error(out_dir, exc) from None
-
-
-def _write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
 
 
 def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: KeyIdentity, out_dir: Path, *,
@@ -202,10 +197,10 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         subject_name(request.certificate) if request.certificate is not None else None,
         is_patient=request.role == "patient",
         package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp")
-    members = _members(store, case_id, opinion, pdf, b"", request.key_images)
-    details.key_images = len(members) - 2
+    images = _key_images(store, case_id) if request.key_images else []
+    details.key_images = len(images)
     cover = render_cover_letter(details, letterhead)
-    members[1] = (members[1][0], cover, members[1][2])
+    members = _members(opinion, pdf, cover, images)
     manifest = _manifest(record, members, letterhead)
     progress(1, 4)
     token.check()
@@ -222,7 +217,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
     try:
         if request.form == "file":
             name = f"{base}.sodp"
-            _write(staging / name, package_bytes)
+            write_synced(staging / name, package_bytes)
         else:
             files = disc.cd_files(package_bytes, disc.readme_text(
                 encrypted_to=details.encrypted_to, case_ref=case_ref, organisation=letterhead.institution))
@@ -232,8 +227,8 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                 disc.write_folder(staging / name, files)
             else:
                 name = f"{base}.iso"
-                _write(staging / name, disc.iso_image(files, f"SECONDO_{case_ref}"))
-        _write(staging / f"{base}-cover-letter.pdf", cover)
+                write_synced(staging / name, disc.iso_image(files, f"SECONDO_{case_ref}"))
+        write_synced(staging / f"{base}-cover-letter.pdf", cover)
         sheet_name, sheet_bytes, sheet_path = None, None, None
         if passphrase is not None and generated is not None:
             sheet_bytes = render_passphrase_sheet(
@@ -243,7 +238,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                 sheet_path = Path(request.sheet_path).expanduser()
             else:
                 sheet_name = f"{base}-passphrase-sheet.pdf"
-                _write(staging / sheet_name, sheet_bytes)
+                write_synced(staging / sheet_name, sheet_bytes)
                 sheet_path = out_dir / sheet_name
         progress(3, 4)
         token.check()

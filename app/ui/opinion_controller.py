@@ -12,11 +12,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from app.core.errors import IdentityError
-from app.core.files import atomic_output
 from app.core.tasks import CancelToken
 from app.opinion.questionnaire import missing_required
-from app.opinion.signing import (STEPS, IncompleteOpinionError, preview_opinion, sign_with_settings,
-                                 start_addendum)
+from app.opinion.signing import (STEPS, IncompleteOpinionError, export_signed_opinion, preview_opinion,
+                                 sign_with_settings, start_addendum)
 from app.signing.secrets import remembered_passphrase
 from app.signing.settings import load_signing_settings, save_signing_settings
 from app.store.opinions import SignedOpinionStore
@@ -214,16 +213,7 @@ class OpinionController(QObject):
             if not path:
                 return
         store, target = self.store, Path(path)
-
-        def export(token, progress) -> Path:
-            pdf = SignedOpinionStore(store).pdf(case_id, number)
-            with atomic_output(target) as out:
-                out.write(pdf)
-            import hashlib
-            store.audit.append("export", case_id, via="gui", signed=True, opinion=number,
-                               pdf_sha256=hashlib.sha256(pdf).hexdigest())
-            return target
-
-        self.store_runner.run(export, success=lambda written: self.window.statusBar().showMessage(
-            self.tr("Exported to {path}").format(path=written), 8000),
-            failure=lambda error: self._failed(self.tr("Export"), error))
+        self.store_runner.run(lambda token, progress: export_signed_opinion(store, case_id, target, number),
+                              success=lambda _number: self.window.statusBar().showMessage(
+                                  self.tr("Exported to {path}").format(path=target), 8000),
+                              failure=lambda error: self._failed(self.tr("Export"), error))

@@ -233,8 +233,8 @@ class TestBadInput:
                 raise OSError(errno.ENOSPC, "No space left on device")
             real(path, data)
 
-        real = outgoing._write
-        monkeypatch.setattr(outgoing, "_write", full)
+        real = outgoing.write_synced
+        monkeypatch.setattr(outgoing, "write_synced", full)
         out = tmp_path / "out"
         with pytest.raises(OutputError, match="the disk is full"):
             make_outgoing(store, case_id, OutgoingRequest("treating_physician", certificate=treating_certificate(demo)),
