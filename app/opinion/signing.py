@@ -78,17 +78,20 @@ def _context(store, case_id: str, response: dict):
     return record, bind(questionnaire_for(response), record)
 
 
+def _changes(store, case_id: str, questionnaire, opinions: list[SignedOpinion], response: dict) -> list[str] | None:
+    """The sections `response` changes from the latest signed opinion; None when there is none."""
+    if not opinions:
+        return None
+    return changed_sections(questionnaire, SignedOpinionStore(store).response(case_id, opinions[-1].number), response)
+
+
 def _render(store, case_id: str, record: dict, questionnaire, response: dict, opinions: list[SignedOpinion],
-            letterhead=None):
+            changed: list[str] | None, letterhead=None):
     from app.report import render_opinion
     from app.store.annotations import AnnotationStore
 
     key_images = AnnotationStore(store).key_images(case_id)
     original_date = opinions[0].signed_at[:10] if opinions else None
-    changed = None
-    if opinions:
-        previous = SignedOpinionStore(store).response(case_id, opinions[-1].number)
-        changed = changed_sections(questionnaire, previous, response)
     return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
                           addendum_number=len(opinions) or None, original_date=original_date,
                           changed_sections=changed)
@@ -115,7 +118,8 @@ def preview_opinion(store, case_id: str, response: dict, letterhead=None):
     already has a signed opinion."""
     opinions = SignedOpinionStore(store).list(case_id)
     record, questionnaire = _context(store, case_id, response)
-    return _render(store, case_id, record, questionnaire, response, opinions, letterhead)
+    changed = _changes(store, case_id, questionnaire, opinions, response)
+    return _render(store, case_id, record, questionnaire, response, opinions, changed, letterhead)
 
 
 def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui", letterhead=None,
@@ -135,14 +139,14 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     missing = missing_required(questionnaire, response)
     if missing:
         raise IncompleteOpinionError(missing)
-    if opinions and not changed_sections(questionnaire, opinions_store.response(case_id, opinions[-1].number),
-                                         response):
+    changed = _changes(store, case_id, questionnaire, opinions, response)
+    if changed == []:
         raise BadInputError(_("Nothing changed since the opinion signed on {date}: an addendum needs a change "
                               "to one of its sections.").format(date=opinions[-1].signed_at[:10]))
     signed_response = copy.deepcopy(response)
     signed_response["status"] = "amended" if number else "completed"
     signed_response["authored"] = _now()
-    rendered = _render(store, case_id, record, questionnaire, signed_response, opinions, letterhead)
+    rendered = _render(store, case_id, record, questionnaire, signed_response, opinions, changed, letterhead)
     progress(1, STEPS)
     if token is not None:
         token.check()
