@@ -1,11 +1,11 @@
 """`secondo import`, `secondo cases`, `secondo show` and `secondo audit`."""
 
 import argparse
-import json
 from pathlib import Path
 import sys
 
 from app.commands import secrets
+from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import _
@@ -47,18 +47,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     audit.set_defaults(handler=run_audit)
 
 
-def _print_json(value) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    print()
-
-
 def run_import(args) -> int:
     credentials = secrets.credentials(args)
     roots = trust.trusted_sender_roots([Path(p) for p in args.trust])
     with open_store(args) as store:
         result = DossierImporter(store, credentials, roots).run([Path(s) for s in args.sources], args.case)
         if args.json:
-            _print_json(result.to_json())
+            print_json(result.to_json())
             return 0
         if result.duplicate:
             print(_("Already on this workstation as case {id}; nothing was added.").format(id=result.case_id))
@@ -80,7 +75,7 @@ def run_cases(args) -> int:
     with open_store(args) as store:
         summaries = [case_summary(store, row) for row in store.index.cases()]
     if args.json:
-        _print_json(summaries)
+        print_json(summaries)
     else:
         print(render_cases(summaries))
     return 0
@@ -92,7 +87,7 @@ def run_show(args) -> int:
         view = case_json(store, case_id)
         store.audit.append("open", case_id, via="cli")
     if args.json:
-        _print_json(view)
+        print_json(view)
     else:
         print(render_case(view))
     return 0
@@ -103,7 +98,7 @@ def run_audit(args) -> int:
     if args.verify:
         check = log.verify()
         if args.json:
-            _print_json({"ok": check.ok, "entries": check.entries, "problem": check.problem})
+            print_json({"ok": check.ok, "entries": check.entries, "problem": check.problem})
         if not check.ok:
             raise BadInputError(_("The audit log is broken after entry {n}: {problem}.")
                                 .format(n=check.entries, problem=check.problem))
@@ -112,7 +107,7 @@ def run_audit(args) -> int:
         return 0
     entries = log.entries()
     if args.json:
-        _print_json(entries)
+        print_json(entries)
     else:
         for entry in entries:
             print(f"{entry['seq']:>6}  {entry['time']}  {entry['user']:<12} {entry['action']:<8} {entry['case'] or ''}")

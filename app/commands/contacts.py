@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-import sys
 
+from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import _
@@ -57,8 +56,7 @@ def run_list(args) -> int:
     with open_store(args) as store:
         contacts = [_contact_json(c) for c in AddressBook(store).contacts()]
     if args.json:
-        json.dump({"contacts": contacts}, sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        print_json({"contacts": contacts})
         return 0
     if not contacts:
         print(_("The address book is empty. Add a contact with: secondo contacts add --name NAME --role ROLE"))
@@ -88,8 +86,7 @@ def run_add(args) -> int:
             contact.id = matches[0].id
         book.save(contact)
     if args.json:
-        json.dump(_contact_json(contact), sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        print_json(_contact_json(contact))
     else:
         print(_("{id}: {name} ({role}) kept in the address book").format(id=contact.id[:8], name=contact.name,
                                                                         role=contact.role))

@@ -28,6 +28,7 @@ from pathlib import Path
 import sys
 
 from app.commands import secrets as cli_secrets
+from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError, OutputError, SignatureCheckError
 from app.core.files import atomic_output
@@ -179,8 +180,7 @@ def run_list(args) -> int:
         case_id = store.resolve_case(args.case)
         opinions = SignedOpinionStore(store).list(case_id)
     if args.json:
-        json.dump({"case_id": case_id, "opinions": [o.to_json() for o in opinions]}, sys.stdout, indent=2)
-        print()
+        print_json({"case_id": case_id, "opinions": [o.to_json() for o in opinions]})
         return 0
     if not opinions:
         print(_("The case has no signed opinion yet."))
@@ -225,8 +225,7 @@ def run_verify(args) -> int:
     roots = trust.trusted_signer_roots([Path(p) for p in args.trust])
     report = verify_pdf(Path(args.file), roots)
     if args.json:
-        json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        print_json(report.to_json())
     else:
         print(render_report(report))
     if not report.ok:

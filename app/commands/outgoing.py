@@ -15,11 +15,10 @@ sheet (DIR/...-passphrase-sheet.pdf). The manifest is signed by the organisation
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-import sys
 
 from app.commands import secrets as cli_secrets
+from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import _
@@ -127,8 +126,7 @@ def _request(args, store, case_id: str):
 
 def _print(args, document: dict, render) -> int:
     if args.json:
-        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        print_json(document)
     else:
         print(render(document))
     return 0

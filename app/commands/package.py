@@ -1,11 +1,11 @@
 """`secondo pack` and `secondo inspect`: make and examine SODP dossier packages."""
 
 import argparse
-import json
 from pathlib import Path
 import sys
 
 from app.commands import secrets
+from app.commands.output import print_json
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.dossier import package, stanzas
@@ -89,8 +89,7 @@ def run_inspect(args) -> int:
     roots = trust.trusted_sender_roots([Path(p) for p in args.trust])
     result = inspect_json(Path(args.file), credentials, roots)
     if args.json:
-        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
-        print()
+        print_json(result)
     else:
         print(render_inspect(result))
     return 0
