@@ -21,9 +21,8 @@ from app.core.formatting import format_date
 from app.core.i18n import _
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.letterhead import Letterhead, load_letterhead
-from app.report.opinion_pdf import FRAME_W, GREY, MARGIN_X, letterhead_block, styles
+from app.report.layout import FRAME_W, GREY, MARGIN_X, PAGE_H, PAGE_W, letterhead_block, styles, text
 
-PAGE_W, PAGE_H = A4
 WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 85 * mm, 40 * mm
 BODY_TOP = 105 * mm  # below the window
 
@@ -117,18 +116,18 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
     small = ParagraphStyle("return", st["body"], fontSize=6.5, leading=8, textColor=GREY, spaceAfter=2)
     story: list = letterhead_block(letterhead, st)[:1]
     story.append(FrameBreak())
-    story.append(Paragraph(_esc(_return_line(letterhead)), small))
-    story += [Paragraph(_esc(line), st["address"]) for line in [details.recipient_name, *details.address_lines] if line]
+    story.append(Paragraph(text(_return_line(letterhead)), small))
+    story += [Paragraph(text(line), st["address"]) for line in [details.recipient_name, *details.address_lines] if line]
     story.append(FrameBreak())
-    story.append(Paragraph(_esc(_("Date: {date}").format(date=format_date(letter_date or date.today().isoformat()))),
+    story.append(Paragraph(text(_("Date: {date}").format(date=format_date(letter_date or date.today().isoformat()))),
                            st["date"]))
     story.append(FrameBreak())
-    story.append(Paragraph(_esc(_("Second opinion — {patient}").format(patient=details.patient)), st["title"]))
-    story.append(Paragraph(_esc(_("Our reference: case {ref}").format(ref=details.case_ref)), st["re"]))
-    story.append(Paragraph(_esc(_("Dear {name},").format(name=details.recipient_name)), st["body"]))
-    story += [Paragraph(_esc(text), st["body"]) for text in _paragraphs(details)]
-    story += [Spacer(1, 6 * mm), Paragraph(_esc(_("Yours sincerely,")), st["body"]), Spacer(1, 4 * mm),
-              Paragraph(_esc(letterhead.department or letterhead.institution), st["signer"])]
+    story.append(Paragraph(text(_("Second opinion — {patient}").format(patient=details.patient)), st["title"]))
+    story.append(Paragraph(text(_("Our reference: case {ref}").format(ref=details.case_ref)), st["re"]))
+    story.append(Paragraph(text(_("Dear {name},").format(name=details.recipient_name)), st["body"]))
+    story += [Paragraph(text(line), st["body"]) for line in _paragraphs(details)]
+    story += [Spacer(1, 6 * mm), Paragraph(text(_("Yours sincerely,")), st["body"]), Spacer(1, 4 * mm),
+              Paragraph(text(letterhead.department or letterhead.institution), st["signer"])]
     footer = _("Case {ref}").format(ref=details.case_ref)
     if letterhead.is_demo:
         footer += " · " + _("DEMO — not for clinical use")
@@ -143,24 +142,19 @@ def render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lin
     letterhead = letterhead or load_letterhead()
     story: list = letterhead_block(letterhead, st)[:1]
     story.append(FrameBreak())
-    story += [Paragraph(_esc(line), st["address"]) for line in [recipient_name, *address_lines] if line]
+    story += [Paragraph(text(line), st["address"]) for line in [recipient_name, *address_lines] if line]
     story.append(FrameBreak())
-    story.append(Paragraph(_esc(_("Date: {date}").format(date=format_date(date.today().isoformat()))), st["date"]))
+    story.append(Paragraph(text(_("Date: {date}").format(date=format_date(date.today().isoformat()))), st["date"]))
     story.append(FrameBreak())
-    story.append(Paragraph(_esc(_("Passphrase of a Second-O package")), st["title"]))
-    story.append(Paragraph(_esc(_("Our reference: case {ref}; package {name}").format(ref=case_ref, name=package_name)),
+    story.append(Paragraph(text(_("Passphrase of a Second-O package")), st["title"]))
+    story.append(Paragraph(text(_("Our reference: case {ref}; package {name}").format(ref=case_ref, name=package_name)),
                            st["re"]))
-    story.append(Paragraph(_esc(_("This sheet opens the package we sent you by another channel. Keep it apart "
+    story.append(Paragraph(text(_("This sheet opens the package we sent you by another channel. Keep it apart "
                                   "from the package; type the passphrase exactly as printed, with its hyphens.")),
                            st["body"]))
     big = ParagraphStyle("passphrase", st["body"], fontName=BOLD, fontSize=16, leading=22)
-    table = Table([[Paragraph(_esc(passphrase), big)]], colWidths=[FRAME_W])
+    table = Table([[Paragraph(text(passphrase), big)]], colWidths=[FRAME_W])
     table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1, GREY), ("TOPPADDING", (0, 0), (-1, -1), 8),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 8), ("LEFTPADDING", (0, 0), (-1, -1), 10)]))
     story += [Spacer(1, 4 * mm), table]
     return _build(story, _("Case {ref}").format(ref=case_ref), _("Passphrase — case {ref}").format(ref=case_ref))
-
-
-def _esc(text: str) -> str:
-    from xml.sax.saxutils import escape
-    return escape(str(text))

@@ -22,11 +22,9 @@ from datetime import date
 import io
 import json
 from typing import Any, Iterable
-from xml.sax.saxutils import escape
 
 from PIL import Image as PILImage
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -38,20 +36,15 @@ from reportlab.platypus import (
 from app.core.formatting import format_date, format_patient_name
 from app.opinion.prefill import DOCUMENT_SYSTEM, consented_roles, patient_display
 from app.opinion.questionnaire import enabled, get_answers, prefill_source
-from app.report.fonts import BOLD, ITALIC, REGULAR, register_fonts
+from app.report.fonts import BOLD, REGULAR, register_fonts
+from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
+                               styles, text)
 from app.report.letterhead import Letterhead, load_letterhead
 from app.report.wording import word
 
-PAGE_W, PAGE_H = A4
-MARGIN_X = 20 * mm
 TOP_FIRST, TOP_LATER, BOTTOM = 16 * mm, 24 * mm, 22 * mm
-FRAME_W = PAGE_W - 2 * MARGIN_X
-IMAGE_DPI = 150
 SIGNATURE_W, SIGNATURE_H = 75 * mm, 26 * mm
 ATTACHMENT_NAME = "opinion-questionnaire-response.json"
-GREY = colors.HexColor("#555555")
-RULE = colors.HexColor("#9aa5b1")
-ACCENT = colors.HexColor("#1f3a5f")
 
 # Prefill sources whose items the letter shows in its own blocks, not as sections.
 ADMIN_SOURCES = {"patient", "documents", "consented_recipients", "referral.question", "key_images"}
@@ -72,44 +65,10 @@ class RenderedOpinion:
 
 # --- styles ------------------------------------------------------------------------------
 
-def styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("body", fontName=REGULAR, bulletFontName=REGULAR, fontSize=9.5, leading=13.2, spaceAfter=4)
-    return {
-        "body": base,
-        "small": ParagraphStyle("small", base, fontSize=8.5, leading=11, spaceAfter=0),
-        "cell": ParagraphStyle("cell", base, fontSize=8.5, leading=11, spaceAfter=0),
-        "cellhead": ParagraphStyle("cellhead", base, fontName=BOLD, fontSize=8.5, leading=11, spaceAfter=0),
-        "contact": ParagraphStyle("contact", base, fontSize=8, leading=10.5, textColor=GREY, spaceBefore=2,
-                                  spaceAfter=0),
-        "institution": ParagraphStyle("institution", base, fontName=BOLD, fontSize=14, leading=17,
-                                      textColor=ACCENT, spaceAfter=1),
-        "department": ParagraphStyle("department", base, fontSize=9.5, leading=12, textColor=GREY, spaceAfter=0),
-        "address": ParagraphStyle("address", base, spaceAfter=0),
-        "date": ParagraphStyle("date", base, alignment=TA_RIGHT, spaceAfter=0),
-        "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=14, leading=18, textColor=ACCENT,
-                                spaceBefore=4, spaceAfter=4),
-        "re": ParagraphStyle("re", base, fontName=BOLD, spaceAfter=6),
-        "h1": ParagraphStyle("h1", base, fontName=BOLD, fontSize=11, leading=14, textColor=ACCENT,
-                             spaceBefore=9, spaceAfter=3, keepWithNext=1),
-        "h2": ParagraphStyle("h2", base, fontName=BOLD, fontSize=9.5, leading=13, spaceBefore=4, spaceAfter=1,
-                             keepWithNext=1),
-        "bullet": ParagraphStyle("bullet", base, leftIndent=10, bulletIndent=0, spaceAfter=1),
-        "caption": ParagraphStyle("caption", base, fontSize=8.5, leading=11, spaceBefore=3, spaceAfter=0),
-        "measure": ParagraphStyle("measure", base, fontName=ITALIC, fontSize=8, leading=10.5, textColor=GREY,
-                                  spaceAfter=0),
-        "signer": ParagraphStyle("signer", base, spaceAfter=0),
-    }
-
-
-def _text(value: Any) -> str:
-    """Plain text as Paragraph markup: escaped, line breaks kept."""
-    return escape(str(value)).replace("\n", "<br/>")
-
-
 def _paragraphs(value: Any, style: ParagraphStyle) -> list[Paragraph]:
     """A long text as one Paragraph per blank-line separated block (so it splits across pages)."""
     blocks = [b.strip("\n") for b in str(value).replace("\r\n", "\n").split("\n\n")]
-    return [Paragraph(_text(b), style) for b in blocks if b.strip()]
+    return [Paragraph(text(b), style) for b in blocks if b.strip()]
 
 
 # --- page decoration -------------------------------------------------------------------
@@ -182,41 +141,6 @@ class _SignatureSpace(Flowable):
 
 # --- blocks ---------------------------------------------------------------------------
 
-def letterhead_block(letterhead: Letterhead, st: dict) -> list:
-    # Text on the left in reading order (institution, department, contact line), the logo on
-    # the right: pdftotext and screen readers then meet the institution first.
-    left: list = []
-    if letterhead.institution:
-        left.append(Paragraph(_text(letterhead.institution), st["institution"]))
-    if letterhead.department:
-        left.append(Paragraph(_text(letterhead.department), st["department"]))
-    contact = list(letterhead.address_lines)
-    if letterhead.phone:
-        contact.append(word("phone", phone=letterhead.phone))
-    if letterhead.email:
-        contact.append(letterhead.email)
-    if contact:
-        left.append(Paragraph(" · ".join(_text(line) for line in contact), st["contact"]))
-    right: list = []
-    if letterhead.logo:
-        try:
-            with PILImage.open(letterhead.logo) as im:
-                w, h = im.size
-            scale = min(18 * mm / h, 55 * mm / w, 72 / IMAGE_DPI)
-            logo = Image(letterhead.logo, width=w * scale, height=h * scale)
-            logo.hAlign = "RIGHT"
-            right.append(logo)
-        except OSError:
-            pass  # an unreadable logo never blocks the letter
-    widths = [FRAME_W * 0.72, FRAME_W * 0.28] if right else [FRAME_W - 1, 1]
-    table = Table([[left or "", right or ""]], colWidths=widths)
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
-        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 3 * mm),
-        ("LINEBELOW", (0, 0), (-1, -1), 1.2, ACCENT)]))
-    return [table, Spacer(1, 9 * mm)]
-
-
 def _addressee_lines(manifest: dict) -> list[str]:
     referral = manifest.get("referral") or {}
     person = referral.get("treating_physician") or referral.get("referring_physician") or {}
@@ -229,8 +153,8 @@ def _addressee_lines(manifest: dict) -> list[str]:
 
 
 def _address_block(manifest: dict, letter_date: str, st: dict, language: str) -> list:
-    addressee = [Paragraph(_text(line), st["address"]) for line in _addressee_lines(manifest)]
-    when = Paragraph(_text(word("date_line", language, date=format_date(letter_date))), st["date"])
+    addressee = [Paragraph(text(line), st["address"]) for line in _addressee_lines(manifest)]
+    when = Paragraph(text(word("date_line", language, date=format_date(letter_date))), st["date"])
     table = Table([[addressee or "", when]], colWidths=[FRAME_W * 0.6, FRAME_W * 0.4])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -258,13 +182,13 @@ def _patient_block(manifest: dict, st: dict, language: str) -> list:
         rows.append((word("identifier", language), _identifier(patient)))
     if not rows:
         return []
-    data = [[Paragraph(_text(k), st["cellhead"]), Paragraph(_text(v), st["cell"])] for k, v in rows]
+    data = [[Paragraph(text(k), st["cellhead"]), Paragraph(text(v), st["cell"])] for k, v in rows]
     table = Table(data, colWidths=[35 * mm, FRAME_W - 35 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f1f4f7")),
         ("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
-    return [Paragraph(_text(word("patient", language)), st["h1"]), table]
+    return [Paragraph(text(word("patient", language)), st["h1"]), table]
 
 
 def _documents_table(q, response: dict, record: dict, st: dict, language: str) -> list:
@@ -284,17 +208,17 @@ def _documents_table(q, response: dict, record: dict, st: dict, language: str) -
                 chosen.append({"title": label})
     if not chosen:
         return []
-    head = [Paragraph(_text(word(k, language)), st["cellhead"]) for k in ("doc_title", "doc_date", "doc_author")]
-    rows = [head] + [[Paragraph(_text(d.get("title") or d.get("path") or ""), st["cell"]),
-                      Paragraph(_text(format_date(d.get("date"))), st["cell"]),
-                      Paragraph(_text(d.get("author") or ""), st["cell"])] for d in chosen]
+    head = [Paragraph(text(word(k, language)), st["cellhead"]) for k in ("doc_title", "doc_date", "doc_author")]
+    rows = [head] + [[Paragraph(text(d.get("title") or d.get("path") or ""), st["cell"]),
+                      Paragraph(text(format_date(d.get("date"))), st["cell"]),
+                      Paragraph(text(d.get("author") or ""), st["cell"])] for d in chosen]
     table = Table(rows, colWidths=[FRAME_W * 0.52, FRAME_W * 0.14, FRAME_W * 0.34], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e3e8ee")),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT), ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
-    return [Paragraph(_text(word("documents", language)), st["h1"]), table]
+    return [Paragraph(text(word("documents", language)), st["h1"]), table]
 
 
 def _image_cell(n: int, image: Any, width: float, st: dict, language: str) -> list:
@@ -310,10 +234,10 @@ def _image_cell(n: int, image: Any, width: float, st: dict, language: str) -> li
     buffer.seek(0)
     picture = Image(buffer, width=native_w * scale, height=native_h * scale)
     picture.hAlign = "LEFT"
-    caption = f"<b>{_text(word('figure', language, n=n))}</b> {_text(image.caption or '')}"
+    caption = f"<b>{text(word('figure', language, n=n))}</b> {text(image.caption or '')}"
     cell: list = [picture, Paragraph(caption, st["caption"])]
     if getattr(image, "measurements", ""):
-        cell.append(Paragraph(_text(image.measurements), st["measure"]))
+        cell.append(Paragraph(text(image.measurements), st["measure"]))
     return cell
 
 
@@ -330,10 +254,10 @@ def _key_images_block(heading: str, key_images: list, st: dict, language: str) -
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5 * mm)]))
-    return [Paragraph(_text(heading), st["h2"]), table]
+    return [Paragraph(text(heading), st["h2"]), table]
 
 
-def _value_text(item: dict, value: Any, language: str) -> str:
+def _valuetext(item: dict, value: Any, language: str) -> str:
     if isinstance(value, dict):
         return str(value.get("display") or value.get("code") or "")
     if isinstance(value, bool):
@@ -363,17 +287,17 @@ def _sections(q, response: dict, items: Iterable[dict], level: int, key_images: 
         if kind == "group":
             inner = _sections(q, response, item.get("item", []), level + 1, key_images, st, language, placed)
             if inner:
-                out += [Paragraph(_text(item.get("text") or link), st["h1" if level == 0 else "h2"]), *inner]
+                out += [Paragraph(text(item.get("text") or link), st["h1" if level == 0 else "h2"]), *inner]
             continue
-        values = [_value_text(item, v, language) for v in get_answers(response, link)]
+        values = [_valuetext(item, v, language) for v in get_answers(response, link)]
         values = [v for v in values if v.strip()]
         if not values:
             continue
-        out.append(Paragraph(_text(item.get("text") or link), st["h1" if level == 0 else "h2"]))
+        out.append(Paragraph(text(item.get("text") or link), st["h1" if level == 0 else "h2"]))
         if len(values) == 1:
             out += _paragraphs(values[0], st["body"])
         else:
-            out += [Paragraph(_text(v), st["bullet"], bulletText="•") for v in values]
+            out += [Paragraph(text(v), st["bullet"], bulletText="•") for v in values]
     return out
 
 
@@ -393,11 +317,11 @@ def _recipients(q, response: dict, record: dict, st: dict, language: str) -> lis
     for value in get_answers(response, item["linkId"]):
         code = value.get("code") if isinstance(value, dict) else value
         if code in consented:  # never a copy to someone the patient did not consent to
-            shown.append(_value_text(item, value, language))
+            shown.append(_valuetext(item, value, language))
     if not shown:
         return []
-    return [Paragraph(_text(word("recipients", language)), st["h1"]),
-            *[Paragraph(_text(s), st["bullet"], bulletText="•") for s in shown]]
+    return [Paragraph(text(word("recipients", language)), st["h1"]),
+            *[Paragraph(text(s), st["bullet"], bulletText="•") for s in shown]]
 
 
 def _reviewer(q, response: dict) -> dict[str, str]:
@@ -415,14 +339,14 @@ def _reviewer(q, response: dict) -> dict[str, str]:
 
 
 def _signature_block(reviewer: dict, sink: dict, st: dict, language: str) -> list:
-    lines = [Paragraph(_text(word("closing", language)), st["body"]),
+    lines = [Paragraph(text(word("closing", language)), st["body"]),
              _SignatureSpace(SIGNATURE_W, SIGNATURE_H, sink)]
     if reviewer.get("name"):
-        lines.append(Paragraph(f"<b>{_text(reviewer['name'])}</b>", st["signer"]))
+        lines.append(Paragraph(f"<b>{text(reviewer['name'])}</b>", st["signer"]))
     if reviewer.get("specialty"):
-        lines.append(Paragraph(_text(reviewer["specialty"]), st["signer"]))
+        lines.append(Paragraph(text(reviewer["specialty"]), st["signer"]))
     if reviewer.get("registration"):
-        lines.append(Paragraph(_text(word("registration", language, number=reviewer["registration"])), st["signer"]))
+        lines.append(Paragraph(text(word("registration", language, number=reviewer["registration"])), st["signer"]))
     return [Spacer(1, 8 * mm), *lines]
 
 
@@ -484,18 +408,18 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: l
     story: list = [NextPageTemplate("later")]
     story += letterhead_block(letterhead, st)
     story += _address_block(manifest, letter_date, st, language)
-    story.append(Paragraph(_text(title), st["title"]))
+    story.append(Paragraph(text(title), st["title"]))
     if patient:
-        story.append(Paragraph(f"{_text(word('re', language))} {_text(word('re_line', language, patient=patient))}",
+        story.append(Paragraph(f"{text(word('re', language))} {text(word('re_line', language, patient=patient))}",
                                st["re"]))
     if addendum_number and changed_sections is not None:
         note = (word("addendum_changes", language, sections=", ".join(changed_sections)) if changed_sections
                 else word("addendum_no_changes", language))
-        story.append(Paragraph(_text(note), st["body"]))
+        story.append(Paragraph(text(note), st["body"]))
     story += _patient_block(manifest, st, language)
     question = _question(questionnaire, response, manifest)
     if question:
-        story += [Paragraph(_text(word("question", language)), st["h1"]), *_paragraphs(question, st["body"])]
+        story += [Paragraph(text(word("question", language)), st["h1"]), *_paragraphs(question, st["body"])]
     story += _documents_table(questionnaire, response, record, st, language)
     placed: dict = {}
     story += _sections(questionnaire, response, questionnaire.data.get("item", []), 0, key_images, st, language,
