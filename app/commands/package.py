@@ -8,9 +8,10 @@ from app.commands import secrets
 from app.commands.output import print_json
 from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.dossier import package, stanzas
+from app.crypto import stanzas
+from app.dossier import package
 from app.dossier.manifest_signature import SignatureState
-from app.dossier.sodp import DEFAULT_CHUNK_SIZE, read_header
+from app.crypto.sodp import DEFAULT_CHUNK_SIZE, read_header
 from app.signing import trust
 from app.signing.certificates import load_certificate
 from app.signing.identities import subject_name

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.core.errors import SecretMissingError
 from app.core.i18n import _
-from app.dossier.stanzas import Passphrase
+from app.crypto.stanzas import Passphrase
 from app.signing.identities import KeyIdentity, load_pkcs12
 
 

@@ -10,7 +10,7 @@ from cryptography import x509
 from app.demo.dossier import build_demo_source
 from app.demo.pki import DEMO_PASSPHRASE, build_pki, write_pki
 from app.dossier import package
-from app.dossier.stanzas import Passphrase
+from app.crypto.stanzas import Passphrase
 from app.signing.certificates import load_certificate
 from app.signing.identities import KeyIdentity, load_pkcs12
 

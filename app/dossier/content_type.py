@@ -6,7 +6,7 @@ import codecs
 import struct
 from pathlib import Path
 
-from app.dossier.sodp import MAGIC as SODP_MAGIC
+from app.crypto.sodp import MAGIC as SODP_MAGIC
 
 HEAD_SIZE = 132  # a DICOM preamble (128) and "DICM"
 

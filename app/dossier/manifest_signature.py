@@ -18,7 +18,7 @@ from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 from pyhanko_certvalidator import ValidationContext
 
 from app.core.i18n import _
-from app.signing.identities import KeyIdentity
+from app.crypto.identity import KeyIdentity
 
 UNSIGNED, INVALID, UNTRUSTED, VALID = "unsigned", "invalid", "untrusted", "valid"
 SIGNATURE_NAME = "manifest.json.p7s"

@@ -37,7 +37,7 @@ from app.dossier.ber import (CONTEXT, EOC, INTEGER, MAX_DEPTH, OCTET_STRING, OID
                               UNIVERSAL, BerInput, Tlv, malformed_error, not_p7m_error, oid)
 from app.dossier.p7m_recipients import (Recipient, describe_recipient, key_agreement, key_transport,
                                         name_text)
-from app.signing.identities import KeyIdentity, subject_name
+from app.crypto.identity import KeyIdentity, subject_name
 
 ID_DATA = "1.2.840.113549.1.7.1"
 ENVELOPED_DATA = "1.2.840.113549.1.7.3"

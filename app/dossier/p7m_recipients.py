@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.keywrap import (
 from app.core.errors import PackageFormatError, PackageIntegrityError, WrongKeyError
 from app.core.i18n import _
 from app.dossier.ber import der, malformed_error
-from app.signing.identities import KeyIdentity, subject_name
+from app.crypto.identity import KeyIdentity, subject_name
 
 # ECDH key agreement schemes (RFC 5753, SEC 1) → KDF hash. Every supported curve has
 # cofactor 1, so cofactor DH and standard DH give the same shared secret.

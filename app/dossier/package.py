@@ -18,12 +18,12 @@ from app.core.errors import (BadInputError, ManifestError, PackageIntegrityError
 from app.core.files import atomic_output
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
+from app.crypto.identity import KeyIdentity
+from app.crypto.sodp import DEFAULT_CHUNK_SIZE, ChunkStream, SodpReader, SodpWriter
 from app.dossier import manifest as manifest_mod
 from app.dossier import member_names
 from app.dossier.manifest_signature import (MAX_SIGNATURE_SIZE, SIGNATURE_NAME, SignatureState,
                                             sign_manifest, verify_manifest_signature)
-from app.dossier.sodp import DEFAULT_CHUNK_SIZE, ChunkStream, SodpReader, SodpWriter
-from app.signing.identities import KeyIdentity
 
 MANIFEST_NAME = "manifest.json"
 COPY_BLOCK = 1 << 20

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 
 from app.core.errors import IdentityError
 from app.core.i18n import _
-from app.dossier.stanzas import check_recipient_certificate
+from app.crypto.stanzas import check_recipient_certificate
 from app.outgoing.recipients import Recipient
 from app.store.locks import folder_lock
 from app.store.store import CaseStore

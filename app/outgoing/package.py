@@ -27,7 +27,7 @@ from app.core.files import atomic_output, output_error, write_synced
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier import manifest as manifest_mod
-from app.dossier import stanzas
+from app.crypto import stanzas
 from app.dossier.package import write_package
 from app.opinion.questionnaire import get_answers
 from app.outgoing import disc

@@ -1,6 +1,5 @@
 """Signing and decryption identities: a private key with its certificate and chain."""
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -9,29 +8,13 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from app.core.errors import IdentityError
 from app.core.i18n import _
+from app.crypto.identity import KeyIdentity, subject_name
+
+__all__ = ["KeyIdentity", "WrongPassphraseError", "load_pkcs12", "read_credential_file", "subject_name"]
 
 
 class WrongPassphraseError(IdentityError):
     """The passphrase did not open the PKCS#12 file (or the file is not one): ask again."""
-
-
-@dataclass(frozen=True)
-class KeyIdentity:
-    """A private key (RSA or EC) with the certificate that names it."""
-
-    certificate: x509.Certificate
-    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-    chain: tuple[x509.Certificate, ...] = field(default=())
-
-    @property
-    def subject(self) -> str:
-        return subject_name(self.certificate)
-
-
-def subject_name(certificate: x509.Certificate) -> str:
-    """The common name of a certificate, or its whole subject when it has none."""
-    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
 def read_credential_file(path: Path, what: str) -> bytes:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from app.core.errors import BadInputError
 from app.core.files import atomic_output
 from app.core.i18n import _
-from app.dossier.stanzas import Passphrase, VaultKey, argon2id_kek
+from app.crypto.stanzas import Passphrase, VaultKey, argon2id_kek
 
 SERVICE = "Second-O Workstation"
 STORE_FILE = "store.json"

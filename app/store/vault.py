@@ -12,8 +12,8 @@ import uuid
 from app.core.errors import BadInputError, SecondoError
 from app.core.files import atomic_output, output_error
 from app.core.i18n import _
-from app.dossier.sodp import ChunkStream, SodpReader, SodpWriter
-from app.dossier.stanzas import VaultKey
+from app.crypto.sodp import ChunkStream, SodpReader, SodpWriter
+from app.crypto.stanzas import VaultKey
 
 BLOB_SUFFIX = ".sov"
 VAULT_CHUNK = 1 << 20

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox,
 
 from app.core.errors import WrongKeyError
 from app.core.tasks import CancelToken
-from app.dossier.stanzas import Passphrase
+from app.crypto.stanzas import Passphrase
 from app.ui.task_runner import TaskRunner, user_message
 
 IMPORTABLE_SUFFIXES = (".sodp", ".p7m", ".iso")

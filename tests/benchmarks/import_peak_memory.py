@@ -7,7 +7,7 @@ from pathlib import Path
 import keyring
 
 from app.dossier.importer import DossierImporter
-from app.dossier.stanzas import Passphrase
+from app.crypto.stanzas import Passphrase
 from app.store.store import CaseStore
 from tests.benchmarks.read_peak_memory import peak_resident_mb
 from tests.memory_keyring import MemoryKeyring

@@ -12,7 +12,7 @@ import pytest
 from app.dossier import package
 from app.dossier.disc import list_folder
 from app.dossier.importer import DossierImporter
-from app.dossier.stanzas import Passphrase
+from app.crypto.stanzas import Passphrase
 from app.store.store import CaseStore
 from tests.benchmarks.big_dossier import write_big_source, write_plain_cd
 from tests.conftest import key_identity

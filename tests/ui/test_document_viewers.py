@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.dossier.stanzas import VaultKey
+from app.crypto.stanzas import VaultKey
 from app.store.vault import Vault
 from tests.unit.test_document_models import image_bytes, make_pdf
 from viewers import base

@@ -7,7 +7,7 @@ import tarfile
 import uuid
 from pathlib import Path
 
-from app.dossier.sodp import SodpWriter
+from app.crypto.sodp import SodpWriter
 
 CHUNK = 1 << 16
 

@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from app.dossier import sodp, stanzas
+from app.crypto import sodp, stanzas
 
 VECTORS = Path(__file__).resolve().parents[2] / "app" / "dossier" / "sodp-test-vectors.json"
 FILE_KEY = bytes(range(0x00, 0x20))

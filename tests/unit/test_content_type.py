@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas
 
 from app.demo.imaging import ct_series
 from app.dossier.content_type import HEAD_SIZE, is_iso, media_type, sniff
-from app.dossier.sodp import SodpWriter
+from app.crypto.sodp import SodpWriter
 from tests.unit.discs import make_cd, write_iso
 
 

@@ -18,8 +18,8 @@ from app.demo.pki import DEMO_PASSPHRASE
 from app.dossier import import_sources
 from app.dossier.importer import DossierImporter
 from app.dossier.manifest_signature import sign_manifest
-from app.dossier.sodp import SodpReader
-from app.dossier.stanzas import Passphrase
+from app.crypto.sodp import SodpReader
+from app.crypto.stanzas import Passphrase
 from app.store import vault as vault_module
 from app.store.store import CaseStore
 from tests.unit import discs

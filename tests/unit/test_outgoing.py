@@ -21,7 +21,7 @@ from app.core.errors import BadInputError, IdentityError, OutputError
 from app.demo.package import DEMO_DOSSIER_PASSPHRASE, build_demo_package
 from app.demo.pki import DEMO_PASSPHRASE, _key_usage
 from app.dossier import package as package_mod
-from app.dossier.stanzas import Passphrase
+from app.crypto.stanzas import Passphrase
 from app.opinion.prefill import bind, new_response
 from app.opinion.questionnaire import load_template
 from app.opinion.signing import sign_opinion

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from app.core.errors import PackageFormatError, PackageIntegrityError, WrongKeyError
 from app.demo.pki import DEMO_PASSPHRASE
 from app.dossier.p7m import P7mReader
-from app.dossier.sodp import ChunkStream
+from app.crypto.sodp import ChunkStream
 from app.signing.identities import load_pkcs12
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from app.core.errors import BadInputError, PackageFormatError, PackageIntegrityError
-from app.dossier.sodp import MAGIC, SodpReader, SodpWriter, TAG_SIZE
+from app.crypto.sodp import MAGIC, SodpReader, SodpWriter, TAG_SIZE
 from tests.conftest import key_identity
 from tests.unit.packages import CHUNK, seal
 

@@ -6,8 +6,8 @@ import json
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from app.dossier import sodp, stanzas
-from app.dossier.stanzas import Passphrase
+from app.crypto import sodp, stanzas
+from app.crypto.stanzas import Passphrase
 from app.signing.identities import KeyIdentity
 from tests.independent import sodp_reference as ref
 from tests.unit import sodp_vectors

@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 import pytest
 
 from app.core.errors import IdentityError, WrongKeyError
-from app.dossier import stanzas
-from app.dossier.sodp import SodpReader
-from app.dossier.stanzas import Passphrase
+from app.crypto import stanzas
+from app.crypto.sodp import SodpReader
+from app.crypto.stanzas import Passphrase
 from tests.conftest import key_identity
 from tests.unit.packages import seal
 

@@ -1,6 +1,6 @@
 """SODP v1 recipient stanzas: each wraps the same 32-byte file key for one recipient.
 
-Three kinds (SODP.md §Recipients): RSA-OAEP and ECDH-ES to an X.509 certificate, and
+Three kinds (app/dossier/SODP.md, Stanzas): RSA-OAEP and ECDH-ES to an X.509 certificate, and
 Argon2id under a passphrase. `wrap` makes a stanza; `unwrap` opens one with a credential.
 """
 
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.errors import IdentityError, PackageFormatError, WrongKeyError
 from app.core.i18n import _
-from app.signing.identities import KeyIdentity, subject_name
+from app.crypto.identity import KeyIdentity, subject_name
 
 RSA_OAEP = "x509-rsa-oaep"
 ECDH_ES = "x509-ecdh-es"

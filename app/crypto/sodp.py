@@ -1,6 +1,6 @@
 """SODP v1 container: header, header MAC and the STREAM of AES-256-GCM chunks.
 
-The byte layout is specified in SODP.md beside this module. `SodpWriter` encrypts a
+The byte layout is specified in app/dossier/SODP.md. `SodpWriter` encrypts a
 plaintext stream; `SodpReader` parses the header without a key, then yields plaintext
 chunk by chunk, each only after its tag is checked. Memory stays at about two chunks.
 """
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from app.core.errors import PackageFormatError, PackageIntegrityError
 from app.core.i18n import _
-from app.dossier import stanzas
+from app.crypto import stanzas
 
 MAGIC = b"SODP\r\n\x1a\n"
 FORMAT = "sodp/1"
