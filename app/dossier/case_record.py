@@ -113,11 +113,12 @@ def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch
                missing_items=sum(1 for c in record["completeness"] if not c["present"]),
                signature=record["signature"]["state"])
     with store.index.transaction() as db:
+        # The column names are the keys of `row` above, never data; every value is a bound parameter.
         if update:
-            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",
+            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",  # noqa: S608
                        row | {"id": case_id})
         else:
-            db.execute("INSERT INTO cases(id, received_at, " + ", ".join(row) + ") VALUES (:id, :received_at, "
+            db.execute("INSERT INTO cases(id, received_at, " + ", ".join(row) + ") VALUES (:id, :received_at, "  # noqa: S608
                        + ", ".join(f":{k}" for k in row) + ")", row | {"id": case_id, "received_at": record["received_at"]})
         db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
                    (batch.import_id, case_id, "+".join(s["kind"] for s in batch.sources) or "none", _now(),

@@ -74,7 +74,7 @@ def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
         if content_info["content_type"].native != "signed_data":
             raise ValueError("not SignedData")
         signed_data = content_info["content"]
-        signed_data.native  # force a full parse so that malformed DER fails here
+        signed_data.native  # noqa: B018 - force a full parse so that malformed DER fails here
     except (ValueError, TypeError, KeyError):
         return SignatureState(INVALID, reason=_("the signature file is not CMS SignedData"))
     context = ValidationContext(trust_roots=[_to_asn1(c) for c in trusted_roots], allow_fetching=False,

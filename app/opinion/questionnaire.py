@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from app.core.errors import BadInputError
 from app.core.i18n import _

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 import io
 import json
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from PIL import Image as PILImage
 from reportlab.lib import colors

@@ -90,7 +90,7 @@ def token_signer(token_label: str, pin: str, *, module: str | None = None, key_l
         signer = PKCS11Signer(session, key_label=key_label, key_id=key_id, cert_label=cert_label,
                               cert_id=cert_id)
         try:
-            signer.signing_cert  # loads the certificate now: a missing one is reported here
+            signer.signing_cert  # noqa: B018 - loads the certificate now: a missing one is reported here
         except Exception as exc:
             raise IdentityError(_("The token {label} holds no usable certificate for the signing key ({reason}).")
                                 .format(label=token_label, reason=exc)) from None

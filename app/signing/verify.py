@@ -304,7 +304,7 @@ def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: s
     report = VerifyReport(file=name)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
-        reader.root
+        reader.root  # noqa: B018 - parses the trailer and the catalog: a damaged PDF fails here
     except Exception as exc:  # a damaged PDF raises anything from PdfReadError to IndexError
         report.problems.append(_("the file is not a readable PDF ({kind}: {reason})").format(
             kind=type(exc).__name__, reason=str(exc)[:200]))

@@ -14,7 +14,7 @@ from viewers import qt_runtime  # noqa: F401 - must precede PySide6; see viewers
 
 from collections.abc import Callable
 import copy
-from typing import Iterator
+from collections.abc import Iterator
 
 from PySide6.QtCore import QDate, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap

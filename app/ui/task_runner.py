@@ -34,7 +34,7 @@ class _Relay(QObject):
     failed = Signal(object)
     progressed = Signal(int, int)
 
-    def __init__(self, task: "Task") -> None:
+    def __init__(self, task: Task) -> None:
         super().__init__()
         self.task = task
         self.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
@@ -56,7 +56,7 @@ class _Relay(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, task: "Task") -> None:
+    def __init__(self, task: Task) -> None:
         super().__init__()
         self.task = task
         self.setAutoDelete(True)
@@ -78,7 +78,7 @@ class _Runnable(QRunnable):
 class Task:
     """One submitted piece of work: cancel() it, or wait() for it (tests, shutdown)."""
 
-    def __init__(self, runner: "TaskRunner", work: Work, success, failure, progress, cancelled,
+    def __init__(self, runner: TaskRunner, work: Work, success, failure, progress, cancelled,
                  token: CancelToken | None) -> None:
         self.runner, self.work = runner, work
         self.success, self.failure, self.progress, self.cancelled = success, failure, progress, cancelled

@@ -2,8 +2,6 @@
 images in < 1 s; verify it in < 200 ms. Rendering is app.report's `render_opinion` (the letter
 is made 4 pages long with long findings); signing is PAdES B-B with the DEMO RSA-3072 reviewer."""
 
-import statistics
-import time
 
 import pytest
 

@@ -50,7 +50,7 @@ def test_secondo_pack_opens_in_the_reference(tmp_path, pki, pki_files, env):
         ref.read_package_full(out, private_key=pki.reviewer_rsa.private_key, certificate=pki.reviewer_rsa.certificate),
         ref.read_package_full(out, private_key=pki.reviewer_ec.private_key, certificate=pki.reviewer_ec.certificate),
     ]
-    for manifest, manifest_bytes, p7s, files in opened:
+    for manifest, _manifest_bytes, p7s, files in opened:
         assert files == FILES
         assert manifest["referral"]["question"] == "Is the DEMO nodule to be resected?"
         assert p7s is not None

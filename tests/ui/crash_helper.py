@@ -33,7 +33,7 @@ def prepare(out: str) -> None:
 
 def type_and_wait(case_id: str, text: str) -> None:
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit
+    from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit
     from app.ui.app_main import application, wait_until
     from app.ui.main_window import MainWindow
 

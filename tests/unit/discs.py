@@ -85,16 +85,16 @@ def write_dicomdir(path: Path, entries: Sequence[tuple[Dataset, Sequence[str]]],
     known: dict[tuple, list] = {}
     series: list = []
     for ds, components in entries:
-        patient = _child(tree, known, (ds.PatientID,), lambda: _record(
+        patient = _child(tree, known, (ds.PatientID,), lambda ds=ds: _record(
             "PATIENT", PatientName=ds.PatientName, PatientID=ds.PatientID,
             PatientBirthDate=ds.PatientBirthDate))
-        study = _child(patient, known, (ds.PatientID, ds.StudyInstanceUID), lambda: _record(
+        study = _child(patient, known, (ds.PatientID, ds.StudyInstanceUID), lambda ds=ds: _record(
             "STUDY", StudyDate=ds.StudyDate, StudyTime=ds.StudyTime, StudyID=ds.StudyID,
             StudyDescription=ds.StudyDescription, StudyInstanceUID=ds.StudyInstanceUID,
             AccessionNumber=ds.AccessionNumber))
         series = _child(study, known, (ds.PatientID, ds.StudyInstanceUID, ds.SeriesInstanceUID),
-                        lambda: _record("SERIES", Modality=ds.Modality, SeriesNumber=ds.SeriesNumber,
-                                        SeriesInstanceUID=ds.SeriesInstanceUID))
+                        lambda ds=ds: _record("SERIES", Modality=ds.Modality, SeriesNumber=ds.SeriesNumber,
+                                              SeriesInstanceUID=ds.SeriesInstanceUID))
         image = _record("IMAGE", ReferencedSOPClassUIDInFile=ds.SOPClassUID,
                         ReferencedSOPInstanceUIDInFile=ds.SOPInstanceUID,
                         ReferencedTransferSyntaxUIDInFile=ds.file_meta.TransferSyntaxUID,

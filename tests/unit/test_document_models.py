@@ -104,8 +104,8 @@ def test_garbage_raises_image_decode_error(data):
 # --- text ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("encoded, encoding", [
-    ("Pneumologie — café\r\nline 2".encode("utf-8"), "utf-8"),
-    (b"\xef\xbb\xbf" + "Pneumologie — café\nline 2".encode("utf-8"), "utf-8-sig"),
+    ("Pneumologie — café\r\nline 2".encode(), "utf-8"),
+    (b"\xef\xbb\xbf" + "Pneumologie — café\nline 2".encode(), "utf-8-sig"),
     ("Pneumologie — café\nline 2".encode("utf-16"), "utf-16"),
     ("Pneumologie — café\nline 2".encode("utf-16-be").join([b"\xfe\xff", b""]), "utf-16"),
     ("Pneumologie — café\rline 2".encode("cp1252"), "cp1252"),
