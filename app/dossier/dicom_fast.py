@@ -139,14 +139,14 @@ def parse_header(data: bytes) -> tuple[Header, int] | None:
     if len(data) < _PREAMBLE + 4 or data[_PREAMBLE:_PREAMBLE + 4] != b"DICM":
         return None
     try:
-        meta: dict = {}
+        meta: dict[int, tuple[bytes, bytes]] = {}
         pos = _PREAMBLE + 4
         while pos + 8 <= len(data) and struct.unpack_from("<H", data, pos)[0] == 0x0002:
             pos = _walk_one(data, pos, meta)
         syntax = _decode(*meta.get(0x00020010, (b"UI", b"")), "TransferSyntaxUID", "ascii")
         if not syntax or syntax in _SLOW_SYNTAXES:
             return None
-        found: dict = {}
+        found: dict[int, tuple[bytes, bytes]] = {}
         stop: list = []
         _walk(data, pos, 0, found, stop)
         charset = _decode(*found.pop(_SPECIFIC_CHARACTER_SET, (b"CS", b"")), "", "ascii")

@@ -238,7 +238,8 @@ def read_instance(source: bytes | BinaryIO, path: str, *, complete: bool | None 
 
     reader = _Reader(raw, size, preamble)
     try:
-        ds = read_partial(reader, stop_when=stop, force=not preamble)
+        # _Reader has the read, seek and tell that pydicom uses, not the rest of BinaryIO.
+        ds = read_partial(reader, stop_when=stop, force=not preamble)  # type: ignore[arg-type]
     except Exception as exc:  # a damaged file can make pydicom fail in many ways
         raise _damaged(path, complete) from exc
     if not stopped and (reader.cut or not complete):
@@ -301,9 +302,8 @@ def _floats(value, count: int) -> list[float] | None:
         numbers = [_float(v) for v in value]
     except TypeError:
         return None
-    if len(numbers) != count or any(n is None for n in numbers):
-        return None
-    return numbers
+    found = [n for n in numbers if n is not None]
+    return found if len(found) == len(numbers) == count else None
 
 
 def _date(value: str | None) -> str | None:
@@ -403,19 +403,20 @@ def _sorted_instances(instances: list[InstanceInfo]) -> list[InstanceInfo]:
 
     if not instances or any(i.position is None or i.orientation is None for i in instances):
         return sorted(instances, key=by_number)
-    normal = _normal(instances[0].orientation)
-    length = math.sqrt(sum(n * n for n in normal))
+    orientations = [i.orientation for i in instances if i.orientation is not None]
+    cross = _normal(orientations[0])
+    length = math.sqrt(sum(n * n for n in cross))
     if length < 1e-6:
         return sorted(instances, key=by_number)
-    normal = tuple(n / length for n in normal)
-    for i in instances[1:]:
-        other = _normal(i.orientation)
+    normal = tuple(n / length for n in cross)
+    for orientation in orientations[1:]:
+        other = _normal(orientation)
         if abs(sum(a * b for a, b in zip(normal, other))) < 0.999 * math.sqrt(sum(o * o for o in other)):
             return sorted(instances, key=by_number)  # planes that cross: no single stacking axis
 
     def along(i: InstanceInfo):
         # Rounded, so that coincident slices (echoes, phases) fall back to their numbers.
-        return (round(sum(p * n for p, n in zip(i.position, normal)), 3), *by_number(i))
+        return (round(sum(p * n for p, n in zip(i.position or (), normal)), 3), *by_number(i))
 
     stacked = sorted(instances, key=along)
     # Geometry fixes the order, the scanner's numbering its direction: a head-first axial

@@ -140,7 +140,7 @@ def list_folder(root: Path) -> DiscListing:
                         links += 1
                 elif entry.is_file(follow_symlinks=False):
                     size = entry.stat(follow_symlinks=False).st_size
-                    files.append(DiscFile(prefix + entry.name, size, partial(open, entry.path, "rb")))
+                    files.append(DiscFile(prefix + entry.name, size, partial(_open_binary, entry.path)))
             except OSError as error:
                 notes.append(_("{path} could not be read ({reason}) and was skipped.")
                              .format(path=prefix + entry.name, reason=_reason(error)))
@@ -311,3 +311,7 @@ def _inside(root: Path, path: str) -> bool:
 
 def _reason(error: BaseException) -> str:
     return getattr(error, "strerror", None) or error.__class__.__name__
+
+
+def _open_binary(path: str) -> BinaryIO:
+    return open(path, "rb")

@@ -1,6 +1,7 @@
 """What one import collects as it streams files into the vault: stored files, DICOM
 instances, documents, and what could not be read."""
 
+import builtins
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 import hashlib
@@ -111,12 +112,12 @@ class ImportBatch:
     def add_instance(self, info: InstanceInfo, stored: StoredFile) -> None:
         self.instances.append(info.to_json() | {"blob": stored.blob, "size": stored.size, "sha256": stored.sha256})
 
-    def index_dicom(self, tee: TeeWriter, full_bytes: Callable[[], bytes]) -> InstanceInfo | None:
+    def index_dicom(self, tee: TeeWriter, full_bytes: Callable[[], builtins.bytes]) -> InstanceInfo | None:
         """Parse a stored DICOM file's header (from its head, else the whole file)."""
         stored = tee.stored
         try:
             try:
-                return read_instance(bytes(tee.head), stored.path, complete=stored.size <= HEAD_LIMIT)
+                return read_instance(bytes(tee.head or b""), stored.path, complete=stored.size <= HEAD_LIMIT)
             except DicomParseError:
                 if stored.size <= HEAD_LIMIT:
                     raise

@@ -1,8 +1,10 @@
 """What an import SOURCE is, decided by content, not by name: an SODP package, a .p7m, a
 CD/USB folder or an .iso image (either of which may hold a package beside plain files)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
@@ -18,7 +20,7 @@ class PackagePart:
     kind: str  # "sodp" or "p7m"
     name: str
     size: int
-    opener: object  # () -> BinaryIO
+    opener: Callable[[], BinaryIO]
 
 
 @dataclass

@@ -3,11 +3,13 @@ re-encrypt into a staging folder → check manifest and signature), then one ato
 that makes the case visible. A failed or cancelled import leaves nothing behind.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 import errno
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 import shutil
+from typing import Any
 import uuid
 
 from app.core.errors import BadInputError, ManifestError
@@ -29,13 +31,13 @@ DOCUMENT_KINDS_ON_DISC = ("pdf", "jpeg", "png", "tiff", "text")
 
 
 class DossierImporter:
-    def __init__(self, store: CaseStore, credentials: list = (), trusted_roots: list = (),
+    def __init__(self, store: CaseStore, credentials: Sequence = (), trusted_roots: Sequence = (),
                  progress: Callable[[ImportProgress], None] | None = None,
                  cancel: CancelToken | None = None) -> None:
         self.store = store
         self.credentials = list(credentials)
         self.trusted_roots = list(trusted_roots)
-        self._report = progress or (lambda p: None)
+        self._report: Callable[[ImportProgress], None] = progress or (lambda p: None)
         self.cancel = cancel or CancelToken()
         self._progress = ImportProgress(0, 0, 0, 0)
 
@@ -49,8 +51,8 @@ class DossierImporter:
             self._progress.files_total = sum(len(r.disc_files) for r in resolved)
             return self._import(resolved, existing)
         finally:
-            for source in resolved:
-                source.close()
+            for opened in resolved:
+                opened.close()
 
     def _import(self, resolved: list[ResolvedSource], existing: str | None) -> ImportResult:
         import_id, staging = self.store.new_staging()
@@ -103,9 +105,9 @@ class DossierImporter:
                              lambda tee: self._member_done(tee, batch, is_image), self._pipeline, digest=False)
 
         base = self._progress.bytes_done
-        options = dict(trusted_roots=self.trusted_roots, sink=sink, cancel=self.cancel, on_manifest=on_manifest,
-                       total_size=part.size,
-                       progress=lambda done, total: self._bytes(base + done))
+        options: dict[str, Any] = dict(trusted_roots=self.trusted_roots, sink=sink, cancel=self.cancel,
+                                       on_manifest=on_manifest, total_size=part.size,
+                                       progress=lambda done, total: self._bytes(base + done))
         with part.opener() as stream:
             if part.kind == "sodp":
                 contents = package.read_package(stream, self.credentials, **options)
@@ -129,7 +131,7 @@ class DossierImporter:
         batch.files += 1
         batch.bytes += tee.stored.size
         if is_image:
-            info = batch.index_dicom(tee, lambda: self._staged(tee.stored.blob))
+            info = batch.index_dicom(tee, lambda: self._staged(tee.stored.blob or ""))
             if info is not None:
                 batch.add_instance(info, tee.stored)
 
@@ -155,7 +157,7 @@ class DossierImporter:
             blob, writer = self.store.vault.create(staging, durable=False)
             stored = StoredFile(disc_file.path, source.name, f"{batch.import_id}/{blob}")
             self._copy(disc_file, TeeWriter(stored, writer, is_image,
-                                            lambda tee, k=kind: self._disc_file_done(tee, batch, k), self._pipeline))
+                                            partial(self._disc_file_done, batch=batch, kind=kind), self._pipeline))
             self._progress.files_done += 1
 
     def _disc_file_done(self, tee: TeeWriter, batch: ImportBatch, kind: str | None) -> None:
@@ -163,7 +165,7 @@ class DossierImporter:
         if tee.head is None:
             batch.files += 1
             batch.bytes += tee.stored.size
-            batch.documents.append(_disc_document(tee.stored, kind))
+            batch.documents.append(_disc_document(tee.stored, kind or ""))
         else:
             self._member_done(tee, batch, True)
 

@@ -287,12 +287,13 @@ class P7mReader:
 
     def _plaintext(self) -> Iterator[bytes]:
         key = self._content_key
+        assert key is not None  # chunks() checked it
         if self._mode == "cbc":
             decryptor = Cipher(algorithms.AES(key), modes.CBC(self._iv)).decryptor()
             unpadder = sym_padding.PKCS7(128).unpadder()
         else:
-            decryptor = Cipher(algorithms.AES(key),
-                               modes.GCM(self._iv, min_tag_length=self._tag_size)).decryptor()
+            gcm = Cipher(algorithms.AES(key), modes.GCM(self._iv, min_tag_length=self._tag_size)).decryptor()
+            decryptor = gcm
             unpadder = None
         pending = b""
         for ciphertext in self._ciphertext():
@@ -305,7 +306,7 @@ class P7mReader:
         tag = self._read_trailer()
         if unpadder is None:
             try:
-                pending += decryptor.finalize_with_tag(tag)
+                pending += gcm.finalize_with_tag(tag)
             except InvalidTag:
                 raise PackageIntegrityError(_("The .p7m file was altered or damaged: its "
                                               "authentication tag does not match.")) from None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from asn1crypto import algos, cms, core
@@ -21,7 +22,7 @@ from app.crypto.identity import KeyIdentity, subject_name
 
 # ECDH key agreement schemes (RFC 5753, SEC 1) → KDF hash. Every supported curve has
 # cofactor 1, so cofactor DH and standard DH give the same shared secret.
-ECDH_SCHEMES = {
+ECDH_SCHEMES: dict[str, Callable[[], hashes.HashAlgorithm]] = {
     "1.3.133.16.840.63.0.2": hashes.SHA1,     # dhSinglePass-stdDH-sha1kdf-scheme
     "1.3.133.16.840.63.0.3": hashes.SHA1,     # dhSinglePass-cofactorDH-sha1kdf-scheme
     "1.3.132.1.11.0": hashes.SHA224, "1.3.132.1.11.1": hashes.SHA256,
@@ -35,7 +36,7 @@ KEY_WRAPS = {
     "2.16.840.1.101.3.4.1.45": (32, False), "2.16.840.1.101.3.4.1.8": (16, True),
     "2.16.840.1.101.3.4.1.28": (24, True), "2.16.840.1.101.3.4.1.48": (32, True),
 }
-HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+HASHES: dict[str, Callable[[], hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
           "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
@@ -100,7 +101,7 @@ def key_transport(recipient: Recipient, identity: KeyIdentity,
     dotted = algorithm["algorithm"].dotted
     try:
         if dotted == "1.2.840.113549.1.1.1":
-            scheme = padding.PKCS1v15()
+            scheme: padding.AsymmetricPadding = padding.PKCS1v15()
         elif dotted == "1.2.840.113549.1.1.7":
             scheme = _oaep(algorithm["parameters"])
         else:

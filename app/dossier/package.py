@@ -11,7 +11,7 @@ import hashlib
 import io
 from pathlib import Path
 import tarfile
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 from app.core.errors import (BadInputError, ManifestError, PackageIntegrityError,
                              UnsafeMemberError)
@@ -96,7 +96,11 @@ def prepare_manifest(src_dir: Path, cancel: CancelToken | None = None) -> tuple[
     return manifest, unlisted
 
 
-def _add_member(out: BinaryIO, info: tarfile.TarInfo, source: BinaryIO, cancel: CancelToken) -> None:
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+def _add_member(out: _Writable, info: tarfile.TarInfo, source: BinaryIO, cancel: CancelToken) -> None:
     """Append one pax member; tarfile's own stream writer copies its buffer on every
     16 KiB write, which made packing several times slower than the encryption."""
     out.write(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
@@ -118,7 +122,11 @@ def write_package(out: BinaryIO, src_dir: Path | None, manifest: dict, recipient
     """Write the SODP package of `manifest` (sizes and hashes filled in) to `out`; each file
     is read from `src_dir`, or from `open_member(path)` (files that exist only in memory)."""
     cancel = cancel or CancelToken()
-    open_member = open_member or (lambda path: open(Path(src_dir) / path, "rb"))
+    if open_member is None:
+        if src_dir is None:
+            raise ValueError("write_package needs src_dir or open_member")
+        folder = Path(src_dir)
+        open_member = lambda path: open(folder / path, "rb")  # noqa: E731
     entries = manifest_mod.file_entries(manifest)
     total = sum(e["size"] for e in entries.values())
     manifest_bytes = manifest_mod.dumps(manifest)
@@ -153,7 +161,16 @@ def _read_small(tar: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> byte
     if info.size > limit:
         raise ManifestError(_("{name} in the package is too large ({size} bytes).")
                             .format(name=info.name, size=info.size))
-    return tar.extractfile(info).read()
+    return _member_file(tar, info).read()
+
+
+def _member_file(tar: tarfile.TarFile, info: tarfile.TarInfo) -> IO[bytes]:
+    """The member's bytes; `_members` let through regular files only, which tarfile always opens."""
+    member = tar.extractfile(info)
+    if member is None:
+        raise UnsafeMemberError(_("The package holds {name}, which is not a regular file "
+                                  "(links, folders and devices are not allowed).").format(name=info.name))
+    return member
 
 
 def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
@@ -229,7 +246,7 @@ def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Pro
             if info.size != entry["size"]:
                 raise ManifestError(_("{name} has {size} bytes, but the manifest says {expected}.")
                                     .format(name=info.name, size=info.size, expected=entry["size"]))
-            digest = _copy_member(tar.extractfile(info), info, sink, cancel)
+            digest = _copy_member(_member_file(tar, info), info, sink, cancel)
             if digest != entry["sha256"]:
                 raise ManifestError(_("{name} does not match its SHA-256 in the manifest.")
                                     .format(name=info.name))
@@ -240,7 +257,7 @@ def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Pro
     return contents, signature_bytes, expected
 
 
-def _copy_member(source: BinaryIO, info: tarfile.TarInfo, sink: MemberSink | None,
+def _copy_member(source: IO[bytes], info: tarfile.TarInfo, sink: MemberSink | None,
                  cancel: CancelToken) -> str:
     digest = hashlib.sha256()
     target = sink(info.name, info.size) if sink else None

@@ -105,7 +105,7 @@ def sign_pdf(pdf: bytes, signer: KeyIdentity | signers.Signer, *, box: tuple[flo
     meta = signers.PdfSignatureMetadata(
         field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location=location, name=subject_name(certificate))
-    field_spec = fields.SigFieldSpec(field_name, on_page=-1, box=tuple(round(v) for v in box))
+    field_spec = fields.SigFieldSpec(field_name, on_page=-1, box=(round(box[0]), round(box[1]), round(box[2]), round(box[3])))
     pdf_signer = signers.PdfSigner(meta, pyhanko_signer, stamp_style=_stamp_style(), new_field_spec=field_spec)
     out = io.BytesIO()
     try:

@@ -47,7 +47,7 @@ def token_error(exc: BaseException, token_label: str | None = None) -> IdentityE
     try:
         from pkcs11 import exceptions as p11
     except ImportError:  # pragma: no cover - python-pkcs11 is a dependency
-        p11 = None
+        p11 = None  # type: ignore[assignment]  # then only the generic message below
     label = token_label or _("the token")
     if p11 is not None:
         if isinstance(exc, (p11.PinIncorrect, p11.PinInvalid, p11.PinLenRange)):

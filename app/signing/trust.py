@@ -1,5 +1,6 @@
 """The workstation's trust lists: roots of sending organisations and of signers."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -13,7 +14,7 @@ def sender_roots_dir() -> Path:
     return paths.data_dir() / "trust" / "senders"
 
 
-def load_roots(directory: Path, extra: list[Path] = ()) -> list[x509.Certificate]:
+def load_roots(directory: Path, extra: Sequence[Path] = ()) -> list[x509.Certificate]:
     """Every certificate in `directory` (*.pem, *.crt, *.cer, *.der) plus those in `extra`."""
     roots: list[x509.Certificate] = []
     if directory.is_dir():
@@ -25,7 +26,7 @@ def load_roots(directory: Path, extra: list[Path] = ()) -> list[x509.Certificate
     return roots
 
 
-def trusted_sender_roots(extra: list[Path] = ()) -> list[x509.Certificate]:
+def trusted_sender_roots(extra: Sequence[Path] = ()) -> list[x509.Certificate]:
     return load_roots(sender_roots_dir(), extra)
 
 
@@ -34,6 +35,6 @@ def signer_roots_dir() -> Path:
     return paths.data_dir() / "trust" / "signers"
 
 
-def trusted_signer_roots(extra: list[Path] = ()) -> list[x509.Certificate]:
+def trusted_signer_roots(extra: Sequence[Path] = ()) -> list[x509.Certificate]:
     """The workstation's signer roots plus those in `extra` (`secondo verify --trust`)."""
     return load_roots(signer_roots_dir(), extra)

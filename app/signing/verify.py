@@ -11,7 +11,8 @@ a failure, however harmless pyHanko judges the change.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 from datetime import datetime
 import hashlib
 import io
@@ -34,7 +35,7 @@ def no_signature() -> str:
     return _("the PDF holds no signature")
 
 
-COVERAGE = {
+COVERAGE: dict[SignatureCoverageLevel | None, str] = {
     SignatureCoverageLevel.ENTIRE_FILE: "entire_file",
     SignatureCoverageLevel.ENTIRE_REVISION: "entire_revision",
     SignatureCoverageLevel.CONTIGUOUS_BLOCK_FROM_START: "partial",
@@ -55,7 +56,7 @@ class SignatureReport:
     whole_file: bool = False
     modified_after_signing: bool = False
     subfilter: str | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,8 +66,8 @@ class SignatureReport:
 @dataclass
 class VerifyReport:
     file: str
-    signatures: list[SignatureReport] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    signatures: list[SignatureReport] = dataclasses.field(default_factory=list)
+    problems: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,8 +123,8 @@ def _hole_problem(embedded, data: bytes) -> str | None:
     # (a lenient parser would ignore a changed outer length).
     inner_start = 2 + (contents[1] & 0x7F if contents[1] & 0x80 else 0)
     oid_length = _der_length(contents[inner_start:])
-    content_length = _der_length(contents[inner_start + (oid_length or 0):]) if oid_length else None
-    if content_length is None or inner_start + oid_length + content_length != used:
+    content_length = _der_length(contents[inner_start + oid_length:]) if oid_length else None
+    if oid_length is None or content_length is None or inner_start + oid_length + content_length != used:
         return _("the signature value is damaged: its length was changed")
     return None
 

@@ -1,4 +1,5 @@
-"""The code's gates, run as CI runs them: ruff (the rule set in pyproject.toml [tool.ruff]).
+"""The code's gates, run as CI runs them: ruff (the rule set in pyproject.toml [tool.ruff])
+and mypy (the packages and strictness in [tool.mypy]).
 
 Each gate is its tool's own command line, run from the repository root; the test fails with
 the tool's report when the tool finds anything (or cannot run at all).
@@ -25,6 +26,10 @@ def test_ruff_finds_nothing():
     assert_clean(run_gate("-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."))
 
 
+def test_mypy_finds_nothing():
+    assert_clean(run_gate("-m", "mypy"))
+
+
 def test_ruff_reports_a_violation(tmp_path):
     """The gate would catch a real bug: ruff exits non-zero on a file that has one."""
     bad = tmp_path / "bad.py"
@@ -32,3 +37,14 @@ def test_ruff_reports_a_violation(tmp_path):
     result = run_gate("-m", "ruff", "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(bad))
     assert result.returncode == 1
     assert "B006" in result.stdout
+
+
+def test_mypy_reports_a_violation(tmp_path):
+    """The gate would catch a real type error, with the project's settings."""
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(x: int = None) -> str:\n    return x\n")
+    result = run_gate("-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                      "--cache-dir", str(tmp_path / "cache"), str(bad))
+    assert result.returncode == 1
+    assert "Incompatible default for parameter" in result.stdout
+    assert "Incompatible return value type" in result.stdout
