@@ -4,7 +4,7 @@
 QuestionnaireResponse (default: the case's draft). With `--identity ID.p12` (passphrase from
 `--identity-pass-env VAR`, else the keyring, else a prompt that offers to remember it) or a
 PKCS#11 token (`--token LABEL --pin-env VAR [--pkcs11-module LIB]`) it signs it through
-`app.opinion.signing` exactly as the window does: kept with the case as the opinion or its
+`app.signoff.signing` exactly as the window does: kept with the case as the opinion or its
 next addendum, the case Signed, "sign" audited. Without a key it writes the unsigned preview.
 Either way the file is written atomically and "export" is audited. The identity is opened
 and its certificate checked before anything is rendered or written.
@@ -136,7 +136,7 @@ def _draft_of(store, case_id: str) -> dict:
 
 
 def run_export(args) -> int:
-    from app.opinion.signing import preview_opinion, sign_opinion
+    from app.signoff.signing import preview_opinion, sign_opinion
 
     quiet_validation_logs()
     response = _read_response(Path(args.response)) if args.response else None
@@ -192,7 +192,7 @@ def run_list(args) -> int:
 
 
 def run_get(args) -> int:
-    from app.opinion.signing import export_signed_opinion
+    from app.signoff.signing import export_signed_opinion
 
     output = Path(args.output)
     with open_store(args) as store:

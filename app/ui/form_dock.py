@@ -238,7 +238,7 @@ class FormDockWidget(QWidget):
             notices.append(draft_error)  # already worded for the user by the draft store
         self.message.setText("\n".join(notices))
         self.message.setVisible(bool(notices))
-        from app.opinion.signing import is_locked
+        from app.signoff.signing import is_locked
         self.set_opinions(list(opinions), locked=bool(opinions) and is_locked(setup.response))
 
     # -- signed state --------------------------------------------------------------------------

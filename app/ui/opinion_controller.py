@@ -1,5 +1,5 @@
 """Preview, Sign, New addendum, open and export a signed opinion: the window's opinion actions.
-Each slot reads the form, runs a service of app.opinion.signing on the store's one writer
+Each slot reads the form, runs a service of app.signoff.signing on the store's one writer
 thread, and shows the result (a PDF tab, the locked form, a message); nothing here renders
 or signs by itself."""
 
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 from app.core.errors import IdentityError
 from app.core.tasks import CancelToken
 from app.opinion.questionnaire import missing_required
-from app.opinion.signing import (STEPS, IncompleteOpinionError, export_signed_opinion, preview_opinion,
+from app.signoff.signing import (STEPS, IncompleteOpinionError, export_signed_opinion, preview_opinion,
                                  sign_with_settings, start_addendum)
 from app.signing.secrets import remembered_passphrase
 from app.signing.settings import load_signing_settings, save_signing_settings

@@ -11,7 +11,7 @@ import pytest
 from app.demo.pki import DEMO_PASSPHRASE
 from app.opinion.prefill import bind, new_response
 from app.opinion.questionnaire import load_template
-from app.opinion.signing import sign_opinion
+from app.signoff.signing import sign_opinion
 from app.outgoing.address_book import AddressBook
 from app.signing.settings import SigningSettings, save_signing_settings
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures

@@ -145,7 +145,7 @@ def test_the_letterhead_dialog_saves_what_the_letter_shows(qtbot, window, demo_s
     from PIL import Image
 
     from app.opinion.profile import load_profile
-    from app.opinion.signing import preview_opinion
+    from app.signoff.signing import preview_opinion
     from app.report.letterhead import load_letterhead
     from tests.unit.test_signed_opinions import text_of
 

@@ -24,7 +24,7 @@ from app.dossier import package as package_mod
 from app.crypto.stanzas import Passphrase
 from app.opinion.prefill import bind, new_response
 from app.opinion.questionnaire import load_template
-from app.opinion.signing import sign_opinion
+from app.signoff.signing import sign_opinion
 from app.outgoing import disc
 from app.outgoing.address_book import AddressBook, Contact, certificate_details, certificate_from_bytes, certificate_pem
 from app.outgoing.package import OutgoingRequest, addressed_roles, make_outgoing, mark_sent
@@ -267,7 +267,7 @@ class TestMore:
         assert listing(tmp_path / "out") == [] and store.index.case(case_id)["status"] == "signed"
 
     def test_an_addendum_gets_its_own_package_name(self, signed_case, demo, tmp_path):
-        from app.opinion.signing import start_addendum
+        from app.signoff.signing import start_addendum
         from app.opinion.questionnaire import set_answer
         from app.store.drafts import DraftStore
         store, case_id = signed_case

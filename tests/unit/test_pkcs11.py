@@ -173,7 +173,7 @@ def _store_and_response(isolated_home, response_file):
 
 def test_the_windows_signing_path_with_the_token(softhsm, case_id, response_file, isolated_home, pki):
     """What the window runs after its sign dialog, with the smart-card choice."""
-    from app.opinion.signing import sign_with_settings
+    from app.signoff.signing import sign_with_settings
     from app.signing.settings import PKCS11, SigningSettings
     from app.store.opinions import SignedOpinionStore
 

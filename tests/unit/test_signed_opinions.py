@@ -15,7 +15,7 @@ from app.cli import main
 from app.core.errors import BadInputError
 from app.core.tasks import Cancelled, CancelToken
 from app.opinion.questionnaire import set_answer
-from app.opinion.signing import (IncompleteOpinionError, is_locked, preview_opinion, questionnaire_for,
+from app.signoff.signing import (IncompleteOpinionError, is_locked, preview_opinion, questionnaire_for,
                                  sign_opinion, start_addendum)
 from app.report.opinion_pdf import ATTACHMENT_NAME
 from app.signing.verify import verify_pdf_bytes

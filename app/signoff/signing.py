@@ -1,5 +1,5 @@
 """Preview and signing of a case's opinion, the one service behind the window's Preview and
-Sign and behind `secondo opinion export` (DESIGN §6).
+Sign and behind `secondo opinion export` (docs/ARCHITECTURE.md, "Signing").
 
 `preview_opinion` renders the unsigned letter. `sign_opinion` refuses an incomplete form
 (naming the empty required items), renders the letter as the opinion or as the next numbered
@@ -20,6 +20,8 @@ from app.core.tasks import CancelToken, Progress, no_progress
 from app.opinion.prefill import bind
 from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
                                       missing_required)
+from app.report import render_opinion
+from app.store.annotations import AnnotationStore
 from app.store.opinions import SignedOpinion, SignedOpinionStore
 
 LOCKED_STATUSES = ("completed", "amended")
@@ -87,9 +89,6 @@ def _changes(store, case_id: str, questionnaire, opinions: list[SignedOpinion], 
 
 def _render(store, case_id: str, record: dict, questionnaire, response: dict, opinions: list[SignedOpinion],
             changed: list[str] | None, letterhead=None):
-    from app.report import render_opinion
-    from app.store.annotations import AnnotationStore
-
     key_images = AnnotationStore(store).key_images(case_id)
     original_date = opinions[0].signed_at[:10] if opinions else None
     return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
