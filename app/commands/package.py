@@ -6,11 +6,11 @@ import sys
 
 from app.commands import secrets
 from app.commands.output import print_json
-from app.core.errors import BadInputError
+from app.core.errors import BadInputError, SignatureCheckError
 from app.core.i18n import _
 from app.crypto import stanzas
 from app.dossier import package
-from app.dossier.manifest_signature import SignatureState
+from app.dossier.manifest_signature import INVALID, SignatureState
 from app.crypto.sodp import DEFAULT_CHUNK_SIZE, read_header
 from app.signing import trust
 from app.signing.certificates import load_certificate
@@ -86,6 +86,8 @@ def inspect_json(path: Path, credentials: list, trusted_roots: list) -> dict:
 
 
 def run_inspect(args) -> int:
+    """Exit 4 when the manifest signature is invalid (the import would refuse it); an untrusted
+    one is shown as such and exits 0, as the import takes it, flagged."""
     credentials = secrets.credentials(args)
     roots = trust.trusted_sender_roots([Path(p) for p in args.trust])
     result = inspect_json(Path(args.file), credentials, roots)
@@ -93,6 +95,10 @@ def run_inspect(args) -> int:
         print_json(result)
     else:
         print(render_inspect(result))
+    signature = result.get("signature") or {}
+    if signature.get("state") == INVALID:
+        raise SignatureCheckError(_("{file}: the manifest signature check failed: {reason}.").format(
+            file=args.file, reason=signature.get("reason")))
     return 0
 
 

@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.core.errors import PackageFormatError, PackageIntegrityError
 from app.core.i18n import _
 from app.crypto import stanzas
+from app.crypto.limits import MAX_HEADER_LENGTH, MAX_JSON_DEPTH, MAX_STANZAS, parse_json
 
 MAGIC = b"SODP\r\n\x1a\n"
 FORMAT = "sodp/1"
-MAX_HEADER_LENGTH = 1 << 20
 MIN_CHUNK_SIZE, MAX_CHUNK_SIZE = 1 << 16, 1 << 24
 DEFAULT_CHUNK_SIZE = 1 << 20
 TAG_SIZE = 16
@@ -172,15 +172,19 @@ def read_header(stream: BinaryIO) -> SodpHeader:
     if len(header_bytes) < length or len(mac) < MAC_SIZE:
         raise PackageIntegrityError(_("The package is truncated: it ends inside its header."))
     try:
-        header = json.loads(header_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise PackageFormatError(_("The package header is malformed (not UTF-8 JSON).")) from None
+        header = parse_json(header_bytes)
+    except ValueError:  # UnicodeDecodeError and too deep a nesting included
+        raise PackageFormatError(_("The package header is malformed (not UTF-8 JSON of at most "
+                                   "{depth} levels).").format(depth=MAX_JSON_DEPTH)) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise PackageFormatError(_("The package header is malformed or of an unknown format "
                                    "version (this workstation reads sodp/1)."))
     recipients = header.get("recipients")
     if not isinstance(recipients, list) or not recipients or not all(isinstance(r, dict) for r in recipients):
         raise PackageFormatError(_("The package header is malformed (it names no recipients)."))
+    if len(recipients) > MAX_STANZAS:
+        raise PackageFormatError(_("The package header names {n} recipients; this workstation reads at "
+                                   "most {max}.").format(n=len(recipients), max=MAX_STANZAS))
     return SodpHeader(_check_chunk_size(header.get("chunk_size")),
                       stanzas.unb64(header.get("payload_salt"), "payload_salt", 32),
                       recipients, prefix + header_bytes, mac)

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.core.errors import IdentityError, PackageFormatError, WrongKeyError
 from app.core.i18n import _
 from app.crypto.identity import KeyIdentity, subject_name
+from app.crypto.limits import (MAX_ARGON2_PER_OPEN, MAX_ARGON2_WORK_KIB, MAX_LANES, MAX_MEMORY_KIB,
+                               MAX_TIME_COST, MIN_MEMORY_KIB, MIN_TIME_COST)
 
 RSA_OAEP = "x509-rsa-oaep"
 ECDH_ES = "x509-ecdh-es"
@@ -32,11 +34,6 @@ ECDH_INFO = b"sodp/1 ecdh-es"
 PASSPHRASE_AAD = b"sodp/1 passphrase"
 VAULT_AAD = b"sodp/1 vault"
 
-# Bounds on what a header may ask of the reader, so that a hostile header cannot make
-# Argon2id eat all memory or time before anything is authenticated.
-MIN_TIME_COST, MAX_TIME_COST = 2, 16
-MIN_MEMORY_KIB, MAX_MEMORY_KIB = 65536, 4 * 1024 * 1024
-MAX_LANES = 16
 SUPPORTED_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 
 
@@ -167,15 +164,21 @@ def wrap(recipient: x509.Certificate | Passphrase, file_key: bytes, *,
                         .format(who=subject_name(recipient)))
 
 
+def _shown_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def describe(stanza: dict) -> dict:
-    """What may be shown of a stanza without any key: its type and whom it names."""
+    """What may be shown of a stanza without any key: its type and whom it names (values of
+    the wrong type, which no key could open anyway, are shown as null)."""
     kind = stanza.get("type")
     if kind in (RSA_OAEP, ECDH_ES):
-        return {"type": kind, "cert_sha256": stanza.get("cert_sha256")}
+        fingerprint = stanza.get("cert_sha256")
+        return {"type": kind, "cert_sha256": fingerprint[:64] if isinstance(fingerprint, str) else None}
     if kind == PASSPHRASE:
-        return {"type": kind, "time_cost": stanza.get("time_cost"),
-                "memory_kib": stanza.get("memory_kib"), "lanes": stanza.get("lanes")}
-    return {"type": str(kind)}
+        return {"type": kind, "time_cost": _shown_int(stanza.get("time_cost")),
+                "memory_kib": _shown_int(stanza.get("memory_kib")), "lanes": _shown_int(stanza.get("lanes"))}
+    return {"type": kind[:64] if isinstance(kind, str) else repr(kind)[:64]}
 
 
 def _int_param(stanza: dict, name: str, low: int, high: int) -> int:
@@ -186,14 +189,30 @@ def _int_param(stanza: dict, name: str, low: int, high: int) -> int:
     return value
 
 
+def argon2_parameters(stanza: dict) -> tuple[int, int, int]:
+    """time_cost, memory_kib and lanes of a passphrase stanza, refused unless within the
+    reader's bounds (app/crypto/limits.py), so that no hostile header is ever derived."""
+    time_cost = _int_param(stanza, "time_cost", MIN_TIME_COST, MAX_TIME_COST)
+    memory_kib = _int_param(stanza, "memory_kib", MIN_MEMORY_KIB, MAX_MEMORY_KIB)
+    lanes = _int_param(stanza, "lanes", 1, MAX_LANES)
+    if time_cost * memory_kib > MAX_ARGON2_WORK_KIB:
+        raise PackageFormatError(_("The package header is malformed (its Argon2id cost, time_cost × "
+                                   "memory_kib, is over {max} KiB).").format(max=MAX_ARGON2_WORK_KIB))
+    return time_cost, memory_kib, lanes
+
+
 def unwrap_passphrase(stanza: dict, passphrase: Passphrase) -> bytes | None:
     """The file key, or None when the passphrase does not open this stanza."""
     salt = unb64(stanza.get("salt"), "salt", 16)
     nonce = unb64(stanza.get("nonce"), "nonce", 12)
     wrapped = unb64(stanza.get("wrapped_key"), "wrapped_key", 48)
-    kek = argon2id_kek(passphrase.text, salt, _int_param(stanza, "time_cost", MIN_TIME_COST, MAX_TIME_COST),
-                    _int_param(stanza, "memory_kib", MIN_MEMORY_KIB, MAX_MEMORY_KIB),
-                    _int_param(stanza, "lanes", 1, MAX_LANES))
+    time_cost, memory_kib, lanes = argon2_parameters(stanza)
+    try:
+        kek = argon2id_kek(passphrase.text, salt, time_cost, memory_kib, lanes)
+    except MemoryError:
+        raise PackageFormatError(_("This workstation has not enough free memory to derive the key of the "
+                                   "package's passphrase ({mib} MiB); close other programs and try again.")
+                                 .format(mib=memory_kib // 1024)) from None
     try:
         return AESGCM(kek).decrypt(nonce, wrapped, PASSPHRASE_AAD)
     except InvalidTag:
@@ -227,10 +246,19 @@ def unwrap_identity(stanza: dict, identity: KeyIdentity) -> bytes:
 
 def find_file_key(stanzas: list[dict], credentials: list) -> bytes:
     """Try each credential on the stanzas meant for it; raise `WrongKeyError` saying why not."""
+    # Each try of a passphrase costs an Argon2id derivation: only passphrase stanzas are
+    # tried, their parameters all checked first, and at most MAX_ARGON2_PER_OPEN of them.
     passphrase_stanzas = [s for s in stanzas if s.get("type") == PASSPHRASE]
+    if any(isinstance(c, Passphrase) for c in credentials):
+        for stanza in passphrase_stanzas:
+            argon2_parameters(stanza)
+    derivations = 0
     for credential in credentials:
         if isinstance(credential, Passphrase):
             for stanza in passphrase_stanzas:
+                if derivations == MAX_ARGON2_PER_OPEN:
+                    break
+                derivations += 1
                 file_key = unwrap_passphrase(stanza, credential)
                 if file_key is not None:
                     return file_key

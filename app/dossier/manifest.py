@@ -11,6 +11,7 @@ import uuid
 
 from app.core.errors import ManifestError
 from app.core.i18n import _
+from app.crypto.limits import MAX_JSON_DEPTH, MAX_MANIFEST_SIZE, MAX_MEMBERS, parse_json
 
 FORMAT = "sodp-manifest/1"
 DOCUMENT_KINDS = ("referral_letter", "history_letter", "correspondence", "imaging_report",
@@ -19,9 +20,12 @@ RECIPIENT_ROLES = ("treating_physician", "general_practitioner", "patient")
 SEXES = ("F", "M", "O", "U")
 URGENCIES = ("routine", "urgent")
 FILE_LISTS = ("documents", "imaging")
-MAX_MANIFEST_SIZE = 16 << 20
+PERSON_ROLES = ("referring_physician", "treating_physician", "general_practitioner")
+PERSON_FIELDS = ("name", "registration", "organisation", "address")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CREATED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+                         r"(\s*;\s*[A-Za-z0-9!#$&^_.+-]+=[^;\x00-\x1f]{0,200}){0,8}")
 
 
 def _fail(key: str, problem: str) -> ManifestError:
@@ -43,6 +47,22 @@ def _check_date(value: object, key: str) -> None:
         raise _fail(key, _("is not a date (YYYY-MM-DD)")) from None
 
 
+def _optional_text(obj: dict, names: tuple[str, ...], where: str) -> None:
+    """Optional keys that, when present and not null, must be text."""
+    for name in names:
+        if obj.get(name) is not None and not isinstance(obj[name], str):
+            raise _fail(where + name, _("is not text"))
+
+
+def _optional_object(obj: dict, name: str, where: str) -> dict:
+    value = obj.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(where + name, _("is not an object"))
+    return value
+
+
 def _check_entry(entry: object, key: str, require_hashes: bool) -> None:
     if not isinstance(entry, dict):
         raise _fail(key, _("is not an object"))
@@ -51,14 +71,17 @@ def _check_entry(entry: object, key: str, require_hashes: bool) -> None:
         raise _fail(key + ".path", _("is not a file name"))
     if require_hashes or "size" in entry:
         size = _require(entry, "size", key + ".")
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size < 1 << 53:
             raise _fail(key + ".size", _("is not a byte count"))
     if require_hashes or "sha256" in entry:
         digest = _require(entry, "sha256", key + ".")
         if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
             raise _fail(key + ".sha256", _("is not a lowercase hex SHA-256"))
-    if "kind" in entry and entry["kind"] not in DOCUMENT_KINDS:
+    if "kind" in entry and not (isinstance(entry["kind"], str) and entry["kind"] in DOCUMENT_KINDS):
         raise _fail(key + ".kind", _("is not one of {values}").format(values=", ".join(DOCUMENT_KINDS)))
+    _optional_text(entry, ("title", "author", "media_type"), key + ".")
+    if entry.get("media_type") is not None and not _MEDIA_TYPE.fullmatch(entry["media_type"]):
+        raise _fail(key + ".media_type", _("is not a media type (type/subtype)"))
     if "date" in entry and entry["date"] is not None:
         _check_date(entry["date"], key + ".date")
 
@@ -69,8 +92,11 @@ def validate(manifest: object, require_hashes: bool = True) -> dict:
         raise _fail("manifest.json", _("is not a JSON object"))
     if _require(manifest, "format", "") != FORMAT:
         raise _fail("format", _("is not {fmt}").format(fmt=FORMAT))
+    dossier_id = _require(manifest, "dossier_id", "")
     try:
-        uuid.UUID(str(_require(manifest, "dossier_id", "")))
+        if not isinstance(dossier_id, str) or len(dossier_id) > 64:
+            raise ValueError
+        uuid.UUID(dossier_id)
     except ValueError:
         raise _fail("dossier_id", _("is not a UUID")) from None
     created = _require(manifest, "created", "")
@@ -80,30 +106,44 @@ def validate(manifest: object, require_hashes: bool = True) -> dict:
         datetime.fromisoformat(created.replace("Z", "+00:00"))
     except ValueError:
         raise _fail("created", _("is not an ISO 8601 time with its zone")) from None
+    sender = _optional_object(manifest, "sender", "")
+    _optional_text(sender, ("organisation", "contact"), "sender.")
     patient = _require(manifest, "patient", "")
     if not isinstance(patient, dict):
         raise _fail("patient", _("is not an object"))
     if not isinstance(_require(patient, "family_name", "patient."), str):
         raise _fail("patient.family_name", _("is not text"))
+    _optional_text(patient, ("given_names",), "patient.")
     _check_date(_require(patient, "birth_date", "patient."), "patient.birth_date")
-    if "sex" in patient and patient["sex"] not in SEXES:
+    if "sex" in patient and not (isinstance(patient["sex"], str) and patient["sex"] in SEXES):
         raise _fail("patient.sex", _("is not one of F, M, O, U"))
+    identifiers = patient.get("identifiers")
+    if identifiers is not None and (not isinstance(identifiers, list) or not all(
+            isinstance(i, dict) and all(isinstance(i.get(k, ""), str) for k in ("system", "value"))
+            for i in identifiers)):
+        raise _fail("patient.identifiers", _("is not a list of system and value texts"))
     referral = _require(manifest, "referral", "")
     if not isinstance(referral, dict):
         raise _fail("referral", _("is not an object"))
     question = _require(referral, "question", "referral.")
     if not isinstance(question, str) or not question.strip():
         raise _fail("referral.question", _("is empty"))
-    if "urgency" in referral and referral["urgency"] not in URGENCIES:
+    if "urgency" in referral and not (isinstance(referral["urgency"], str) and referral["urgency"] in URGENCIES):
         raise _fail("referral.urgency", _("is not routine or urgent"))
+    _optional_text(referral, ("reason", "requested_specialty", "in_reply_to"), "referral.")
+    for role in PERSON_ROLES:
+        _optional_text(_optional_object(referral, role, "referral."), PERSON_FIELDS, f"referral.{role}.")
     consented = referral.get("consented_recipients", [])
-    if not isinstance(consented, list) or any(r not in RECIPIENT_ROLES for r in consented):
+    if not isinstance(consented, list) or any(not isinstance(r, str) or r not in RECIPIENT_ROLES
+                                              for r in consented):
         raise _fail("referral.consented_recipients",
                     _("may only hold {values}").format(values=", ".join(RECIPIENT_ROLES)))
     for list_key in FILE_LISTS:
         entries = _require(manifest, list_key, "")
         if not isinstance(entries, list):
             raise _fail(list_key, _("is not a list"))
+        if len(entries) > MAX_MEMBERS:
+            raise _fail(list_key, _("lists more than {max} files").format(max=MAX_MEMBERS))
         for i, entry in enumerate(entries):
             _check_entry(entry, f"{list_key}[{i}]", require_hashes)
     file_entries(manifest)  # duplicate paths
@@ -113,9 +153,10 @@ def validate(manifest: object, require_hashes: bool = True) -> dict:
 def parse(data: bytes) -> dict:
     """Parse and validate the bytes of a package's manifest.json."""
     try:
-        manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ManifestError(_("The manifest is not valid: manifest.json is not UTF-8 JSON.")) from None
+        manifest = parse_json(data)
+    except ValueError:  # UnicodeDecodeError and too deep a nesting included
+        raise ManifestError(_("The manifest is not valid: manifest.json is not UTF-8 JSON of at most {depth} "
+                              "levels.").format(depth=MAX_JSON_DEPTH)) from None
     return validate(manifest)
 
 
@@ -138,11 +179,15 @@ def dumps(manifest: dict) -> bytes:
 def parse_source(path) -> dict:
     """Read a sending office's manifest.json, whose sizes and hashes may still be absent."""
     with open(path, "rb") as handle:
-        data = handle.read()
+        data = handle.read(MAX_MANIFEST_SIZE + 1)
+    if len(data) > MAX_MANIFEST_SIZE:
+        raise ManifestError(_("The manifest is not valid: {path} is larger than {mib} MiB.")
+                            .format(path=path, mib=MAX_MANIFEST_SIZE >> 20))
     try:
-        manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ManifestError(_("The manifest is not valid: {path} is not UTF-8 JSON.").format(path=path)) from None
+        manifest = parse_json(data)
+    except ValueError:
+        raise ManifestError(_("The manifest is not valid: {path} is not UTF-8 JSON of at most {depth} levels.")
+                            .format(path=path, depth=MAX_JSON_DEPTH)) from None
     return validate(manifest, require_hashes=False)
 
 

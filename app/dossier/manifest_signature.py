@@ -7,7 +7,8 @@ signer: import and flag), valid.
 
 import asyncio
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+import logging
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
@@ -15,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
 from app.core.i18n import _
@@ -22,7 +24,8 @@ from app.crypto.identity import KeyIdentity
 
 UNSIGNED, INVALID, UNTRUSTED, VALID = "unsigned", "invalid", "untrusted", "valid"
 SIGNATURE_NAME = "manifest.json.p7s"
-MAX_SIGNATURE_SIZE = 1 << 20
+# The rule of app/signing/certificate_checks.py: a signing certificate allows one of these.
+SIGNING_USAGES = frozenset({"digital_signature", "non_repudiation"})
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,38 @@ def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
-def _signer_name(cert) -> str:
-    return cert.subject.native.get("common_name") or cert.subject.human_friendly
+def _signer_name(cert) -> str | None:
+    try:
+        return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)[:200]
+    except Exception:  # a subject damaged beyond reading still leaves a state to report
+        return None
+
+
+def _untrusted_reason(cert, moment: datetime | None) -> str:
+    """Why a sound signature is not trusted, as precisely as the signer's certificate tells."""
+    moment = moment or datetime.now(timezone.utc)
+    try:
+        validity = cert["tbs_certificate"]["validity"]
+        not_before, not_after = validity["not_before"].native, validity["not_after"].native
+        usage = cert.key_usage_value.native if cert.key_usage_value is not None else None
+    except Exception:
+        return _("the signer's certificate cannot be read")
+    if moment > not_after:
+        return _("the signer's certificate expired on {date}").format(date=not_after.date())
+    if moment < not_before:
+        return _("the signer's certificate is not valid before {date}").format(date=not_before.date())
+    if usage is None:
+        return _("the signer's certificate states no key usage, so it is not meant for signing")
+    if not SIGNING_USAGES & set(usage):
+        return _("the signer's certificate is not meant for signing (its key usage allows neither "
+                 "digitalSignature nor nonRepudiation)")
+    return _("the signer's certificate does not chain to a trusted sender root")
+
+
+def _quiet_validation_logs() -> None:
+    """pyHanko logs a traceback for every untrusted signature; the state says it plainly."""
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
@@ -75,22 +108,23 @@ def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
             raise ValueError("not SignedData")
         signed_data = content_info["content"]
         signed_data.native  # noqa: B018 - force a full parse so that malformed DER fails here
-    except (ValueError, TypeError, KeyError):
+    except Exception:  # asn1crypto raises many kinds (and RecursionError) on hostile BER
         return SignatureState(INVALID, reason=_("the signature file is not CMS SignedData"))
+    _quiet_validation_logs()
     context = ValidationContext(trust_roots=[_to_asn1(c) for c in trusted_roots], allow_fetching=False,
                                 revocation_mode="soft-fail", moment=moment)
     try:
-        status = asyncio.run(async_validate_detached_cms(manifest_bytes, signed_data,
-                                                         signer_validation_context=context))
+        status = asyncio.run(async_validate_detached_cms(
+            manifest_bytes, signed_data, signer_validation_context=context,
+            key_usage_settings=KeyUsageConstraints(key_usage=set(SIGNING_USAGES))))
     except Exception as exc:  # pyHanko raises many kinds on malformed CMS; all mean invalid
         return SignatureState(INVALID, reason=_("the signature cannot be checked ({kind})")
                               .format(kind=type(exc).__name__))
     signer = _signer_name(status.signing_cert) if status.signing_cert is not None else None
-    when = status.signer_reported_dt.isoformat() if status.signer_reported_dt else None
+    when = status.signer_reported_dt.isoformat() if isinstance(status.signer_reported_dt, datetime) else None
     if not (status.intact and status.valid):
         return SignatureState(INVALID, signer, when,
                               _("the manifest does not match its signature"))
     if not status.trusted:
-        return SignatureState(UNTRUSTED, signer, when,
-                              _("the signer's certificate does not chain to a trusted sender root"))
+        return SignatureState(UNTRUSTED, signer, when, _untrusted_reason(status.signing_cert, moment))
     return SignatureState(VALID, signer, when)

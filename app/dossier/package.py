@@ -10,24 +10,24 @@ from dataclasses import dataclass, field
 import hashlib
 import io
 from pathlib import Path
+import shutil
 import tarfile
-from typing import IO, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
-from app.core.errors import (BadInputError, ManifestError, PackageIntegrityError,
-                             UnsafeMemberError)
+from app.core.errors import BadInputError, ManifestError, OutputError, UnsafeMemberError
 from app.core.files import atomic_output
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.crypto.identity import KeyIdentity
+from app.crypto.limits import DISK_OVERHEAD_PER_FILE, DISK_RESERVE, MAX_MANIFEST_SIZE, MAX_SIGNATURE_SIZE
 from app.crypto.sodp import DEFAULT_CHUNK_SIZE, ChunkStream, SodpReader, SodpWriter
 from app.dossier import manifest as manifest_mod
 from app.dossier import member_names
-from app.dossier.manifest_signature import (MAX_SIGNATURE_SIZE, SIGNATURE_NAME, SignatureState,
-                                            sign_manifest, verify_manifest_signature)
+from app.dossier.manifest_signature import SIGNATURE_NAME, SignatureState, sign_manifest, verify_manifest_signature
+from app.dossier.tar_stream import TarMember, TarReader
 
 MANIFEST_NAME = "manifest.json"
 COPY_BLOCK = 1 << 20
-TAR_BUFSIZE = 1 << 20  # tarfile's read-ahead when reading
 
 
 class MemberWriter(Protocol):
@@ -157,30 +157,14 @@ def pack_directory(src_dir: Path, out_path: Path, recipients: list, *, signer: K
     return manifest, unlisted
 
 
-def _read_small(tar: tarfile.TarFile, info: tarfile.TarInfo, limit: int) -> bytes:
-    if info.size > limit:
-        raise ManifestError(_("{name} in the package is too large ({size} bytes).")
-                            .format(name=info.name, size=info.size))
-    return _member_file(tar, info).read()
-
-
-def _member_file(tar: tarfile.TarFile, info: tarfile.TarInfo) -> IO[bytes]:
-    """The member's bytes; `_members` let through regular files only, which tarfile always opens."""
-    member = tar.extractfile(info)
-    if member is None:
-        raise UnsafeMemberError(_("The package holds {name}, which is not a regular file "
-                                  "(links, folders and devices are not allowed).").format(name=info.name))
-    return member
-
-
-def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
-    """The tar members, refusing anything but a regular file with a safe name."""
-    for info in tar:
-        member_names.check(info.name)
-        if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE) or info.sparse is not None:
-            raise UnsafeMemberError(_("The package holds {name}, which is not a regular file "
-                                      "(links, folders and devices are not allowed).").format(name=info.name))
-        yield info
+def _read_small(tar: TarReader, member: TarMember, limit: int) -> bytes:
+    if member.size > limit:
+        raise ManifestError(_("{name} in the package is too large ({size} bytes; at most {limit}).")
+                            .format(name=member.name, size=member.size, limit=limit))
+    data = tar.read(member.size)
+    while len(data) < member.size:
+        data += tar.read(member.size - len(data))
+    return data
 
 
 def read_package(stream: BinaryIO, credentials: list, **options) -> PackageContents:
@@ -196,18 +180,18 @@ def read_package(stream: BinaryIO, credentials: list, **options) -> PackageConte
 
 def read_payload(chunks: Iterator[bytes], *, trusted_roots=(), sink: MemberSink | None = None,
                  progress: Progress = no_progress, cancel: CancelToken | None = None, total_size: int = 0,
-                 on_manifest: Callable[[dict], None] | None = None) -> PackageContents:
+                 on_manifest: Callable[[dict], None] | None = None,
+                 free_space_at: Path | None = None) -> PackageContents:
     """Check a decrypted tar payload (of an SODP package or a .p7m) against its manifest.
 
     `on_manifest` sees the validated manifest before any file is read, and may raise to stop.
+    With `free_space_at`, the files the manifest declares must fit on that folder's disk
+    (`check_free_space`) before any is read.
     """
     cancel = cancel or CancelToken()
     plaintext = ChunkStream(chunks)
-    try:
-        contents, signature_bytes, expected = _read_members(plaintext, sink, progress, cancel, total_size,
-                                                            on_manifest)
-    except tarfile.TarError:
-        raise PackageIntegrityError(_("The package content is not a valid tar stream.")) from None
+    contents, signature_bytes, expected = _read_members(plaintext, sink, progress, cancel, total_size,
+                                                        on_manifest, free_space_at)
     missing = sorted(set(expected) - {f["path"] for f in contents.files})
     if missing:
         raise ManifestError(_("The manifest lists {path}, which is not in the package{more}.").format(
@@ -217,52 +201,71 @@ def read_payload(chunks: Iterator[bytes], *, trusted_roots=(), sink: MemberSink 
 
 
 def _read_members(plaintext: ChunkStream, sink: MemberSink | None, progress: Progress, cancel: CancelToken,
-                  total_size: int, on_manifest) -> tuple[PackageContents, bytes | None, dict]:
-    with tarfile.open(fileobj=plaintext, mode="r|", bufsize=TAR_BUFSIZE) as tar:
-        members = _members(tar)
-        first = next(members, None)
-        if first is None or first.name != MANIFEST_NAME:
-            raise ManifestError(_("The package does not begin with manifest.json."))
-        manifest_bytes = _read_small(tar, first, manifest_mod.MAX_MANIFEST_SIZE)
-        manifest = manifest_mod.parse(manifest_bytes)
-        expected = manifest_mod.file_entries(manifest)
-        if on_manifest is not None:
-            on_manifest(manifest)
-        contents = PackageContents(manifest, manifest_bytes, SignatureState("unsigned"))
-        signature_bytes = None
-        seen: set[str] = {MANIFEST_NAME.casefold()}
-        for info in members:
-            cancel.check()
-            if info.name.casefold() in seen:
-                raise UnsafeMemberError(_("The package holds {name} twice.").format(name=info.name))
-            seen.add(info.name.casefold())
-            if info.name == SIGNATURE_NAME and signature_bytes is None and not contents.files:
-                signature_bytes = _read_small(tar, info, MAX_SIGNATURE_SIZE)
-                continue
-            entry = expected.get(info.name)
-            if entry is None:
-                raise ManifestError(_("The package holds {name}, which its manifest does not list.")
-                                    .format(name=info.name))
-            if info.size != entry["size"]:
-                raise ManifestError(_("{name} has {size} bytes, but the manifest says {expected}.")
-                                    .format(name=info.name, size=info.size, expected=entry["size"]))
-            digest = _copy_member(_member_file(tar, info), info, sink, cancel)
-            if digest != entry["sha256"]:
-                raise ManifestError(_("{name} does not match its SHA-256 in the manifest.")
-                                    .format(name=info.name))
-            contents.files.append({"path": info.name, "size": info.size, "sha256": digest})
-            progress(plaintext.bytes_read, total_size)
-        # tarfile has read ahead of the end-of-archive blocks; what it holds counts too.
-        _check_end_of_payload(getattr(tar.fileobj, "buf", b""), plaintext)
+                  total_size: int, on_manifest, free_space_at: Path | None
+                  ) -> tuple[PackageContents, bytes | None, dict]:
+    tar = TarReader(plaintext)
+    members = tar.members()
+    first = next(members, None)
+    if first is None or first.name != MANIFEST_NAME:
+        raise ManifestError(_("The package does not begin with manifest.json."))
+    manifest_bytes = _read_small(tar, first, MAX_MANIFEST_SIZE)
+    manifest = manifest_mod.parse(manifest_bytes)
+    expected = manifest_mod.file_entries(manifest)
+    if free_space_at is not None:
+        check_free_space(free_space_at, list(expected.values()))
+    if on_manifest is not None:
+        on_manifest(manifest)
+    contents = PackageContents(manifest, manifest_bytes, SignatureState("unsigned"))
+    signature_bytes = None
+    seen: set[str] = {MANIFEST_NAME.casefold()}
+    for info in members:
+        cancel.check()
+        if info.name.casefold() in seen:
+            raise UnsafeMemberError(_("The package holds {name} twice.").format(name=info.name))
+        seen.add(info.name.casefold())
+        if info.name == SIGNATURE_NAME and signature_bytes is None and not contents.files:
+            signature_bytes = _read_small(tar, info, MAX_SIGNATURE_SIZE)
+            continue
+        entry = expected.get(info.name)
+        if entry is None:
+            raise ManifestError(_("The package holds {name}, which its manifest does not list.")
+                                .format(name=info.name))
+        if info.size != entry["size"]:
+            raise ManifestError(_("{name} has {size} bytes, but the manifest says {expected}.")
+                                .format(name=info.name, size=info.size, expected=entry["size"]))
+        digest = _copy_member(tar, info, sink, cancel)
+        if digest != entry["sha256"]:
+            raise ManifestError(_("{name} does not match its SHA-256 in the manifest.")
+                                .format(name=info.name))
+        contents.files.append({"path": info.name, "size": info.size, "sha256": digest})
+        progress(plaintext.bytes_read, total_size)
+    _check_end_of_payload(tar.trailing, plaintext)
     return contents, signature_bytes, expected
 
 
-def _copy_member(source: IO[bytes], info: tarfile.TarInfo, sink: MemberSink | None,
-                 cancel: CancelToken) -> str:
+def check_free_space(folder: Path, entries: list[dict]) -> None:
+    """Refuse, before anything is written, files that would not fit on `folder`'s disk
+    (their declared sizes, with the vault's overhead and a reserve: app/crypto/limits.py)."""
+    declared = sum(e.get("size", 0) for e in entries)
+    needed = declared + len(entries) * DISK_OVERHEAD_PER_FILE + DISK_RESERVE
+    probe = Path(folder)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return  # not measurable here: the writes themselves will say if the disk fills
+    if needed > free:
+        raise OutputError(_("There is not enough free disk space for this dossier: it needs about {need} MB "
+                            "and {free} MB are free. Free some space and try again.").format(
+                                need=-(-needed // 10**6), free=free // 10**6))
+
+
+def _copy_member(tar: TarReader, info: TarMember, sink: MemberSink | None, cancel: CancelToken) -> str:
     digest = hashlib.sha256()
     target = sink(info.name, info.size) if sink else None
     try:
-        while block := source.read(COPY_BLOCK):
+        while block := tar.read(COPY_BLOCK):
             cancel.check()
             digest.update(block)
             if target is not None:
