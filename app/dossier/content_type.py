@@ -12,6 +12,7 @@ HEAD_SIZE = 132  # a DICOM preamble (128) and "DICM"
 
 ISO_MAGIC_OFFSET = 32769  # sector 16 (2048 bytes each), after the descriptor type byte
 _ENVELOPED_DATA_OID = bytes.fromhex("06092a864886f70d010703")  # 1.2.840.113549.1.7.3
+_AUTH_ENVELOPED_DATA_OID = bytes.fromhex("060b2a864886f70d0109100117")  # 1.2.840.113549.1.9.16.1.23 (AES-GCM)
 
 _MEDIA_TYPES = {
     "dicom": "application/dicom",
@@ -77,7 +78,7 @@ def media_type(kind: str | None) -> str:
 
 
 def _is_enveloped_data(head: bytes) -> bool:
-    """A DER/BER ContentInfo SEQUENCE whose contentType is envelopedData."""
+    """A DER/BER ContentInfo SEQUENCE whose contentType is envelopedData or authEnvelopedData."""
     if len(head) < 2 or head[0] != 0x30:
         return False
     first = head[1]
@@ -89,7 +90,7 @@ def _is_enveloped_data(head: bytes) -> bool:
         start = 2 + (first & 0x7F)
     else:
         return False
-    return head[start:start + len(_ENVELOPED_DATA_OID)] == _ENVELOPED_DATA_OID
+    return head[start:].startswith((_ENVELOPED_DATA_OID, _AUTH_ENVELOPED_DATA_OID))
 
 
 def _is_bare_dicom(head: bytes) -> bool:

@@ -106,7 +106,7 @@ class DossierImporter:
 
         base = self._progress.bytes_done
         options: dict[str, Any] = dict(trusted_roots=self.trusted_roots, sink=sink, cancel=self.cancel,
-                                       on_manifest=on_manifest, total_size=part.size,
+                                       on_manifest=on_manifest, total_size=part.size, free_space_at=staging,
                                        progress=lambda done, total: self._bytes(base + done))
         with part.opener() as stream:
             if part.kind == "sodp":

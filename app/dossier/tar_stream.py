@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 import re
-from typing import BinaryIO
+from typing import Protocol
 
 from app.core.errors import PackageIntegrityError, UnsafeMemberError
 from app.core.i18n import _
@@ -48,6 +48,10 @@ def _refused(what: str) -> UnsafeMemberError:
 def _not_regular(what: str) -> UnsafeMemberError:
     return UnsafeMemberError(_("The package holds {what}, which is not a regular file (links, folders and "
                                "devices are not allowed).").format(what=what))
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ class TarReader:
     """Reads the members of a tar stream one by one: `members()` yields each regular file
     once its header is checked; `read(n)` then gives its bytes, up to its size."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: Readable) -> None:
         self._stream = stream
         self._remaining = 0   # bytes of the current member not yet read
         self._padding = 0     # zero bytes that follow it to the block boundary

@@ -30,6 +30,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.signing.certificate_checks import signing_problem
 
 def no_signature() -> str:
     return _("the PDF holds no signature")
@@ -275,7 +276,7 @@ async def _check_one(embedded, context: ValidationContext, data: bytes,
     elif not report.valid:
         report.problems.append(_("the signature value is not valid for the signed bytes"))
     if report.intact and report.valid and not report.trusted:
-        report.problems.append(_("the signer's certificate does not chain to a trusted root, or may not sign"))
+        report.problems.append(_untrusted_problem(status.signing_cert))
     elif report.trusted:
         carried = _certificate_problem(embedded, roots)
         if carried:
@@ -291,6 +292,18 @@ async def _check_one(embedded, context: ValidationContext, data: bytes,
     if status.docmdp_ok is False:
         report.problems.append(_("changes after signing are not permitted by the signature"))
     return report
+
+
+def _untrusted_problem(signing_cert) -> str:
+    """Why a sound signature is not trusted: the signer's certificate may not sign now (expired,
+    not yet valid, not meant for signing), or it does not chain to a given root."""
+    try:
+        problem = signing_problem(x509.load_der_x509_certificate(signing_cert.dump()))
+    except Exception:  # a certificate pyHanko read but cryptography cannot: no finer reason
+        problem = None
+    if problem:
+        return _("the signer's certificate may not sign: {problem}").format(problem=problem)
+    return _("the signer's certificate does not chain to a trusted root")
 
 
 def quiet_validation_logs() -> None:
