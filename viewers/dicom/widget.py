@@ -11,8 +11,8 @@ from collections.abc import Callable
 from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QGridLayout, QMenu, QSpinBox, QToolBar, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QGridLayout, QLabel, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from app.core.key_images import KeyImage
 from viewers import base
@@ -40,8 +40,9 @@ def series_label(series) -> str:
 
 class DicomViewerWidget(QWidget):
     """`set_series_list([...])` offers series; `show_series(series)` shows one in the active
-    viewport. `attach_annotations(store, case_id)` keeps measurements and key images with a
-    case; without it they live as long as the widget."""
+    viewport; `show_error(reason)` a centred message instead. `attach_annotations(store,
+    case_id)` keeps measurements and key images with a case; without it they live as long as
+    the widget."""
 
     activeViewportChanged = Signal(object)  # the ViewportWidget
     currentDatasetChanged = Signal(object)  # the header of the active viewport's shown slice
@@ -60,6 +61,7 @@ class DicomViewerWidget(QWidget):
         self._annotations = None  # (AnnotationStore, case_id)
         self._background: Callable[[Callable[[], object]], None] = lambda work: work()
         self.caption_prompt: Callable | None = None  # image -> caption or None; default: a dialog
+        self.problem: str | None = None
         self.viewports = [self._new_viewport() for _ in range(4)]
         self.active = self.viewports[0]
         self.active.set_active(True)
@@ -68,6 +70,14 @@ class DicomViewerWidget(QWidget):
         self._grid_layout.setContentsMargins(0, 0, 0, 0)
         self._grid_layout.setSpacing(2)
         self.grid.setStyleSheet("background: #202020;")
+        self.message = QLabel(self)
+        self.message.setObjectName("viewerMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size: 15px; color: #444; padding: 24px;")
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.grid)
+        self.stack.addWidget(self.message)
         self.toolbar = QToolBar(self)
         self.toolbar.setIconSize(QSize(16, 16))
         self.cine = QTimer(self)
@@ -77,7 +87,7 @@ class DicomViewerWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
-        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.stack, 1)
         self.set_layout("1x1")
 
     # -- construction ------------------------------------------------------------------------
@@ -181,6 +191,7 @@ class DicomViewerWidget(QWidget):
     def set_series_list(self, series_list: list) -> None:
         """The series this viewer offers (drag targets, the menu); fills the viewports."""
         self.stop_cine()
+        self._show_grid()
         self.series_list = list(series_list)
         for i, vp in enumerate(self.viewports):
             vp.set_series(self.series_list[i] if i < len(self.series_list) else None)
@@ -192,6 +203,7 @@ class DicomViewerWidget(QWidget):
         if isinstance(series, (list, tuple)):
             self.set_series_list(series)
             return
+        self._show_grid()
         if series not in self.series_list:
             self.series_list.append(series)
             self.seriesListChanged.emit()
@@ -204,6 +216,19 @@ class DicomViewerWidget(QWidget):
         vp = self.viewports[viewport]
         vp.set_series(self.series_list[series_index])
         self.set_active_viewport(vp)
+
+    def show_error(self, reason: str) -> None:
+        """Show `reason` instead of the viewports (the series stay offered)."""
+        self.stop_cine()
+        self.problem = reason
+        self.message.setText(reason)
+        self.stack.setCurrentWidget(self.message)
+        self.toolbar.setEnabled(False)
+
+    def _show_grid(self) -> None:
+        self.problem = None
+        self.stack.setCurrentWidget(self.grid)
+        self.toolbar.setEnabled(True)
 
     def set_layout(self, name: str) -> None:
         if name not in LAYOUTS:
