@@ -1,4 +1,4 @@
-"""`secondo contacts`: the address book headless (issue 7 point 2).
+"""`secondo contacts`: the address book headless.
 
     secondo contacts [--json]                         the contacts, with their certificates' state
     secondo contacts add --name NAME --role ROLE [--registration R] [--organisation O]

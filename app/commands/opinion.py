@@ -1,4 +1,4 @@
-"""`secondo opinion export|list|get` and `secondo verify`: the signed opinion PDF (DESIGN §6, §8).
+"""`secondo opinion export|list|get` and `secondo verify`: the signed opinion PDF (docs/cli.md).
 
 `opinion export CASE [--response R.json] -o OUT.pdf` renders the letter from the case and the
 QuestionnaireResponse (default: the case's draft). With `--identity ID.p12` (passphrase from
@@ -14,7 +14,7 @@ OUT.pdf` writes one byte for byte (audited as an export).
 
 `verify FILE.pdf [--trust ROOT.pem]... [--json]` checks every signature against the given
 roots plus the workstation's signer roots; exit 0 when all pass, 4 otherwise. The JSON
-document is `VerifyReport.to_json()` (docs in app/signing/verify.py and the reply of issue 6).
+document is `VerifyReport.to_json()` (documented in app/signing/verify.py and docs/cli.md).
 """
 
 from __future__ import annotations

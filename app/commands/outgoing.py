@@ -1,4 +1,4 @@
-"""`secondo outgoing`: the secretary's desk headless (DESIGN §8, issue 7).
+"""`secondo outgoing`: the secretary's desk headless (docs/cli.md).
 
     secondo outgoing CASE --to ROLE [--recipient CERT.pem | --passphrase-env VAR] -o DIR
             [--iso | --folder] [--key-images] [--sheet SHEET.pdf] [--sign ORG.p12 --sign-pass-env VAR] [--json]

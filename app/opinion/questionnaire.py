@@ -1,4 +1,5 @@
-"""Opinion templates as FHIR R4 Questionnaires, drafts as QuestionnaireResponses (DESIGN §5).
+"""Opinion templates as FHIR R4 Questionnaires (resources/forms/), drafts as
+QuestionnaireResponses.
 
 Qt-free. A template is loaded and checked once (`load_template`); a bad template raises
 `TemplateError` naming the item. The helpers below work on the plain JSON of a

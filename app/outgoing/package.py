@@ -1,4 +1,4 @@
-"""Making the outgoing package of a signed opinion for one consented recipient (issue 7):
+"""Making the outgoing package of a signed opinion for one consented recipient:
 an SODP package encrypted to the recipient's certificate or to a passphrase (generated and
 printed on a separate sheet when none is given), holding the signed opinion PDF byte for
 byte, a cover letter and optionally the key images, its manifest signed by the workstation's

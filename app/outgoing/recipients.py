@@ -1,5 +1,5 @@
 """Who may receive a case's signed opinion: only the roles in the manifest's
-`consented_recipients` (DESIGN §3). Anyone else is never offered, and asking for them is
+`consented_recipients` (app/dossier/SODP.md). Anyone else is never offered, and asking for them is
 refused with `ConsentError`."""
 
 from __future__ import annotations

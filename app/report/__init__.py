@@ -1,4 +1,4 @@
-"""Rendering of the opinion PDF (DESIGN §6): `render_opinion` returns a `RenderedOpinion`."""
+"""Rendering of the opinion PDF (docs/ARCHITECTURE.md, "Signing"): `render_opinion` returns a `RenderedOpinion`."""
 
 from app.report.letterhead import DEMO_LETTERHEAD, Letterhead, load_letterhead, save_letterhead
 from app.report.opinion_pdf import RenderedOpinion, render_opinion

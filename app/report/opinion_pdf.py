@@ -1,4 +1,4 @@
-"""The opinion letter as PDF (DESIGN §6, issue 6 point 1): reportlab lays out the letter from
+"""The opinion letter as PDF (docs/ARCHITECTURE.md, "Signing"): reportlab lays out the letter from
 the case record and the QuestionnaireResponse; pyHanko then embeds the response as a JSON
 attachment and rewrites the file as one clean revision, ready to be signed.
 

@@ -1,4 +1,4 @@
-"""PAdES B-B signing of a PDF with pyHanko (DESIGN §6): `/ETSI.CAdES.detached`, SHA-256, the
+"""PAdES B-B signing of a PDF with pyHanko (docs/ARCHITECTURE.md, "Signing"): `/ETSI.CAdES.detached`, SHA-256, the
 signing time in the signed attributes, and a visible stamp (signer and time) on the last page.
 
 The signer is a `KeyIdentity` (a PKCS#12 file) or any pyHanko `Signer` (a PKCS#11 token, see

@@ -1,5 +1,5 @@
 """The passphrase of a PKCS#12 signing identity, kept in the OS keyring after its first use
-when the user chooses to remember it (issue 6 point 2).
+when the user chooses to remember it.
 
 Entries are keyed by the SHA-256 of the identity file, so that a moved file is still found and a
 replaced one is not opened with an old passphrase. A remembered passphrase that no longer opens

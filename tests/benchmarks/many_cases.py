@@ -1,4 +1,4 @@
-"""Benchmark data for the workstation (issue 5): many small cases, and one case with many
+"""Benchmark data for the workstation: many small cases, and one case with many
 documents and series. Everything is made through the real packer and importer."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Import benchmarks (issue 3): a 700 MB package (1,200 CT slices of 512², 20 PDFs) from a
+"""Import benchmarks: a 700 MB package (1,200 CT slices of 512², 20 PDFs) from a
 warm file ≥ 200 MB/s end to end with peak memory < 300 MB; indexing a plain 1,000-file CD
 without DICOMDIR < 5 s warm."""
 

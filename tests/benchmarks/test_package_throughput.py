@@ -1,4 +1,4 @@
-"""SODP throughput and memory (issue 2): read ≥ 300 MB/s, pack ≥ 200 MB/s, and peak memory
+"""SODP throughput and memory: read ≥ 300 MB/s, pack ≥ 200 MB/s, and peak memory
 of reading that does not grow with the package (< 150 MB for 1 GB).
 
 Sizes: SECONDO_BENCH_MB (default 500) for throughput; the memory check reads 1 GB."""

@@ -1,4 +1,4 @@
-"""Pixel pipeline benchmarks (issue 4): render of a 512x512 CT slice (~1-2 ms wanted),
+"""Pixel pipeline benchmarks: render of a 512x512 CT slice (~1-2 ms wanted),
 decode + render of an uncompressed 512x512 CT slice from its bytes (< 25 ms per slice
 decoded on the fly), and a window/level update of a 3000x4000 16-bit mammogram (< 40 ms).
 

@@ -1,4 +1,4 @@
-"""DICOM series benchmarks (issue 4) on a 500-slice 512x512 CT: the first image after opening
+"""DICOM series benchmarks on a 500-slice 512x512 CT: the first image after opening
 (< 300 ms), a slice from the cache (< 8 ms median with render) and decoded on the fly
 (< 25 ms median, uncompressed, with render); and the frame cache bound honoured while
 scrolling a 1,500-slice series (peak memory growth < bound + 150 MB, in a child process).

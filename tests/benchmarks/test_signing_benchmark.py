@@ -1,4 +1,4 @@
-"""The signed opinion (issue 6, performance): render and sign a 4-page opinion with 6 key
+"""The signed opinion, performance: render and sign a 4-page opinion with 6 key
 images in < 1 s; verify it in < 200 ms. Rendering is app.report's `render_opinion` (the letter
 is made 4 pages long with long findings); signing is PAdES B-B with the DEMO RSA-3072 reviewer."""
 

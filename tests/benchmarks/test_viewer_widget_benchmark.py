@@ -1,4 +1,4 @@
-"""Viewer benchmarks (issue 4), measured from the input to the end of the paint:
+"""Viewer benchmarks, measured from the input to the end of the paint:
 - a 500-slice 512x512 CT: first image on screen < 300 ms after opening (`secondo view
   FOLDER`: from the window's construction on the folder); one slice of scrolling < 8 ms
   median when cached, < 25 ms when decoded on the fly (uncompressed);

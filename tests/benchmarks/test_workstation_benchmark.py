@@ -1,4 +1,4 @@
-"""Workstation benchmarks (issue 5), each measured from the user's action to pixels on screen:
+"""Workstation benchmarks, each measured from the user's action to pixels on screen:
 - start to a usable window with 200 cases in the worklist: < 1.5 s (what `secondo gui` does:
   open the store, build MainWindow, show it, until the worklist model holds 200 rows and the
   table has been painted);

@@ -1,8 +1,7 @@
 """Independent clean-room reference implementation of SODP v1 (`.sodp`).
 
-Written only from section "3. The dossier package: SODP v1" of
-/work/shared/DESIGN.md, without looking at the main implementation, so that the
-two can be checked against each other. It favours fidelity and plainness over
+Written only from the format's specification (app/dossier/SODP.md holds it), without
+looking at the main implementation, so that the two can be checked against each other. It favours fidelity and plainness over
 speed: everything is held in memory.
 
 Only the ``cryptography`` package and the standard library are used.

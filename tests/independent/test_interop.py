@@ -1,5 +1,6 @@
-"""Interoperability: packages from the clean-room reference (written from DESIGN.md §3
-alone) open in `secondo inspect`, and packages from `secondo pack` open in the reference."""
+"""Interoperability: packages from the clean-room reference (written from the format's
+specification alone, app/dossier/SODP.md) open in `secondo inspect`, and packages from
+`secondo pack` open in the reference."""
 
 import json
 

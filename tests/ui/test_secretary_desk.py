@@ -1,4 +1,4 @@
-"""The secretary's desk in the window (issue 7): counts per status, overdue marks against the
+"""The secretary's desk in the window: counts per status, overdue marks against the
 target, who is still to be sent the opinion; the outgoing dialog offers only consented
 recipients, makes the package and marks it sent; the address book imports a certificate and
 shows what it is."""

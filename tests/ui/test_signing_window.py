@@ -1,4 +1,4 @@
-"""Preview, Sign and addenda in the window (issue 6 points 3-4): Sign is refused while required
+"""Preview, Sign and addenda in the window: Sign is refused while required
 items are empty; a wrong passphrase asks again and keeps nothing; after signing the form is
 locked, the case is Signed and the signed PDF opens with its signature status; a later change
 is addendum 1 and the original stays as it was."""

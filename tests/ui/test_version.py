@@ -1,4 +1,4 @@
-"""`secondo --version` (issue 8 point 4): the workstation's version and those of Qt, pydicom and pyHanko."""
+"""`secondo --version`: the workstation's version and those of Qt, pydicom and pyHanko."""
 
 from importlib import metadata
 

@@ -1,4 +1,4 @@
-"""The DICOM pixel pipeline (issue 4, point 1): pydicom's shipped images in every transfer
+"""The DICOM pixel pipeline: pydicom's shipped images in every transfer
 syntax, the PS3.3 window formula, VOI and modality LUTs, MONOCHROME1, colour, presets and
 the bad inputs a hospital CD can hold."""
 

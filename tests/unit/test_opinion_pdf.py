@@ -1,4 +1,4 @@
-"""The opinion letter PDF (issue 6 point 1): layout facts checked on the bytes, the text with
+"""The opinion letter PDF: layout facts checked on the bytes, the text with
 pdftotext, the structure and the attachment with pyHanko's reader."""
 
 import io

@@ -1,4 +1,4 @@
-"""Outgoing packages (issue 7): made only for consented roles and signed cases; the package for
+"""Outgoing packages: made only for consented roles and signed cases; the package for
 the DEMO treating physician imports on a second workstation holding that physician's identity
 and yields the signed opinion byte for byte, still valid; file, CD folder and ISO (read back
 with pycdlib and xorriso); generated passphrases on their own sheet; bad certificates and

@@ -1,4 +1,4 @@
-"""PAdES B-B signing (issue 6 point 2) and its verification: the signature validates, a
+"""PAdES B-B signing and its verification: the signature validates, a
 one-byte change or an incremental update is caught, and bad identities are refused with the
 reason before anything is produced."""
 

@@ -1,4 +1,4 @@
-"""Signing with a key on a PKCS#11 token, for real with SoftHSM2 (issue 6 point 2): the DEMO
+"""Signing with a key on a PKCS#11 token, for real with SoftHSM2: the DEMO
 reviewer's key and certificate are put on a fresh token; a wrong PIN and a removed token are
 refused with a clear reason. Skipped only where softhsm2 is not installed."""
 

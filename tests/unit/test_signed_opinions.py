@@ -1,4 +1,4 @@
-"""Signing a case's opinion (issue 6 points 3-5): kept with the case, the draft locked, the case
+"""Signing a case's opinion: kept with the case, the draft locked, the case
 Signed, audited; refused while the form is incomplete; a later change is a numbered addendum
 and the signed original is never altered. Through the service and through the CLI."""
 

@@ -1,4 +1,4 @@
-"""`secondo snapshot FILE -o OUT.png [--frame N] [--window C,W]` (issue 4, point 9)."""
+"""`secondo snapshot FILE -o OUT.png [--frame N] [--window C,W]`."""
 
 import numpy as np
 import pytest

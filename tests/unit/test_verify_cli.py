@@ -1,4 +1,4 @@
-"""`secondo verify` and `secondo opinion export` as scripts use them (DESIGN §8): exit codes,
+"""`secondo verify` and `secondo opinion export` as scripts use them (docs/cli.md): exit codes,
 the --json document, and the audit entries of an export."""
 
 import io
