@@ -12,15 +12,18 @@ import math
 import os
 import re
 from typing import BinaryIO
+import warnings
 
 from pydicom.filereader import read_partial
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.core.media_limits import MAX_FRAMES, MAX_HEADER_VALUE
 from app.dossier import dicom_fast
+from app.dossier.dicom_head import HeaderCopy
 
 PREFIX_SIZE = 1 << 20  # what the importer parses first; bytes of exactly this length may be a cut
-FAST_HEAD = 1 << 16  # of a file, what the fast path reads; a longer header goes to pydicom
+FAST_HEAD = 1 << 16  # a file is read in blocks of this size until its indexed header is complete
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
 SR_CLASS_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
@@ -33,6 +36,8 @@ KINDS = ("image", "sr", "encapsulated_pdf", "presentation_state", "other_non_ima
 _LAST_NEEDED = 0x0028FFFF
 _DIRECTORY_RECORDS = 0x00041220
 _PIXEL_TAGS = frozenset({0x7FE00008, 0x7FE00009, 0x7FE00010})
+_UNDEFINED = 0xFFFFFFFF
+_INT_LIMIT = 1 << 31
 _PLAUSIBLE_FIRST_GROUPS = frozenset({0x0002, 0x0004, 0x0008})
 _DATE = re.compile(r"(\d{4})[.\-]?(\d{2})[.\-]?(\d{2})")
 
@@ -206,50 +211,101 @@ def read_instance(source: bytes | BinaryIO, path: str, *, complete: bool | None 
     A prefix that ends in the pixel data (or anything after the indexed elements) is enough.
     If the data ends before the header does, DicomParseError asks for the whole file.
     `complete` says whether `source` is the whole file; by default bytes of exactly
-    PREFIX_SIZE are taken as possibly cut, anything else as whole.
+    PREFIX_SIZE are taken as possibly cut, anything else as whole. Memory stays bounded
+    whatever the file declares (see `dicom_head.HeaderCopy`).
     """
+    copy = HeaderCopy()
     if isinstance(source, (bytes, bytearray, memoryview)):
-        head = bytes(source)
-    else:  # a file: its first bytes hold the header of nearly every image
-        source.seek(0)
-        head = source.read(FAST_HEAD)
-        source.seek(0)
-    fast = dicom_fast.parse_header(head)
-    if fast is not None:
+        copy.feed(source)
+        size = len(source)
+        if complete is None:
+            complete = size != PREFIX_SIZE
+    else:
+        size = _feed_file(copy, source)
+        complete = True if complete is None else complete
+    copy.close()
+    return index_header(copy, path, complete=complete, size=size)
+
+
+def _feed_file(copy: HeaderCopy, source: BinaryIO) -> int:
+    """Feed `copy` from the start of `source` until it has what it needs; the file's size."""
+    size = source.seek(0, os.SEEK_END)
+    source.seek(0)
+    while not copy.done:
+        skip = copy.skip_ahead
+        if skip:
+            skip = min(skip, size - source.tell())
+            source.seek(skip, os.SEEK_CUR)
+            copy.skipped(skip)
+        block = source.read(FAST_HEAD)
+        if not block:
+            break
+        copy.feed(block)
+    source.seek(0)
+    return size
+
+
+def index_header(copy: HeaderCopy, path: str, *, complete: bool, size: int,
+                 whole_pixel_data: bool = False) -> InstanceInfo:
+    """The instance from a `HeaderCopy` fed with the file (all of it when `complete`), whose
+    size is `size`. `whole_pixel_data` refuses a file whose pixel data runs past its end
+    (the import keeps only what can be shown; the viewer shows the frames that are there)."""
+    if copy.error:
+        raise DicomParseError(_("{path} cannot be read: {reason}.").format(path=path, reason=copy.error))
+    if copy.verbatim:
+        return _read_header(copy.data, path, complete=complete and not copy.overflow)
+    if copy.stopped is None and (copy.cut or not complete):
+        raise _damaged(path, complete)
+    info = _read_header(copy.data, path, complete=True)
+    if copy.transfer_syntax:
+        info.transfer_syntax = copy.transfer_syntax
+    if whole_pixel_data and copy.stopped is not None and complete and copy.transfer_syntax is None:
+        tag, offset, length = copy.stopped
+        if tag in _PIXEL_TAGS and length != _UNDEFINED and offset + length > size:
+            raise DicomParseError(_("{path} is cut short: its pixel data runs {missing} bytes past the end "
+                                    "of the file.").format(path=path, missing=offset + length - size))
+    return info
+
+
+def _read_header(data: bytes, path: str, *, complete: bool) -> InstanceInfo:
+    """The instance from bytes that hold its header (a `HeaderCopy`, or a bare stream)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns of every odd value; the index notes what matters
+        fast = dicom_fast.parse_header(data)
+        if fast is not None:
+            try:
+                return _instance(fast[0], path, fast[1])
+            except DicomParseError:
+                raise
+            except Exception as exc:
+                raise _damaged(path, True) from exc
+        raw, size = io.BytesIO(data), len(data)
+        preamble = _has_preamble(raw)
+        if preamble is None:
+            raise DicomParseError(_("{path} is not a DICOM file.").format(path=path))
+        stopped: list[int] = []
+
+        def stop(tag, vr, length) -> bool:
+            if tag > _LAST_NEEDED or tag == _DIRECTORY_RECORDS:
+                stopped.append(int(tag))
+                return True
+            return False
+
+        reader = _Reader(raw, size, preamble)
         try:
-            return _instance(fast[0], path, fast[1])
+            # _Reader has the read, seek and tell that pydicom uses, not the rest of BinaryIO.
+            ds = read_partial(reader, stop_when=stop, force=not preamble,  # type: ignore[arg-type]
+                              defer_size=MAX_HEADER_VALUE)
+        except Exception as exc:  # a damaged file can make pydicom fail in many ways
+            raise _damaged(path, complete) from exc
+        if not stopped and (reader.cut or not complete):
+            raise _damaged(path, complete)
+        try:
+            return _instance(ds, path, stopped[0] if stopped else None)
         except DicomParseError:
             raise
         except Exception as exc:
             raise _damaged(path, True) from exc
-    raw, size = _open(source)
-    if complete is None:
-        complete = not (isinstance(source, (bytes, bytearray, memoryview)) and size == PREFIX_SIZE)
-    preamble = _has_preamble(raw)
-    if preamble is None:
-        raise DicomParseError(_("{path} is not a DICOM file.").format(path=path))
-    stopped: list[int] = []
-
-    def stop(tag, vr, length) -> bool:
-        if tag > _LAST_NEEDED or tag == _DIRECTORY_RECORDS:
-            stopped.append(int(tag))
-            return True
-        return False
-
-    reader = _Reader(raw, size, preamble)
-    try:
-        # _Reader has the read, seek and tell that pydicom uses, not the rest of BinaryIO.
-        ds = read_partial(reader, stop_when=stop, force=not preamble)  # type: ignore[arg-type]
-    except Exception as exc:  # a damaged file can make pydicom fail in many ways
-        raise _damaged(path, complete) from exc
-    if not stopped and (reader.cut or not complete):
-        raise _damaged(path, complete)
-    try:
-        return _instance(ds, path, stopped[0] if stopped else None)
-    except DicomParseError:
-        raise
-    except Exception as exc:
-        raise _damaged(path, True) from exc
 
 
 def _damaged(path: str, complete: bool) -> DicomParseError:
@@ -277,16 +333,30 @@ def _text(ds, keyword: str) -> str | None:
 
 
 def _int(value) -> int | None:
+    """An integer string (IS) or number as an int, None when it is not one or lies outside
+    the 32-bit range DICOM allows (a larger one would not even fit in SQLite)."""
     if value is None:
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         try:
-            number = float(str(value))
-        except ValueError:
+            real = float(str(value))
+        except (ValueError, OverflowError):
             return None
-        return int(number) if number.is_integer() else None
+        if not real.is_integer():
+            return None
+        number = int(real)
+    return number if -_INT_LIMIT <= number < _INT_LIMIT else None
+
+
+def _frames(ds, path: str) -> int:
+    raw = _get(ds, "NumberOfFrames")
+    frames = _int(raw)
+    if raw is not None and frames is None or frames is not None and frames > MAX_FRAMES:
+        raise DicomParseError(_("{path} declares an impossible number of frames (more than {limit}).")
+                              .format(path=path, limit=MAX_FRAMES))
+    return max(frames or 1, 1)
 
 
 def _float(value) -> float | None:
@@ -340,7 +410,7 @@ def _instance(ds, path: str, stopped_at: int | None) -> InstanceInfo:
         series_uid="" if kind == "dicomdir" else _text(ds, "SeriesInstanceUID") or "",
         modality=_text(ds, "Modality"), kind=kind,
         instance_number=_int(_get(ds, "InstanceNumber")),
-        frames=max(_int(_get(ds, "NumberOfFrames")) or 1, 1) if image else 0,
+        frames=_frames(ds, path) if image else 0,
         rows=_int(_get(ds, "Rows")), columns=_int(_get(ds, "Columns")),
         position=_floats(_get(ds, "ImagePositionPatient") or (), 3),
         orientation=_floats(_get(ds, "ImageOrientationPatient") or (), 6),

@@ -1,16 +1,14 @@
 """What one import collects as it streams files into the vault: stored files, DICOM
 instances, documents, and what could not be read."""
 
-import builtins
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 import hashlib
 
-from app.dossier.dicom_index import DicomParseError, InstanceInfo, read_instance
+from app.dossier.dicom_head import HeaderCopy
+from app.dossier.dicom_index import DicomParseError, InstanceInfo, index_header
 from app.dossier.write_pipeline import WritePipeline
 from app.store.vault import BlobWriter
-
-HEAD_LIMIT = 1 << 16  # DICOM headers are parsed from this much of the file's start; longer ones from the whole file
 
 
 @dataclass
@@ -56,7 +54,8 @@ class StoredFile:
 
 
 class TeeWriter:
-    """Streams one file into the vault while hashing it and keeping the head of DICOM files.
+    """Streams one file into the vault while hashing it and, for a DICOM file, keeping the
+    copy of its header that indexing reads (`head`, bounded whatever the file declares).
 
     Writes go through the import's `WritePipeline`: the work runs on its thread, in order."""
 
@@ -65,7 +64,7 @@ class TeeWriter:
         self.stored, self._writer, self._on_close, self._pipeline = stored, writer, on_close, pipeline
         # Package members are hashed by the tar reader already; hashing twice cost 10 %.
         self._digest = hashlib.sha256() if digest else None
-        self.head = bytearray() if keep_head else None
+        self.head = HeaderCopy() if keep_head else None
 
     def write(self, data: bytes) -> None:
         self._pipeline.submit(lambda: self._write(data))
@@ -77,8 +76,8 @@ class TeeWriter:
         if self._digest is not None:
             self._digest.update(data)
         self.stored.size += len(data)
-        if self.head is not None and len(self.head) < HEAD_LIMIT:
-            self.head += data[:HEAD_LIMIT - len(self.head)]
+        if self.head is not None:
+            self.head.feed(data)
         if self._writer is not None:
             self._writer.write(data)
 
@@ -112,16 +111,13 @@ class ImportBatch:
     def add_instance(self, info: InstanceInfo, stored: StoredFile) -> None:
         self.instances.append(info.to_json() | {"blob": stored.blob, "size": stored.size, "sha256": stored.sha256})
 
-    def index_dicom(self, tee: TeeWriter, full_bytes: Callable[[], builtins.bytes]) -> InstanceInfo | None:
-        """Parse a stored DICOM file's header (from its head, else the whole file)."""
+    def index_dicom(self, tee: TeeWriter) -> InstanceInfo | None:
+        """Index a stored DICOM file from the header copy its writer kept, or note why not."""
         stored = tee.stored
+        assert tee.head is not None
+        tee.head.close()
         try:
-            try:
-                return read_instance(bytes(tee.head or b""), stored.path, complete=stored.size <= HEAD_LIMIT)
-            except DicomParseError:
-                if stored.size <= HEAD_LIMIT:
-                    raise
-                return read_instance(full_bytes(), stored.path, complete=True)
+            return index_header(tee.head, stored.path, complete=True, size=stored.size, whole_pixel_data=True)
         except DicomParseError as exc:
             self.unreadable.append({"path": stored.path, "origin": stored.origin, "reason": str(exc)})
             return None

@@ -131,7 +131,7 @@ class DossierImporter:
         batch.files += 1
         batch.bytes += tee.stored.size
         if is_image:
-            info = batch.index_dicom(tee, lambda: self._staged(tee.stored.blob or ""))
+            info = batch.index_dicom(tee)
             if info is not None:
                 batch.add_instance(info, tee.stored)
 
@@ -185,9 +185,6 @@ class DossierImporter:
             raise BadInputError(_("The disc could not be read at {path} ({reason}). Nothing was imported; "
                                   "clean the disc or copy it to a folder and import that.")
                                 .format(path=disc_file.path, reason=exc.strerror or exc)) from None
-
-    def _staged(self, ref: str) -> bytes:
-        return self.store.vault.read_file(self.store.staging_root / ref)
 
     def _skip_bytes(self, size: int) -> None:
         self._bytes(self._progress.bytes_done + size)

@@ -10,105 +10,48 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+import warnings
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.encaps import get_frame
 from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder
 from pydicom.uid import (JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes, JPEGTransferSyntaxes, UID,
                          ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless)
 
-from app.core.errors import BadInputError
 from app.core.i18n import _
-from viewers.dicom.voi import Window, file_voi_lut, file_windows, lookup, read_lut
+from app.core.media_limits import MAX_FRAME_BYTES, MAX_FRAMES, MiB
+from viewers.dicom import codestream
+from viewers.dicom.frame import Frame, FrameDecodeError
+from viewers.dicom.reading import PIXEL_KEYWORDS, first_line
+from viewers.dicom.voi import file_voi_lut, file_windows, lookup, read_lut
 
-PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 GREY = ("MONOCHROME1", "MONOCHROME2")
+_LARGEST_VALUE = 1e38  # float32 holds up to 3.4e38
 _ITEM_TAG = b"\xfe\xff\x00\xe0"
-
-
-class FrameDecodeError(BadInputError):
-    """A frame cannot be decoded; the message says why in words a user can read."""
-
-
-@dataclass(eq=False)
-class Frame:
-    """One decoded frame. Grey: `modality` float32 HxW after the modality LUT and `stored`
-    the stored values; colour: `modality` uint8 HxWx3 RGB and `stored` None."""
-
-    modality: np.ndarray
-    stored: np.ndarray | None
-    color: bool
-    photometric: str  # as in the file
-    units: str  # "HU", the Rescale Type or Modality LUT Type, else ""
-    windows: list[Window]  # the file's own windows, first is the default
-    voi_lut: tuple | None  # (first_mapped, bits, table) from the VOI LUT Sequence
-    invert: bool  # MONOCHROME1
-    value_range: tuple[float, float]  # min, max of the modality values
-    notes: list[str] = field(default_factory=list)  # what was repaired or assumed
-    # Modality value of every 8- or 16-bit stored code (indexed by the unsigned view of
-    # `stored`): what lets render() window through a lookup table.
-    _codes: np.ndarray | None = field(default=None, repr=False)
-    _stored_range: tuple[int, int] | None = field(default=None, repr=False)  # from Bits Stored
-    _auto_window: Window | None = field(default=None, repr=False)
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by this frame (tables shared between frames are not counted)."""
-        total = self.modality.nbytes + 512
-        if self.stored is not None and not np.may_share_memory(self.stored, self.modality):
-            total += self.stored.nbytes
-        if self.voi_lut is not None:
-            total += self.voi_lut[2].nbytes
-        if self._codes is not None and self._codes.flags.writeable:
-            total += self._codes.nbytes
-        return total
 
 
 def frame_count(ds: Dataset) -> int:
     """Number of frames in `ds`: 0 without pixel data, else Number of Frames (at least 1)."""
     if not any(k in ds for k in PIXEL_KEYWORDS):
         return 0
-    try:
-        return max(1, int(ds.get("NumberOfFrames") or 1))
-    except (TypeError, ValueError):
-        return 1
-
-
-def read_image_file(path: str | Path) -> Dataset:
-    """Read a DICOM file with its pixel data; BadInputError when it is missing or not DICOM."""
-    path = Path(path)
-    if not path.exists():
-        raise BadInputError(_("{path}: no such file.").format(path=path))
-    if path.is_dir():
-        raise BadInputError(_("{path} is a folder, not a DICOM file.").format(path=path))
-    try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a malformed value: read as 1
         try:
-            return dcmread(path)
-        except InvalidDicomError:
-            # Old media hold datasets without the Part 10 header: accept those that open
-            # with a group 0008 element, nothing else.
-            with path.open("rb") as f:
-                head = f.read(4)
-            if head[:2] not in (b"\x08\x00", b"\x00\x08"):
-                raise
-            return dcmread(path, force=True)
-    except InvalidDicomError:
-        raise BadInputError(_("{path} is not a DICOM file.").format(path=path)) from None
-    except OSError as exc:
-        raise BadInputError(_("{path} cannot be read: {reason}").format(
-            path=path, reason=exc.strerror or exc)) from None
-    except Exception as exc:  # pydicom raises many kinds on a damaged header
-        raise BadInputError(_("{path} is not a readable DICOM file: {detail}").format(
-            path=path, detail=_first_line(exc))) from None
+            return max(1, int(ds.get("NumberOfFrames") or 1))
+        except (TypeError, ValueError, OverflowError):
+            return 1
 
 
 def decode_frame(ds: Dataset, index: int) -> Frame:
     """Decode frame `index` (0-based) of `ds`, read with its pixel data, and only that frame."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # pydicom's on odd values: what matters is in Frame.notes
+        return _decode_frame(ds, index)
+
+
+def _decode_frame(ds: Dataset, index: int) -> Frame:
     tsyntax = _transfer_syntax(ds)
     keyword = _check_image(ds, tsyntax)
     count = frame_count(ds)
@@ -133,6 +76,8 @@ def decode_frame(ds: Dataset, index: int) -> Frame:
     mismatch = _codec_mismatch(ds, tsyntax)
     if mismatch:  # a decoder may still open it (Pillow sniffs) but with the wrong colours
         raise FrameDecodeError(mismatch)
+    if tsyntax.is_encapsulated:
+        _check_codestream(ds, tsyntax, index, count, samples)
     try:
         array, properties = decoder.as_array(ds, index=index, validate=True, as_rgb=True, **overrides)
     except Exception as exc:
@@ -214,7 +159,9 @@ def _rescale(ds, get, notes) -> tuple[float | None, float, str]:
         intercept = 0.0 if raw_intercept in (None, "") else float(raw_intercept)
     except (TypeError, ValueError):
         slope = intercept = math.nan
-    if not (math.isfinite(slope) and math.isfinite(intercept)) or slope == 0:
+    # Beyond float32 once applied to a 16-bit value, the result is no number at all.
+    if not (math.isfinite(slope) and math.isfinite(intercept)) or slope == 0 \
+            or abs(slope) * 65536 + abs(intercept) > _LARGEST_VALUE:
         notes.append(_("Rescale Slope and Intercept ({slope}, {intercept}) are not usable: stored values are "
                        "shown, without units, and the file's windows are ignored.").format(
                            slope=raw_slope, intercept=raw_intercept))
@@ -295,7 +242,7 @@ def _to_rgb(ds, array, photometric: str, decoded_as: str) -> np.ndarray:
         raise
     except Exception as exc:
         raise FrameDecodeError(_("The colour palette cannot be applied: {detail}").format(
-            detail=_first_line(exc))) from None
+            detail=first_line(exc))) from None
     if array.dtype.itemsize > 1:
         stored_bits = int(ds.get("BitsStored") or 8 * array.dtype.itemsize)
         array = array >> max(0, stored_bits - 8)
@@ -306,7 +253,15 @@ def _transfer_syntax(ds: Dataset) -> UID:
     meta = getattr(ds, "file_meta", None)
     tsyntax = meta.get("TransferSyntaxUID") if meta is not None else None
     if tsyntax:
-        return UID(str(tsyntax))
+        uid = UID(str(tsyntax).strip(" \x00"))
+        try:
+            known = uid.is_transfer_syntax
+        except ValueError:  # a private UID
+            known = False
+        if not known:
+            raise FrameDecodeError(_("The file declares a transfer syntax this program does not know, so its "
+                                     "pixel data cannot be read."))
+        return uid
     implicit, little = ds.original_encoding
     if implicit is None:
         raise FrameDecodeError(_("The file does not say how its pixel data is encoded (no Transfer Syntax UID)."))
@@ -330,6 +285,7 @@ def _check_image(ds: Dataset, tsyntax: UID) -> str:
     if int(ds.get("SamplesPerPixel") or 1) not in (1, 3):
         raise FrameDecodeError(_("Images with {n} samples per pixel cannot be shown.").format(
             n=ds.SamplesPerPixel))
+    _check_size(ds, keyword)
     element = ds[keyword]
     if tsyntax.is_encapsulated:
         if not isinstance(element.value, bytes) or element.value[:4] != _ITEM_TAG:
@@ -339,6 +295,54 @@ def _check_image(ds: Dataset, tsyntax: UID) -> str:
         raise FrameDecodeError(_("The pixel data is compressed although the transfer syntax says "
                                  "{syntax}.").format(syntax=tsyntax.name))
     return keyword
+
+
+def _check_size(ds: Dataset, keyword: str) -> None:
+    """Refuse, before anything is allocated, a frame or a frame count beyond the limits."""
+    bits = {"PixelData": int(ds.BitsAllocated), "FloatPixelData": 32, "DoubleFloatPixelData": 64}[keyword]
+    size = ds.Rows * ds.Columns * int(ds.get("SamplesPerPixel") or 1) * max(bits, 8) // 8
+    if size > MAX_FRAME_BYTES:
+        raise FrameDecodeError(_("An image of {columns}x{rows} pixels needs {size} MiB once decoded, more than the "
+                                 "{limit} MiB allowed; it is not decoded.").format(
+                                     columns=ds.Columns, rows=ds.Rows, size=size // MiB,
+                                     limit=MAX_FRAME_BYTES // MiB))
+    count = ds.get("NumberOfFrames")
+    try:
+        declared = int(count) if count not in (None, "") else 1
+    except (TypeError, ValueError, OverflowError):
+        declared = None
+    if declared is None or declared > MAX_FRAMES:
+        raise FrameDecodeError(_("The file declares an impossible number of images (more than {limit}).").format(
+            limit=MAX_FRAMES))
+
+
+def _check_codestream(ds: Dataset, tsyntax: UID, index: int, count: int, samples: int) -> None:
+    """Refuse a compressed frame whose own header disagrees with the data set: decoders size
+    their buffers from it."""
+    family = _family(tsyntax)
+    try:
+        frame = get_frame(ds.PixelData, index, number_of_frames=count)
+    except Exception as exc:  # noqa: BLE001 - damaged fragments: pydicom's reasons vary
+        raise FrameDecodeError(_("The {codec} data of image {n} is truncated or corrupt: {detail}").format(
+            codec=family, n=index + 1, detail=first_line(exc))) from None
+    found = codestream.declared(bytes(frame[:1 << 16]))
+    if found is None:
+        return
+    if found.codec == "RLE":
+        expected = samples * max(int(ds.BitsAllocated), 8) // 8
+        if found.segments != expected:
+            raise FrameDecodeError(_("The RLE data of image {n} has {found} segments where the file's layout "
+                                     "needs {expected}; it is not decoded.").format(
+                                         n=index + 1, found=found.segments, expected=expected))
+        return
+    if (found.rows not in (None, ds.Rows) or found.columns != ds.Columns
+            or found.samples not in (None, samples)):
+        raise FrameDecodeError(_("The {codec} data of image {n} declares {columns}x{rows} pixels ({samples} "
+                                 "samples) but the file says {ds_columns}x{ds_rows} ({ds_samples}); it is not "
+                                 "decoded.").format(
+                                     codec=found.codec, n=index + 1, columns=found.columns, rows=found.rows or "?",
+                                     samples=found.samples, ds_columns=ds.Columns, ds_rows=ds.Rows,
+                                     ds_samples=samples))
 
 
 def _family(tsyntax: UID) -> str:
@@ -351,40 +355,11 @@ def _family(tsyntax: UID) -> str:
     return "RLE" if tsyntax == RLELossless else tsyntax.name
 
 
-def _sniff(value: bytes) -> str | None:
-    """The codec the first fragment of encapsulated pixel data really holds."""
-    try:
-        offset = 8 + int.from_bytes(value[4:8], "little")
-        head = value[offset + 8:offset + 8 + 4096]
-    except (TypeError, ValueError):
-        return None
-    if head[:4] == b"\xff\x4f\xff\x51" or head[4:12] == b"jP  \r\n\x87\n":
-        return "JPEG 2000"
-    if head[:2] == b"\xff\xd8":
-        return _jpeg_kind(head)
-    if head[4:8] == b"\x40\x00\x00\x00" and 1 <= int.from_bytes(head[:4], "little") <= 15:
-        return "RLE"
-    return None
-
-
-def _jpeg_kind(head: bytes) -> str | None:
-    """JPEG or JPEG-LS from the frame header marker (SOFn or SOF55), walking the segments."""
-    position = 2
-    while position + 4 <= len(head) and head[position] == 0xFF:
-        marker = head[position + 1]
-        if marker == 0xF7:
-            return "JPEG-LS"
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return "JPEG"
-        position += 2 + int.from_bytes(head[position + 2:position + 4], "big")
-    return None  # not found in the first 4 KiB: make no claim
-
-
 def _codec_mismatch(ds: Dataset, tsyntax: UID) -> str | None:
     """Why the compressed data is not what the transfer syntax says, or None."""
     if not tsyntax.is_encapsulated:
         return None
-    family, found = _family(tsyntax), _sniff(ds.PixelData)
+    family, found = _family(tsyntax), codestream.codec(codestream.first_fragment(ds.PixelData)[:4096])
     if found and found != family and family in ("JPEG", "JPEG-LS", "JPEG 2000", "RLE"):
         return _("The pixel data is {found} but the transfer syntax says {syntax}.").format(
             found=found, syntax=tsyntax.name)
@@ -400,16 +375,6 @@ def _decode_error(exc: Exception, ds: Dataset, tsyntax: UID, index: int) -> Fram
     if "insufficient pixel data" in text:
         return FrameDecodeError(_("The pixel data is truncated: image {n} is missing.").format(n=index + 1))
     if not tsyntax.is_encapsulated:
-        return FrameDecodeError(_("The pixel data cannot be read: {detail}").format(detail=_first_line(exc)))
+        return FrameDecodeError(_("The pixel data cannot be read: {detail}").format(detail=first_line(exc)))
     return FrameDecodeError(_("The {codec} data of image {n} is truncated or corrupt: {detail}").format(
-        codec=_family(tsyntax), n=index + 1, detail=_first_line(exc)))
-
-
-def _first_line(exc: Exception) -> str:
-    """The decoder's own reason, on one line ('all plugins failed:' lists them below)."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if len(lines) > 1 and lines[0].endswith(":"):
-        lines = lines[1:]
-    text = lines[0] if lines else type(exc).__name__
-    text = re.sub(r"^(pylibjpeg|pillow|gdcm|pyjpegls|pydicom|pylibjpeg-\w+): ", "", text)
-    return text if len(text) <= 160 else text[:157] + "..."
+        codec=_family(tsyntax), n=index + 1, detail=first_line(exc)))

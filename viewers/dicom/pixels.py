@@ -1,8 +1,8 @@
 """The DICOM pixel pipeline, Qt-free: decode one frame (decode.py), then window and render
 it (voi.py). Import from here; the two modules behind it are an implementation split."""
 
-from viewers.dicom.decode import (Frame, FrameDecodeError, decode_frame, frame_count,
-                                  read_image_file)
+from viewers.dicom.decode import Frame, FrameDecodeError, decode_frame, frame_count
+from viewers.dicom.reading import read_image_file
 from viewers.dicom.voi import (CT_PRESETS, VOI_LUT_NAME, Window, apply_window, default_window,
                                placeholder, render, voi_lut_window, window_from_range)
 

@@ -9,56 +9,20 @@ over the image, whatever the rescale, the VOI LUT or the window function.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from pydicom.multival import MultiValue
 
 from app.core.i18n import _
-
-if TYPE_CHECKING:
-    from viewers.dicom.decode import Frame
+from viewers.dicom.frame import Frame, Window
 
 #: Name of the window `default_window` returns for a frame whose default VOI is its VOI
 #: LUT; `render` given a window of that name applies the LUT itself, not a straight line.
 VOI_LUT_NAME = "VOI LUT"
 
-FUNCTIONS = ("LINEAR", "LINEAR_EXACT", "SIGMOID")
-
 # Pixels per block of a lookup: keeps the working set of np.take in the CPU cache, which
 # makes a 3000x4000 window update about three times faster than one call on the whole.
 _BLOCK_PIXELS = 1 << 18
-
-
-@dataclass(frozen=True)
-class Window:
-    """A VOI window in modality units (HU for CT). `function` is the file's VOI LUT
-    Function (PS3.3 C.11.2.1.3): LINEAR unless the file says LINEAR_EXACT or SIGMOID."""
-
-    center: float
-    width: float
-    name: str = ""
-    function: str = "LINEAR"
-
-    def __post_init__(self):
-        if not (math.isfinite(self.center) and math.isfinite(self.width)):
-            raise ValueError(f"window centre and width must be finite numbers, not {self.center}/{self.width}")
-        # Width >= 1 (PS3.3 C.11.2.1.2); clamping lets a drag hit the floor without an error.
-        object.__setattr__(self, "width", max(1.0, float(self.width)))
-        object.__setattr__(self, "center", float(self.center))
-        if self.function not in FUNCTIONS:
-            object.__setattr__(self, "function", "LINEAR")
-
-    @property
-    def low(self) -> float:
-        """The highest value that still shows black (linear function)."""
-        return self.center - 0.5 - (self.width - 1) / 2
-
-    @property
-    def high(self) -> float:
-        """The value above which everything shows white (linear function)."""
-        return self.center - 0.5 + (self.width - 1) / 2
 
 
 # The order is the number key a radiologist presses: 1 brain ... 8 bone.

@@ -1,0 +1,37 @@
+"""Resource limits for untrusted DICOM files, CDs and ISO images, in one place.
+
+Every figure a hostile file could inflate (a size, a count, a depth) is checked against
+one of these before memory is allocated for it; docs/viewer.md ("Limits") states them.
+"""
+
+from typing import Final
+
+KiB: Final = 1 << 10
+MiB: Final = 1 << 20
+GiB: Final = 1 << 30
+
+#: One decoded frame: Rows x Columns x Samples per Pixel x bytes per sample. Checked before
+#: a decoder allocates; a 16-bit 16384 x 16384 slide fits, a 65535 x 65535 lie does not.
+MAX_FRAME_BYTES: Final = 512 * MiB
+#: Number of Frames. Ultrasound loops and tomosynthesis stay in the thousands.
+MAX_FRAMES: Final = 100_000
+#: A Deflated Explicit VR Little Endian data set, once inflated (viewer and snapshot; the
+#: import's header reading stops at the end of group 0028, so it rarely inflates much).
+MAX_INFLATED_BYTES: Final = 256 * MiB
+#: One value kept while indexing a header (a name, a UID, a position); longer ones are
+#: elements the index does not read and are skipped without being held in memory.
+MAX_HEADER_VALUE: Final = 64 * KiB
+#: Elements walked (nested ones included) before the indexed part of a header ends.
+MAX_HEADER_ELEMENTS: Final = 200_000
+#: Nesting of sequences in a header.
+MAX_HEADER_DEPTH: Final = 16
+#: A DICOM stream without the 'DICM' preamble is read as it is, up to this much.
+MAX_BARE_HEADER_BYTES: Final = 8 * MiB
+#: Values larger than this stay on disk when the viewer reads a file, until used.
+VIEWER_DEFER_SIZE: Final = 1 * MiB
+#: A DICOMDIR: those of full DVDs run to a few MiB.
+MAX_DICOMDIR_BYTES: Final = 64 * MiB
+#: Files listed on one CD, USB stick or folder, and records in one DICOMDIR.
+MAX_DISC_FILES: Final = 200_000
+#: Folder depth walked on a medium.
+MAX_DISC_DEPTH: Final = 64
