@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -195,7 +194,6 @@ def test_closing_while_indexing_stops_at_once(qtbot, ct_dir, gate):
     wait_provisional(qtbot, window)
     assert gate.started.wait(5)
     provisional = window.provisional
-    started = time.perf_counter()
-    window.close()
-    assert time.perf_counter() - started < 2.0
+    window.close()  # how long it takes: tests/benchmarks/test_startup_benchmark.py
+    assert not window.isVisible()
     assert window.runner.pool.activeThreadCount() == 0 and provisional._closed
