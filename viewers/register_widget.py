@@ -4,7 +4,6 @@
 they need a viewer.
 """
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from viewers.image import widget as image_widget  # noqa: F401 - registers image/*
 from viewers.pdf import widget as pdf_widget  # noqa: F401 - registers application/pdf
 from viewers.text import widget as text_widget  # noqa: F401 - registers text/*

@@ -24,8 +24,8 @@ def component_versions() -> dict[str, str]:
 
 def qt_version() -> str:
     try:
-        from app.ui.app_main import qt_runtime_version
-        return qt_runtime_version()
+        from viewers.qt_runtime import qt_version as loaded_qt_version
+        return loaded_qt_version()
     except ImportError:
         return "not available"
 

@@ -103,7 +103,8 @@ def _demo_address_book(store, built) -> None:
 
 def _open_window(out: Path, store, case_id: str, built) -> int:
     """The workstation on the demo case; offscreen (screenshots into `out`) without a display."""
-    from app.ui.app_main import has_display, run_demo_window
+    from app.ui.app_main import has_display
+    from app.ui.demo_walk import run_demo_window
 
     return run_demo_window(out, screenshots=not has_display(), store=store, case_id=case_id,
                            credentials=[built.reviewer_identity()], roots=[built.root])

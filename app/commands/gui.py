@@ -6,7 +6,7 @@ Qt is imported only when the verb runs, so the rest of the command line starts w
 
 import argparse
 
-from app.commands.store_access import add_vault_option
+from app.commands.store_access import add_vault_option, env_prompt
 from app.core.i18n import _
 
 
@@ -22,4 +22,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def run_gui(args) -> int:
     from app.ui.app_main import run_gui as start
 
-    return start(args)
+    variable = getattr(args, "vault_passphrase_env", None)  # as the other verbs: the passphrase in VAR
+    return start(args, prompt=env_prompt(variable) if variable else None)

@@ -1,6 +1,5 @@
-"""Starting the workstation: `run_gui` for `secondo [gui]`, `run_demo_window` for `secondo demo`
-(on a display: the window on the demo case; without one: offscreen, a walk through every
-kind of document with a screenshot of each)."""
+"""Starting the workstation: the QApplication, the vault passphrase dialog and `run_gui` for
+`secondo [gui]` (the scripted demo window is app/ui/demo_walk.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ import os
 from pathlib import Path
 import time
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
@@ -17,11 +15,6 @@ from app.store.keys import VaultLockedError
 
 
 STARTED = time.monotonic()
-
-
-def qt_runtime_version() -> str:
-    from PySide6.QtCore import qVersion
-    return qVersion()
 
 
 def has_display() -> bool:
@@ -66,8 +59,9 @@ def gui_prompt(is_new: bool) -> str:
     return text
 
 
-def run_gui(args) -> int:
-    """`secondo [gui] [--case ID]`: the window on the worklist, or on a case."""
+def run_gui(args, prompt=None) -> int:
+    """`secondo [gui] [--case ID]`: the window on the worklist, or on a case. `prompt` asks
+    for the vault passphrase where there is no keyring (default: a dialog)."""
     from app.store.store import CaseStore
     from app.ui.main_window import MainWindow
 
@@ -75,12 +69,7 @@ def run_gui(args) -> int:
         raise SecondoError(_tr("There is no display to show the workstation on (DISPLAY is not set); "
                                "the command-line verbs work without one: secondo --help"))
     app = application()
-    prompt = gui_prompt
-    variable = getattr(args, "vault_passphrase_env", None)
-    if variable:  # as the other verbs: the vault passphrase from the variable it names
-        from app.commands.store_access import env_prompt
-        prompt = env_prompt(variable)
-    with CaseStore.open(prompt=prompt) as store:
+    with CaseStore.open(prompt=prompt or gui_prompt) as store:
         case = getattr(args, "case", None)
         case_id = store.resolve_case(case) if case else None
         window = MainWindow(store)
@@ -113,188 +102,3 @@ def wait_until(predicate, timeout: float = 10.0) -> bool:
         time.sleep(0.01)
     app.processEvents()
     return predicate()
-
-
-def settle(seconds: float) -> None:
-    wait_until(lambda: False, seconds)
-
-
-def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, credentials: list = (),
-                    roots: list = ()) -> int:
-    """The window on the demo case; `screenshots`: walk offscreen and write PNGs into `out`."""
-    from app.ui.main_window import MainWindow
-
-    app = application()
-    window = MainWindow(store, credentials=credentials, roots=roots)
-    window.resize(1600, 1000)
-    shown = []
-    window.caseShown.connect(shown.append)
-    window.show()
-    if not screenshots:
-        window.open_case(case_id)
-        wait_until(lambda: bool(shown), 30)
-        _open_first(window, "referral_letter")
-        return app.exec()
-    written = demo_walk(window, case_id, Path(out))
-    for path in written:
-        if path.suffix == ".pdf":
-            print(_tr("Signed opinion: {path}").format(path=path))
-        elif path.suffix == ".iso":
-            print(_tr("Outgoing package for the treating physician: {path}").format(path=path))
-        else:
-            print(_tr("Screenshot: {path}").format(path=path))
-    window.close()
-    return 0
-
-
-def _document_index(window, predicate) -> int | None:
-    data = window.case_view.data
-    if data is None:
-        return None
-    return next((n for n, d in enumerate(data.documents) if predicate(d)), None)
-
-
-def _open_first(window, kind: str) -> int | None:
-    n = _document_index(window, lambda d: d.get("kind") == kind)
-    if n is not None:
-        window.case_view.open_document(n)
-    return n
-
-
-def demo_walk(window, case_id: str, out: Path) -> list[Path]:
-    """Open the worklist, the case, the referral PDF, the scanned TIFF, the CT series and the
-    form in turn; one PNG of the window each."""
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-
-    def shot(name: str) -> None:
-        settle(0.4)
-        path = out / f"{name}.png"
-        window.grab().save(str(path))
-        written.append(path)
-
-    loaded = []
-    window.casesLoaded.connect(loaded.append)
-    wait_until(lambda: bool(loaded) or window.worklist.model.rowCount() > 0, 20)
-    shot("01-worklist")
-    shown = []
-    window.caseShown.connect(shown.append)
-    window.open_case(case_id)
-    wait_until(lambda: bool(shown), 60)
-    view = window.case_view
-    titles = []
-    view.documentShown.connect(titles.append)
-    if _open_first(window, "referral_letter") is not None:
-        wait_until(lambda: bool(titles), 20)
-        shot("02-case-referral-pdf")
-    titles.clear()
-    n = _document_index(window, lambda d: (d.get("media_type") or "").lower() == "image/tiff")
-    if n is not None:
-        view.open_document(n)
-        wait_until(lambda: bool(titles), 20)
-        shot("03-scanned-tiff")
-    data = view.data
-    ct = [uid for uid, model in data.series.items() if model.instances and model.instances[0].info.modality == "CT"]
-    if ct:
-        uid = max(ct, key=lambda u: len(data.series[u]))
-        view.open_series(uid)
-        wait_until(lambda: view.dicom is not None and view.dicom.active.frame is not None, 30)
-        shot("04-ct-series")
-        _demo_key_image(view.dicom)
-    window.focus_form()
-    shot("05-form")
-    written += _sign_demo_opinion(window, out, shot)
-    written += _send_demo_opinion(window, case_id, out, shot)
-    return written
-
-
-def _send_demo_opinion(window, case_id: str, out: Path, shot) -> list[Path]:
-    """The secretary's turn: the desk (08-desk), then the outgoing dialog making the ISO for
-    the treating physician, encrypted to the certificate in the address book (09-outgoing)."""
-    from app.demo.pki import DEMO_PASSPHRASE
-
-    if window.store.index.case(case_id)["status"] != "signed":
-        return []
-    window.show_worklist()
-    window.refresh_cases()
-    wait_until(lambda: "Signed (1)" in window.worklist.status_buttons["signed"].text(), 20)
-    window.worklist.select_case(case_id)
-    shot("08-desk")
-    dialog = window.show_outgoing(case_id)
-    wait_until(lambda: dialog.desk is not None, 20)
-    dialog.resize(1100, 700)
-    dialog.destination.setText(str(out / "outgoing"))
-    dialog.org_passphrase.setText(DEMO_PASSPHRASE)
-    dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
-    made = []
-    dialog.packaged.connect(made.append)
-    dialog.make_button.click()
-    wait_until(lambda: bool(made), 60)
-    wait_until(lambda: "Packaged" in (dialog.table.item(0, 4).text() if dialog.table.item(0, 4) else ""), 20)
-    settle(0.4)
-    path = out / "09-outgoing.png"
-    dialog.grab().save(str(path))
-    dialog.close()
-    written = [path]
-    if dialog.last_result is not None:
-        written.append(dialog.last_result.output)
-    return written
-
-
-def _demo_key_image(dicom) -> None:
-    """As a radiologist would: go to the nodule, measure it and keep the view as a key image."""
-    from app.demo.imaging import NODULE_DIAMETER, ct_landmarks
-    from viewers.dicom.measure import Distance
-
-    vp = dicom.active
-    rows, columns = vp.frame.modality.shape[:2]
-    index, row, column = ct_landmarks(vp.count, columns)["nodule"]
-    vp.set_index(index)
-    wait_until(lambda: vp.displayed_index == index and vp.frame is not None, 20)
-    spacing, _source = vp.spacing()
-    if spacing is None or vp.displayed_index != index:
-        return
-    half = NODULE_DIAMETER / 2 / float(spacing[1])
-    dicom.measurements.add(Distance((column - half, row), (column + half, row)), vp.slice_key())
-    vp.update()
-    settle(0.3)
-    dicom.add_key_image(caption=_tr("Axial CT, lung window: the solid nodule of the right lower lobe (DEMO)"))
-    settle(0.3)
-
-
-def _sign_demo_opinion(window, out: Path, shot) -> list[Path]:
-    """Fill the form with the DEMO opinion, preview it, sign it through the sign dialog with
-    the DEMO passphrase, and export the signed PDF into `out` (opinion-signed.pdf)."""
-    from app.demo.opinion import fill_demo_opinion
-    from app.demo.pki import DEMO_PASSPHRASE
-
-    dock, controller = window.form, window.opinion
-    form = dock.form
-    if form is None or not hasattr(form, "questionnaire") or dock.locked:
-        return []
-    form.set_response(fill_demo_opinion(form.questionnaire, form.response()))
-    form.changed.emit()
-    previewed = []
-    controller.previewShown.connect(previewed.append)
-    controller.preview()
-    wait_until(lambda: bool(previewed), 30)
-    shot("06-preview")
-    controller.sign()
-    dialog = controller.dialog
-    if dialog is None:
-        return []
-    dialog.passphrase.setText(DEMO_PASSPHRASE)
-    signed = []
-    controller.signed.connect(lambda case_id, number: signed.append(number))
-    dialog.sign_button.click()
-    wait_until(lambda: bool(signed), 60)
-    if not signed:
-        return []
-    viewer = window.case_view.tab_for(f"opinion:{signed[0]}")
-    wait_until(lambda: viewer is None or viewer.signature_state in ("valid", "invalid"), 30)
-    shot("07-signed-opinion")
-    target = out / "opinion-signed.pdf"
-    controller.export_signed(str(target))
-    wait_until(lambda: target.exists(), 30)
-    window.store_runner.pool.waitForDone(10000)
-    return [target]

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
@@ -19,17 +18,11 @@ from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
 from app.ui.task_runner import TaskRunner
 from viewers import base
+from viewers import register_widget  # noqa: F401 - registers the PDF, image and text viewers
+from viewers.dicom import widget as dicom_widget  # noqa: F401 - registers the DICOM series viewer
+from viewers.documents import load_failure
 
 CACHE_MB = 512
-
-
-def _register_viewers() -> None:
-    """Import every viewer package that exists, so that each registers its media types."""
-    for name in ("viewers.dicom.widget", "viewers.pdf.widget", "viewers.image.widget", "viewers.text.widget"):
-        try:
-            __import__(name)
-        except ImportError:
-            pass  # not written yet, or its dependency is missing: "No viewer for this document type"
 
 
 @dataclass
@@ -75,15 +68,6 @@ def load_case(store, case_id: str, cache) -> CaseData:
     return data
 
 
-def failure_message(error: BaseException) -> str:
-    """What a viewer says about a document that could not be loaded or shown."""
-    try:
-        from viewers.documents import load_failure
-    except ImportError:
-        return str(error) or type(error).__name__
-    return load_failure(error)
-
-
 def thumbnail_pixels(frame) -> np.ndarray:
     """Qt-free: the rendered frame, subsampled to about twice the thumbnail size."""
     from viewers.dicom.pixels import render
@@ -102,7 +86,6 @@ class CaseViewWidget(QSplitter):
 
     def __init__(self, store, runner: TaskRunner, store_runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
-        _register_viewers()
         self.store, self.runner, self.store_runner = store, runner, store_runner
         self.data: CaseData | None = None
         self.dicom = None
@@ -200,7 +183,7 @@ class CaseViewWidget(QSplitter):
             self.documentShown.emit(title)
 
         def failed(error, widget=widget):
-            reason = failure_message(error)
+            reason = load_failure(error)
             if hasattr(widget, "show_error"):
                 widget.show_error(reason)
             self.documentShown.emit(title)

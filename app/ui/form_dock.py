@@ -1,21 +1,22 @@
 """The opinion form in its dock with its validation panel, and the autosave of its draft:
-at most `AUTOSAVE_MS` after a change, on every case switch and on close. The form engine
-(app.ui.form_widget) is used when it is there; else a plain notes field keeps the draft,
-so that no word is ever lost."""
+at most `AUTOSAVE_MS` after a change, on every case switch and on close. A form template
+that cannot be loaded leaves a plain notes field that keeps the draft, so that no word is
+ever lost."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
 from app.core.formatting import format_date
+from app.ui.form_widget import DraftAutosaver, OpinionFormWidget
+from app.ui.validation_widget import ValidationPanelWidget
 
-AUTOSAVE_MS = 1000  # plus the write itself: well inside the 2 s of DESIGN.md §4
+AUTOSAVE_MS = 1000  # plus the write itself: a draft is on disk within 2 s of a keystroke
 NOTES_LINK = "notes"
 
 
@@ -68,8 +69,8 @@ TEMPLATE = "second-opinion"
 
 @dataclass
 class FormSetup:
-    """The form of one case, prepared off the GUI thread: its questionnaire (None: the form
-    engine is missing or broken, see `error`) and the response to show."""
+    """The form of one case, prepared off the GUI thread: its questionnaire (None: the
+    template could not be loaded, see `error`) and the response to show."""
 
     questionnaire: object | None
     response: dict | None
@@ -78,12 +79,10 @@ class FormSetup:
 
 def prepare_form(record: dict, draft: dict | None) -> FormSetup:
     """Qt-free: the template bound to the case and the draft (or a new, pre-filled response)."""
-    try:
-        from app.opinion.prefill import bind, new_response
-        from app.opinion.profile import load_profile
-        from app.opinion.questionnaire import load_template
-    except ImportError:
-        return FormSetup(None, draft)
+    from app.opinion.prefill import bind, new_response
+    from app.opinion.profile import load_profile
+    from app.opinion.questionnaire import load_template
+
     try:
         questionnaire = bind(load_template(TEMPLATE), record)
         if draft is not None and draft.get("resourceType") == "QuestionnaireResponse" and not _is_notes(draft):
@@ -99,51 +98,6 @@ def prepare_form(record: dict, draft: dict | None) -> FormSetup:
 
 def _is_notes(response: dict) -> bool:
     return [i.get("linkId") for i in response.get("item", [])] == [NOTES_LINK]
-
-
-class _Autosaver(QObject):
-    """The same contract as app.ui.form_widget.DraftAutosaver, for when it is missing."""
-
-    saved = Signal()
-
-    def __init__(self, widget, save, delay_ms: int) -> None:
-        super().__init__(widget)
-        self.widget, self.save, self.dirty = widget, save, False
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(delay_ms)
-        self.timer.timeout.connect(self.flush)
-        widget.changed.connect(self._changed)
-
-    def _changed(self) -> None:
-        self.dirty = True
-        if not self.timer.isActive():  # from the first change: steady typing is saved too
-            self.timer.start()
-
-    def flush(self) -> bool:
-        self.timer.stop()
-        if not self.dirty:
-            return False
-        self.dirty = False
-        self.save(self.widget.response())
-        self.saved.emit()
-        return True
-
-
-def _engine():
-    try:
-        from app.ui import form_widget
-    except ImportError:
-        return None
-    return form_widget
-
-
-def _validation_panel(form, parent):
-    try:
-        from app.ui.validation_widget import ValidationPanelWidget
-    except ImportError:
-        return None
-    return ValidationPanelWidget(form, parent)
 
 
 class FormDockWidget(QWidget):
@@ -214,13 +168,12 @@ class FormDockWidget(QWidget):
                 widget.deleteLater()
         self.form = self.validation = self.autosaver = None
         self.case_id = case_id
-        engine = _engine()
         notices = []
-        if setup.questionnaire is not None and engine is not None:
-            self.form = engine.OpinionFormWidget(setup.questionnaire, self)
+        if setup.questionnaire is not None:
+            self.form = OpinionFormWidget(setup.questionnaire, self)
             if setup.response is not None:
                 self.form.set_response(setup.response)
-            self.validation = _validation_panel(self.form, self)
+            self.validation = ValidationPanelWidget(self.form, self)
         else:
             self.form = NotesFormWidget(self)
             self.form.set_response(setup.response)
@@ -231,8 +184,7 @@ class FormDockWidget(QWidget):
             self.validation.setMaximumHeight(180)
             self._layout.addWidget(self.validation)
             self.validation.missing_changed.connect(lambda _n: self._update_actions())
-        autosaver = getattr(engine, "DraftAutosaver", _Autosaver) if engine is not None else _Autosaver
-        self.autosaver = autosaver(self.form, lambda response, case_id=case_id: self._saved(case_id, response),
+        self.autosaver = DraftAutosaver(self.form, lambda response, case_id=case_id: self._saved(case_id, response),
                                    AUTOSAVE_MS)
         if draft_error:
             notices.append(draft_error)  # already worded for the user by the draft store

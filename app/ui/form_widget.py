@@ -10,8 +10,6 @@ The widget only edits; saving, signing and the choice of template are the window
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - must precede PySide6; see viewers/qt_runtime.py
-
 from collections.abc import Callable
 import copy
 from collections.abc import Iterator

@@ -3,7 +3,6 @@ dock layout, splitter sizes, the last case open."""
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QByteArray, QSettings
 
 from app.store import paths

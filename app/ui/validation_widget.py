@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - must precede PySide6; see viewers/qt_runtime.py
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 

@@ -308,7 +308,7 @@ class TestImportAndCommand:
 
     def test_no_verb_starts_the_gui(self, monkeypatch):
         started = []
-        monkeypatch.setattr(app_main, "run_gui", lambda args: started.append(args.case) or 0)
+        monkeypatch.setattr(app_main, "run_gui", lambda args, prompt=None: started.append(args.case) or 0)
         assert main([]) == 0
         assert main(["--case", "abcd"]) == 0
         assert main(["gui", "--case", "ef01"]) == 0

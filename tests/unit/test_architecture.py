@@ -18,7 +18,7 @@ def imports(path: Path) -> set[str]:
     return names
 
 
-QT_RUNTIME = "viewers/qt_runtime.py"  # the one module that patches the binding, imported before any Qt call
+QT_RUNTIME = "viewers/qt_runtime.py"  # the one module that patches the binding; viewers/__init__.py installs it
 
 
 def qt_allowed(path: Path) -> bool:
@@ -43,18 +43,48 @@ def test_qt_is_imported_only_in_app_ui_and_viewer_widgets():
     assert offenders == []
 
 
+def installs_the_binding_fix(path: Path) -> bool:
+    """`qt_runtime.install()` runs when the module is imported (a call at its top level)."""
+    for node in ast.parse(path.read_text(), str(path)).body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Attribute) and func.attr == "install" and \
+                    isinstance(func.value, ast.Name) and func.value.id == "qt_runtime":
+                return "viewers.qt_runtime" in imports(path)
+    return False
+
+
 def test_every_qt_module_loads_the_binding_fix_first():
     """PySide6 6.12.0 on Python 3.11 leaks references to None/True (viewers/qt_runtime.py);
-    a Qt module that could be imported alone must apply the fix before using Qt."""
-    missing = [str(p.relative_to(ROOT)) for top in ("viewers",) for p in (ROOT / top).rglob("*widget*.py")
-               if "viewers.qt_runtime" not in imports(p)]
-    assert missing == []
-    assert "viewers.qt_runtime" in imports(ROOT / "app" / "ui" / "__init__.py")
+    a Qt module that could be imported alone must have the fix applied before it uses Qt.
+    Qt is allowed only in app/ui and in viewers (see qt_allowed), and both packages install
+    the fix when they are imported, before any of their modules runs."""
+    assert installs_the_binding_fix(ROOT / "viewers" / "__init__.py")
+    assert installs_the_binding_fix(ROOT / "app" / "ui" / "__init__.py")
+    qt_modules = [p.relative_to(ROOT).as_posix() for top in ("app", "viewers") for p in (ROOT / top).rglob("*.py")
+                  if any(n.split(".")[0] in QT_MODULES for n in imports(p))]
+    assert qt_modules and all(m.startswith(("app/ui/", "viewers/")) for m in qt_modules)
+
+
+def test_the_fix_rule_detects_a_package_that_does_not_install_it(tmp_path):
+    bare = tmp_path / "bare.py"
+    bare.write_text("from viewers import qt_runtime\n")
+    installed = tmp_path / "installed.py"
+    installed.write_text("from viewers import qt_runtime\n\nqt_runtime.install()\n")
+    assert not installs_the_binding_fix(bare) and installs_the_binding_fix(installed)
 
 
 def test_viewers_never_import_the_ui():
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "viewers").rglob("*.py")
                  if any(n == "app.ui" or n.startswith("app.ui.") for n in imports(p))]
+    assert offenders == []
+
+
+def test_the_ui_never_imports_the_commands():
+    """app.ui and app.commands are siblings on top of the layers: the command line may start
+    the window, the window never reaches into the command line (even lazily)."""
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "app" / "ui").rglob("*.py")
+                 if any(n == "app.commands" or n.startswith("app.commands.") for n in imports(p))]
     assert offenders == []
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QPointF, Qt
 
 from viewers.dicom import display

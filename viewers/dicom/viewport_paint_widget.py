@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
 

@@ -9,7 +9,6 @@ drawn (with a "loading" note), never a slice that is not on screen.
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget

@@ -7,7 +7,6 @@ Registers itself for image/* in the viewer registry when imported.
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QKeySequence, QPainter, QTransform
 from PySide6.QtWidgets import (QLabel, QScrollArea, QSizePolicy, QStackedWidget, QToolBar, QVBoxLayout,

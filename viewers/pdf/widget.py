@@ -7,7 +7,6 @@ application/pdf in the viewer registry when imported.
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMargins, QModelIndex, QPointF, Qt, QTimer
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel

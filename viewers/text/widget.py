@@ -6,7 +6,6 @@ Registers itself for text/* in the viewer registry when imported.
 
 from __future__ import annotations
 
-from viewers import qt_runtime  # noqa: F401 - before any Qt call: a PySide6 6.12 reference leak (see there)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QKeySequence, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QStackedWidget, QToolBar, QVBoxLayout, QWidget
