@@ -29,8 +29,12 @@ QT_CORE = "PySide6.QtCore"
 _IMMORTAL = 1 << 50
 _PROBES = 16
 
-#: None until Qt is loaded; then whether the binding leaked and was fixed.
-SINGLETON_LEAK_FIXED: bool | None = None
+_probed: dict[str, bool] = {}  # "leaks": what the probe found, once Qt is loaded
+
+
+def leak_fixed() -> bool | None:
+    """None until Qt is loaded; then whether the binding leaked (and was fixed)."""
+    return _probed.get("leaks")
 
 
 def _loses_references(value: object, call) -> bool:
@@ -60,13 +64,12 @@ def _immortalise(value: object) -> None:
 
 def apply_fixes(qt_core: ModuleType) -> bool:
     """Apply the workaround when needed (once); True when it was needed."""
-    global SINGLETON_LEAK_FIXED
-    if SINGLETON_LEAK_FIXED is None:
-        SINGLETON_LEAK_FIXED = leaks_singletons(qt_core)
-        if SINGLETON_LEAK_FIXED:
+    if "leaks" not in _probed:
+        _probed["leaks"] = leaks_singletons(qt_core)
+        if _probed["leaks"]:
             for value in (None, True, False):
                 _immortalise(value)
-    return SINGLETON_LEAK_FIXED
+    return _probed["leaks"]
 
 
 class _FixAfterLoading(importlib.abc.Loader):
@@ -116,5 +119,5 @@ def install() -> None:
     qt_core = sys.modules.get(QT_CORE)
     if qt_core is not None:
         apply_fixes(qt_core)
-    elif SINGLETON_LEAK_FIXED is None and _FINDER not in sys.meta_path:
+    elif "leaks" not in _probed and _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)

@@ -15,7 +15,7 @@ PROBE = """
 import sys
 {imports}
 from viewers import qt_runtime
-print(qt_runtime.SINGLETON_LEAK_FIXED, "PySide6.QtCore" in sys.modules, sys.getrefcount(None) > 1 << 40)
+print(qt_runtime.leak_fixed(), "PySide6.QtCore" in sys.modules, sys.getrefcount(None) > 1 << 40)
 """
 
 
@@ -29,7 +29,7 @@ def run(imports: str) -> list[str]:
 def leaks() -> bool:
     """Whether this interpreter's binding has the leak (pytest-qt has loaded Qt by now)."""
     from viewers import qt_runtime
-    return sys.version_info < (3, 12) and qt_runtime.SINGLETON_LEAK_FIXED is True
+    return sys.version_info < (3, 12) and qt_runtime.leak_fixed() is True
 
 
 @pytest.mark.parametrize("imports", ["import viewers.dicom.widget", "from viewers.pdf.widget import PdfViewerWidget",
