@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from app.core.errors import SecondoError
+from app.core.i18n import _
 from app.store.keys import VaultLockedError
 
 
@@ -60,8 +61,29 @@ def gui_prompt(is_new: bool) -> str:
 
 
 def run_gui(args, prompt=None) -> int:
-    """`secondo [gui] [--case ID]`: the window on the worklist, or on a case. `prompt` asks
-    for the vault passphrase where there is no keyring (default: a dialog)."""
+    """`secondo [gui] [--case ID] [FILE...]`: the window on the worklist, on a case, or
+    importing FILEs. `prompt` asks for the vault passphrase where there is no keyring
+    (default: a dialog). When a window is open on the data folder already, the files and the
+    case go to it (app/ui/single_instance.py) and this start ends at once."""
+    from app.store import paths
+    from app.ui.single_instance import HandOver, SingleInstance
+
+    home = paths.data_dir()
+    message = HandOver([str(Path(f).resolve()) for f in getattr(args, "files", None) or []],
+                       getattr(args, "case", None))
+    instance = SingleInstance(home)
+    if not instance.acquire():
+        instance.hand_over(message)
+        print(_("Second-O is already open on this data folder; the files were handed to it.") if message.files
+              else _("Second-O is already open on this data folder; it was brought to the front."))
+        return 0
+    try:
+        return _run_window(instance, message, prompt, getattr(args, "exit_when_shown", False))
+    finally:
+        instance.release()
+
+
+def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
     from app.store.store import CaseStore
     from app.ui.main_window import MainWindow
 
@@ -69,26 +91,34 @@ def run_gui(args, prompt=None) -> int:
         raise SecondoError(_tr("There is no display to show the workstation on (DISPLAY is not set); "
                                "the command-line verbs work without one: secondo --help"))
     app = application()
-    with CaseStore.open(prompt=prompt or gui_prompt) as store:
-        case = getattr(args, "case", None)
-        case_id = store.resolve_case(case) if case else None
+    early: list = []  # hand-overs that come while the vault is being opened
+    instance.handed.connect(early.append)
+    instance.listen()
+    with CaseStore.open(instance.home, prompt=prompt or gui_prompt) as store:
+        case_id = store.resolve_case(message.case) if message.case else None
         window = MainWindow(store)
         last = window.settings.last_case
         if case_id is None and last and store.index.case(last) is not None:
             case_id = last
         window.show()
-        files = [Path(f) for f in getattr(args, "files", None) or []]
-        if files:
-            window.importer.start(files)  # the import opens its case when done
+        if message.files:
+            window.importer.start([Path(f) for f in message.files])  # the import opens its case when done
         elif case_id:
             window.open_case(case_id)
-        if getattr(args, "exit_when_shown", False):
+        instance.handed.disconnect(early.append)
+        instance.handed.connect(window.take_hand_over)
+        for later in early:
+            window.take_hand_over(later)
+        if exit_when_shown:
             # Start-up timing (scripts/smoke): once the worklist is filled, say when and leave.
             from PySide6.QtCore import QTimer
             window.casesLoaded.connect(lambda _n: QTimer.singleShot(0, lambda: (
                 print(f"shown after {time.monotonic() - STARTED:.3f} s (since the module was loaded)"),
                 window.close(), app.quit())))
-        return app.exec()
+        try:
+            return app.exec()
+        finally:
+            window.shutdown()  # no worker may still use the store when it closes
 
 
 def wait_until(predicate, timeout: float = 10.0) -> bool:

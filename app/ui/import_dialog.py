@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QProgressDialog, QWidget
 
 from app.core.errors import WrongKeyError
@@ -78,6 +78,7 @@ class ImportController(QObject):
         self.roots = list(roots)
         self.dialog: ImportProgressDialog | None = None
         self.task = None
+        self.queued: list[tuple[list[Path], list | None]] = []  # started one after the other
         self.ask_passphrase: Callable[[str], str | None] = self._ask_passphrase
 
     def choose_and_import(self, folder: bool = False) -> None:
@@ -94,7 +95,8 @@ class ImportController(QObject):
 
     def start(self, paths: list[Path], credentials: list | None = None) -> None:
         if self.task is not None:
-            return  # one import at a time
+            self.queued.append((paths, credentials))  # one import at a time: this one next
+            return
         if credentials is None:
             credentials = self.credentials + own_identity()
         name = ", ".join(p.name for p in paths)
@@ -108,7 +110,7 @@ class ImportController(QObject):
             lambda t, _progress: run_import(store, paths, credentials, roots, t, emit),
             success=lambda result: self._done(result), token=token,
             failure=lambda error: self._failed(error, paths, credentials),
-            cancelled=lambda _c: self._finish())
+            cancelled=lambda _c: self._finish(), cancel_on_close=True)
         self.dialog.show()
 
     def _finish(self) -> None:
@@ -121,6 +123,12 @@ class ImportController(QObject):
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
+        if self.queued:
+            QTimer.singleShot(0, self._start_next)
+
+    def _start_next(self) -> None:
+        if self.queued and self.task is None:
+            self.start(*self.queued.pop(0))
 
     def _done(self, result) -> None:
         self._finish()

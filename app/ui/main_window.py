@@ -19,6 +19,9 @@ from app.ui.task_runner import TaskRunner, user_message
 from app.ui.worklist_widget import WorklistWidget, load_summaries
 
 
+GRACE_MS = 250  # on close: how long cancelled work may take to stop before the window says it waits
+
+
 class MainWindow(QMainWindow):
     """`MainWindow(store)`; `open_case(case_id)`; `caseShown(case_id)` once a case is on screen."""
 
@@ -34,7 +37,9 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.store = store
         self.runner = TaskRunner(self)  # reads and decodes
-        self.store_runner = TaskRunner(self, max_threads=1)  # the one writer (and index reader)
+        # The one writer (and index reader); on close its writes are waited for, not cancelled.
+        self.store_runner = TaskRunner(self, max_threads=1, cancel_on_close=False)
+        self._closing = self._closed = False
         self.cache = FrameCache(CACHE_MB * MiB)
         self.drafts = DraftStore(store)
         self.settings = WindowSettings(store.home)
@@ -197,7 +202,8 @@ class MainWindow(QMainWindow):
 
     def refresh_cases(self) -> None:
         store = self.store
-        self.store_runner.run(lambda token, progress: load_summaries(store), success=self._cases_loaded)
+        self.store_runner.run(lambda token, progress: load_summaries(store), success=self._cases_loaded,
+                              cancel_on_close=True)
 
     def _cases_loaded(self, summaries: list[dict]) -> None:
         self.worklist.set_cases(summaries)
@@ -212,7 +218,29 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.tr("Opening the case…"))
         store, cache = self.store, self.cache
         self.store_runner.run(lambda token, progress: load_case(store, case_id, cache),
-                              success=self._show_case, failure=self._case_failed)
+                              success=self._show_case, failure=self._case_failed, cancel_on_close=True)
+
+    def open_case_ref(self, ref: str) -> None:
+        """Open the case whose id (or unambiguous prefix) is `ref`."""
+        store = self.store
+        self.store_runner.run(lambda token, progress: store.resolve_case(ref), success=self.open_case,
+                              failure=self._case_failed, cancel_on_close=True)
+
+    def take_hand_over(self, message) -> None:
+        """Another start on this data folder (app/ui/single_instance.py): come to the front,
+        then import its files as if they were dropped here, or open its case."""
+        if self._closing:
+            return
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        files = [Path(f) for f in message.files]
+        if files:
+            self.importer.start(files)
+        elif message.case:
+            self.open_case_ref(message.case)
 
     def _show_case(self, data: CaseData) -> None:
         self.case_view.show_case(data)
@@ -233,6 +261,8 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, self.tr("Open case"), user_message(error, self))
 
     def _imported(self, case_id: str) -> None:
+        if self._closing:
+            return
         self.refresh_cases()
         self.open_case(case_id)
 
@@ -271,13 +301,50 @@ class MainWindow(QMainWindow):
     # -- closing -------------------------------------------------------------------------------
 
     def closeEvent(self, event) -> None:
-        self.settings.save_window(self)
-        self.settings.save_splitter("case", self.case_view)
-        self.settings.sync()
-        pending = self.form.response_if_dirty()
-        self.runner.shutdown()
-        self.store_runner.pool.waitForDone(10000)  # drafts queued before now are written
-        if pending is not None:
-            self.drafts.save(*pending)  # the last words, written before the window goes
-        self.case_view.clear_case()
+        """Cancel what can stop (imports, reads), let the writes in flight finish (drafts,
+        signing), and close only once no worker is left: the store is closed after this."""
+        if not self._closing:
+            self._closing = True
+            self.settings.save_window(self)
+            self.settings.save_splitter("case", self.case_view)
+            self.settings.sync()
+            pending = self.form.response_if_dirty()
+            if pending is not None:
+                self.save_draft(*pending)  # the last words: queued behind the work in flight, waited for
+            self.importer.queued.clear()
+            for runner in (self.runner, self.store_runner):
+                runner.stop()
+                runner.pool.waitForDone(GRACE_MS)  # most work stops at once; the rest is waited for below
+        busy = self.runner.busy + self.store_runner.busy
+        if busy:
+            event.ignore()
+            self._wait_to_close(busy)
+            return
+        if not self._closed:
+            self._closed = True
+            self.case_view.clear_case()
         super().closeEvent(event)
+
+    def _wait_to_close(self, busy: list) -> None:
+        """Say what the close waits for, keep the user's hands off, close again when done."""
+        if self.centralWidget().isEnabled():
+            for part in (self.centralWidget(), self.menuBar(), self.form_dock):
+                part.setEnabled(False)
+            for runner in (self.runner, self.store_runner):
+                runner.drained.connect(self._close_when_drained)
+        importing = self.importer.task is not None and self.importer.task in busy
+        self.statusBar().show()
+        self.statusBar().showMessage(self.tr("Closing: waiting for the import to stop…") if importing
+                                     else self.tr("Closing: waiting for the work in progress to finish…"))
+
+    def _close_when_drained(self) -> None:
+        if not self._closed and not (self.runner.busy or self.store_runner.busy):
+            self.close()
+
+    def shutdown(self) -> None:
+        """After the event loop (however it ended): stop the workers and wait for them all,
+        without a time limit, so that nothing uses the store once it is closed."""
+        self._closing = True
+        for runner in (self.runner, self.store_runner):
+            runner.stop()
+            runner.pool.waitForDone()

@@ -71,7 +71,7 @@ class OpinionController(QObject):
         self.window.statusBar().showMessage(self.tr("Rendering the preview…"))
         self.store_runner.run(lambda token, progress: preview_opinion(store, case_id, response).pdf,
                               success=lambda pdf: self._show_preview(case_id, pdf),
-                              failure=lambda error: self._failed(self.tr("Preview"), error))
+                              failure=lambda error: self._failed(self.tr("Preview"), error), cancel_on_close=True)
 
     def _show_preview(self, case_id: str, pdf: bytes) -> None:
         self.window.statusBar().clearMessage()

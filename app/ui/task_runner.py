@@ -68,21 +68,22 @@ class _Runnable(QRunnable):
             result = task.work(task.token, relay.progressed.emit)
             task.token.check()
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+            task._done.set()  # before the delivery is queued: once delivered, a task is never busy
             relay.failed.emit(exc)
         else:
-            relay.finished.emit(result)
-        finally:
             task._done.set()
+            relay.finished.emit(result)
 
 
 class Task:
     """One submitted piece of work: cancel() it, or wait() for it (tests, shutdown)."""
 
     def __init__(self, runner: TaskRunner, work: Work, success, failure, progress, cancelled,
-                 token: CancelToken | None) -> None:
+                 token: CancelToken | None, cancel_on_close: bool) -> None:
         self.runner, self.work = runner, work
         self.success, self.failure, self.progress, self.cancelled = success, failure, progress, cancelled
         self.token = token or CancelToken()
+        self.cancel_on_close = cancel_on_close
         self._done = threading.Event()
         self._relay = _Relay(self)
 
@@ -98,26 +99,38 @@ class Task:
         return self._done.wait(timeout)
 
     def _deliver(self, kind: str, value) -> None:
-        self.runner._forget(self)
+        try:
+            self._call_back(kind, value)
+        finally:
+            self.runner._forget(self)
+
+    def _call_back(self, kind: str, value) -> None:
         if self.token.cancelled and kind != "cancelled":
             return  # the caller no longer wants it: a stale result is dropped, never shown
         callback = getattr(self, kind)
         if callback is not None:
             callback(value)
-        elif kind == "failure":
+        elif kind == "failure" and not self.runner.stopped:
             self.runner.report_failure(value)
 
 
 class TaskRunner(QObject):
-    """Runs `Work` on its own thread pool; `max_threads=1` makes a serial runner (store writes)."""
+    """Runs `Work` on its own thread pool; `max_threads=1` makes a serial runner (store writes).
+
+    `cancel_on_close`: whether `stop()` cancels a task (the default for each `run`); a write
+    that must reach the disk (a draft) is not cancelled but waited for."""
 
     failedUnhandled = Signal(object)
+    drained = Signal()  # after stop(): a delivery left no work queued or running
 
-    def __init__(self, parent: QObject | None = None, *, max_threads: int | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, max_threads: int | None = None,
+                 cancel_on_close: bool = True) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         if max_threads:
             self.pool.setMaxThreadCount(max_threads)
+        self.cancel_on_close = cancel_on_close
+        self.stopped = False
         self._tasks: set[Task] = set()
         self._messages: list[QMessageBox] = []
 
@@ -125,23 +138,42 @@ class TaskRunner(QObject):
             failure: Callable[[BaseException], None] | None = None,
             progress: Callable[[int, int], None] | None = None,
             cancelled: Callable[[Cancelled], None] | None = None,
-            token: CancelToken | None = None) -> Task:
+            token: CancelToken | None = None, cancel_on_close: bool | None = None) -> Task:
         """Submit `work(token, progress)`; the callbacks run later on the GUI thread.
 
-        Without `failure`, a failure is shown to the user (see `report_failure`).
+        Without `failure`, a failure is shown to the user (see `report_failure`). Once the
+        runner is stopped, new work is cancelled before it starts.
         """
-        task = Task(self, work, success, failure, progress, cancelled, token)
+        task = Task(self, work, success, failure, progress, cancelled, token,
+                    self.cancel_on_close if cancel_on_close is None else cancel_on_close)
+        if self.stopped:
+            task.cancel()
         self._tasks.add(task)
         self.pool.start(_Runnable(task))
         return task
 
     @property
     def pending(self) -> int:
+        """Tasks submitted and not yet delivered (their callbacks not yet run)."""
         return len(self._tasks)
+
+    @property
+    def busy(self) -> list[Task]:
+        """Tasks whose work is queued or still running."""
+        return [task for task in self._tasks if not task.done]
 
     def cancel_all(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+
+    def stop(self) -> bool:
+        """On close: cancel what may be cancelled, start nothing new; True when no work is
+        left to wait for, else `drained` follows once the rest has finished."""
+        self.stopped = True
+        for task in list(self._tasks):
+            if task.cancel_on_close:
+                task.cancel()
+        return not self.busy
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Cancel everything and wait for the workers (on close of the window)."""
@@ -150,6 +182,8 @@ class TaskRunner(QObject):
 
     def _forget(self, task: Task) -> None:
         self._tasks.discard(task)
+        if self.stopped and not self.busy:
+            self.drained.emit()
 
     def report_failure(self, error: BaseException) -> None:
         """A failure nobody handled: a dialog for the user, never a traceback."""
