@@ -122,12 +122,12 @@ def test_a_crashed_window_leaves_a_stale_socket_that_the_next_start_replaces(qtb
     instance.release()
 
 
-def test_a_window_that_does_not_answer_is_reported_in_one_line(isolated_home, first):
+def test_a_window_that_does_not_answer_is_reported_in_one_line(isolated_home, first, tmp_path):
     first.release()  # the lock stays taken by another holder below, but nobody listens
     holder = SingleInstance(Path(isolated_home))
     assert holder.acquire()
     with pytest.raises(WindowNotAnswering, match="does not answer"):
-        SingleInstance(Path(isolated_home)).hand_over(HandOver(["/tmp/x.sodp"]), timeout=1)
+        SingleInstance(Path(isolated_home)).hand_over(HandOver([str(tmp_path / "x.sodp")]), timeout=1)
     holder.release()
 
 
