@@ -75,7 +75,11 @@ class _FolderLock:
         self.fd: int | None = None
 
     def acquire(self) -> bool:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # a read-only data folder: the store will say what is wrong with it
+            log.warning("cannot create the window lock file: %s", exc.strerror)
+            return True
         try:
             if os.name == "nt":
                 import msvcrt

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 import subprocess
+import time
 
 import pytest
 from pydicom.data import get_testdata_file
@@ -85,6 +86,35 @@ def test_cold_start_shows_the_worklist(tmp_path):
     done = run("gui", "--exit-when-shown", *VAULT, home=tmp_path / "home", timeout=120)
     assert done.returncode == 0, done.stderr
     assert "shown after" in done.stdout  # printed once the worklist was filled, then the window closed
+
+
+def test_a_second_start_hands_over_to_the_open_window(tmp_path):
+    """The bundle carries QtNetwork: a second start on the data folder gives way to the first."""
+    import fcntl
+
+    home = tmp_path / "home"
+    assert run("cases", *VAULT, home=home).returncode == 0
+    environment = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "PYTHONPATH")}
+    environment.update(SECONDO_HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHON_KEYRING_BACKEND=
+                       "keyring.backends.fail.Keyring", SECONDO_VAULT_PASSPHRASE="bundle-smoke-test-passphrase")
+    first = subprocess.Popen([str(EXE), "gui", *VAULT], env=environment, cwd=str(tmp_path),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):  # until the first window holds the data folder's lock
+            with open(home / "window.lock", "a") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    break
+                fcntl.flock(lock, fcntl.LOCK_UN)
+            assert first.poll() is None, "the first window ended"
+            time.sleep(0.1)
+        done = run("gui", home=home, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "Second-O is already open on this data folder; it was brought to the front."
+    finally:
+        first.kill()
+        first.wait(60)
 
 
 def test_the_tarball_installs_and_uninstalls(tmp_path):
