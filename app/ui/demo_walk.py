@@ -34,7 +34,10 @@ def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, creden
         window.open_case(case_id)
         wait_until(lambda: bool(shown), 30)
         _open_first(window, "referral_letter")
-        return app.exec()
+        try:
+            return app.exec()
+        finally:
+            window.shutdown()  # no worker may still use the store when the demo closes it
     written = demo_walk(window, case_id, Path(out))
     for path in written:
         if path.suffix == ".pdf":
@@ -44,6 +47,7 @@ def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, creden
         else:
             print(_tr("Screenshot: {path}").format(path=path))
     window.close()
+    window.shutdown()
     return 0
 
 
@@ -196,5 +200,5 @@ def _sign_demo_opinion(window, out: Path, shot) -> list[Path]:
     target = out / "opinion-signed.pdf"
     controller.export_signed(str(target))
     wait_until(lambda: target.exists(), 30)
-    window.store_runner.pool.waitForDone(10000)
+    window.store_runner.pool.waitForDone()  # the export is written
     return [target]
