@@ -103,3 +103,32 @@ def test_qt_calls_cannot_exhaust_none_or_true(qtbot):
         emitter.fired.emit(None)
         point.setX(1.0)
     assert sys.getrefcount(True) > 1000 and sys.getrefcount(None) > 1000
+
+
+class TestStop:
+    """What the window's close relies on: stop() cancels what may be cancelled, lets the rest
+    finish, starts nothing new, and says when no work is left."""
+
+    def test_stop_cancels_only_what_may_be_cancelled_and_drains(self, qtbot):
+        runner = TaskRunner(max_threads=1, cancel_on_close=False)
+        started, release = threading.Event(), threading.Event()
+        outcomes = []
+        writing = runner.run(lambda token, progress: started.set() or release.wait(60) and "written",
+                             success=outcomes.append)
+        reading = runner.run(lambda token, progress: outcomes.append("read ran"), cancel_on_close=True,
+                             cancelled=lambda _c: outcomes.append("read cancelled"))
+        assert started.wait(30)
+        assert runner.stop() is False  # the write is still running
+        assert set(runner.busy) == {writing, reading}
+        assert not writing.token.cancelled and reading.token.cancelled
+        later = runner.run(lambda token, progress: outcomes.append("later ran"),
+                           cancelled=lambda _c: outcomes.append("later cancelled"))
+        with qtbot.waitSignal(runner.drained, timeout=30000):
+            release.set()
+        qtbot.waitUntil(lambda: runner.pending == 0, timeout=30000)
+        assert outcomes == ["written", "read cancelled", "later cancelled"]
+        assert runner.busy == [] and later.done
+
+    def test_stop_with_nothing_running_is_done_at_once(self, qtbot):
+        runner = TaskRunner()
+        assert runner.stop() is True
