@@ -23,8 +23,10 @@ from pydicom import dcmread
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.core.media_limits import MAX_DICOMDIR_BYTES, MAX_DISC_DEPTH, MAX_DISC_FILES
+from app.core.tasks import CancelToken
 
-MAX_DICOMDIR_SIZE = 64 << 20  # DICOMDIRs of full DVDs run to a few MiB; more is not one
+MAX_DICOMDIR_SIZE = MAX_DICOMDIR_BYTES  # DICOMDIRs of full DVDs run to a few MiB; more is not one
 
 _REFERENCED_FILE_ID = 0x00041500
 _RECORD_IN_USE_FLAG = 0x00041410
@@ -88,6 +90,27 @@ def is_junk(name: str) -> bool:
     return folded in _JUNK_NAMES or folded.startswith(("._", ".trash-"))
 
 
+def shown_name(name: str, taken: set[str] | None = None) -> str:
+    """A file name from the medium as text. Names that are not valid UTF-8 (a disc burnt
+    under another code page) are read as Windows-1252, so that they can be stored and shown;
+    `taken` (the names already given in the same folder) keeps two names from becoming one."""
+    shown = name
+    if not name.isprintable():  # surrogates stand for bytes that are not UTF-8
+        raw = os.fsencode(name)
+        try:
+            shown = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = raw.decode("cp1252", "replace")
+        shown = "".join(c if c.isprintable() else "\ufffd" for c in shown)
+    if taken is not None:
+        base, number = shown, 1
+        while shown in taken:
+            number += 1
+            shown = f"{base} ({number})"
+        taken.add(shown)
+    return shown
+
+
 def strip_version(name: str) -> str:
     """`name` without an ISO 9660 version suffix (';1')."""
     return _VERSION.sub("", name)
@@ -99,9 +122,12 @@ def name_key(name: str) -> str:
     return (name.rstrip(".") or name).casefold()
 
 
-def list_folder(root: Path) -> DiscListing:
-    """List a mounted CD, USB stick or folder. Links are not followed, special files and OS
-    junk are skipped; a sub-folder that cannot be read is noted, not fatal."""
+def list_folder(root: Path, cancel: CancelToken | None = None) -> DiscListing:
+    """List a mounted CD, USB stick or folder in one pass (a file costs one directory entry
+    and one lstat). Links are not followed, special files and OS junk are skipped; a
+    sub-folder that cannot be read is noted, not fatal. Names that are not valid UTF-8 are
+    read as Windows-1252 (see `shown_name`); past MAX_DISC_FILES files or MAX_DISC_DEPTH
+    folders deep the medium is refused."""
     root = Path(root)
     try:
         resolved = root.resolve(strict=True)
@@ -117,9 +143,14 @@ def list_folder(root: Path) -> DiscListing:
     files: list[DiscFile] = []
     notes: list[str] = []
     links = 0
-    pending = [(str(resolved), "")]
+    pending = [(str(resolved), "", 0)]
     while pending:
-        directory, prefix = pending.pop()
+        if cancel is not None:
+            cancel.check()
+        directory, prefix, depth = pending.pop()
+        if depth > MAX_DISC_DEPTH:
+            raise BadInputError(_("The folders of {folder} nest more than {depth} deep; it is not a CD or USB "
+                                  "stick that can be imported.").format(folder=root, depth=MAX_DISC_DEPTH))
         try:
             with os.scandir(directory) as scan:
                 entries = list(scan)
@@ -127,23 +158,28 @@ def list_folder(root: Path) -> DiscListing:
             notes.append(_("The folder {path} could not be read ({reason}); its files were "
                            "not imported.").format(path=prefix.rstrip("/"), reason=_reason(error)))
             continue
+        names: set[str] = set()
         for entry in entries:
             if is_junk(entry.name):
                 continue
+            name = shown_name(entry.name, names)
             try:
                 if entry.is_symlink() or getattr(entry, "is_junction", lambda: False)():
                     links += 1
                 elif entry.is_dir(follow_symlinks=False):
                     if _inside(resolved, entry.path):
-                        pending.append((entry.path, f"{prefix}{entry.name}/"))
+                        pending.append((entry.path, f"{prefix}{name}/", depth + 1))
                     else:
                         links += 1
                 elif entry.is_file(follow_symlinks=False):
                     size = entry.stat(follow_symlinks=False).st_size
-                    files.append(DiscFile(prefix + entry.name, size, partial(_open_binary, entry.path)))
+                    files.append(DiscFile(prefix + name, size, partial(_open_binary, entry.path)))
+                    if len(files) > MAX_DISC_FILES:
+                        raise BadInputError(_("{folder} holds more than {count} files; it is not a CD or USB stick "
+                                              "that can be imported.").format(folder=root, count=MAX_DISC_FILES))
             except OSError as error:
                 notes.append(_("{path} could not be read ({reason}) and was skipped.")
-                             .format(path=prefix + entry.name, reason=_reason(error)))
+                             .format(path=prefix + name, reason=_reason(error)))
     if links:
         notes.append(_("{count} link(s) on the medium were not followed.").format(count=links))
     return build_listing(files, notes=notes)

@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.core.tasks import CancelToken
 from app.dossier.content_type import HEAD_SIZE, is_iso, sniff
 from app.dossier.disc import DiscFile, DiscListing, list_folder
 from app.dossier.iso import list_iso
@@ -53,9 +54,12 @@ def _head(opener) -> bytes:
         return handle.read(HEAD_SIZE)
 
 
-def _split_disc(name: str, kind: str, listing: DiscListing) -> ResolvedSource:
+def _split_disc(name: str, kind: str, listing: DiscListing, cancel: CancelToken | None) -> ResolvedSource:
     resolved = ResolvedSource(name, kind, disc=listing)
-    for disc_file in listing.files:
+    for number, disc_file in enumerate(listing.files):
+        if cancel is not None and number % 256 == 0 and cancel.cancelled:
+            listing.close()
+            cancel.check()
         # The DICOMDIR and files it references are DICOM by definition; everything else is sniffed.
         if disc_file.path == listing.dicomdir:
             resolved.kinds[disc_file.path] = "dicomdir"
@@ -73,11 +77,12 @@ def _split_disc(name: str, kind: str, listing: DiscListing) -> ResolvedSource:
     return resolved
 
 
-def resolve(source: Path) -> ResolvedSource:
-    """Open `source` and say what it is; raise `BadInputError` when it is none of the above."""
+def resolve(source: Path, cancel: CancelToken | None = None) -> ResolvedSource:
+    """Open `source` and say what it is; raise `BadInputError` when it is none of the above.
+    `cancel` stops the sniffing of a big disc's files (`Cancelled`), the long part."""
     source = Path(source)
     if source.is_dir():
-        return _split_disc(source.name, "folder", list_folder(source))
+        return _split_disc(source.name, "folder", list_folder(source), cancel)
     if not source.exists():
         raise BadInputError(_("{path} does not exist.").format(path=source))
     try:
@@ -90,6 +95,6 @@ def resolve(source: Path) -> ResolvedSource:
         part = PackagePart(kind, source.name, source.stat().st_size, lambda: open(source, "rb"))
         return ResolvedSource(source.name, "package" if kind == "sodp" else "p7m", packages=[part])
     if is_iso(source):
-        return _split_disc(source.name, "iso", list_iso(source))
+        return _split_disc(source.name, "iso", list_iso(source), cancel)
     raise BadInputError(_("{path} is not a dossier package (.sodp or .p7m), a CD image (.iso) or a folder.")
                         .format(path=source))

@@ -46,7 +46,7 @@ class DossierImporter:
         resolved: list[ResolvedSource] = []
         try:
             for source in sources:
-                resolved.append(resolve(Path(source)))
+                resolved.append(resolve(Path(source), self.cancel))
             self._progress.bytes_total = sum(r.total_size() for r in resolved)
             self._progress.files_total = sum(len(r.disc_files) for r in resolved)
             return self._import(resolved, existing)
@@ -95,8 +95,8 @@ class DossierImporter:
         stored: dict[str, StoredFile] = {}
 
         def sink(name: str, size: int):
-            if name.rsplit("/", 1)[-1].upper() == "DICOMDIR":
-                return None  # the image index is rebuilt from the images themselves
+            if name in imaging_paths and name.rsplit("/", 1)[-1].upper() == "DICOMDIR":
+                return None  # the image index is rebuilt from the images; a document of that name is kept
             blob, writer = self.store.vault.create(staging, durable=False)
             # The tar reader checks this hash against the bytes before the import can succeed.
             stored[name] = StoredFile(name, part.name, f"{batch.import_id}/{blob}", sha256=entries[name]["sha256"])

@@ -7,6 +7,7 @@ its ';1' version and the '.' of an empty extension removed, as an operating syst
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,9 @@ from app.dossier.content_type import is_iso
 from app.dossier.disc import DiscFile, DiscListing, build_listing, is_junk, strip_version
 
 _READ_BUFFER = 1 << 16
+_SECTOR = 2048
+_PVD_OFFSET = 16 * _SECTOR
+_MAX_DIRECTORY_BYTES = 16 << 20
 
 
 def list_iso(path: Path) -> DiscListing:
@@ -41,7 +45,11 @@ def list_iso(path: Path) -> DiscListing:
         raise BadInputError(_("{name} is not an ISO 9660 image that can be read ({reason}).")
                             .format(name=path.name, reason=_reason(error))) from None
     try:
-        files, notes = _walk(image)
+        size, declared = _check_volume(path)  # after pycdlib, whose reasons are more precise
+        files, notes = _walk(image, path, size)
+        if declared > size:
+            notes.insert(0, _("The image is cut short: it declares {declared} bytes but holds {size}; the files "
+                              "that lie past its end were not imported.").format(declared=declared, size=size))
         return build_listing(files, notes=notes, closer=image.close)
     except BaseException as error:
         image.close()
@@ -76,7 +84,56 @@ class _Image:
         return open_file
 
 
-def _walk(image: _Image) -> tuple[list[DiscFile], list[str]]:
+def _check_volume(path: Path) -> tuple[int, int]:
+    """The image's size and the size its primary volume descriptor declares; BadInputError
+    when that descriptor or its root directory record is damaged (pycdlib may list such an
+    image from its Joliet tree as if it were whole)."""
+    with open(path, "rb") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(_PVD_OFFSET)
+        pvd = stream.read(_SECTOR)
+    damaged = None
+    if len(pvd) < _SECTOR or pvd[:6] != b"\x01CD001":
+        damaged = _("it has no primary volume descriptor")
+    else:
+        block = int.from_bytes(pvd[128:130], "little")
+        root = pvd[156:190]
+        location, length = int.from_bytes(root[2:6], "little"), int.from_bytes(root[10:14], "little")
+        if block not in (512, 1024, 2048):
+            damaged = _("its logical block size is {size}").format(size=block)
+        elif root[0] != 34:
+            damaged = _("its root directory record is malformed")
+        elif location * block + length > size:
+            damaged = _("its root directory lies past the end of the file")
+    if damaged:
+        raise BadInputError(_("{name} is a damaged ISO 9660 image: {reason}.").format(name=path.name, reason=damaged))
+    return size, int.from_bytes(pvd[80:84], "little") * block
+
+
+def _declared_extents(path: Path, directory, block: int) -> dict[bytes, tuple[int, int]]:
+    """File identifier -> (extent, length) as the records of `directory` (its '.' record)
+    declare them. pycdlib cuts a length that runs past the end of the image to fit, so
+    the image itself is read to tell a whole file from a cut one."""
+    found: dict[bytes, tuple[int, int]] = {}
+    length = min(max(directory.get_data_length(), 0), _MAX_DIRECTORY_BYTES)
+    with open(path, "rb") as stream:
+        stream.seek(directory.extent_location() * block)
+        data = stream.read(length)
+    position = 0
+    while position < len(data):
+        size = data[position]
+        if size == 0:  # records never cross a sector: the rest of this one is padding
+            position = (position // _SECTOR + 1) * _SECTOR
+            continue
+        record = data[position:position + size]
+        if len(record) >= 33 and 33 + record[32] <= size:
+            found[record[33:33 + record[32]]] = (int.from_bytes(record[2:6], "little"),
+                                                 int.from_bytes(record[10:14], "little"))
+        position += size
+    return found
+
+
+def _walk(image: _Image, path: Path, size: int) -> tuple[list[DiscFile], list[str]]:
     iso = image.iso
     if iso.has_rock_ridge():
         namespace, name_of = "rr_path", _rock_ridge_name
@@ -98,6 +155,8 @@ def _walk(image: _Image) -> tuple[list[DiscFile], list[str]]:
             notes.append(_("The folder {path} could not be read from the image; its files were "
                            "not imported.").format(path=prefix.rstrip("/")))
             continue
+        dot = next((r for r in children if r.is_dot()), None)
+        declared = {} if dot is None else _declared_extents(path, dot, iso.logical_block_size)
         for record in children:
             if record.is_dot() or record.is_dotdot():
                 continue
@@ -113,7 +172,14 @@ def _walk(image: _Image) -> tuple[list[DiscFile], list[str]]:
                     inner = None  # pycdlib could not find it again: noted when listed
                 pending.append((inner, f"{prefix}{name}/"))
             elif record.is_file() and not record.is_associated_file():
-                files.append(DiscFile(prefix + name, record.get_data_length(), image.opener(record)))
+                length = record.get_data_length()
+                extent, declared_length = declared.get(record.file_identifier(),
+                                                       (record.extent_location(), length))
+                if length < 0 or declared_length and extent * iso.logical_block_size + declared_length > size:
+                    notes.append(_("{path} lies past the end of the image (the image is cut short or damaged); it "
+                                   "was not imported.").format(path=prefix + name))
+                    continue
+                files.append(DiscFile(prefix + name, length, image.opener(record)))
     if links:
         notes.append(_("{count} link(s) on the medium were not followed.").format(count=links))
     return files, notes

@@ -156,3 +156,43 @@ def jpeg(*, declared: tuple[int, int] | None = None, data_set: tuple[int, int] |
     if data_set is not None:
         ds.Rows, ds.Columns = data_set
     return encode(ds)
+
+
+# --- ISO images ---------------------------------------------------------------------------
+
+_PVD = 16 * 2048
+
+
+def _patch_records(image: bytes, name: str, patch) -> bytes:
+    """`image` with `patch(data, offset)` applied to every directory record of `name` (its
+    ISO 9660 'NAME;1' and its Joliet UTF-16 record)."""
+    data = bytearray(image)
+    for identifier in (name.encode("ascii") + b";1", name.encode("utf-16-be")):
+        start = 0
+        while (found := data.find(identifier, start)) >= 0:
+            record = found - 33
+            if record >= 0 and data[record + 32] == len(identifier):
+                patch(data, record)
+            start = found + 1
+    return bytes(data)
+
+
+def iso_root_record_empty(image: bytes) -> bytes:
+    """The primary volume descriptor's root directory record of length 0."""
+    data = bytearray(image)
+    data[_PVD + 156] = 0
+    return bytes(data)
+
+
+def iso_extent_past_end(image: bytes, name: str) -> bytes:
+    """The file `name` (at the root) placed at an extent far past the end of the image."""
+    def patch(data, record):
+        data[record + 2:record + 10] = struct.pack("<I", 0x00FFFFF0) + struct.pack(">I", 0x00FFFFF0)
+    return _patch_records(image, name, patch)
+
+
+def iso_declared_size(image: bytes, name: str, size: int) -> bytes:
+    """The file `name` (at the root) declaring `size` bytes."""
+    def patch(data, record):
+        data[record + 10:record + 18] = struct.pack("<I", size) + struct.pack(">I", size)
+    return _patch_records(image, name, patch)

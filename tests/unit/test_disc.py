@@ -9,10 +9,14 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from app.core.errors import BadInputError
+from app.core.tasks import Cancelled, CancelToken
 from app.demo.imaging import ct_series, write_ct_series, write_fileset
 from app.dossier import disc
 from app.dossier.content_type import HEAD_SIZE, sniff
-from app.dossier.disc import DiscListing, list_folder
+from app.dossier.disc import DiscListing, list_folder, shown_name
+from app.dossier.import_sources import resolve
+from app.dossier.importer import DossierImporter
+from app.store.store import CaseStore
 from tests.unit.discs import (FLAT, MINIMAL_PDF, NESTED, README, file_ids, image_paths,
                               lower_case_tree, make_cd)
 
@@ -289,3 +293,35 @@ def test_reference_components_are_lenient_about_separators_and_padding():
     assert disc._components(b"DICOM/IM000001\x00") == ["DICOM", "IM000001"]
     assert disc._components(b"DICOM\\IM000001\\") == ["DICOM", "IM000001"]
     assert disc.name_key("IM000001.;1") == disc.name_key("im000001") == "im000001"
+
+
+class TestHostileFolders:
+    def test_names_that_are_not_utf_8_are_listed_as_text_and_imported(self, tmp_path):
+        root = tmp_path / "cd"
+        root.mkdir()
+        (root / os.fsdecode(b"brief\xe9.txt")).write_bytes(b"DEMO letter for Test Patient.\n")
+        (root / os.fsdecode(b"lettr\xe9.txt")).write_bytes(b"DEMO\n")
+        (root / "lettr\u00e9.txt").write_bytes(b"DEMO\n")  # the same name once decoded
+        paths = {f.path for f in list_folder(root).files}
+        assert paths == {"brief\u00e9.txt", "lettr\u00e9.txt", "lettr\u00e9.txt (2)"}
+        store = CaseStore.open(tmp_path / "home")
+        try:
+            result = DossierImporter(store).run([root])
+            assert result.files == 3
+        finally:
+            store.close()
+
+    def test_two_names_that_decode_alike_stay_two(self):
+        taken: set[str] = set()
+        assert shown_name(os.fsdecode(b"IM\xff"), taken) == "IM\u00ff"
+        assert shown_name("IM\u00ff", taken) == "IM\u00ff (2)"
+
+    def test_listing_a_big_disc_can_be_cancelled(self, tmp_path):
+        for n in range(600):
+            (tmp_path / f"IM{n:04d}").write_bytes(b"x")
+        token = CancelToken()
+        token.cancel()
+        with pytest.raises(Cancelled):
+            resolve(tmp_path, token)
+        with pytest.raises(Cancelled):
+            list_folder(tmp_path, token)

@@ -345,3 +345,15 @@ def test_an_encapsulated_pdf_on_the_disc_becomes_a_document(tmp_path, capsys):
     assert (document["media_type"], document["origin"], document["size"]) == ("application/pdf", "DICOM", len(PDF))
     assert document["title"] == "Radiology report (DEMO)"
     assert {item["item"]: item["present"] for item in view["completeness"]}["imaging_report"]
+
+
+def test_a_document_named_dicomdir_in_a_package_is_kept_as_a_document(tmp_path, capsys, monkeypatch):
+    from tests.hostile.package_cases import DOCUMENT, PASSPHRASE, payload
+    from tests.hostile.package_cases import seal as seal_payload
+
+    monkeypatch.setenv("HOSTILE_PASS", PASSPHRASE)
+    package = tmp_path / "dicomdir.sodp"
+    package.write_bytes(seal_payload(payload({"documents/DICOMDIR": DOCUMENT, "documents/referral.txt": DOCUMENT})))
+    result = import_json(capsys, package, "--passphrase-env", "HOSTILE_PASS")
+    documents = show(capsys, result["case_id"])["documents"]
+    assert sorted(d["path"] for d in documents) == ["documents/DICOMDIR", "documents/referral.txt"]

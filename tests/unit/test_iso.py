@@ -5,6 +5,7 @@ import pytest
 from app.core.errors import BadInputError
 from app.dossier.disc import list_folder
 from app.dossier.iso import list_iso
+from tests.hostile import media_files as hostile
 from tests.unit.discs import NESTED, image_paths, lower_case_tree, make_cd, summary, write_iso
 
 NAME_SPACES = {
@@ -94,3 +95,45 @@ def test_a_damaged_image(cd, tmp_path):
 def test_an_image_that_does_not_exist(tmp_path):
     with pytest.raises(BadInputError, match="does not exist"):
         list_iso(tmp_path / "none.iso")
+
+
+class TestDamagedImages:
+    """A truncated or garbled image is refused, or the files it cannot hold are left out
+    with a note; never listed as if it were whole."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def image(cls, tmp_path_factory) -> bytes:
+        folder = make_cd(tmp_path_factory.mktemp("cd"))
+        return write_iso(folder, tmp_path_factory.mktemp("iso") / "cd.iso").read_bytes()
+
+    def listing(self, tmp_path, data: bytes):
+        path = tmp_path / "damaged.iso"
+        path.write_bytes(data)
+        return list_iso(path)
+
+    def test_an_empty_root_directory_record(self, tmp_path, image):
+        with pytest.raises(BadInputError, match="damaged ISO 9660 image: its root directory record"):
+            self.listing(tmp_path, hostile.iso_root_record_empty(image))
+
+    @pytest.mark.parametrize("garble", [lambda i: hostile.iso_extent_past_end(i, "README.TXT"),
+                                        lambda i: hostile.iso_declared_size(i, "README.TXT", 0xFFFFFFF0)],
+                             ids=["extent past the end", "4 GB declared"])
+    def test_a_file_that_lies_past_the_end(self, tmp_path, image, garble):
+        with self.listing(tmp_path, garble(image)) as listing:
+            assert "README.TXT" not in {f.path for f in listing.files}
+            assert any("README.TXT lies past the end of the image" in note for note in listing.notes)
+            assert len(image_paths(listing)) == 3
+
+    @pytest.mark.parametrize("cut", [1000, 2048])
+    def test_the_last_sectors_cut(self, tmp_path, image, cut):
+        with self.listing(tmp_path, image[:-cut]) as listing:
+            assert listing.notes[0].startswith("The image is cut short")
+            assert listing.missing == ["DICOM/IM000003"]
+            for disc_file in listing.files:
+                with disc_file.opener() as handle:
+                    assert len(handle.read()) == disc_file.size
+
+    def test_half_an_image(self, tmp_path, image):
+        with pytest.raises(BadInputError, match="damaged.iso is not an ISO 9660 image that can be read"):
+            self.listing(tmp_path, image[:len(image) // 2])
