@@ -224,8 +224,9 @@ def _skeleton(item: dict) -> dict:
 
 def empty_response(q: Questionnaire, subject: str = "", authored: str = "") -> dict:
     """A QuestionnaireResponse with one item per question (one instance of each group)."""
-    response = {"resourceType": "QuestionnaireResponse", "questionnaire": q.canonical(), "status": "in-progress",
-                "item": [_skeleton(i) for i in q.data.get("item", []) if i["type"] != "display"]}
+    response: dict = {"resourceType": "QuestionnaireResponse", "questionnaire": q.canonical(),
+                      "status": "in-progress",
+                      "item": [_skeleton(i) for i in q.data.get("item", []) if i["type"] != "display"]}
     if subject:
         response["subject"] = {"display": subject}
     if authored:

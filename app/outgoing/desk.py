@@ -72,7 +72,7 @@ def case_desk(store, case_id: str) -> dict:
             certificate = contact.certificate if contact else None
             details = certificate_details(certificate) if certificate is not None else None
         except IdentityError as exc:  # a damaged entry: shown as unusable, the passphrase route stays open
-            certificate, details = None, {"name": contact.name, "subject": "", "problem": str(exc),
+            certificate, details = None, {"name": contact.name if contact else "", "subject": "", "problem": str(exc),
                                           "not_after": ""}
         rows.append({"role": recipient.role, "label": role_label(recipient.role),
                      "recipient": recipient.merged(contact.recipient()) if contact else recipient,

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 import json
 import threading
+from typing import Any
 import uuid
 
 from app.core.errors import BadInputError
@@ -46,7 +47,8 @@ class Shipment:
 
     @classmethod
     def from_json(cls, data: dict) -> Shipment:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        fields: dict[str, Any] = {k: data.get(k) for k in cls.__dataclass_fields__}
+        return cls(**fields)
 
     @property
     def sent(self) -> bool:

@@ -174,14 +174,14 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
     recipient = recipient.merged(request.recipient)
     if request.certificate is not None:
         stanzas.check_recipient_certificate(request.certificate)
-        key_for = [request.certificate]
+        key_for: list = [request.certificate]
         passphrase = generated = None
     else:
         if request.passphrase is not None and len(request.passphrase) < MIN_PASSPHRASE:
             raise BadInputError(_("That passphrase is too short to protect a medical opinion ({n} characters at "
                                   "least); leave it out and one is generated.").format(n=MIN_PASSPHRASE))
-        generated = None if request.passphrase else generate_passphrase()
-        passphrase = request.passphrase or generated
+        passphrase = request.passphrase or generate_passphrase()
+        generated = None if request.passphrase else passphrase
         key_for = [stanzas.Passphrase(passphrase)]
     letterhead = letterhead or load_letterhead()
     pdf = opinions.pdf(case_id, opinion.number)
@@ -253,7 +253,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
             for entry in placed:
                 os.replace(staging / entry, out_dir / entry)
                 moved.append(out_dir / entry)
-            if sheet_bytes is not None and sheet_name is None:
+            if sheet_bytes is not None and sheet_name is None and sheet_path is not None:
                 if sheet_path.exists():
                     raise BadInputError(_("{path} exists already; choose another file for the passphrase sheet.")
                                         .format(path=sheet_path))

@@ -22,7 +22,7 @@ from datetime import date
 import io
 import json
 from typing import Any
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PIL import Image as PILImage
 from reportlab.lib import colors
@@ -223,11 +223,10 @@ def _documents_table(q, response: dict, record: dict, st: dict, language: str) -
 
 
 def _image_cell(n: int, image: Any, width: float, st: dict, language: str) -> list:
-    with PILImage.open(io.BytesIO(image.png)) as im:
-        im.load()
-        px_w, px_h = im.size
-        if im.mode not in ("RGB", "L"):
-            im = im.convert("RGB")
+    with PILImage.open(io.BytesIO(image.png)) as opened:
+        opened.load()
+        px_w, px_h = opened.size
+        im: PILImage.Image = opened if opened.mode in ("RGB", "L") else opened.convert("RGB")
         buffer = io.BytesIO()
         im.save(buffer, "PNG")
     native_w, native_h = px_w * 72 / IMAGE_DPI, px_h * 72 / IMAGE_DPI
@@ -379,7 +378,7 @@ def _embed_response(raw: bytes, response: dict, title: str, author: str, languag
     return out.getvalue()
 
 
-def render_opinion(record: dict, questionnaire, response: dict, *, key_images: list = (),
+def render_opinion(record: dict, questionnaire, response: dict, *, key_images: Sequence = (),
                    letterhead: Letterhead | None = None, addendum_number: int | None = None,
                    language: str = "en", signature_space: bool = True, original_date: str | None = None,
                    letter_date: str | None = None, changed_sections: list[str] | None = None) -> RenderedOpinion:

@@ -60,7 +60,7 @@ def questionnaire_for(response: dict) -> Questionnaire:
 
 def is_locked(response: dict | None) -> bool:
     """A draft that has been signed: it is kept as it was, a change starts an addendum."""
-    return bool(response) and response.get("status") in LOCKED_STATUSES
+    return response is not None and response.get("status") in LOCKED_STATUSES
 
 
 def start_addendum(signed_response: dict) -> dict:
