@@ -1,4 +1,4 @@
-"""Checking the signatures of a signed PDF (`secondo verify`, DESIGN §6 and §8).
+"""Checking the signatures of a signed PDF (`secondo verify`, docs/cli.md; docs/ARCHITECTURE.md, "Signing").
 
 Each signature is validated by pyHanko against the given roots (no network: no fetching of
 certificates, CRLs or OCSP). A PDF passes only when it holds at least one signature and every
