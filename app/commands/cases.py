@@ -9,11 +9,9 @@ from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.dossier.case_view import case_json, case_summary, render_case, render_cases
+from app.dossier.case_view import case_json, case_summaries, render_case, render_cases
 from app.dossier.importer import DossierImporter
 from app.signing import trust
-from app.store import paths
-from app.store.audit import AuditLog
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -44,6 +42,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help=_("show the audit log; --verify checks its chain"))
     audit.add_argument("--verify", action="store_true")
     audit.add_argument("--json", action="store_true")
+    add_vault_option(audit)
     audit.set_defaults(handler=run_audit)
 
 
@@ -73,7 +72,7 @@ def run_import(args) -> int:
 
 def run_cases(args) -> int:
     with open_store(args) as store:
-        summaries = [case_summary(store, row) for row in store.index.cases()]
+        summaries = case_summaries(store)
     if args.json:
         print_json(summaries)
     else:
@@ -94,9 +93,13 @@ def run_show(args) -> int:
 
 
 def run_audit(args) -> int:
-    log = AuditLog(paths.data_dir() / "audit.log")
+    with open_store(args) as store:
+        log = store.audit
+        if args.verify:
+            check = log.verify(repair=True)
+        else:
+            entries = log.entries()
     if args.verify:
-        check = log.verify()
         if args.json:
             print_json({"ok": check.ok, "entries": check.entries, "problem": check.problem})
         if not check.ok:
@@ -105,10 +108,10 @@ def run_audit(args) -> int:
         if not args.json:
             print(_("The audit log is intact: {n} entries, chain verified.").format(n=check.entries))
         return 0
-    entries = log.entries()
     if args.json:
         print_json(entries)
     else:
         for entry in entries:
-            print(f"{entry['seq']:>6}  {entry['time']}  {entry['user']:<12} {entry['action']:<8} {entry['case'] or ''}")
+            print(f"{entry.get('seq')!s:>6}  {entry.get('time')!s}  {entry.get('user')!s:<12} "
+                  f"{entry.get('action')!s:<8} {entry.get('case') or ''}")
     return 0

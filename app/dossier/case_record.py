@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 import uuid
 
+from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.dossier import completeness, identity
 from app.dossier.dicom_index import InstanceInfo, build_studies, extract_encapsulated_pdf
@@ -73,6 +74,7 @@ def _checks(record: dict) -> None:
 
 
 def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: str | None):
+    base = store.index.case(existing)["record"] if existing else None  # to see a concurrent change
     record = store.record(existing) if existing else {
         "format": RECORD_FORMAT, "case_id": uuid.uuid4().hex, "received_at": _now(), "manifest": None,
         "signature": {"state": "unsigned"}, "sources": [], "documents": [], "instances": [], "unreadable": [],
@@ -93,18 +95,18 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
     _checks(record)
     record["updated_at"] = _now()
     record_blob = f"{batch.import_id}/{store.vault.write_json(staging, record)}"
-    publish(store, record, record_blob, batch, staging, fingerprint, existing is not None, new_instances)
+    publish(store, record, record_blob, batch, staging, fingerprint, base, new_instances)
     mismatches = sum(1 for i in record["identity"] if i["status"] == "mismatch")
-    store.audit.append("import", record["case_id"], sources=[s["kind"] for s in batch.sources],
-                       files=batch.files, bytes=batch.bytes)
     return ImportResult(record["case_id"], added_to_existing=existing is not None, files=batch.files,
                         bytes=batch.bytes, signature=record["signature"]["state"], identity_mismatches=mismatches,
                         unreadable=len(batch.unreadable), missing=len(batch.missing), notes=batch.notes)
 
 
 def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch, staging: Path,
-            fingerprint: str | None, update: bool, new_instances: list[dict]) -> None:
-    """Index rows and the staging rename in one transaction: the case appears whole or not at all."""
+            fingerprint: str | None, base: str | None, new_instances: list[dict]) -> None:
+    """The staging rename, the index rows and the audit line in one transaction
+    (CaseStore.publishing): the case appears whole, audited, or not at all. `base`: the
+    record an addition to an existing case was built on."""
     case_id = record["case_id"]
     row = dict(dossier_id=(record["manifest"] or {}).get("dossier_id"), sop_fingerprint=fingerprint,
                updated_at=record["updated_at"], record=record_blob, documents=len(record["documents"]),
@@ -112,14 +114,24 @@ def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch
                identity_mismatches=sum(1 for i in record["identity"] if i["status"] == "mismatch"),
                missing_items=sum(1 for c in record["completeness"] if not c["present"]),
                signature=record["signature"]["state"])
-    with store.index.transaction() as db:
+    store.sync_staging(staging)
+    with store.publishing(batch.import_id, staging):
+        db = store.index.db
         # The column names are the keys of `row` above, never data; every value is a bound parameter.
-        if update:
-            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",  # noqa: S608
-                       row | {"id": case_id})
-        else:
+        if base is None:  # another process may have imported the same dossier meanwhile
+            same = store.index.case_by_dossier(row["dossier_id"]) if row["dossier_id"] else \
+                store.index.case_by_fingerprint(fingerprint) if fingerprint and record["manifest"] is None else None
+            if same is not None:
+                raise DuplicateDossier(same["id"])
             db.execute("INSERT INTO cases(id, received_at, " + ", ".join(row) + ") VALUES (:id, :received_at, "  # noqa: S608
                        + ", ".join(f":{k}" for k in row) + ")", row | {"id": case_id, "received_at": record["received_at"]})
+        else:
+            current = store.index.case(case_id)
+            if current is None or current["record"] != base:
+                raise BadInputError(_("The case was changed by another import meanwhile; nothing was added. "
+                                      "Import again."))
+            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",  # noqa: S608
+                       row | {"id": case_id})
         db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
                    (batch.import_id, case_id, "+".join(s["kind"] for s in batch.sources) or "none", _now(),
                     batch.bytes, batch.files))
@@ -129,4 +141,5 @@ def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch
         db.executemany("INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?)",
                        [(case_id, i["sop_instance_uid"], i["study_uid"], i["series_uid"], i["blob"], i["frames"])
                         for i in new_instances])
-        store.publish(batch.import_id, staging)
+        store.audit.append("import", case_id, sources=[s["kind"] for s in batch.sources],
+                           files=batch.files, bytes=batch.bytes)

@@ -1,6 +1,7 @@
 """What `secondo cases` and `secondo show` print, and their stable --json documents
 (docs/cli.md): built from the index row and the decrypted case record."""
 
+from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import _
 from app.store.store import CaseStore
@@ -31,7 +32,25 @@ def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
             "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
             "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
             "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
-            "signature": row["signature"]}
+            "signature": row["signature"], "damaged": None}
+
+
+def case_summaries(store: CaseStore) -> list[dict]:
+    """Every case's summary; one whose record cannot be read is listed as damaged (`damaged`
+    says why), never hiding the others."""
+    summaries = []
+    for row in store.index.cases():
+        try:
+            summaries.append(case_summary(store, row))
+        except (SecondoError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = str(exc) if isinstance(exc, SecondoError) else _("its record is not a case record")
+            summaries.append({"case_id": row["id"], "patient": {}, "question": None, "status": row["status"],
+                              "received_at": row["received_at"], "dossier_id": row["dossier_id"],
+                              "documents": row["documents"], "studies": row["studies"],
+                              "instances": row["instances"], "identity_mismatches": row["identity_mismatches"],
+                              "missing_items": row["missing_items"], "signature": row["signature"],
+                              "damaged": reason})
+    return summaries
 
 
 def case_json(store: CaseStore, case_id: str) -> dict:
@@ -69,6 +88,9 @@ def render_cases(summaries: list[dict]) -> str:
         return _("No cases on this workstation yet. Import one with: secondo import SOURCE")
     lines = []
     for s in summaries:
+        if s.get("damaged"):
+            lines.append(f"{s['case_id'][:8]}  {_('DAMAGED'):<10} {format_date(s['received_at'])}  {s['damaged']}")
+            continue
         flags = []
         if s["identity_mismatches"]:
             flags.append(_("IDENTITY MISMATCH"))

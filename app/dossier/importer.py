@@ -9,10 +9,11 @@ from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 import shutil
+import sqlite3
 from typing import Any
 import uuid
 
-from app.core.errors import BadInputError, ManifestError
+from app.core.errors import BadInputError, ManifestError, OutputError
 from app.core.i18n import _
 from app.core.tasks import CancelToken
 from app.dossier import package
@@ -24,6 +25,7 @@ from app.dossier.import_sources import PackagePart, ResolvedSource, resolve
 from app.dossier.manifest_signature import INVALID
 from app.dossier.p7m import P7mReader
 from app.dossier.write_pipeline import WritePipeline
+from app.store.index import index_error
 from app.store.store import CaseStore
 
 COPY_BLOCK = 1 << 20
@@ -71,10 +73,20 @@ class DossierImporter:
             self._pipeline.abort()
             shutil.rmtree(staging, ignore_errors=True)
             return ImportResult(duplicate.case_id, duplicate=True)
+        except OSError as exc:  # a write the steps above did not name (they raise OutputError)
+            self._pipeline.abort()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise import_output_error(exc) from None
+        except sqlite3.Error as exc:
+            self._pipeline.abort()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise index_error(exc) from None
         except BaseException:
             self._pipeline.abort()  # before the removal, so that nothing is written after it
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        finally:
+            self.store.release_staging(import_id)  # only now may a sweep take what is left
 
     # -- packages -----------------------------------------------------------------------------
 
@@ -192,6 +204,15 @@ class DossierImporter:
     def _bytes(self, done: int) -> None:
         self._progress.bytes_done = done
         self._report(self._progress)
+
+
+def import_output_error(exc: OSError) -> OutputError:
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        reason = _("the disk is full")
+    else:
+        reason = exc.strerror or str(exc)
+    return OutputError(_("The dossier could not be stored in the data folder: {reason}. Nothing was imported.")
+                       .format(reason=reason))
 
 
 def _disc_document(stored: StoredFile, kind: str) -> dict:

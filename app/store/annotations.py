@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.store.store import CaseStore
 from app.core.key_images import KeyImage
+from app.store.locks import folder_lock
 
 FORMAT = "secondo-annotations/1"
 EMPTY_MEASUREMENTS = {"format": "secondo-measurements/1", "measurements": []}  # as MeasurementSet().to_json()
@@ -33,7 +36,13 @@ class AnnotationStore:
         self.store = store
         self.folder = store.home / "annotations"
         self.folder.mkdir(exist_ok=True, mode=0o700)
-        self._lock = threading.RLock()
+        self._thread_lock = threading.RLock()
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One read-modify-write, also against another process (the window and a command)."""
+        with self._thread_lock, folder_lock(self.store.home / "locks" / "annotations.lock"):
+            yield
 
     # -- files -----------------------------------------------------------------------------
 
@@ -69,26 +78,26 @@ class AnnotationStore:
         """{"measurements": their JSON, "key_images": [KeyImage, ...]} (empty when nothing
         was kept yet). StoredFileError when a file was altered at rest. The viewer turns the
         JSON into its MeasurementSet: the store does not depend on the viewers."""
-        with self._lock:
+        with self._lock():
             data = self._read(case_id)
             return {"measurements": data["measurements"],
                     "key_images": [self._key_image(case_id, item) for item in data["key_images"]]}
 
     def measurements(self, case_id: str):
         """The JSON of the case's measurements (MeasurementSet.to_json())."""
-        with self._lock:
+        with self._lock():
             return self._read(case_id)["measurements"]
 
     def save_measurements(self, case_id: str, measurements) -> None:
         """Keep `measurements`: anything with to_json() (a MeasurementSet), or its JSON."""
-        with self._lock:
+        with self._lock():
             data = self._read(case_id)
             data["measurements"] = measurements.to_json() if hasattr(measurements, "to_json") else measurements
             self._write(case_id, data)
 
     def add_key_image(self, case_id: str, image: KeyImage) -> KeyImage:
         """Keep `image` (replacing one with the same id)."""
-        with self._lock:
+        with self._lock():
             data = self._read(case_id)
             path = self.image_path(case_id, image.id)
             path.parent.mkdir(exist_ok=True, mode=0o700)
@@ -107,7 +116,7 @@ class AnnotationStore:
         return next((k for k in self.key_images(case_id) if k.id == image_id), None)
 
     def set_caption(self, case_id: str, image_id: str, caption: str) -> bool:
-        with self._lock:
+        with self._lock():
             data = self._read(case_id)
             found = False
             for item in data["key_images"]:
@@ -119,7 +128,7 @@ class AnnotationStore:
 
     def delete_key_image(self, case_id: str, image_id: str) -> bool:
         """Remove a key image and its PNG; False when the case has no such key image."""
-        with self._lock:
+        with self._lock():
             data = self._read(case_id)
             items = [i for i in data["key_images"] if i.get("id") != image_id]
             if len(items) == len(data["key_images"]):

@@ -8,6 +8,7 @@ from pathlib import Path
 from app.core.errors import SecondoError
 from app.core.files import atomic_output
 from app.core.i18n import _
+from app.store.locks import folder_lock
 from app.store.store import CaseStore
 
 
@@ -25,10 +26,11 @@ class DraftStore:
 
     def save(self, case_id: str, response: dict) -> None:
         current = self.path(case_id)
-        if current.exists() and self._readable(current):  # a damaged draft never replaces a good one
-            with atomic_output(self.previous_path(case_id)) as out:
-                out.write(current.read_bytes())
-        self.store.vault.replace_bytes(current, json.dumps(response, ensure_ascii=False).encode("utf-8"))
+        with folder_lock(self.store.home / "locks" / "drafts.lock"):  # the window and a command may save at once
+            if current.exists() and self._readable(current):  # a damaged draft never replaces a good one
+                with atomic_output(self.previous_path(case_id)) as out:
+                    out.write(current.read_bytes())
+            self.store.vault.replace_bytes(current, json.dumps(response, ensure_ascii=False).encode("utf-8"))
 
     def _readable(self, path: Path) -> bool:
         try:

@@ -9,6 +9,9 @@ from contextlib import contextmanager
 import sqlite3
 from pathlib import Path
 
+from app.core.errors import OutputError
+from app.core.i18n import _
+
 STATUSES = ("received", "in_review", "signed", "packaged", "sent")
 
 SCHEMA = """
@@ -50,33 +53,89 @@ CREATE TABLE IF NOT EXISTS instances(
     blob TEXT NOT NULL,
     frames INTEGER NOT NULL,
     PRIMARY KEY(case_id, sop_instance_uid));
+CREATE TABLE IF NOT EXISTS audit_anchor(
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    mac TEXT NOT NULL);
 """
+
+#: How long a writer waits for another process's write transaction (they last milliseconds:
+#: an import holds one only for its rename and audit line, never while it copies).
+BUSY_TIMEOUT_S = 60.0
+
+
+class IndexWriteError(OutputError):
+    """The index could not be written (disk full, I/O error, held too long by another process)."""
+
+
+def index_error(exc: sqlite3.Error) -> IndexWriteError:
+    text = str(exc).lower()
+    if "full" in text:
+        reason = _("the disk is full")
+    elif "locked" in text or "busy" in text:
+        reason = _("another program kept the data folder busy for too long; try again")
+    elif "readonly" in text or "read-only" in text:
+        reason = _("the data folder is not writable")
+    else:
+        reason = _("the disk could not be read or written")
+    return IndexWriteError(_("The case index could not be updated: {reason}. Nothing was changed.")
+                           .format(reason=reason))
 
 
 class Index:
-    """One connection; the store's single writer uses it (SQLite is never written from two threads)."""
+    """One connection per process; its writes are transactions (BEGIN IMMEDIATE), which
+    SQLite serialises across processes: a second writer waits up to BUSY_TIMEOUT_S."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.touch(mode=0o600, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        try:
+            path.touch(mode=0o600, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+            self.db.row_factory = sqlite3.Row
+            # Each only when needed: a reader must not wait for a writer to open the index.
+            if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            if self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                               "'audit_anchor'").fetchone()[0] == 0:
+                self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise index_error(exc) from None
+        except OSError as exc:
+            raise IndexWriteError(_("The case index {path} cannot be opened: {reason}.")
+                                  .format(path=path, reason=exc.strerror or exc)) from None
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction; nested in another, it is part of that one."""
+        if self.db.in_transaction:
+            yield self.db
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise index_error(exc) from None
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
-        self.db.execute("COMMIT")
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise index_error(exc) from None
+
+    def _rollback(self) -> None:
+        try:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite rolls back itself when it cannot: the journal is replayed on the next open
 
     def case(self, case_id: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
@@ -91,7 +150,9 @@ class Index:
         return self.db.execute("SELECT * FROM cases WHERE sop_fingerprint = ?", (fingerprint,)).fetchone()
 
     def case_ids_by_prefix(self, prefix: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT id FROM cases WHERE id LIKE ? || '%'", (prefix,))]
+        """Ids starting with `prefix`, compared as plain text (no wildcards)."""
+        return [r[0] for r in self.db.execute("SELECT id FROM cases WHERE substr(id, 1, ?) = ?",
+                                             (len(prefix), prefix))]
 
     def sop_uids(self, case_id: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT sop_instance_uid FROM instances WHERE case_id = ?",
@@ -100,3 +161,9 @@ class Index:
     def referenced_folders(self) -> set[str]:
         """The vault folders (one per import) that some case still refers to."""
         return {r[0] for r in self.db.execute("SELECT id FROM imports")}
+
+    def is_referenced(self, folder: str) -> bool:
+        return self.db.execute("SELECT 1 FROM imports WHERE id = ?", (folder,)).fetchone() is not None
+
+    def has_cases(self) -> bool:
+        return self.db.execute("SELECT 1 FROM cases LIMIT 1").fetchone() is not None

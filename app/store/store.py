@@ -1,20 +1,26 @@
 """The case store of one data folder: vault, index and audit log opened together.
 
 Opening it also removes what an interrupted import left behind (staging folders, vault
-folders no case refers to), so a crash never leaves half an import visible.
+folders no case refers to) that no live process holds, so a crash never leaves half an
+import visible and a sweep never touches an import still running. docs/store.md states the
+rules (locks, sweep, publish order).
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import shutil
 import uuid
 
 from app.core.errors import BadInputError
+from app.core.files import output_error
 from app.core.i18n import _
 from app.store import paths
-from app.store.audit import AuditLog
+from app.store.audit import AuditLog, HeadFileAnchor, IndexAnchor
 from app.store.index import Index
+from app.store.locks import HeldLock
 from app.store.keys import KeySource, PassphrasePrompt, load_vault_key, no_prompt
 from app.store.vault import Vault
 
@@ -30,14 +36,16 @@ class CaseStore:
     index: Index
     audit: AuditLog
     key_source: KeySource
+    _held: dict[str, HeldLock] = field(default_factory=dict, repr=False)  # this process's staging locks
 
     @classmethod
     def open(cls, home: Path | None = None, prompt: PassphrasePrompt = no_prompt) -> "CaseStore":
         home = home or paths.data_dir()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         key, source = load_vault_key(home, prompt)
-        store = cls(home, Vault(home / "vault", key), Index(home / "index.sqlite3"),
-                    AuditLog(home / "audit.log"), source)
+        index = Index(home / "index.sqlite3")
+        anchor = IndexAnchor(index, key.key, HeadFileAnchor(home / "audit.head"))
+        store = cls(home, Vault(home / "vault", key), index, AuditLog(home / "audit.log", anchor), source)
         store.clean_leftovers()
         return store
 
@@ -55,33 +63,106 @@ class CaseStore:
         return self.home / "staging"
 
     def new_staging(self) -> tuple[str, Path]:
-        """A fresh staging folder for one import, on the vault's file system (rename is atomic)."""
+        """A fresh staging folder for one import, on the vault's file system (rename is atomic),
+        held by this process (`staging/ID.lock`) until `release_staging`."""
         import_id = uuid.uuid4().hex
-        self.staging_root.mkdir(exist_ok=True, mode=0o700)
         folder = self.staging_root / import_id
-        folder.mkdir(mode=0o700)
+        try:
+            self.staging_root.mkdir(exist_ok=True, mode=0o700)
+            lock = HeldLock.acquire(self._staging_lock(import_id), exclusive_create=True)
+            assert lock is not None  # created just now, by us alone
+            folder.mkdir(mode=0o700)
+        except OSError as exc:
+            raise output_error(folder, exc) from None
+        self._held[import_id] = lock
         return import_id, folder
 
+    def _staging_lock(self, import_id: str) -> Path:
+        return self.staging_root / f"{import_id}.lock"
+
+    def release_staging(self, import_id: str) -> None:
+        """The import is over (published and committed, or failed and its folder removed)."""
+        lock = self._held.pop(import_id, None)
+        if lock is not None:
+            lock.release(remove=True)
+
+    def sync_staging(self, staging: Path) -> None:
+        """Every staged file on disk (one sync for all: an fsync per file halved import speed)."""
+        try:
+            if hasattr(os, "sync"):
+                os.sync()
+            else:
+                for path in staging.iterdir():
+                    with open(path, "rb+") as handle:
+                        os.fsync(handle.fileno())
+        except OSError as exc:
+            raise output_error(staging, exc) from None
+
+    @contextmanager
+    def publishing(self, import_id: str, staging: Path) -> Iterator[None]:
+        """The rename that makes a staged import part of the vault, inside the index transaction
+        that adds its rows (the caller's block): a crash before the commit leaves a vault folder
+        that no row names, which the sweep removes once no live process holds its lock; an
+        error in the block moves the folder back, so that nothing of the import stays."""
+        target, moved = self.vault.root / import_id, False
+        try:
+            with self.index.transaction():
+                try:
+                    os.replace(staging, target)
+                    moved = True
+                    _sync_dir(self.vault.root)
+                except OSError as exc:
+                    raise output_error(target, exc) from None
+                yield
+        except BaseException:
+            if moved:
+                _move_back(target, staging)
+            raise
+
     def publish(self, import_id: str, staging: Path) -> None:
-        """The one atomic rename that makes a staged import part of the vault, once every
-        staged file is on disk (one sync for all: an fsync per file halved import speed)."""
-        if hasattr(os, "sync"):
-            os.sync()
-        else:
-            for path in staging.iterdir():
-                with open(path, "rb+") as handle:
-                    os.fsync(handle.fileno())
-        os.replace(staging, self.vault.root / import_id)
+        """Sync and rename alone, for callers that commit nothing else (the rows come first)."""
+        self.sync_staging(staging)
+        with self.publishing(import_id, staging):
+            pass
 
     def clean_leftovers(self) -> None:
-        shutil.rmtree(self.staging_root, ignore_errors=True)
+        """Remove staging folders and unreferenced vault folders that no live process holds."""
+        root = self.staging_root
+        try:
+            root.mkdir(exist_ok=True, mode=0o700)
+        except OSError:
+            return  # a read-only data folder: nothing can be swept, nor imported
+        if root.is_dir():
+            names = {p.name.removesuffix(".lock") for p in root.iterdir()}
+            for name in names:
+                if name not in self._held:
+                    self._sweep(name, root / name, staging=True)
         referenced = self.index.referenced_folders()
         for folder in self.vault.root.iterdir():
-            if folder.is_dir() and folder.name not in referenced:
+            if folder.is_dir() and folder.name not in referenced and folder.name not in self._held:
+                self._sweep(folder.name, folder, staging=False)
+
+    def _sweep(self, import_id: str, folder: Path, staging: bool) -> None:
+        try:
+            lock = HeldLock.acquire(self._staging_lock(import_id), create=not staging, wait=False)
+        except OSError:
+            return  # no staging folder to lock in: nothing is being imported
+        if lock is None and staging and not self._staging_lock(import_id).exists():
+            shutil.rmtree(folder, ignore_errors=True)  # left by a crash between removing lock and folder
+            return
+        if lock is None:
+            return  # a live import holds it
+        try:
+            # Looked at again under the lock: the import may have committed since the listing.
+            if staging or not self.index.is_referenced(import_id):
                 shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            lock.release(remove=True)
 
     def resolve_case(self, case_ref: str) -> str:
         """A case id from its full id or an unambiguous prefix (as `git` does for commits)."""
+        if not isinstance(case_ref, str) or not case_ref:
+            raise CaseNotFound(_("There is no case {ref} on this workstation.").format(ref=case_ref))
         if self.index.case(case_ref) is not None:
             return case_ref
         matches = self.index.case_ids_by_prefix(case_ref) if len(case_ref) >= 4 else []
@@ -123,3 +204,25 @@ class CaseStore:
             params += list(only_from)
         with self.index.transaction() as db:
             return bool(db.execute(query, params).rowcount)
+
+
+def _sync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (where directories can be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename is then as durable as they allow
+    finally:
+        os.close(fd)
+
+
+def _move_back(target: Path, staging: Path) -> None:
+    """Undo a publish rename whose transaction failed; the sweep removes what cannot be moved."""
+    try:
+        os.replace(target, staging)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
