@@ -20,7 +20,7 @@ from app.core.i18n import _
 from app.store import paths
 from app.store.audit import AuditLog, HeadFileAnchor, IndexAnchor
 from app.store.index import Index
-from app.store.locks import HeldLock
+from app.store.locks import HeldLock, folder_lock
 from app.store.keys import KeySource, PassphrasePrompt, load_vault_key, no_prompt
 from app.store.vault import Vault
 
@@ -42,7 +42,8 @@ class CaseStore:
     def open(cls, home: Path | None = None, prompt: PassphrasePrompt = no_prompt) -> "CaseStore":
         home = home or paths.data_dir()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key, source = load_vault_key(home, prompt)
+        with folder_lock(home / "locks" / "vault-key.lock"):  # two first opens make one key
+            key, source = load_vault_key(home, prompt)
         index = Index(home / "index.sqlite3")
         anchor = IndexAnchor(index, key.key, HeadFileAnchor(home / "audit.head"))
         store = cls(home, Vault(home / "vault", key), index, AuditLog(home / "audit.log", anchor), source)
