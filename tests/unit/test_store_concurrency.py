@@ -82,7 +82,7 @@ def test_two_imports_at_once_into_a_new_data_folder_both_succeed(env, tmp_path, 
     first = start(env, "import", unique_cd(tmp_path / "a", slices=12, size=128), "--json")
     second = start(env, "import", unique_cd(tmp_path / "b", slices=12, size=128), "--json")
     results = [finish(first), finish(second)]
-    for rc, out, err in results:
+    for rc, _out, err in results:
         assert rc == 0, err
     ids = {json.loads(out)["case_id"] for _rc, out, _err in results}
     assert set(listed(capsys)) == ids and len(ids) == 2
@@ -143,7 +143,7 @@ def test_a_write_waiting_for_a_publishing_import_goes_on_after_it(env, tmp_path,
     time.sleep(1.0)  # the small import reaches its own commit and waits for the lock (or not yet: both fine)
     (pause / "resume").touch()
     results = [finish(big), finish(small)]
-    for rc, out, err in results:
+    for rc, _out, err in results:
         assert rc == 0, err
     assert len(listed(capsys)) == 2
     assert_clean(isolated_home, capsys)
