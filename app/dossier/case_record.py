@@ -74,7 +74,8 @@ def _checks(record: dict) -> None:
 
 
 def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: str | None):
-    base = store.index.case(existing)["record"] if existing else None  # to see a concurrent change
+    row = store.index.case(existing) if existing else None
+    base = row["record"] if row is not None else None  # to see a concurrent change at the commit
     record = store.record(existing) if existing else {
         "format": RECORD_FORMAT, "case_id": uuid.uuid4().hex, "received_at": _now(), "manifest": None,
         "signature": {"state": "unsigned"}, "sources": [], "documents": [], "instances": [], "unreadable": [],

@@ -229,16 +229,17 @@ class AuditLog:
                     os.ftruncate(fd, end.offset)  # the torn or uncommitted tail of a crash
                 elif not end.intact and end.offset and os.pread(fd, 1, os.fstat(fd).st_size - 1) != b"\n":
                     os.write(fd, b"\n")  # after a damaged tail: the chain stays broken, the line whole
-                entry = {"seq": end.seq + 1, "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                seq, digest = end.seq + 1, ""
+                entry: dict = {"seq": seq, "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          "user": current_user(), "action": action, "case": case, "details": details,
                          "prev": end.digest}
-                entry["hash"] = _digest(end.digest, entry)
+                entry["hash"] = digest = _digest(end.digest, entry)
                 line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
                 written = os.write(fd, line)
                 if written != len(line):
                     raise OSError(28, os.strerror(28))  # a short write: the disk is full
                 os.fsync(fd)
-                self.anchor.write(entry["seq"], entry["hash"])
+                self.anchor.write(seq, digest)
         except OSError as exc:
             raise output_error(self.path, exc) from None
         return entry
