@@ -207,7 +207,7 @@ class DossierImporter:
 
 
 def import_output_error(exc: OSError) -> OutputError:
-    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+    if exc.errno == errno.ENOSPC:
         reason = _("the disk is full")
     else:
         reason = exc.strerror or str(exc)

@@ -4,9 +4,12 @@ made, Sent once every recipient the opinion is addressed to has been sent one.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 import json
+from pathlib import Path
 import threading
 from typing import Any
 import uuid
@@ -14,6 +17,7 @@ import uuid
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.store.audit import current_user
+from app.store.intents import intent
 from app.store.locks import folder_lock
 from app.store.paths import safe_case_id
 from app.store.store import CaseStore
@@ -77,6 +81,19 @@ class DispatchLog:
     def _write(self, case_id: str, shipments: list[Shipment]) -> None:
         data = {"format": FORMAT, "shipments": [s.to_json() for s in shipments]}
         self.store.vault.replace_bytes(self._path(case_id), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+    @contextmanager
+    def placing(self, case_id: str, shipment: Shipment, *, cleanup: Sequence[Path] = (),
+                **audit: Any) -> Iterator[None]:
+        """The block places the package's files (all of `cleanup`); then the shipment is logged,
+        the case Packaged and "package" audited with `audit`, all or nothing
+        (app/store/intents.py: a crash in between is finished or undone at the next open)."""
+        with self._lock, folder_lock(self.folder / ".lock"):
+            data = {"format": FORMAT, "shipments": [s.to_json() for s in self.shipments(case_id) + [shipment]]}
+            encrypted = self.store.vault.encrypt(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            with intent(self.store, case_id, "package", witness=self._path(case_id), witness_bytes=encrypted,
+                        status="packaged", only_from=("signed",), cleanup=cleanup, **audit):
+                yield
 
     def add(self, case_id: str, shipment: Shipment) -> Shipment:
         with self._lock, folder_lock(self.folder / ".lock"):

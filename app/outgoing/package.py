@@ -35,6 +35,7 @@ from app.outgoing.dispatch import DispatchLog, Shipment, now_iso
 from app.outgoing.recipients import Recipient, consented_recipients, require_consent
 from app.signing.identities import KeyIdentity, subject_name
 from app.store.audit import current_user
+from app.store.intents import KeptButUnrecorded
 from app.store.opinions import SignedOpinion, SignedOpinionStore
 
 FORMS = ("file", "folder", "iso")
@@ -248,41 +249,49 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
             if target.exists():
                 raise BadInputError(_("{path} exists already; choose another destination or remove it.").format(
                     path=target))
+        shipment = Shipment(request.role, recipient.name, request.form,
+                            "certificate" if request.certificate is not None else "passphrase", opinion.number,
+                            hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
+        own_sheet = sheet_bytes is not None and sheet_name is None and sheet_path is not None
         moved: list[Path] = []
         try:
-            for entry in placed:
-                os.replace(staging / entry, out_dir / entry)
-                moved.append(out_dir / entry)
-            if sheet_bytes is not None and sheet_name is None and sheet_path is not None:
-                if sheet_path.exists():
-                    raise BadInputError(_("{path} exists already; choose another file for the passphrase sheet.")
-                                        .format(path=sheet_path))
-                with atomic_output(sheet_path) as out:
-                    out.write(sheet_bytes)
-                moved.append(sheet_path)
-            shipment = Shipment(request.role, recipient.name, request.form,
-                                "certificate" if request.certificate is not None else "passphrase", opinion.number,
-                                hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
-            DispatchLog(store).add(case_id, shipment)
+            with DispatchLog(store).placing(
+                    case_id, shipment,
+                    cleanup=[out_dir / e for e in placed] + ([sheet_path] if own_sheet else []) + [staging],
+                    via=via, role=request.role, form=request.form, protection=shipment.protection,
+                    opinion=opinion.number, package_sha256=shipment.package_sha256):
+                for entry in placed:
+                    os.replace(staging / entry, out_dir / entry)
+                    moved.append(out_dir / entry)
+                if own_sheet:
+                    if sheet_path.exists():
+                        raise BadInputError(_("{path} exists already; choose another file for the passphrase "
+                                              "sheet.").format(path=sheet_path))
+                    with atomic_output(sheet_path) as out:
+                        out.write(sheet_bytes)
+                    moved.append(sheet_path)
+        except KeptButUnrecorded:
+            raise  # placed and logged; Packaged and audited at the next open: its files stay
         except BaseException:
-            for path in moved:  # all of it or nothing: no package the log does not know of
-                if path.is_dir():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
+            _remove(moved)  # all of it or nothing: no package the log does not know of
             raise
     except OSError as exc:
         raise output_error(out_dir, exc) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
-    store.set_status(case_id, "packaged", only_from=("signed",))
-    store.audit.append("package", case_id, via=via, role=request.role, form=request.form,
-                       protection=shipment.protection, opinion=opinion.number, package_sha256=shipment.package_sha256)
     progress(4, 4)
     return OutgoingResult(shipment, recipient, out_dir / name, out_dir / f"{base}-cover-letter.pdf",
                           sheet_path, generated,
                           [path for path, _data, _meta in members])
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def mark_sent(store, case_id: str, role: str, channel: str, *, on: str | None = None, by: str | None = None,

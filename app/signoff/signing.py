@@ -154,13 +154,11 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     progress(2, STEPS)
     if token is not None:
         token.check()
+    # Kept with the case Signed and "sign" audited, together (app/store/intents.py), whatever
+    # happens to the draft afterwards.
     entry = opinions_store.add(case_id, number, signed.pdf, signed_response, signer=signed.signer,
-                               signed_at=signed.signing_time, pages=rendered.page_count)
+                               signed_at=signed.signing_time, pages=rendered.page_count, via=via)
     progress(3, STEPS)
-    # Kept: from here on the case is Signed, whatever happens to the draft.
-    store.mark_signed(case_id)
-    store.audit.append("sign", case_id, via=via, signer=signed.signer, opinion=number,
-                       pdf_sha256=entry.pdf_sha256, pages=entry.pages)
     try:
         DraftStore(store).save(case_id, signed_response)
     except SecondoError as exc:

@@ -139,6 +139,16 @@ class IndexAnchor:
             raise AnchorProblem(_("the audit log's anchor in the index was altered"))
         return seq, digest
 
+    def start(self, log: Path) -> None:
+        """Anchor a new data folder's empty log at once, so that even its first line counts
+        only once committed (an older folder keeps `audit.head` until its next append)."""
+        if self.index.db.execute("SELECT 1 FROM audit_anchor").fetchone() is not None or self.legacy.path.exists() \
+                or (log.exists() and log.stat().st_size > 0) or self.index.has_cases():
+            return
+        with self.index.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO audit_anchor(id, seq, hash, mac) VALUES (1, 0, ?, ?)",
+                       (GENESIS, self._mac(0, GENESIS)))
+
     def write(self, seq: int, digest: str) -> None:
         self.index.db.execute("INSERT OR REPLACE INTO audit_anchor(id, seq, hash, mac) VALUES (1, ?, ?, ?)",
                               (seq, digest, self._mac(seq, digest)))

@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS audit_anchor(
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL,
     mac TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS intents(
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    plan TEXT NOT NULL);
 """
 
 #: How long a writer waits for another process's write transaction (they last milliseconds:
@@ -98,7 +103,7 @@ class Index:
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             if self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
-                               "'audit_anchor'").fetchone()[0] == 0:
+                               "'intents'").fetchone()[0] == 0:
                 self.db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise index_error(exc) from None

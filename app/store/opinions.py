@@ -20,6 +20,7 @@ from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
+from app.store.intents import intent
 from app.store.locks import folder_lock
 from app.store.paths import safe_case_id
 from app.store.store import CaseStore
@@ -101,8 +102,9 @@ class SignedOpinionStore:
         return json.loads(self.store.vault.read_file(self._file(case_id, number, "json")).decode("utf-8"))
 
     def add(self, case_id: str, number: int, pdf: bytes, response: dict, *, signer: str, signed_at: str,
-            pages: int) -> SignedOpinion:
-        """Keep the signed `pdf` as opinion `number`, which must be the next one."""
+            pages: int, via: str = "gui") -> SignedOpinion:
+        """Keep the signed `pdf` as opinion `number`, which must be the next one; the case
+        becomes Signed and "sign" is audited with it (app/store/intents.py: all or nothing)."""
         with self._lock, folder_lock(self.folder / ".lock"):
             opinions = self.list(case_id)
             if number != len(opinions):
@@ -115,5 +117,9 @@ class SignedOpinionStore:
                                 json.dumps(response, ensure_ascii=False).encode("utf-8"))
             entry = SignedOpinion(number, signed_at, signer, hashlib.sha256(pdf).hexdigest(), pages, len(pdf))
             listing = {"format": FORMAT, "opinions": [o.to_json() for o in opinions] + [entry.to_json()]}
-            vault.replace_bytes(self._list_path(case_id), json.dumps(listing, ensure_ascii=False).encode("utf-8"))
+            encrypted = vault.encrypt(json.dumps(listing, ensure_ascii=False).encode("utf-8"))
+            with intent(self.store, case_id, "sign", witness=self._list_path(case_id), witness_bytes=encrypted,
+                        status="signed", via=via, signer=signer, opinion=number, pdf_sha256=entry.pdf_sha256,
+                        pages=pages):
+                pass  # the opinion's files are written; naming them in the list is the intent's witness
             return entry

@@ -9,6 +9,7 @@ rules (locks, sweep, publish order).
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+import errno
 import os
 from pathlib import Path
 import shutil
@@ -20,6 +21,7 @@ from app.core.i18n import _
 from app.store import paths
 from app.store.audit import AuditLog, HeadFileAnchor, IndexAnchor
 from app.store.index import Index
+from app.store.intents import recover_intents
 from app.store.locks import HeldLock, folder_lock
 from app.store.keys import KeySource, PassphrasePrompt, load_vault_key, no_prompt
 from app.store.vault import Vault
@@ -47,7 +49,9 @@ class CaseStore:
         index = Index(home / "index.sqlite3")
         anchor = IndexAnchor(index, key.key, HeadFileAnchor(home / "audit.head"))
         store = cls(home, Vault(home / "vault", key), index, AuditLog(home / "audit.log", anchor), source)
+        anchor.start(store.audit.path)
         store.clean_leftovers()
+        recover_intents(store)
         return store
 
     def close(self) -> None:
@@ -215,8 +219,9 @@ def _sync_dir(folder: Path) -> None:
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass  # some file systems cannot sync a directory; the rename is then as durable as they allow
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # file systems that cannot sync a directory
+            raise
     finally:
         os.close(fd)
 

@@ -95,6 +95,20 @@ class Vault:
             writer.write(data)
             writer.close()
 
+    def encrypt(self, data: bytes) -> bytes:
+        """The encrypted file for `data` (a small one), to be written with `replace_encrypted`:
+        its hash can be recorded before it is (CaseStore.intent's witness)."""
+        buffer = io.BytesIO()
+        writer = SodpWriter(buffer, [self.key], VAULT_CHUNK)
+        writer.write(data)
+        writer.close()
+        return buffer.getvalue()
+
+    @staticmethod
+    def replace_encrypted(path: Path, encrypted: bytes) -> None:
+        with atomic_output(path) as out:
+            out.write(encrypted)
+
     def chunks(self, ref: str) -> Iterator[bytes]:
         """Plaintext of the stored file `ref` ('folder/blob'), chunk by chunk, each checked."""
         return self.file_chunks(self.root / ref, ref)

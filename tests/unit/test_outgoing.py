@@ -253,13 +253,13 @@ class TestMore:
         assert not (tmp_path / "o").exists()
 
     def test_a_failure_after_the_files_are_placed_takes_them_back(self, signed_case, demo, tmp_path, monkeypatch):
-        from app.outgoing import dispatch
+        from app.store.vault import Vault
         store, case_id = signed_case
 
-        def broken(self, case_id, shipment):
+        def broken(path, encrypted):  # the dispatch log's write, the last step after the files are placed
             raise OSError(errno.ENOSPC, "No space left on device")
 
-        monkeypatch.setattr(dispatch.DispatchLog, "add", broken)
+        monkeypatch.setattr(Vault, "replace_encrypted", staticmethod(broken))
         with pytest.raises(OutputError):
             make_outgoing(store, case_id, OutgoingRequest("treating_physician", "folder",
                                                           certificate=treating_certificate(demo)),
