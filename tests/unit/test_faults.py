@@ -258,12 +258,30 @@ OUTGOING_KILLS = [
 ]
 
 
-@pytest.mark.parametrize("point", OUTGOING_KILLS)
-def test_an_outgoing_package_killed_is_made_whole_or_not_at_all(signed_base, folder, capsys, point):
+@pytest.fixture(scope="module")
+def opinion_signed(signed_base, tmp_path_factory):
+    """`signed_base` with the opinion signed."""
     base, case_id, pki = signed_base
+    signed = tmp_path_factory.mktemp("faults-signed")
+    copy_base(base, signed)
+    shutil.copy(base / "response.json", signed / "response.json")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SECONDO_HOME", str(signed / "home"))
+        patch.setenv("SECONDO_TEST_KEYRING", str(signed / "keyring.json"))
+        patch.setenv("ID_PASS", DEMO_PASSPHRASE)
+        previous = keyring.get_keyring()
+        keyring.set_keyring(FileKeyring())
+        try:
+            assert main([str(a) for a in sign_args(signed, case_id, pki, signed / "opinion.pdf")]) == 0
+        finally:
+            keyring.set_keyring(previous)
+    return signed, case_id, pki
+
+
+@pytest.mark.parametrize("point", OUTGOING_KILLS)
+def test_an_outgoing_package_killed_is_made_whole_or_not_at_all(opinion_signed, folder, capsys, point):
+    base, case_id, pki = opinion_signed
     copy_base(base, folder)
-    rc, _out, err = secondo(capsys, *sign_args(base, case_id, pki, folder / "opinion.pdf"))
-    assert rc == 0, err
 
     def outgoing(out: Path) -> list:
         return ["outgoing", case_id, "--to", "treating_physician", "--recipient", pki["treating-physician.pem"],
