@@ -252,24 +252,27 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         shipment = Shipment(request.role, recipient.name, request.form,
                             "certificate" if request.certificate is not None else "passphrase", opinion.number,
                             hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
-        own_sheet = sheet_bytes is not None and sheet_name is None and sheet_path is not None
+        # The passphrase sheet, when it goes elsewhere than the package (it travels another way).
+        own_sheet = (sheet_path, sheet_bytes) if sheet_bytes is not None and sheet_name is None and \
+            sheet_path is not None else None
         moved: list[Path] = []
         try:
             with DispatchLog(store).placing(
                     case_id, shipment,
-                    cleanup=[out_dir / e for e in placed] + ([sheet_path] if own_sheet else []) + [staging],
+                    cleanup=[out_dir / e for e in placed] + ([own_sheet[0]] if own_sheet else []) + [staging],
                     via=via, role=request.role, form=request.form, protection=shipment.protection,
                     opinion=opinion.number, package_sha256=shipment.package_sha256):
                 for entry in placed:
                     os.replace(staging / entry, out_dir / entry)
                     moved.append(out_dir / entry)
                 if own_sheet:
-                    if sheet_path.exists():
+                    own_path, own_bytes = own_sheet
+                    if own_path.exists():
                         raise BadInputError(_("{path} exists already; choose another file for the passphrase "
-                                              "sheet.").format(path=sheet_path))
-                    with atomic_output(sheet_path) as out:
-                        out.write(sheet_bytes)
-                    moved.append(sheet_path)
+                                              "sheet.").format(path=own_path))
+                    with atomic_output(own_path) as out:
+                        out.write(own_bytes)
+                    moved.append(own_path)
         except KeptButUnrecorded:
             raise  # placed and logged; Packaged and audited at the next open: its files stay
         except BaseException:
