@@ -86,9 +86,10 @@ def run_outgoing(args) -> int:
             if not args.channel:
                 args.parser.error(_("--mark-sent needs --channel"))
             shipment = outgoing.mark_sent(store, case_id, args.to, args.channel, on=args.date, via="cli")
+            row = store.index.case(case_id)
             print(_("{role}: marked sent on {date} by {channel}; the case is {status}.").format(
                 role=args.to, date=shipment.sent_on, channel=shipment.channel,
-                status=store.index.case(case_id)["status"]))
+                status=row["status"] if row is not None else ""))
             return 0
         if not args.output:
             args.parser.error(_("-o DIR is needed to make a package"))

@@ -3,8 +3,10 @@
 Everything generated here is marked "DEMO — not for clinical use".
 """
 
+from typing import Any
+
 # The one fictitious patient every demo input belongs to (manifest "patient" block shape).
-DEMO_PATIENT = {
+DEMO_PATIENT: dict[str, Any] = {
     "family_name": "Test",
     "given_names": "Patient",
     "birth_date": "1970-01-01",

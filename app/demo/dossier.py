@@ -10,6 +10,8 @@ from itertools import chain
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pydicom.dataset import Dataset
+
 from app.demo import DEMO_PATIENT, DEMO_PEOPLE
 from app.demo.imaging import cr_chest_dataset, ct_series, real_sample_images, write_fileset
 from app.demo.letters import QUESTION, write_letters
@@ -59,8 +61,8 @@ def build_demo_source(directory: Path, ct_slices: int = 200, *, ct_size: int = 5
     directory.mkdir(parents=True, exist_ok=True)
     documents = write_letters(directory)
     # A generator, so the CT slices stream into the file-set instead of sitting in memory.
-    instances = chain(ct_series(ct_slices, ct_size), [cr_chest_dataset()],
-                      (path for _, path in real_sample_images()))
+    instances: chain[Dataset | Path] = chain(ct_series(ct_slices, ct_size), [cr_chest_dataset()],
+                                             (path for _, path in real_sample_images()))
     dicomdir = write_fileset(directory / "DICOM", instances)
     files = sorted(p for p in dicomdir.parent.rglob("*") if p.is_file() and p != dicomdir)
     imaging = [{"path": p.relative_to(directory).as_posix()} for p in [dicomdir, *files]]

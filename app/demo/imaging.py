@@ -14,7 +14,7 @@ from pydicom import dcmread
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.fileset import FileSet
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from app.demo import DEMO_PATIENT
 
@@ -55,8 +55,8 @@ def _dicom_patient() -> dict[str, str]:
 
 def _base_dataset(sop_class: str, sop_instance: str) -> Dataset:
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = sop_instance
+    meta.MediaStorageSOPClassUID = UID(sop_class)
+    meta.MediaStorageSOPInstanceUID = UID(sop_instance)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
     ds.file_meta = meta
@@ -190,7 +190,8 @@ def ct_landmarks(slices: int = 200, size: int = 512) -> dict[str, tuple[int, int
     points = {"nodule": NODULE_MM, "right_lung": (-60.0, -20.0),
               "soft_tissue": (0.0, -60.0), "bone": (0.0, 72.0), "air": (0.0, -170.0)}
     index = _nodule_index(slices)
-    return {name: (index, *reversed(_pixel(size, *xy))) for name, xy in points.items()}
+    cells = {name: _pixel(size, *xy) for name, xy in points.items()}
+    return {name: (index, row, column) for name, (column, row) in cells.items()}
 
 
 def ct_series(slices: int = 200, size: int = 512, *, seed: int = 20260914) -> Iterator[Dataset]:
@@ -311,7 +312,7 @@ def assign_to_patient(ds: Dataset) -> Dataset:
     """Return `ds` (a copy if it must change) labelled as the demo patient, with the
     identity elements a DICOMDIR record needs."""
     wanted = _dicom_patient()
-    missing = {
+    missing: dict[str, object] = {
         "StudyDate": ds.get("SeriesDate") or ds.get("ContentDate") or "20260101",
         "StudyTime": ds.get("SeriesTime") or ds.get("ContentTime") or "120000",
         "StudyID": "1", "SeriesNumber": 1, "InstanceNumber": 1,
@@ -325,9 +326,9 @@ def assign_to_patient(ds: Dataset) -> Dataset:
     ds = copy.deepcopy(ds)
     for keyword, value in wanted.items():
         setattr(ds, keyword, value)
-    for keyword, value in missing.items():
+    for keyword, default in missing.items():
         if ds.get(keyword) in (None, ""):
-            setattr(ds, keyword, value)
+            setattr(ds, keyword, default)
     for keyword in stale:
         if keyword in ds:
             del ds[keyword]

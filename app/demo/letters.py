@@ -393,7 +393,7 @@ def _scan_page(lines: list[str], page: int, pages: int, rng: np.random.Generator
               f"{DEMO_MARK.replace(chr(0x2014), '-')}   -   page {page}/{pages}", fill=30,
               font=font)
     # Make it look scanned: slight skew, softened strokes, grey paper, sparse speckles.
-    img = img.rotate(0.35, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.BLUR)
+    img = img.rotate(0.35, resample=Image.Resampling.BICUBIC, fillcolor=255).filter(ImageFilter.BLUR)
     pixels = np.asarray(img, dtype=np.int16) - 14
     speckle = rng.random(pixels.shape) < 0.0015
     pixels[speckle] = rng.integers(60, 180, int(speckle.sum()))
