@@ -37,7 +37,7 @@ _TAIL = 1 << 20  # an append reads at most this much of the log's end (lines are
 try:  # one writer at a time across processes (GUI and CLI on the same data folder)
     import fcntl
 except ImportError:  # Windows: the GUI's single store worker serialises writes
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # checked before each use
 
 
 @dataclass(frozen=True)

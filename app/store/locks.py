@@ -21,7 +21,7 @@ import threading
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # checked before each use
 
 _local = threading.RLock()
 
