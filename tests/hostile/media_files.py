@@ -49,11 +49,13 @@ def write(path: Path, data: bytes) -> Path:
 def with_values(**values) -> bytes:
     """The CT slice with data elements set to `values` (raw strings kept as they are)."""
     ds = ct()
-    for keyword, value in values.items():
-        if keyword == "TransferSyntaxUID":
-            ds.file_meta.TransferSyntaxUID = value
-        else:
-            setattr(ds, keyword, value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns of the lies told here
+        for keyword, value in values.items():
+            if keyword == "TransferSyntaxUID":
+                ds.file_meta.TransferSyntaxUID = value
+            else:
+                setattr(ds, keyword, value)
     return encode(ds)
 
 
@@ -131,6 +133,17 @@ def rle_segments(count: int) -> bytes:
     data = bytearray(ds.PixelData)
     at = 8 + int.from_bytes(data[4:8], "little") + 8  # the first fragment's first byte
     data[at:at + 4] = struct.pack("<I", count)
+    ds.PixelData = bytes(data)
+    return encode(ds)
+
+
+def rle_offset_past_end() -> bytes:
+    """A 16-bit RLE Lossless slice whose second segment starts past the end of its frame."""
+    ds = ct()
+    ds.compress(RLELossless)
+    data = bytearray(ds.PixelData)
+    at = 8 + int.from_bytes(data[4:8], "little") + 8
+    data[at + 8:at + 12] = struct.pack("<I", 0x7FFFFFF0)
     ds.PixelData = bytes(data)
     return encode(ds)
 

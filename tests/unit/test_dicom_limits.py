@@ -201,6 +201,21 @@ class TestDecoding:
             self.decode(hostile.jpeg(data_set=(4000, 4000)))
         with pytest.raises(FrameDecodeError, match="15 segments"):
             self.decode(hostile.rle_segments(15))
+        with pytest.raises(FrameDecodeError, match="segment offsets are out of order or past its end"):
+            self.decode(hostile.rle_offset_past_end())
+
+    def test_a_native_decoder_that_panics_fails_the_frame_only(self, monkeypatch):
+        class PanicException(BaseException):  # what pyo3 raises when a Rust decoder panics
+            pass
+
+        def panic(*args, **kwargs):
+            raise PanicException("index out of bounds: the len is 8192 but the index is 8192")
+
+        from pydicom.pixels.decoders.base import Decoder
+
+        monkeypatch.setattr(Decoder, "as_array", panic)
+        with pytest.raises(FrameDecodeError, match="RLE data of image 1 is truncated or corrupt: index out"):
+            self.decode(hostile.rle(hostile.SIZE, hostile.SIZE))
 
     @pytest.mark.parametrize("uid", ["1.2.3.4.5.6.7", "notauid!!"])
     def test_an_unknown_transfer_syntax(self, uid):

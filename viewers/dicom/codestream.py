@@ -91,3 +91,15 @@ def _jpeg_frame_header(head: bytes) -> tuple[str, int, int, int] | None:
             return "JPEG-LS" if marker == 0xF7 else "JPEG", rows, columns, head[position + 9]
         position += 2 + int.from_bytes(head[position + 2:position + 4], "big")
     return None
+
+
+def rle_offsets_sound(header: bytes, length: int) -> bool:
+    """The RLE header's segment offsets start after it, increase, and stay inside the
+    frame of `length` bytes (PS3.5 G.5)."""
+    if len(header) < 64:
+        return False
+    count = int.from_bytes(header[:4], "little")
+    if not 1 <= count <= 15:
+        return False
+    offsets = struct.unpack_from("<15I", header, 4)[:count]
+    return offsets[0] == 64 and all(a < b for a, b in zip(offsets, offsets[1:])) and offsets[-1] < length

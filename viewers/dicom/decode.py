@@ -82,6 +82,10 @@ def _decode_frame(ds: Dataset, index: int) -> Frame:
         array, properties = decoder.as_array(ds, index=index, validate=True, as_rgb=True, **overrides)
     except Exception as exc:
         raise _decode_error(exc, ds, tsyntax, index) from None
+    except BaseException as exc:  # a native decoder's panic (pyo3's PanicException) is no exit
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _decode_error(exc, ds, tsyntax, index) from None
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
     array = np.ascontiguousarray(array)
@@ -334,6 +338,9 @@ def _check_codestream(ds: Dataset, tsyntax: UID, index: int, count: int, samples
             raise FrameDecodeError(_("The RLE data of image {n} has {found} segments where the file's layout "
                                      "needs {expected}; it is not decoded.").format(
                                          n=index + 1, found=found.segments, expected=expected))
+        if not codestream.rle_offsets_sound(bytes(frame[:64]), len(frame)):
+            raise FrameDecodeError(_("The RLE data of image {n} is corrupt: its segment offsets are out of order "
+                                     "or past its end.").format(n=index + 1))
         return
     if (found.rows not in (None, ds.Rows) or found.columns != ds.Columns
             or found.samples not in (None, samples)):
