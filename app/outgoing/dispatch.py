@@ -101,8 +101,11 @@ class DispatchLog:
         return shipment
 
     def mark_sent(self, case_id: str, role: str, channel: str, *, on: str | None = None,
-                  by: str | None = None) -> Shipment:
-        """The latest unsent package for `role` is marked sent; `BadInputError` when there is none."""
+                  by: str | None = None, addressed: Sequence[str] | None = None, opinion_number: int | None = None,
+                  via: str = "gui") -> Shipment:
+        """The latest unsent package for `role` is marked sent; `BadInputError` when there is none.
+        With it "send" is audited, and the case becomes Sent once every role in `addressed` has
+        been sent `opinion_number`, all or nothing (app/store/intents.py)."""
         if channel not in CHANNELS:
             raise BadInputError(_("The channel must be one of: {values}.").format(values=", ".join(CHANNELS)))
         on = on or date.today().isoformat()
@@ -117,7 +120,14 @@ class DispatchLog:
                 raise BadInputError(_("No package for {role} is waiting to be sent; make one first.").format(role=role))
             chosen = pending[-1]
             chosen.sent_on, chosen.channel, chosen.sent_by = on, channel, by or current_user()
-            self._write(case_id, shipments)
+            sent = {s.role for s in shipments if s.sent and (opinion_number is None or s.opinion_number == opinion_number)}
+            all_sent = addressed is not None and not [r for r in addressed if r not in sent]
+            data = {"format": FORMAT, "shipments": [s.to_json() for s in shipments]}
+            encrypted = self.store.vault.encrypt(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            with intent(self.store, case_id, "send", witness=self._path(case_id), witness_bytes=encrypted,
+                        status="sent" if all_sent else None, via=via, role=role, channel=channel,
+                        sent_on=chosen.sent_on, package_sha256=chosen.package_sha256):
+                pass  # the dispatch log naming it sent is the intent's witness
             return chosen
 
     def to_send(self, case_id: str, roles: list[str], opinion_number: int | None = None) -> list[str]:

@@ -299,12 +299,9 @@ def _remove(paths: list[Path]) -> None:
 
 def mark_sent(store, case_id: str, role: str, channel: str, *, on: str | None = None, by: str | None = None,
               via: str = "gui") -> Shipment:
-    """Mark the package for `role` sent; the case is Sent once every addressed role has been."""
+    """Mark the package for `role` sent, audited; the case is Sent once every addressed role has been."""
     record = store.record(case_id)
     require_consent(record, role)
-    shipment = DispatchLog(store).mark_sent(case_id, role, channel, on=on, by=by)
-    if not sending_plan(store, case_id, record).to_send:
-        store.set_status(case_id, "sent")
-    store.audit.append("send", case_id, via=via, role=role, channel=channel, sent_on=shipment.sent_on,
-                       package_sha256=shipment.package_sha256)
-    return shipment
+    plan = sending_plan(store, case_id, record)
+    return DispatchLog(store).mark_sent(case_id, role, channel, on=on, by=by, addressed=plan.addressed,
+                                        opinion_number=plan.opinion.number if plan.opinion else None, via=via)

@@ -306,3 +306,24 @@ def test_an_outgoing_package_killed_is_made_whole_or_not_at_all(opinion_signed, 
     assert rc == 0, err
     assert status(capsys, case_id) == "packaged"
     assert_audit_intact(capsys)
+
+
+@pytest.mark.parametrize("point", ["os:replace:1", "os:replace:1:after"])
+def test_marking_a_package_sent_killed_is_recorded_whole_or_not_at_all(opinion_signed, folder, capsys, point):
+    base, case_id, pki = opinion_signed
+    copy_base(base, folder)
+    rc, _out, err = secondo(capsys, "outgoing", case_id, "--to", "treating_physician", "--recipient",
+                            pki["treating-physician.pem"], "-o", folder / "out", "--sign", pki["workstation.p12"],
+                            "--sign-pass-env", "ID_PASS")
+    assert rc == 0, err
+    mark = ["outgoing", case_id, "--to", "treating_physician", "--mark-sent", "--channel", "post"]
+    killed_at(mark, point)
+    assert_audit_intact(capsys)
+    rc, out, err = secondo(capsys, "outgoing", case_id, "--list", "--json")
+    (shipment,) = json.loads(out)["shipments"]
+    assert len(audited(folder / "home", "send")) == (1 if shipment["sent_on"] else 0)
+    if not shipment["sent_on"]:
+        rc, _out, err = secondo(capsys, *mark)
+        assert rc == 0, err
+    assert len(audited(folder / "home", "send")) == 1
+    assert_audit_intact(capsys)
