@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from app.core.errors import BadInputError
+from app.core.errors import BadInputError, SecondoError
 from app.core.files import atomic_output, output_error
 from app.core.i18n import _
 from app.store.index import Index
@@ -145,9 +145,12 @@ class IndexAnchor:
         if self.index.db.execute("SELECT 1 FROM audit_anchor").fetchone() is not None or self.legacy.path.exists() \
                 or (log.exists() and log.stat().st_size > 0) or self.index.has_cases():
             return
-        with self.index.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO audit_anchor(id, seq, hash, mac) VALUES (1, 0, ?, ?)",
-                       (GENESIS, self._mac(0, GENESIS)))
+        try:
+            with self.index.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO audit_anchor(id, seq, hash, mac) VALUES (1, 0, ?, ?)",
+                           (GENESIS, self._mac(0, GENESIS)))
+        except SecondoError:
+            pass  # a read-only data folder: nothing can be appended either
 
     def write(self, seq: int, digest: str) -> None:
         self.index.db.execute("INSERT OR REPLACE INTO audit_anchor(id, seq, hash, mac) VALUES (1, ?, ?, ?)",
