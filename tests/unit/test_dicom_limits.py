@@ -244,3 +244,12 @@ class TestDecoding:
         assert decode_frame(sparse, 0).modality.shape == (hostile.SIZE, hostile.SIZE)
         with pytest.raises(FrameDecodeError, match="damaged"):
             read_image_file(hostile.write(tmp_path / "zlib", damaged_deflate(tmp_path)))
+
+    def test_the_series_model_inflates_no_further_than_the_limit(self, tmp_path):
+        from viewers.dicom.series import SeriesModel
+
+        small = hostile.deflate_bomb(tmp_path / "small", 1 << 20).read_bytes()
+        assert SeriesModel._parse(small, header_only=True).Rows == hostile.SIZE
+        bomb = hostile.deflate_bomb(tmp_path / "bomb", 300 << 20).read_bytes()
+        with pytest.raises(FrameDecodeError, match="inflates to more than 256 MiB"):
+            SeriesModel._parse(bomb, header_only=True)

@@ -9,13 +9,11 @@ re-posts them to the GUI thread.
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
 
-from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from app.core.errors import SecondoError
@@ -25,6 +23,7 @@ from viewers.dicom import geometry
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.geometry import SliceInfo, floats, header_value, slice_geometry
 from viewers.dicom.pixels import Frame, FrameDecodeError, decode_frame
+from viewers.dicom.reading import read_bytes
 from viewers.dicom.sources import InstanceRef, Loader, SliceKey
 
 log = logging.getLogger(__name__)
@@ -311,7 +310,9 @@ class SeriesModel:
             raise FrameDecodeError(_("The file is not a DICOM file."))
         force = data[128:132] != b"DICM"  # old media: a bare dataset without preamble
         try:
-            ds = dcmread(io.BytesIO(data), stop_before_pixels=header_only, force=force)
+            ds = read_bytes(data, header_only=header_only, force=force)
+        except FrameDecodeError:
+            raise
         except Exception as exc:  # noqa: BLE001 - pydicom fails in many ways on a damaged file
             raise FrameDecodeError(_("The file is not a readable DICOM file: {reason}").format(
                 reason=_reason(exc))) from None
