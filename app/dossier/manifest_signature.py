@@ -20,6 +20,7 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
 from app.core.i18n import _
+from app.crypto.cms_checks import certificate_problem, strict_cms_problem
 from app.crypto.identity import KeyIdentity
 
 UNSIGNED, INVALID, UNTRUSTED, VALID = "unsigned", "invalid", "untrusted", "valid"
@@ -90,6 +91,42 @@ def _untrusted_reason(cert, moment: datetime | None) -> str:
     return _("the signer's certificate does not chain to a trusted sender root")
 
 
+def _unsigned_damage(signature: bytes, signed_data, signing_cert, trusted_roots: list[x509.Certificate]) -> str | None:
+    try:
+        canonical = cms.ContentInfo.load(signature, strict=True).dump(force=True) == signature
+    except Exception:
+        canonical = False
+    if not canonical:
+        return _("the signature file is not in canonical DER, as a signature is made")
+    if signing_cert is None:
+        return _("the signature names no signer certificate")
+    roots = [_to_asn1(c) for c in trusted_roots]
+    return (strict_cms_problem(signed_data, signing_cert) or certificate_problem(signed_data, signing_cert, roots)
+            or _signer_certificate_damage(signed_data, signing_cert, trusted_roots))
+
+
+def _signer_certificate_damage(signed_data, signing_cert, trusted_roots: list[x509.Certificate]) -> str | None:
+    """The signer's certificate, when its issuer is at hand (carried or trusted), must bear that
+    issuer's valid signature: a certificate changed in transit is damage, not mere distrust."""
+    damaged = _("the signer's certificate is damaged: its issuer's signature on it does not verify")
+    try:
+        signer = x509.load_der_x509_certificate(signing_cert.dump())
+        carried = [x509.load_der_x509_certificate(c.chosen.dump()) for c in signed_data["certificates"]
+                   if c.name == "certificate"]
+        issuers = [c for c in [*carried, *trusted_roots] if c.subject == signer.issuer]
+    except Exception:
+        return damaged
+    if not issuers:
+        return None  # an issuer nobody vouches for: untrusted, not damaged
+    for issuer in issuers:
+        try:
+            signer.verify_directly_issued_by(issuer)
+            return None
+        except Exception:  # a wrong signature or key type: try the next issuer of that name
+            continue
+    return damaged
+
+
 def _quiet_validation_logs() -> None:
     """pyHanko logs a traceback for every untrusted signature; the state says it plainly."""
     for name in ("pyhanko", "pyhanko_certvalidator"):
@@ -125,6 +162,11 @@ def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
     if not (status.intact and status.valid):
         return SignatureState(INVALID, signer, when,
                               _("the manifest does not match its signature"))
+    # pyHanko checks what the signature covers; the rest of the CMS (versions, algorithm
+    # lists, the carried certificates) must be exactly as made, or a flipped bit there passes.
+    damage = _unsigned_damage(signature, signed_data, status.signing_cert, trusted_roots)
+    if damage:
+        return SignatureState(INVALID, signer, when, damage)
     if not status.trusted:
         return SignatureState(UNTRUSTED, signer, when, _untrusted_reason(status.signing_cert, moment))
     return SignatureState(VALID, signer, when)

@@ -4,8 +4,8 @@ keyring and temporary folder, and writes one JSON line per case (what the harnes
     python -m tests.hostile.run_batch BATCH.json RESULTS.jsonl
 
 BATCH.json: {"base": DIR, "case_timeout": SECONDS, "cases": [{"name", "argv", "env"}, ...]}.
-Each case's data folder is first made by `secondo cases` (what it then holds is the
-reference), then the case runs, then, if it failed, `secondo cases` counts what it left.
+Each case runs in a copy of a data folder made once by `secondo cases` (what that holds is
+the reference), then, if it failed, `secondo cases` counts what it left.
 RESULTS.jsonl gets per case a {"start": name} line and a result line, flushed at once, so
 that the harness can tell which case a crash or a hang happened in.
 """
@@ -90,13 +90,22 @@ def main(argv: list[str]) -> int:
             results.write(json.dumps(record) + "\n")
             results.flush()
 
+        # One data folder made by `secondo cases`, copied (with its keyring) for every case.
+        template, tmp = base / "template-home", base / "template-tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        template_keyring = MemoryKeyring()
+        keyring.set_keyring(template_keyring)
+        made = run_cli(["cases", "--json"], template, tmp, {}, timeout)
+        reference = listing(template) if made["rc"] == 0 else [f"(no data folder: {made['stderr'][-300:]})"]
         for i, case in enumerate(batch["cases"]):
             emit({"start": case["name"]})
             home, tmp = base / f"home-{i}", base / f"tmp-{i}"
             tmp.mkdir(parents=True, exist_ok=True)
-            keyring.set_keyring(MemoryKeyring())
-            made = run_cli(["cases", "--json"], home, tmp, {}, timeout)
-            reference = listing(home) if made["rc"] == 0 else [f"(no data folder: {made['stderr'][-300:]})"]
+            if template.exists():
+                shutil.copytree(template, home)
+            copy = MemoryKeyring()
+            copy._secrets = dict(template_keyring._secrets)
+            keyring.set_keyring(copy)
             record = {"name": case["name"]} | run_cli(case["argv"], home, tmp, case.get("env", {}), timeout)
             record["reference"] = reference
             record["home"] = listing(home)
