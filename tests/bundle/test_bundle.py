@@ -1,4 +1,4 @@
-"""Smoke test of the built application bundle (issue 8), run by `scripts/smoke BUNDLE_DIR`
+"""Smoke test of the built application bundle, run by `scripts/smoke BUNDLE_DIR`
 (`./scripts/build` runs it after the build): --version, the offscreen demo with its signed
 opinion verifying, snapshots of a JPEG 2000 and a JPEG Lossless image (the pixel decoder
 plugins made it into the bundle), the size on disk and the cold start to a shown window.

@@ -1,4 +1,5 @@
-"""Layering rules of DESIGN.md §2, checked on the source so they cannot rot."""
+"""Layering rules of docs/ARCHITECTURE.md ("Layers") that import-linter cannot express,
+checked on the source so they cannot rot (the contracts themselves: tests/unit/test_gates.py)."""
 
 import ast
 from pathlib import Path
@@ -86,6 +87,39 @@ def test_the_ui_never_imports_the_commands():
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "app" / "ui").rglob("*.py")
                  if any(n == "app.commands" or n.startswith("app.commands.") for n in imports(p))]
     assert offenders == []
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """What importing `path` imports at once: its statements outside functions and classes."""
+    names: set[str] = set()
+    pending = list(ast.parse(path.read_text(), str(path)).body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            pending.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+    return names
+
+
+def test_the_command_line_imports_the_ui_only_inside_the_verbs_that_start_it():
+    """`gui`, `view` and `demo` start the window from inside their handlers: loading the
+    command line (every other verb, `--help`) loads no window and no Qt."""
+    commands = [ROOT / "app" / "cli.py", *(ROOT / "app" / "commands").rglob("*.py")]
+    offenders = [str(p.relative_to(ROOT)) for p in commands
+                 if any(n == "app.ui" or n.startswith("app.ui.") for n in module_level_imports(p))]
+    assert offenders == []
+    starters = [p.stem for p in commands if any(n.startswith("app.ui.") for n in imports(p))]
+    assert sorted(starters) == ["demo", "gui", "view"]
+
+
+def test_the_lazy_import_rule_sees_a_module_level_import(tmp_path):
+    module = tmp_path / "verb.py"
+    module.write_text("try:\n    from app.ui.app_main import run_gui\nexcept ImportError:\n    pass\n\n"
+                      "def run(args):\n    from app.ui.viewer_window import run_viewer\n")
+    assert module_level_imports(module) == {"app.ui.app_main"}
 
 
 def test_only_the_entry_points_import_the_ui():
