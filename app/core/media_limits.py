@@ -31,6 +31,9 @@ MAX_BARE_HEADER_BYTES: Final = 8 * MiB
 VIEWER_DEFER_SIZE: Final = 1 * MiB
 #: A DICOMDIR: those of full DVDs run to a few MiB.
 MAX_DICOMDIR_BYTES: Final = 64 * MiB
+#: Records of a DICOMDIR (a DVD of CT holds about 10,000 images); a larger one is not read
+#: and every file of the medium is scanned instead.
+MAX_DICOMDIR_RECORDS: Final = 60_000
 #: Files listed on one CD, USB stick or folder, and records in one DICOMDIR.
 MAX_DISC_FILES: Final = 200_000
 #: Folder depth walked on a medium.

@@ -23,7 +23,7 @@ from pydicom import dcmread
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.core.media_limits import MAX_DICOMDIR_BYTES, MAX_DISC_DEPTH, MAX_DISC_FILES
+from app.core.media_limits import MAX_DICOMDIR_BYTES, MAX_DICOMDIR_RECORDS, MAX_DISC_DEPTH, MAX_DISC_FILES
 from app.core.tasks import CancelToken
 
 MAX_DICOMDIR_SIZE = MAX_DICOMDIR_BYTES  # DICOMDIRs of full DVDs run to a few MiB; more is not one
@@ -259,6 +259,12 @@ def _read_dicomdir(dicomdir: DiscFile, notes: list[str]) -> bytes | None:
     if len(data) > MAX_DICOMDIR_SIZE:
         notes.append(_("The DICOMDIR is too large to be a DICOMDIR; every file was scanned "
                        "instead."))
+        return None
+    # pydicom builds every record in memory (about 20 KiB and 0.2 ms each): count the item
+    # tags, an upper bound on the records, before it is asked.
+    if data.count(b"\xfe\xff\x00\xe0") + data.count(b"\xff\xfe\xe0\x00") > MAX_DICOMDIR_RECORDS:
+        notes.append(_("The DICOMDIR lists more than {count} records; every file was scanned instead.")
+                     .format(count=MAX_DICOMDIR_RECORDS))
         return None
     return data
 

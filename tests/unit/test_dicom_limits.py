@@ -253,3 +253,21 @@ class TestDecoding:
         bomb = hostile.deflate_bomb(tmp_path / "bomb", 300 << 20).read_bytes()
         with pytest.raises(FrameDecodeError, match="inflates to more than 256 MiB"):
             SeriesModel._parse(bomb, header_only=True)
+
+
+def test_peak_memory_of_snapshots_of_a_1_gib_private_element_and_a_3_gib_deflate_bomb(tmp_path):
+    sparse = hostile.private_element(tmp_path / "sparse.dcm", 1 << 30)
+    bomb = hostile.deflate_bomb(tmp_path / "bomb.dcm", 3 << 30)
+    peak, result = peak_rss_mib(textwrap.dedent(f"""
+        import contextlib, io, json
+        from app.cli import main
+        codes = []
+        for source, out in (({str(sparse)!r}, {str(tmp_path / 'sparse.png')!r}),
+                            ({str(bomb)!r}, {str(tmp_path / 'bomb.png')!r})):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                codes.append(main(["snapshot", source, "-o", out]))
+        print(json.dumps({{"codes": codes}}))
+    """))
+    assert result == {"codes": [0, 3]}
+    assert (tmp_path / "sparse.png").exists() and not (tmp_path / "bomb.png").exists()
+    assert peak < MEMORY_BOUND_MIB, f"{peak:.0f} MiB"

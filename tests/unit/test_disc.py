@@ -325,3 +325,13 @@ class TestHostileFolders:
             resolve(tmp_path, token)
         with pytest.raises(Cancelled):
             list_folder(tmp_path, token)
+
+    def test_a_dicomdir_of_too_many_records_is_not_parsed(self, tmp_path, monkeypatch):
+        root = make_cd(tmp_path / "cd", slices=3)  # patient, study, series and 3 image records
+        monkeypatch.setattr(disc, "MAX_DICOMDIR_RECORDS", 5)
+        listing = list_folder(root)
+        assert any("more than 5 records" in note for note in listing.notes)
+        assert listing.dicomdir is None and len(image_paths(listing)) == 0
+        assert {"DICOM/IM000001", "DICOM/IM000002", "DICOM/IM000003"} <= {f.path for f in listing.files}
+        monkeypatch.setattr(disc, "MAX_DICOMDIR_RECORDS", 6)
+        assert len(image_paths(list_folder(root))) == 3
