@@ -112,6 +112,7 @@ class SingleInstance(QObject):
         self._lock = _FolderLock(self.home / LOCK_NAME)
         self._server: QLocalServer | None = None
         self._buffers: dict[QLocalSocket, bytes] = {}
+        self._app: QCoreApplication | None = None  # a later start's own, for its sockets
 
     def acquire(self) -> bool:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
