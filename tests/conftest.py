@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from hypothesis import settings
 import keyring
 import pytest
 
@@ -11,6 +12,11 @@ from app.signing.identities import KeyIdentity
 from tests.memory_keyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# No test asserts wall-clock time: hypothesis's default 200 ms deadline per example would
+# fail a sound property on a busy machine. Hang guards belong in the tests themselves.
+settings.register_profile("secondo", deadline=None)
+settings.load_profile("secondo")
 
 
 @pytest.fixture(autouse=True)
