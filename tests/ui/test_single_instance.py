@@ -141,3 +141,47 @@ def test_the_socket_name_is_the_same_for_every_path_to_the_folder(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "data")
     assert server_name(tmp_path / "link") == server_name(tmp_path / "data") != server_name(tmp_path)
+
+
+def test_the_workstation_start_takes_a_later_start_s_folder(qtbot, isolated_home, demo_package):  # noqa: F811
+    """`secondo gui` end to end in this process: it holds the data folder, a later start in
+    another process hands it the dossier's folder, the window imports and opens it, and its
+    close leaves the store with the whole case."""
+    import argparse
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui import app_main
+
+    home = Path(isolated_home)
+    seen: dict = {"shown": []}
+
+    def watch() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if windows and "window" not in seen:
+            seen["window"] = windows[0]
+            windows[0].caseShown.connect(seen["shown"].append)
+            seen["second"] = subprocess.Popen([sys.executable, "-m", "app", "gui", str(demo_package.source)],
+                                              cwd=ROOT, env=environment(home), stdout=subprocess.PIPE,
+                                              stderr=subprocess.PIPE, text=True)
+        if seen["shown"] and seen["second"].poll() is not None:
+            timer.stop()
+            seen["window"].close()  # the last window: the event loop ends, run_gui returns
+
+    timer = QTimer()
+    timer.timeout.connect(watch)
+    timer.start(50)
+    QTimer.singleShot(240000, QApplication.instance().quit)  # a hang guard only
+    args = argparse.Namespace(case=None, files=[], exit_when_shown=False)
+    assert app_main.run_gui(args) == 0
+    timer.stop()
+    out, err = seen["second"].communicate(timeout=60)
+    assert seen["second"].returncode == 0, err
+    assert out.splitlines() == ["Second-O is already open on this data folder; the files were handed to it."]
+    assert len(seen["shown"]) == 1
+    with CaseStore.open(home) as store:
+        assert [row["id"] for row in store.index.cases()] == seen["shown"]
+    again = SingleInstance(home)
+    assert again.acquire()  # released when the window's run ended
+    again.release()
