@@ -85,6 +85,9 @@ class _FixAfterLoading(importlib.abc.Loader):
         self.loader.exec_module(module)
         apply_fixes(module)
 
+    def __getattr__(self, name: str):
+        return getattr(self.loader, name)  # get_filename, is_package, …: the real loader's
+
 
 class _QtCoreFinder(importlib.abc.MetaPathFinder):
     """Finds QtCore as the other finders do, once, and wraps its loader."""
