@@ -173,13 +173,16 @@ class SingleInstance(QObject):
         while True:
             socket = QLocalSocket()
             socket.connectToServer(self.name)
-            if socket.waitForConnected(1000) and self._send(socket, message, end):
-                return
+            if socket.waitForConnected(1000):
+                if self._send(socket, message, end):
+                    return
+                break  # connected but not taken: sending again could hand the files over twice
             socket.abort()
             if time.monotonic() >= end:
-                raise WindowNotAnswering(_("Second-O is already open on this data folder but does not answer; "
-                                             "close it, or end it if it hangs, and start again."))
-            time.sleep(0.2)
+                break
+            time.sleep(0.2)  # the window may be starting: it listens once its application exists
+        raise WindowNotAnswering(_("Second-O is already open on this data folder but does not answer; "
+                                   "close it, or end it if it hangs, and start again."))
 
     @staticmethod
     def _send(socket: QLocalSocket, message: HandOver, end: float) -> bool:

@@ -185,3 +185,14 @@ def test_the_workstation_start_takes_a_later_start_s_folder(qtbot, isolated_home
     again = SingleInstance(home)
     assert again.acquire()  # released when the window's run ended
     again.release()
+
+
+def test_a_hand_over_taken_but_not_answered_is_not_sent_twice(qtbot, first, tmp_path):
+    handed = []
+    first.handed.connect(handed.append)
+    # The listening window is this very thread, busy in hand_over: it cannot answer in time.
+    with pytest.raises(WindowNotAnswering):
+        SingleInstance(first.home).hand_over(HandOver([str(tmp_path / "a.sodp")]), timeout=2)
+    qtbot.waitUntil(lambda: bool(handed), timeout=10000)
+    qtbot.wait(200)
+    assert [h.files for h in handed] == [[str(tmp_path / "a.sodp")]]
