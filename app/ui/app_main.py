@@ -72,8 +72,7 @@ def run_gui(args, prompt=None) -> int:
     message = HandOver([str(Path(f).resolve()) for f in getattr(args, "files", None) or []],
                        getattr(args, "case", None))
     instance = SingleInstance(home)
-    if not instance.acquire():
-        instance.hand_over(message)
+    if not instance.acquire() and instance.hand_over(message):
         print(_("Second-O is already open on this data folder; the files were handed to it.") if message.files
               else _("Second-O is already open on this data folder; it was brought to the front."))
         return 0
@@ -107,6 +106,7 @@ def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
             window.open_case(case_id)
         instance.handed.disconnect(early.append)
         instance.handed.connect(window.take_hand_over)
+        window.closing.connect(instance.stop_listening)  # a start from now on waits to be the window
         for later in early:
             window.take_hand_over(later)
         if exit_when_shown:

@@ -27,6 +27,7 @@ class MainWindow(QMainWindow):
 
     caseShown = Signal(str)
     casesLoaded = Signal(int)
+    closing = Signal()  # the close has begun: work is stopping, nothing new is taken
 
     def __init__(self, store, *, credentials: list = (), roots: list | None = None) -> None:
         super().__init__()
@@ -305,6 +306,7 @@ class MainWindow(QMainWindow):
         signing), and close only once no worker is left: the store is closed after this."""
         if not self._closing:
             self._closing = True
+            self.closing.emit()
             self.settings.save_window(self)
             self.settings.save_splitter("case", self.case_view)
             self.settings.sync()

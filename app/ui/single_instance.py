@@ -130,10 +130,18 @@ class SingleInstance(QObject):
         self._server = server
         return True
 
-    def release(self) -> None:
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    def stop_listening(self) -> None:
+        """The window is closing: a later start waits for the lock instead of handing over."""
         if self._server is not None:
             self._server.close()
             self._server = None
+
+    def release(self) -> None:
+        self.stop_listening()
         self._lock.release()
 
     def _accept(self) -> None:
@@ -164,9 +172,10 @@ class SingleInstance(QObject):
         self._buffers.pop(socket, None)
         socket.deleteLater()
 
-    def hand_over(self, message: HandOver, timeout: float = 20.0) -> None:
-        """Give `message` to the window holding the data folder; `WindowNotAnswering` when it
-        does not take it within `timeout` seconds (it may be starting: connecting is retried)."""
+    def hand_over(self, message: HandOver, timeout: float = 20.0) -> bool:
+        """Give `message` to the window holding the data folder: True once it took it; False
+        when that window ended meanwhile and this start now holds the lock (it is the window
+        then); `WindowNotAnswering` when neither happens within `timeout` seconds."""
         if QCoreApplication.instance() is None:
             self._app = QCoreApplication([])  # sockets need one; no display is needed
         end = time.monotonic() + timeout
@@ -175,12 +184,14 @@ class SingleInstance(QObject):
             socket.connectToServer(self.name)
             if socket.waitForConnected(1000):
                 if self._send(socket, message, end):
-                    return
+                    return True
                 break  # connected but not taken: sending again could hand the files over twice
             socket.abort()
+            if self.acquire():
+                return False  # the window ended (or was closing): this start takes its place
             if time.monotonic() >= end:
                 break
-            time.sleep(0.2)  # the window may be starting: it listens once its application exists
+            time.sleep(0.2)  # the window may be starting (it listens once its application exists)
         raise WindowNotAnswering(_("Second-O is already open on this data folder but does not answer; "
                                    "close it, or end it if it hangs, and start again."))
 

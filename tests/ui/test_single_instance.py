@@ -196,3 +196,24 @@ def test_a_hand_over_taken_but_not_answered_is_not_sent_twice(qtbot, first, tmp_
     qtbot.waitUntil(lambda: bool(handed), timeout=10000)
     qtbot.wait(200)
     assert [h.files for h in handed] == [[str(tmp_path / "a.sodp")]]
+
+
+def test_a_start_while_the_window_closes_takes_its_place(qtbot, first):
+    """A closing window no longer listens; a start meanwhile waits for its lock instead of
+    handing files to a window that would drop them, and then is the window itself."""
+    handed = []
+    first.handed.connect(handed.append)
+    first.stop_listening()  # what MainWindow.closing does in run_gui
+    assert not first.listening
+    later = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom pathlib import Path\n"
+         "from app.ui.single_instance import HandOver, SingleInstance\n"
+         "later = SingleInstance(Path(sys.argv[1]))\nassert not later.acquire()\nprint('waiting', flush=True)\n"
+         "print(later.hand_over(HandOver([], 'abcd'), timeout=120), flush=True)\n", str(first.home)],
+        cwd=ROOT, env=environment(first.home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert later.stdout.readline().strip() == "waiting"  # it found the lock held
+    first.release()  # the closing window ends
+    out, err = later.communicate(timeout=120)
+    assert later.returncode == 0, err
+    assert out.strip() == "False"  # it holds the lock now: it goes on as the window
+    assert handed == []

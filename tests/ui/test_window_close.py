@@ -58,7 +58,8 @@ def test_closing_during_an_import_waits_until_it_has_stopped(qtbot, isolated_hom
     window = open_window(qtbot, store, demo_package)
     window.importer.start([demo_package.package])
     assert gate.started.wait(60)
-    window.close()
+    with qtbot.waitSignal(window.closing, timeout=1000):  # run_gui stops taking hand-overs on it
+        window.close()
     # The import is inside a write and cannot stop at once: the window says so and stays.
     assert window.isVisible()
     assert window.statusBar().currentMessage() == "Closing: waiting for the import to stop…"
@@ -102,6 +103,6 @@ def test_a_draft_typed_before_the_close_is_written_after_the_write_in_flight(qtb
 def test_closing_with_nothing_running_closes_at_once(qtbot, isolated_home, demo_package):  # noqa: F811
     with CaseStore.open(Path(isolated_home)) as store:
         window = open_window(qtbot, store, demo_package)
-        qtbot.waitUntil(lambda: window.store_runner.busy == [], timeout=20000)
+        qtbot.waitUntil(lambda: window.store_runner.busy == window.runner.busy == [], timeout=20000)
         window.close()
         assert not window.isVisible()
