@@ -99,6 +99,10 @@ class Task:
         return self._done.wait(timeout)
 
     def _deliver(self, kind: str, value) -> None:
+        from shiboken6 import isValid
+
+        if not isValid(self.runner):
+            return  # its window is gone (closed and deleted): nobody is left to tell
         try:
             self._call_back(kind, value)
         finally:

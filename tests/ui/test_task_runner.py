@@ -132,3 +132,19 @@ class TestStop:
     def test_stop_with_nothing_running_is_done_at_once(self, qtbot):
         runner = TaskRunner()
         assert runner.stop() is True
+
+    def test_a_result_for_a_deleted_window_is_dropped(self, qtbot):
+        from PySide6.QtWidgets import QWidget
+        from shiboken6 import delete
+
+        window = QWidget()
+        runner = TaskRunner(window)
+        started, release = threading.Event(), threading.Event()
+        called = []
+        task = runner.run(lambda token, progress: started.set() or release.wait(60), success=called.append)
+        assert started.wait(30)
+        release.set()
+        assert task.wait(30)  # done; its delivery waits in the GUI thread's queue
+        delete(window)  # the window goes, and its runner with it
+        qtbot.wait(100)  # the delivery arrives and finds nobody to tell
+        assert called == []
