@@ -64,6 +64,18 @@ def current_user() -> str:
         return "unknown"
 
 
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    """`size` bytes at `offset` (os.pread where there is one; Windows has not)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks, left = [], size
+    while left > 0 and (chunk := os.read(fd, left)):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def _parse(line: bytes) -> dict | None:
     """The entry on one line, or None when it is not a well-formed entry."""
     try:
@@ -198,7 +210,7 @@ class AuditLog:
     def _committed_end(self, fd: int) -> _End:
         size = os.fstat(fd).st_size
         start = max(0, size - _TAIL)
-        data = os.pread(fd, size - start, start)
+        data = _read_at(fd, size - start, start)
         whole_end = start + data.rfind(b"\n") + 1 if b"\n" in data else start
         last_lines: list[tuple[dict | None, int, int]] = []  # (entry, begin, end), the last first
         position = whole_end - start - 1
@@ -240,7 +252,7 @@ class AuditLog:
                 end = self._committed_end(fd)
                 if end.intact and end.offset < os.fstat(fd).st_size:
                     os.ftruncate(fd, end.offset)  # the torn or uncommitted tail of a crash
-                elif not end.intact and end.offset and os.pread(fd, 1, os.fstat(fd).st_size - 1) != b"\n":
+                elif not end.intact and end.offset and _read_at(fd, 1, os.fstat(fd).st_size - 1) != b"\n":
                     os.write(fd, b"\n")  # after a damaged tail: the chain stays broken, the line whole
                 seq, digest = end.seq + 1, ""
                 entry: dict = {"seq": seq, "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
