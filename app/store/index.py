@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 import sqlite3
 from pathlib import Path
+import threading
 
 from app.core.errors import OutputError
 from app.core.i18n import _
@@ -94,6 +95,7 @@ class Index:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._writer = threading.RLock()
         try:
             path.touch(mode=0o600, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
@@ -116,24 +118,26 @@ class Index:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nested in another, it is part of that one."""
-        if self.db.in_transaction:
-            yield self.db
-            return
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise index_error(exc) from None
-        try:
-            yield self.db
-        except BaseException:
-            self._rollback()
-            raise
-        try:
-            self.db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise index_error(exc) from None
+        """One write transaction; nested in another of the same thread, it is part of that one
+        (another thread's waits: they share the connection)."""
+        with self._writer:
+            if self.db.in_transaction:
+                yield self.db
+                return
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise index_error(exc) from None
+            try:
+                yield self.db
+            except BaseException:
+                self._rollback()
+                raise
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise index_error(exc) from None
 
     def _rollback(self) -> None:
         try:
