@@ -177,3 +177,32 @@ class TestResolveCase:
             with pytest.raises(CaseNotFound):
                 store.resolve_case(ref)
             assert store.resolve_case(case_id[:6]) == case_id
+
+
+class TestIndexTransactions:
+    def test_two_threads_on_one_connection_take_turns(self, isolated_home):
+        import threading
+
+        with CaseStore.open(isolated_home) as store:
+            inside, events = threading.Event(), []
+
+            def first():
+                with store.index.transaction():
+                    inside.set()
+                    threading.Event().wait(0.3)  # the other thread tries meanwhile
+                    events.append("first left")
+
+            def second():
+                inside.wait(60)
+                try:
+                    with store.index.transaction():
+                        events.append("second entered")
+                except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                    events.append(f"second failed: {exc}")
+
+            threads = [threading.Thread(target=first), threading.Thread(target=second)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(60)
+            assert events == ["first left", "second entered"]
