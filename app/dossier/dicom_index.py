@@ -1,13 +1,12 @@
 """DICOM header indexing during import: one instance's identity and geometry from the start
 of its file (pixel data is never read), and instances grouped into studies and series.
+The plain data it fills in lives in dicom_summary.py (and is re-exported here).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, fields
 import io
-import json
 import math
 import os
 import re
@@ -21,6 +20,11 @@ from app.core.i18n import _
 from app.core.media_limits import MAX_FRAMES, MAX_HEADER_VALUE
 from app.dossier import dicom_fast
 from app.dossier.dicom_head import HeaderCopy
+from app.dossier.dicom_summary import (KINDS, InstanceInfo, SeriesSummary, StudySummary, studies_from_json,
+                                       studies_to_json)
+
+__all__ = ["KINDS", "DicomParseError", "InstanceInfo", "SeriesSummary", "StudySummary", "build_studies",
+           "extract_encapsulated_pdf", "index_header", "read_instance", "studies_from_json", "studies_to_json"]
 
 PREFIX_SIZE = 1 << 20  # what the importer parses first; bytes of exactly this length may be a cut
 FAST_HEAD = 1 << 16  # a file is read in blocks of this size until its indexed header is complete
@@ -28,7 +32,6 @@ DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 ENCAPSULATED_PDF_CLASS = "1.2.840.10008.5.1.4.1.1.104.1"
 SR_CLASS_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
 PRESENTATION_STATE_PREFIX = "1.2.840.10008.5.1.4.1.1.11."
-KINDS = ("image", "sr", "encapsulated_pdf", "presentation_state", "other_non_image", "dicomdir")
 
 # Everything indexed lives in groups 0002-0028, so reading stops at the first top-level
 # element past them (big private groups, SR content, the PDF and the pixels are skipped).
@@ -44,106 +47,6 @@ _DATE = re.compile(r"(\d{4})[.\-]?(\d{2})[.\-]?(\d{2})")
 
 class DicomParseError(BadInputError):
     """A file is not DICOM, is damaged, or lacks the UIDs that file it into a study."""
-
-
-@dataclass
-class InstanceInfo:
-    """One DICOM object as indexed; plain data, JSON-serialisable with to_json()."""
-
-    path: str
-    sop_class_uid: str
-    sop_instance_uid: str
-    study_uid: str
-    series_uid: str
-    modality: str | None
-    kind: str  # one of KINDS
-    instance_number: int | None
-    frames: int  # NumberOfFrames (or 1) for images, 0 otherwise
-    rows: int | None
-    columns: int | None
-    position: list[float] | None  # ImagePositionPatient
-    orientation: list[float] | None  # ImageOrientationPatient
-    slice_thickness: float | None
-    transfer_syntax: str | None
-    frame_of_reference_uid: str | None
-    patient: dict  # name (raw PN), birth_date (YYYYMMDD), id, sex
-    study: dict  # date, time, description, accession, id, referring
-    series: dict  # number, description, body_part
-
-    def to_json(self) -> dict:
-        # Shallow: asdict() deep-copies, which cost half a second per thousand slices.
-        return {name: getattr(self, name) for name in _FIELD_NAMES[InstanceInfo]}
-
-    @classmethod
-    def from_json(cls, data: dict) -> InstanceInfo:
-        return cls(**_known_fields(cls, data))
-
-
-@dataclass
-class SeriesSummary:
-    series_uid: str
-    number: int | None
-    modality: str | None
-    description: str | None
-    body_part: str | None
-    frame_of_reference_uid: str | None
-    kind: str
-    instances: list[InstanceInfo] = field(default_factory=list)  # in display order
-    frames: int = 0
-
-    def to_json(self) -> dict:
-        values = {name: getattr(self, name) for name in _FIELD_NAMES[SeriesSummary]}
-        values["instances"] = [i.to_json() for i in self.instances]
-        return values
-
-    @classmethod
-    def from_json(cls, data: dict) -> SeriesSummary:
-        values = _known_fields(cls, data)
-        values["instances"] = [InstanceInfo.from_json(i) for i in values.get("instances", [])]
-        return cls(**values)
-
-
-@dataclass
-class StudySummary:
-    study_uid: str
-    date: str | None
-    time: str | None
-    description: str | None
-    accession: str | None
-    patient: dict  # as InstanceInfo.patient, from the study's first instance
-    series: list[SeriesSummary] = field(default_factory=list)
-
-    @property
-    def has_images(self) -> bool:
-        return any(s.kind == "image" for s in self.series)
-
-    def to_json(self) -> dict:
-        values = {name: getattr(self, name) for name in _FIELD_NAMES[StudySummary]}
-        values["series"] = [s.to_json() for s in self.series]
-        return values
-
-    @classmethod
-    def from_json(cls, data: dict) -> StudySummary:
-        values = _known_fields(cls, data)
-        values["series"] = [SeriesSummary.from_json(s) for s in values.get("series", [])]
-        return cls(**values)
-
-
-_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in (InstanceInfo, SeriesSummary, StudySummary)}
-
-
-def _known_fields(cls, data: dict) -> dict:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
-
-
-def studies_to_json(studies: list[StudySummary]) -> str:
-    """Studies as a JSON text (for the encrypted case record: it holds patient data)."""
-    return json.dumps([s.to_json() for s in studies], ensure_ascii=False)
-
-
-def studies_from_json(text: str | bytes) -> list[StudySummary]:
-    return [StudySummary.from_json(s) for s in json.loads(text)]
 
 
 # --- reading one instance ----------------------------------------------------------------
