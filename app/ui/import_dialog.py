@@ -46,8 +46,18 @@ class ImportProgressDialog(QProgressDialog):
         self.setAutoClose(False)
         self.setAutoReset(False)
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.stopping = False
+
+    def show_stopping(self) -> None:
+        """The window is closing: the import is cancelled and ends at its next step."""
+        self.stopping = True
+        self.setCancelButton(None)
+        self.setLabelText(self.tr("Stopping the import of {name}: nothing of it will be kept…").format(
+            name=self.name))
 
     def update_progress(self, bytes_done: int, bytes_total: int, files_done: int, files_total: int) -> None:
+        if self.stopping:
+            return
         scale = 1 << 20  # MiB: QProgressDialog counts in int
         self.setRange(0, max(1, bytes_total // scale))
         self.setValue(min(bytes_done // scale, self.maximum()))
@@ -112,6 +122,14 @@ class ImportController(QObject):
             failure=lambda error: self._failed(error, paths, credentials),
             cancelled=lambda _c: self._finish(), cancel_on_close=True)
         self.dialog.show()
+
+    def stop(self) -> None:
+        """On the window's close: no queued import starts, the running one is cancelled."""
+        self.queued.clear()
+        if self.task is not None:
+            self.task.cancel()
+            if self.dialog is not None:
+                self.dialog.show_stopping()
 
     def _finish(self) -> None:
         self.task = None

@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
             pending = self.form.response_if_dirty()
             if pending is not None:
                 self.save_draft(*pending)  # the last words: queued behind the work in flight, waited for
-            self.importer.queued.clear()
+            self.importer.stop()
             for runner in (self.runner, self.store_runner):
                 runner.stop()
                 runner.pool.waitForDone(GRACE_MS)  # most work stops at once; the rest is waited for below

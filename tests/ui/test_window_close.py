@@ -65,6 +65,7 @@ def test_closing_during_an_import_waits_until_it_has_stopped(qtbot, isolated_hom
     assert window.statusBar().currentMessage() == "Closing: waiting for the import to stop…"
     assert not window.centralWidget().isEnabled() and not window.menuBar().isEnabled()
     assert window.store_runner.busy == [window.importer.task]
+    assert window.importer.dialog.labelText().startswith("Stopping the import of demo-dossier.sodp")
     gate.release.set()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=60000)
     assert window.store_runner.busy == [] and window.runner.busy == []
