@@ -5,6 +5,7 @@ import json
 
 # Container header
 MAX_HEADER_LENGTH = 1 << 20          # bytes of the header JSON
+MIN_CHUNK_SIZE, MAX_CHUNK_SIZE = 1 << 16, 1 << 24   # the reader holds two chunks
 MAX_JSON_DEPTH = 32                  # nesting of arrays and objects, header and manifest
 MAX_STANZAS = 64                     # recipient stanzas in one header
 
@@ -21,6 +22,10 @@ MAX_NAME_BYTES = 1024                # a member's path, UTF-8
 MAX_SEGMENT_BYTES = 255              # one segment of it (a file system's name limit)
 MAX_PAX_RECORD = 64 << 10            # bytes of one pax extended header
 PAX_KEYS = frozenset({"path", "size", "mtime", "atime", "ctime", "uid", "gid", "uname", "gname"})
+
+# .p7m envelopes (app/dossier/ber.py)
+MAX_BER_HEADER_ELEMENT = 1 << 20     # recipientInfos, originatorInfo: parsed in memory
+MAX_BER_DEPTH = 32                   # nesting of BER elements
 
 # Manifest and its signature
 MAX_MANIFEST_SIZE = 16 << 20

@@ -23,11 +23,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.core.errors import PackageFormatError, PackageIntegrityError
 from app.core.i18n import _
 from app.crypto import stanzas
-from app.crypto.limits import MAX_HEADER_LENGTH, MAX_JSON_DEPTH, MAX_STANZAS, parse_json
+from app.crypto.limits import (MAX_CHUNK_SIZE, MAX_HEADER_LENGTH, MAX_JSON_DEPTH, MAX_STANZAS, MIN_CHUNK_SIZE,
+                               parse_json)
 
 MAGIC = b"SODP\r\n\x1a\n"
 FORMAT = "sodp/1"
-MIN_CHUNK_SIZE, MAX_CHUNK_SIZE = 1 << 16, 1 << 24
 DEFAULT_CHUNK_SIZE = 1 << 20
 TAG_SIZE = 16
 MAC_SIZE = 32

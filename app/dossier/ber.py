@@ -10,10 +10,11 @@ from asn1crypto import core
 
 from app.core.errors import PackageFormatError, PackageIntegrityError
 from app.core.i18n import _
+from app.crypto.limits import MAX_BER_DEPTH, MAX_BER_HEADER_ELEMENT
 
 READ_SIZE = 1 << 20            # input is read, and plaintext released, in blocks of about this
-MAX_HEADER_ELEMENT = 1 << 20   # largest header part (recipientInfos, originatorInfo) accepted
-MAX_DEPTH = 32                 # nesting of BER elements accepted
+MAX_HEADER_ELEMENT = MAX_BER_HEADER_ELEMENT   # largest header part (recipientInfos, originatorInfo) accepted
+MAX_DEPTH = MAX_BER_DEPTH                     # nesting of BER elements accepted
 EOC = b"\x00\x00"
 
 # Tag classes of the identifier octet.

@@ -109,9 +109,12 @@ def run_batches(cases: list[HostileCase], base: Path) -> dict[str, dict]:
 def run_process(case: HostileCase, base: Path) -> dict:
     """One case as a real `python -m app` process, in a data folder made just before by
     `secondo cases` in a process of its own (the vault key kept in a file keyring)."""
-    home, tmp = base / "home", base / "tmp"
+    home, tmp, user_home = base / "home", base / "tmp", base / "user-home"
     tmp.mkdir(parents=True)
-    env = _clean_env() | {"SECONDO_HOME": str(home), "TMPDIR": str(tmp),
+    user_home.mkdir()
+    env = _clean_env() | {"SECONDO_HOME": str(home), "TMPDIR": str(tmp), "HOME": str(user_home),
+                          "XDG_CACHE_HOME": str(user_home / ".cache"), "XDG_CONFIG_HOME": str(user_home / ".config"),
+                          "XDG_DATA_HOME": str(user_home / ".local/share"),
                           "PYTHON_KEYRING_BACKEND": "tests.hostile.file_keyring.FileKeyring",
                           "SECONDO_TEST_KEYRING": str(base / "keyring.json")}
 
@@ -129,7 +132,7 @@ def run_process(case: HostileCase, base: Path) -> dict:
     record = {"name": case.name, "reference": listing() if made.returncode == 0 else []}
     process = run(case.argv, case.env)
     record.update(rc=process.returncode, stderr=process.stderr, home=listing(),
-                  tmp_left=[p.name for p in tmp.iterdir()])
+                  tmp_left=[p.name for p in tmp.iterdir()] + [f"~/{p.name}" for p in user_home.iterdir()])
     if process.returncode != 0:
         listed = run(["cases", "--json"], {})
         record["cases"] = len(json.loads(listed.stdout)) if listed.returncode == 0 else listed.stderr
