@@ -387,6 +387,9 @@ def _manifest_types(corpus: Corpus) -> None:
     wrong = manifest_of({"documents/referral.txt": DOCUMENT})
     wrong["documents"][0]["size"] += 1
     corpus.add("manifest-wrong-size", corpus.seal(payload(manifest=wrong)))
+    corpus.add("manifest-dicomdir-document", corpus.seal(payload({"DICOMDIR": DOCUMENT})), expect={0, 3})
+    corpus.add("manifest-dicomdir-nested-document", corpus.seal(payload({"documents/DICOMDIR": DOCUMENT})),
+               expect={0, 3})
 
 
 def _signatures(corpus: Corpus) -> None:
