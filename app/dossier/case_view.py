@@ -35,6 +35,22 @@ def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
             "signature": row["signature"], "damaged": None}
 
 
+# What a case record that cannot be read raises: a vault error, or a record of another shape.
+DAMAGE_ERRORS = (SecondoError, ValueError, KeyError, TypeError, AttributeError)
+
+
+def damaged_summary(row, exc: Exception) -> dict:
+    """The summary of a case whose record cannot be read: the index row's figures, and
+    `damaged` saying why."""
+    reason = str(exc) if isinstance(exc, SecondoError) else _("its record is not a case record")
+    return {"case_id": row["id"], "patient": {}, "question": None, "status": row["status"],
+            "received_at": row["received_at"], "dossier_id": row["dossier_id"],
+            "documents": row["documents"], "studies": row["studies"],
+            "instances": row["instances"], "identity_mismatches": row["identity_mismatches"],
+            "missing_items": row["missing_items"], "signature": row["signature"],
+            "damaged": reason}
+
+
 def case_summaries(store: CaseStore) -> list[dict]:
     """Every case's summary; one whose record cannot be read is listed as damaged (`damaged`
     says why), never hiding the others."""
@@ -42,14 +58,8 @@ def case_summaries(store: CaseStore) -> list[dict]:
     for row in store.index.cases():
         try:
             summaries.append(case_summary(store, row))
-        except (SecondoError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            reason = str(exc) if isinstance(exc, SecondoError) else _("its record is not a case record")
-            summaries.append({"case_id": row["id"], "patient": {}, "question": None, "status": row["status"],
-                              "received_at": row["received_at"], "dossier_id": row["dossier_id"],
-                              "documents": row["documents"], "studies": row["studies"],
-                              "instances": row["instances"], "identity_mismatches": row["identity_mismatches"],
-                              "missing_items": row["missing_items"], "signature": row["signature"],
-                              "damaged": reason})
+        except DAMAGE_ERRORS as exc:
+            summaries.append(damaged_summary(row, exc))
     return summaries
 
 

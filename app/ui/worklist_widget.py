@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QLabel, QLineEdit, QSpinBox, QStyle, QTableView, QToolButton, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date, format_patient_name
-from app.dossier.case_view import STATUS_LABELS, case_summary
+from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary
 from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
 from app.outgoing.recipients import role_label
 
@@ -20,11 +20,16 @@ CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 def load_summaries(store) -> list[dict]:
     """Qt-free work for the store runner: one summary per case (decrypts each case record),
-    with the desk's fields (days open, still to send)."""
+    with the desk's fields (days open, still to send). A case whose record cannot be read is
+    listed as damaged, never hiding the others."""
     summaries = []
     for row in store.index.cases():
-        record = store.vault.read_json(row["record"])  # decrypted once for both
-        summary = case_summary(store, row, record)
+        try:
+            record = store.vault.read_json(row["record"])  # decrypted once for both
+            summary = case_summary(store, row, record)
+        except DAMAGE_ERRORS as exc:
+            summaries.append(damaged_summary(row, exc))
+            continue
         try:
             summary.update(desk_fields(store, row["id"], row["status"], row["received_at"], record))
         except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
@@ -82,6 +87,8 @@ class CaseTableModel(QAbstractTableModel):
         if role == CASE_ID_ROLE:
             return row["case_id"]
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == "patient" and row.get("damaged"):
+                return self.tr("Damaged case {id}").format(id=row["case_id"][:8])
             if column == "patient":
                 return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
             if column == "birth":
@@ -117,6 +124,11 @@ class CaseTableModel(QAbstractTableModel):
             if column == "status":
                 return STATUS_ORDER.get(row.get("status"), 99)
             return self.data(index, Qt.ItemDataRole.DisplayRole)
+        if column == "patient" and row.get("damaged"):
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#c62828")
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.tr("This case cannot be read: {reason}").format(reason=row["damaged"])
         if role == Qt.ItemDataRole.ToolTipRole and column == "question":
             return row.get("question") or ""
         if column == "identity" and mismatches:

@@ -15,6 +15,7 @@ from app.ui import app_main
 from app.ui.form_dock import AUTOSAVE_MS
 from app.ui.main_window import MainWindow
 from app.ui.shortcuts import SHORTCUTS, KeyboardDialog
+from app.ui.worklist_widget import CASE_ID_ROLE
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
 from viewers import base
 
@@ -57,6 +58,22 @@ class TestWorklist:
         assert row[4] == "Received" and row[5] == "6 of 6" and row[6] == "OK"
         assert "nodule" in row[3]
         assert window.worklist.visible_case_ids() == [case_id]
+
+    def test_a_damaged_case_is_listed_as_damaged_beside_the_others(self, qtbot, demo_store, tmp_path, capsys):
+        from tests.unit.store_cds import unique_cd
+        store, case_id = demo_store
+        assert main(["import", str(unique_cd(tmp_path / "cd")), "--json"]) == 0
+        damaged = next(c["id"] for c in store.index.cases() if c["id"] != case_id)
+        (Path(store.home) / "vault" / store.index.case(damaged)["record"]).unlink()
+        window = MainWindow(store)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.worklist.model.rowCount() == 2, timeout=10000)
+        model = window.worklist.model
+        names = {model.data(model.index(r, 0), CASE_ID_ROLE): model.data(model.index(r, 0)) for r in range(2)}
+        assert names == {case_id: "TEST, Patient", damaged: f"Damaged case {damaged[:8]}"}
+        bad_row = next(r for r in range(2) if model.data(model.index(r, 0), CASE_ID_ROLE) == damaged)
+        assert "cannot be read" in model.data(model.index(bad_row, 0), Qt.ItemDataRole.ToolTipRole)
 
     def test_filters_by_status_and_search(self, qtbot, demo_store):
         store, case_id = demo_store
