@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QGridLayout, QLabel, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
+from PySide6.QtWidgets import (QGridLayout, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
                                QVBoxLayout, QWidget)
 
 from app.core.key_images import KeyImage
@@ -19,6 +19,7 @@ from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.measure import MeasurementSet
 from viewers.dicom.pixels import CT_PRESETS
 from viewers.dicom.viewport_widget import ViewportWidget
+from viewers.message_widget import message_label
 
 LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
 PRESET_NAMES = list(CT_PRESETS)  # number key n applies PRESET_NAMES[n - 1]
@@ -69,11 +70,7 @@ class DicomViewerWidget(QWidget):
         self._grid_layout.setContentsMargins(0, 0, 0, 0)
         self._grid_layout.setSpacing(2)
         self.grid.setStyleSheet("background: #202020;")
-        self.message = QLabel(self)
-        self.message.setObjectName("viewerMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("font-size: 15px; color: #444; padding: 24px;")
+        self.message = message_label(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.message)

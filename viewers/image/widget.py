@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QLabel, QScrollArea, QSizePolicy, QStackedWidget,
 from app.core.errors import BadInputError
 from viewers import base
 from viewers.image.model import load_image_pages
+from viewers.message_widget import message_label
 
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.02, 16.0
@@ -69,11 +70,7 @@ class ImageViewerWidget(QWidget):
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scroll.setStyleSheet("QScrollArea { background: #5a5a5a; border: none; }")
         self.scroll.viewport().setStyleSheet("background: #5a5a5a;")
-        self.message = QLabel(self)
-        self.message.setObjectName("viewerMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("font-size: 15px; color: #444; padding: 24px;")
+        self.message = message_label(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.scroll)
         self.stack.addWidget(self.message)

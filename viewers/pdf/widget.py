@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QLabel, QLineEdit, QSpinBox, QStackedWidget, QToo
 
 from viewers import base
 from viewers.pdf import model
+from viewers.message_widget import message_label
 
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.1, 8.0
@@ -45,11 +46,7 @@ class PdfViewerWidget(QWidget):
         palette = self.view.palette()  # QPdfView fills its backdrop with the Dark role, pages white
         palette.setColor(QPalette.ColorRole.Dark, QColor(BACKDROP))
         self.view.setPalette(palette)
-        self.message = QLabel(self)
-        self.message.setObjectName("viewerMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("font-size: 15px; color: #444; padding: 24px;")
+        self.message = message_label(self)
         self.notice = QLabel(self)  # a thin banner above the pages: "appears incomplete"
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 4px 8px;")

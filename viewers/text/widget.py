@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QStackedWidget,
 from app.core.errors import BadInputError
 from viewers import base
 from viewers.text.model import decode_text
+from viewers.message_widget import message_label
 
 
 class TextViewerWidget(QWidget):
@@ -28,11 +29,7 @@ class TextViewerWidget(QWidget):
         self.editor.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self._proportional = self.editor.font()
-        self.message = QLabel(self)
-        self.message.setObjectName("viewerMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("font-size: 15px; color: #444; padding: 24px;")
+        self.message = message_label(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.editor)
         self.stack.addWidget(self.message)
