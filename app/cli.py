@@ -6,6 +6,7 @@ signature or trust check); usage errors exit 2 (argparse).
 
 import argparse
 import logging
+import os
 import sys
 
 from app.commands import cases, contacts, demo, gui, opinion, outgoing, package, snapshot, view
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except SecondoError as exc:
         print(f"secondo: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # the reader of our output went away (`secondo cases | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
     except KeyboardInterrupt:
         print(_("secondo: interrupted; nothing was kept."), file=sys.stderr)
         return 130
