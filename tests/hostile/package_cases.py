@@ -17,6 +17,7 @@ from app.crypto import stanzas
 from app.crypto.sodp import MAGIC, SodpWriter
 from tests.hostile import tar_blocks as tb
 from tests.hostile.corpus import PASSPHRASE, PASSPHRASE_ENV, HostileCase
+from tests.unit.packages import set_field
 
 CHUNK = 1 << 16
 FILE_KEY = bytes(range(32))
@@ -363,13 +364,7 @@ def _manifest_types(corpus: Corpus) -> None:
     for i, (path, value) in enumerate(mutations):
         manifest = manifest_of({"documents/referral.txt": DOCUMENT})
         manifest["referral"]["treating_physician"] = {"name": "Dr. DEMO"}
-        node, keys = manifest, path.split(".")
-        for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        if isinstance(node, list):
-            node[int(keys[-1])] = value
-        else:
-            node[keys[-1]] = value
+        set_field(manifest, path, value)
         corpus.add(f"manifest-{i:02d}-{path}-{type(value).__name__}", corpus.seal(payload(manifest=manifest)),
                    verbs=("import", "inspect") if i % 5 == 0 else ("import",))
     corpus.add("manifest-not-json", corpus.seal(payload(manifest=None) .replace(b'"format"', b'"format":,', 1)))

@@ -77,3 +77,14 @@ def sealed_package(files: dict[str, bytes], recipients: list, manifest: dict | N
     members += [regular(name, data) for name, data in files.items()]
     members += list(extra_members)
     return seal(tar_bytes(members), recipients, chunk_size)
+
+
+def set_field(document: dict, path: str, value) -> None:
+    """Set `path` ("documents.0.title": keys and list indexes) in `document` to `value`."""
+    node, keys = document, path.split(".")
+    for key in keys[:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if isinstance(node, list):
+        node[int(keys[-1])] = value
+    else:
+        node[keys[-1]] = value

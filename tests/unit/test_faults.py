@@ -7,6 +7,7 @@ The killed or failing process runs under tests/crash_runner.py. The points are e
 rename, audit append and commit on the way (found by counting the calls of one run), not
 every line."""
 
+from contextlib import contextmanager
 import json
 import os
 from pathlib import Path
@@ -40,6 +41,23 @@ def folder(tmp_path, monkeypatch):
     monkeypatch.setenv("ID_PASS", DEMO_PASSPHRASE)
     keyring.set_keyring(FileKeyring())  # conftest puts the previous one back
     return tmp_path
+
+
+@contextmanager
+def in_folder(path: Path, **env: str):
+    """`path`/home as the data folder with its keyring file, and `env`, for commands run in this
+    process by a module-scoped fixture (the `folder` fixture does the same per test)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SECONDO_HOME", str(path / "home"))
+        patch.setenv("SECONDO_TEST_KEYRING", str(path / "keyring.json"))
+        for name, value in env.items():
+            patch.setenv(name, value)
+        previous = keyring.get_keyring()
+        keyring.set_keyring(FileKeyring())
+        try:
+            yield
+        finally:
+            keyring.set_keyring(previous)
 
 
 def run_secondo(args, **hook) -> subprocess.CompletedProcess:
@@ -178,19 +196,11 @@ def signed_base(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("faults-base")
     demo = build_demo_package(base / "demo", ct_slices=2, ct_size=32)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SECONDO_HOME", str(base / "home"))
-        patch.setenv("SECONDO_TEST_KEYRING", str(base / "keyring.json"))
-        patch.setenv("DOSSIER_PASS", DEMO_DOSSIER_PASSPHRASE)
-        previous = keyring.get_keyring()
-        keyring.set_keyring(FileKeyring())
-        try:
-            assert main(["import", str(demo.package), "--passphrase-env", "DOSSIER_PASS"]) == 0
-            with CaseStore.open(base / "home") as store:
-                (row,) = store.index.cases()
-                record = store.record(row["id"])
-        finally:
-            keyring.set_keyring(previous)
+    with in_folder(base, DOSSIER_PASS=DEMO_DOSSIER_PASSPHRASE):
+        assert main(["import", str(demo.package), "--passphrase-env", "DOSSIER_PASS"]) == 0
+        with CaseStore.open(base / "home") as store:
+            (row,) = store.index.cases()
+            record = store.record(row["id"])
     questionnaire = bind(load_template("second-opinion"), record)
     (base / "response.json").write_text(json.dumps(fill(questionnaire, new_response(questionnaire, record, PROFILE))))
     return base, row["id"], demo.pki_files
@@ -261,16 +271,8 @@ def opinion_signed(signed_base, tmp_path_factory):
     signed = tmp_path_factory.mktemp("faults-signed")
     copy_base(base, signed)
     shutil.copy(base / "response.json", signed / "response.json")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SECONDO_HOME", str(signed / "home"))
-        patch.setenv("SECONDO_TEST_KEYRING", str(signed / "keyring.json"))
-        patch.setenv("ID_PASS", DEMO_PASSPHRASE)
-        previous = keyring.get_keyring()
-        keyring.set_keyring(FileKeyring())
-        try:
-            assert main([str(a) for a in sign_args(signed, case_id, pki, signed / "opinion.pdf")]) == 0
-        finally:
-            keyring.set_keyring(previous)
+    with in_folder(signed, ID_PASS=DEMO_PASSPHRASE):
+        assert main([str(a) for a in sign_args(signed, case_id, pki, signed / "opinion.pdf")]) == 0
     return signed, case_id, pki
 
 

@@ -25,7 +25,7 @@ from app.dossier.manifest_signature import SignatureState, sign_manifest, verify
 from app.dossier.p7m import P7mReader
 from tests.conftest import key_identity
 from tests.hostile import tar_blocks as tb
-from tests.unit.packages import sample_manifest, with_hashes
+from tests.unit.packages import sample_manifest, set_field, with_hashes
 
 EXAMPLES = 300
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -173,13 +173,7 @@ class TestManifest:
     @given(path=st.sampled_from(manifest_paths()), value=JSON)
     def test_one_field_replaced(self, path, value):
         manifest = with_hashes(sample_manifest(["documents/letter.txt"], ["DICOM/IM1"]), FILES)
-        node, keys = manifest, path.split(".")
-        for key in keys[:-1]:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        if isinstance(node, list):
-            node[int(keys[-1])] = value
-        else:
-            node[keys[-1]] = value
+        set_field(manifest, path, value)
 
         def check():
             valid = manifest_mod.parse(json.dumps(manifest).encode())
