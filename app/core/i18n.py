@@ -10,3 +10,8 @@ _translation = gettext.translation("secondo", localedir=_LOCALE_DIR, fallback=Tr
 def _(message: str) -> str:
     """Return `message` in the user's language (English when no catalogue matches)."""
     return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """`singular` or `plural` for the count `n`, in the user's language ("1 study", "2 studies")."""
+    return _translation.ngettext(singular, plural, n)
