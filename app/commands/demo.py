@@ -8,8 +8,10 @@ from pathlib import Path
 import tempfile
 
 from app.core.i18n import _
+from app.demo import DEMO_LETTERHEAD
 from app.demo.pki import REVIEWER_RSA_NAME as DEMO_REVIEWER
 from app.opinion.profile import ReviewerProfile, load_profile, save_profile
+from app.report.letterhead import letterhead_path, save_letterhead
 from app.store.keys import VaultLockedError
 from app.store.store import CaseStore
 
@@ -53,6 +55,8 @@ def run_demo(args) -> int:
         profile = load_profile()
         if not profile.name:  # the DEMO reviewer, so the form is filled as a reviewer's would be
             save_profile(ReviewerProfile(DEMO_REVIEWER, "Pulmonology (DEMO)", "1-00000-99-000 (DEMO)"))
+        if not letterhead_path().exists():  # the DEMO institution heads the DEMO letters, here only
+            save_letterhead(DEMO_LETTERHEAD)
         _demo_signing(built)
         _demo_address_book(store, built)
         if store.key_source.kind == "passphrase":

@@ -5,6 +5,8 @@ Everything generated here is marked "DEMO — not for clinical use".
 
 from typing import Any
 
+from app.report.letterhead import Letterhead
+
 # The one fictitious patient every demo input belongs to (manifest "patient" block shape).
 DEMO_PATIENT: dict[str, Any] = {
     "family_name": "Test",
@@ -40,3 +42,12 @@ DEMO_PEOPLE = {
                           "organisation": f"{_HOSPITAL}, Department of Abdominal Surgery",
                           "address": f"Demostraat 1, {_CITY}"},
 }
+
+# The reviewing institution of the demo; saved into the DEMO data folder by `secondo demo` only.
+DEMO_LETTERHEAD = Letterhead(
+    institution="DEMO University Hospital",
+    department="Second Opinion Service, Department of Pulmonology",
+    address_lines=["Demoplein 1", "0000 Demo City, Belgium"],
+    phone="+32 0 000 00 00",
+    email="second-opinion@demo.invalid",
+)

@@ -19,8 +19,9 @@ from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate,
 
 from app.core.formatting import format_date
 from app.core.i18n import _
+from app.opinion.profile import load_profile
 from app.report.fonts import BOLD, REGULAR, register_fonts
-from app.report.letterhead import Letterhead, load_letterhead
+from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
 from app.report.layout import FRAME_W, GREY, MARGIN_X, PAGE_H, PAGE_W, letterhead_block, styles, text
 
 WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 85 * mm, 40 * mm
@@ -103,6 +104,16 @@ def _build(story: list, footer: str, title: str) -> bytes:
     return out.getvalue()
 
 
+def _letterhead(letterhead: Letterhead | None) -> tuple[Letterhead, str]:
+    """The given or saved letterhead and who signs the letter: the department (or institution),
+    or when the letterhead is empty the reviewer's name and specialty as head, the name signing."""
+    chosen = letterhead or load_letterhead()
+    if chosen.is_empty:
+        profile = load_profile()
+        return with_reviewer_fallback(chosen, profile.name, profile.specialty), profile.name
+    return chosen, chosen.department or chosen.institution
+
+
 def _return_line(letterhead: Letterhead) -> str:
     return " · ".join(x for x in [letterhead.institution, *letterhead.address_lines[:2]] if x)
 
@@ -112,7 +123,7 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
     """The cover letter as PDF bytes (one page)."""
     register_fonts()
     st = styles()
-    letterhead = letterhead or load_letterhead()
+    letterhead, signer = _letterhead(letterhead)
     small = ParagraphStyle("return", st["body"], fontSize=6.5, leading=8, textColor=GREY, spaceAfter=2)
     story: list = letterhead_block(letterhead, st)[:1]
     story.append(FrameBreak())
@@ -127,7 +138,7 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
     story.append(Paragraph(text(_("Dear {name},").format(name=details.recipient_name)), st["body"]))
     story += [Paragraph(text(line), st["body"]) for line in _paragraphs(details)]
     story += [Spacer(1, 6 * mm), Paragraph(text(_("Yours sincerely,")), st["body"]), Spacer(1, 4 * mm),
-              Paragraph(text(letterhead.department or letterhead.institution), st["signer"])]
+              Paragraph(text(signer), st["signer"])]
     footer = _("Case {ref}").format(ref=details.case_ref)
     if letterhead.is_demo:
         footer += " · " + _("DEMO — not for clinical use")
@@ -139,7 +150,7 @@ def render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lin
     """The sheet with the passphrase of a package: to be sent apart from the package."""
     register_fonts()
     st = styles()
-    letterhead = letterhead or load_letterhead()
+    letterhead, _signer = _letterhead(letterhead)
     story: list = letterhead_block(letterhead, st)[:1]
     story.append(FrameBreak())
     story += [Paragraph(text(line), st["address"]) for line in [recipient_name, *address_lines] if line]

@@ -1,5 +1,6 @@
 """The letterhead of the opinion: the reviewing institution, as configured in the settings
-(data folder, letterhead.json). A DEMO letterhead is used until one is saved."""
+(data folder, letterhead.json). Until one is saved the letter is headed by the reviewer's own
+name and specialty (`with_reviewer_fallback`); only the DEMO command saves a DEMO letterhead."""
 
 from __future__ import annotations
 
@@ -37,14 +38,18 @@ class Letterhead:
     def is_demo(self) -> bool:
         return "DEMO" in self.institution
 
+    @property
+    def is_empty(self) -> bool:
+        return not (self.institution or self.department or self.address_lines or self.phone or self.email
+                    or self.logo)
 
-DEMO_LETTERHEAD = Letterhead(
-    institution="DEMO University Hospital",
-    department="Second Opinion Service, Department of Pulmonology",
-    address_lines=["Demoplein 1", "0000 Demo City, Belgium"],
-    phone="+32 0 000 00 00",
-    email="second-opinion@demo.invalid",
-)
+
+def with_reviewer_fallback(letterhead: Letterhead, name: str, specialty: str) -> Letterhead:
+    """`letterhead`, or when nothing of it was filled in, a head of the reviewer's own name
+    and specialty: a letter from a private practice is headed so."""
+    if not letterhead.is_empty:
+        return letterhead
+    return Letterhead(institution=name.strip(), department=specialty.strip())
 
 
 def letterhead_path() -> Path:
@@ -52,9 +57,9 @@ def letterhead_path() -> Path:
 
 
 def load_letterhead(path: Path | None = None) -> Letterhead:
-    """The saved letterhead; the DEMO one when none was saved or the file cannot be read."""
+    """The saved letterhead; an empty one when none was saved or the file cannot be read."""
     data = read_json_object(Path(path) if path else letterhead_path())
-    return Letterhead.from_json(data if data is not None else DEMO_LETTERHEAD.to_json())
+    return Letterhead.from_json(data) if data is not None else Letterhead()
 
 
 def save_letterhead(letterhead: Letterhead, path: Path | None = None) -> None:

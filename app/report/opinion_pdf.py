@@ -40,7 +40,7 @@ from app.opinion.questionnaire import enabled, get_answers, prefill_source
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
                                styles, text)
-from app.report.letterhead import Letterhead, load_letterhead
+from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
 from app.report.wording import word
 
 TOP_FIRST, TOP_LATER, BOTTOM = 16 * mm, 24 * mm, 22 * mm
@@ -385,7 +385,7 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     """The opinion letter for the case `record` from the draft `response` of `questionnaire`.
 
     `key_images`: KeyImage-like objects (caption, png, measurements). `letterhead`: the saved
-    one (or the DEMO one) when None. `addendum_number` with `original_date` (ISO date of the
+    one when None; an empty one heads the letter with the reviewer's name and specialty. `addendum_number` with `original_date` (ISO date of the
     signed opinion it adds to) titles the letter "Addendum n to the opinion of <date>".
     `letter_date`: ISO date printed on the letter, today when None. With `signature_space`
     an empty area is reserved for the stamp on the last page (`signature_box`).
@@ -393,7 +393,6 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     signed opinion, said in a note under the title ([] says nothing changed but the date)."""
     register_fonts()
     st = styles()
-    letterhead = letterhead or load_letterhead()
     manifest = record.get("manifest") or {}
     key_images = list(key_images or [])
     letter_date = letter_date or date.today().isoformat()
@@ -404,6 +403,8 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
         title = word("title", language)
     patient = patient_display(record) or str((response.get("subject") or {}).get("display") or "")
     reviewer = _reviewer(questionnaire, response)
+    letterhead = with_reviewer_fallback(letterhead or load_letterhead(), reviewer.get("name", ""),
+                                        reviewer.get("specialty", ""))
 
     story: list = [NextPageTemplate("later")]
     story += letterhead_block(letterhead, st)

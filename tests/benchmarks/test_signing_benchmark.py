@@ -5,7 +5,8 @@ is made 4 pages long with long findings); signing is PAdES B-B with the DEMO RSA
 
 import pytest
 
-from app.report import DEMO_LETTERHEAD, render_opinion
+from app.demo import DEMO_LETTERHEAD
+from app.report import render_opinion
 from app.signing.pades import sign_pdf
 from app.signing.verify import verify_pdf_bytes
 from tests.conftest import key_identity

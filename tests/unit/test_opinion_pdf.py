@@ -12,11 +12,12 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from app.core.key_images import KeyImage
+from app.demo import DEMO_LETTERHEAD
 from app.demo.dossier import build_demo_source
 from app.opinion.prefill import bind, new_response
 from app.opinion.profile import ReviewerProfile
 from app.opinion.questionnaire import load_template, missing_required, set_answer
-from app.report import DEMO_LETTERHEAD, Letterhead, RenderedOpinion, load_letterhead, render_opinion, save_letterhead
+from app.report import Letterhead, RenderedOpinion, load_letterhead, render_opinion, save_letterhead
 
 CASE_ID = "0123abcd-4567-89ef-0000-000000000000"
 PROFILE = ReviewerProfile("Prof. Dr. Łukasz Nowak (DEMO)", "Pulmonology", "1-00000-99-000")
@@ -244,11 +245,11 @@ def test_a_logo_is_drawn(case, tmp_path):
     assert len(first["/Resources"]["/XObject"]) == 1
 
 
-def test_letterhead_round_trip_and_demo_default(tmp_path):
+def test_letterhead_round_trip_and_empty_default(tmp_path):
     path = tmp_path / "letterhead.json"
-    assert load_letterhead(path) == DEMO_LETTERHEAD
+    assert load_letterhead(path) == Letterhead()
     mine = Letterhead("UZ Test", "Pneumologie", ["Herestraat 1", "3000 Leuven"], "+32 16 00 00 00", "a@b.c", None)
     save_letterhead(mine, path)
     assert load_letterhead(path) == mine
     path.write_text("not json")
-    assert load_letterhead(path) == DEMO_LETTERHEAD
+    assert load_letterhead(path) == Letterhead()
