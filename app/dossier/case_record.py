@@ -9,7 +9,7 @@ import uuid
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.dossier import completeness, identity
+from app.dossier import case_details, completeness, identity
 from app.dossier.dicom_index import InstanceInfo, build_studies, extract_encapsulated_pdf
 from app.dossier.import_batch import DuplicateDossier, ImportBatch, ImportResult
 from app.store.store import CaseStore
@@ -59,17 +59,19 @@ def _encapsulated_documents(store: CaseStore, batch: ImportBatch, staging: Path,
     return documents
 
 
-def _checks(record: dict) -> None:
-    """(Re)compute studies, identity checks and completeness from the record's contents."""
+def recompute_checks(record: dict) -> None:
+    """(Re)compute studies, identity checks and completeness from the record's contents and
+    what the case says of its patient and question (app/dossier/case_details.py)."""
     studies = build_studies([instance_info(i) for i in record["instances"]])
     record["studies"] = [s.to_json() for s in studies]
-    patient = (record.get("manifest") or {}).get("patient")
+    said = case_details.details(record)
+    patient = said["patient"] if said["patient"].get("family_name") or said["patient"].get("birth_date") else None
     if patient:
         record["identity"] = [dict(study_uid=s.study_uid, **identity.check_study(patient, s.patient).to_json())
                               for s in studies]
     else:
         record["identity"] = identity.check_studies_against_each_other(studies)
-    question = ((record.get("manifest") or {}).get("referral") or {}).get("question")
+    question = said["referral"].get("question")
     record["completeness"] = completeness.assess(record["documents"], studies, question)
 
 
@@ -93,7 +95,7 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
         row = store.index.case_by_fingerprint(fingerprint)
         if row is not None:
             raise DuplicateDossier(row["id"])
-    _checks(record)
+    recompute_checks(record)
     record["updated_at"] = _now()
     record_blob = f"{batch.import_id}/{store.vault.write_json(staging, record)}"
     publish(store, record, record_blob, batch, staging, fingerprint, base, new_instances)
@@ -103,18 +105,23 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
                         unreadable=len(batch.unreadable), missing=len(batch.missing), notes=batch.notes)
 
 
+def index_row(record: dict, record_blob: str, fingerprint: str | None) -> dict:
+    """The case's row in the index (app/store/index.py `cases`) but its id, received_at and status."""
+    return dict(dossier_id=(record["manifest"] or {}).get("dossier_id"), sop_fingerprint=fingerprint,
+                updated_at=record["updated_at"], record=record_blob, documents=len(record["documents"]),
+                studies=len(record["studies"]), instances=len(record["instances"]),
+                identity_mismatches=sum(1 for i in record["identity"] if i["status"] == "mismatch"),
+                missing_items=sum(1 for c in record["completeness"] if not c["present"]),
+                signature=record["signature"]["state"])
+
+
 def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch, staging: Path,
             fingerprint: str | None, base: str | None, new_instances: list[dict]) -> None:
     """The staging rename, the index rows and the audit line in one transaction
     (CaseStore.publishing): the case appears whole, audited, or not at all. `base`: the
     record an addition to an existing case was built on."""
     case_id = record["case_id"]
-    row = dict(dossier_id=(record["manifest"] or {}).get("dossier_id"), sop_fingerprint=fingerprint,
-               updated_at=record["updated_at"], record=record_blob, documents=len(record["documents"]),
-               studies=len(record["studies"]), instances=len(record["instances"]),
-               identity_mismatches=sum(1 for i in record["identity"] if i["status"] == "mismatch"),
-               missing_items=sum(1 for c in record["completeness"] if not c["present"]),
-               signature=record["signature"]["state"])
+    row = index_row(record, record_blob, fingerprint)
     store.sync_staging(staging)
     with store.publishing(batch.import_id, staging):
         db = store.index.db

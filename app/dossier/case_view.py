@@ -4,6 +4,7 @@
 from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import _
+from app.dossier.case_details import details, patient_from_images
 from app.store.store import CaseStore
 
 STATUS_LABELS = {"received": "Received", "in_review": "In review", "signed": "Signed",
@@ -11,24 +12,19 @@ STATUS_LABELS = {"received": "Received", "in_review": "In review", "signed": "Si
 
 
 def _patient(record: dict) -> dict:
-    manifest_patient = (record.get("manifest") or {}).get("patient")
-    if manifest_patient:
-        return {k: manifest_patient.get(k) for k in ("family_name", "given_names", "birth_date", "sex")}
-    # A plain CD: the patient as the images name them (first study).
-    first = next(iter(record.get("studies") or []), None)
-    dicom = (first or {}).get("patient") or {}
-    name = str(dicom.get("name") or "").split("^")
-    birth = dicom.get("birth_date")
-    return {"family_name": name[0] or None, "given_names": " ".join(name[1:3]).strip() or None,
-            "birth_date": f"{birth[:4]}-{birth[4:6]}-{birth[6:8]}" if birth and len(birth) == 8 else None,
-            "sex": dicom.get("sex")}
+    said = details(record)["patient"]
+    if said.get("family_name"):
+        return {k: said.get(k) for k in ("family_name", "given_names", "birth_date", "sex")}
+    # A plain CD not completed yet: the patient as the images name them (first study).
+    dicom = patient_from_images(record)
+    return {k: dicom.get(k) for k in ("family_name", "given_names", "birth_date", "sex")}
 
 
 def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
     """`record`: the decrypted case record, when the caller has read it already."""
     record = record if record is not None else store.vault.read_json(row["record"])
     return {"case_id": row["id"], "patient": _patient(record),
-            "question": ((record.get("manifest") or {}).get("referral") or {}).get("question"),
+            "question": details(record)["referral"].get("question"),
             "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
             "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
             "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
@@ -70,7 +66,7 @@ def case_json(store: CaseStore, case_id: str) -> dict:
     view = case_summary(store, row)
     view.update(
         manifest_signature=record["signature"],
-        referral={k: v for k, v in ((record.get("manifest") or {}).get("referral") or {}).items()},
+        referral=details(record)["referral"],
         sources=record["sources"],
         documents=[{k: d.get(k) for k in ("id", "kind", "title", "date", "author", "media_type", "size", "origin",
                                           "path")} for d in record["documents"]],
