@@ -8,7 +8,7 @@ from app.commands import secrets
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.dossier.case_view import case_json, case_summaries, render_case, render_cases
 from app.dossier.importer import DossierImporter
 from app.signing import trust
@@ -24,6 +24,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     key.add_argument("--identity", metavar="ID.p12")
     imp.add_argument("--identity-pass-env", metavar="VAR")
     imp.add_argument("--case", metavar="CASE", help=_("add to this existing case"))
+    imp.add_argument("--keep-together", action="store_true",
+                     help=_("keep the images of several patients in one case, the other patients' studies "
+                            "flagged, instead of one case per patient"))
     imp.add_argument("--trust", action="append", default=[], metavar="ROOT.pem")
     add_vault_option(imp)
     imp.set_defaults(handler=run_import)
@@ -50,17 +53,30 @@ def run_import(args) -> int:
     credentials = secrets.credentials(args)
     roots = trust.trusted_sender_roots([Path(p) for p in args.trust])
     with open_store(args) as store:
-        result = DossierImporter(store, credentials, roots).run([Path(s) for s in args.sources], args.case)
+        result = DossierImporter(store, credentials, roots).run([Path(s) for s in args.sources], args.case,
+                                                                keep_together=args.keep_together)
         if args.json:
             print_json(result.to_json())
             return 0
-        if result.duplicate:
+        if len(result.cases) > 1:
+            print(ngettext("The source holds {n} patient; one case was made for each:",
+                           "The source holds {n} patients; one case was made for each:", len(result.cases))
+                  .format(n=len(result.cases)), file=sys.stderr)
+            for case in result.cases:
+                if case["duplicate"]:
+                    print(_("Already on this workstation as case {id}; nothing was added.").format(id=case["case_id"]))
+                else:
+                    print(case["case_id"])
+        elif result.duplicate:
             print(_("Already on this workstation as case {id}; nothing was added.").format(id=result.case_id))
         else:
             print(result.case_id)
         for note in result.notes:
             print(_("note: {note}").format(note=note), file=sys.stderr)
-        if result.identity_mismatches:
+        if result.patients > 1 and len(result.cases) == 1:
+            print(_("WARNING: the images are of {n} patients, kept in one case; the other patients' studies are "
+                    "flagged (secondo show {id}).").format(n=result.patients, id=result.case_id), file=sys.stderr)
+        elif result.identity_mismatches:
             print(_("WARNING: {n} imaging studies do not match the patient of the dossier; check them before "
                     "use (secondo show {id}).").format(n=result.identity_mismatches, id=result.case_id),
                   file=sys.stderr)

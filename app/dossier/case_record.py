@@ -54,6 +54,7 @@ def _encapsulated_documents(store: CaseStore, batch: ImportBatch, staging: Path,
         blob = store.vault.write_bytes(staging, pdf)
         documents.append({"id": uuid.uuid4().hex, "blob": f"{batch.import_id}/{blob}", "path": item["path"],
                           "origin": "DICOM", "kind": "other", "media_type": "application/pdf",
+                          "study_uid": item["study_uid"],  # its header names a patient: the study's check applies
                           "title": item.get("series", {}).get("description") or _("Encapsulated PDF"),
                           "size": len(pdf), "sha256": hashlib.sha256(pdf).hexdigest()})
     return documents
@@ -72,7 +73,24 @@ def recompute_checks(record: dict) -> None:
     else:
         record["identity"] = identity.check_studies_against_each_other(studies)
     question = said["referral"].get("question")
-    record["completeness"] = completeness.assess(record["documents"], studies, question)
+    record["completeness"] = completeness.assess(record["documents"], studies, question,
+                                                 missing=missing_items(record), unreadable=record.get("unreadable"))
+
+
+def missing_items(record: dict) -> list:
+    """What the DICOMDIR named that is not on the disc: with the study and series it said
+    (`missing_detail`), or bare paths in records of earlier versions."""
+    return record.get("missing_detail") or list(record.get("missing") or [])
+
+
+def identity_entries(record: dict) -> list[dict]:
+    """The record's study checks in today's words (`identity.normalised`), whatever its version."""
+    return [identity.normalised(i) for i in record.get("identity") or []]
+
+
+def case_identity(record: dict) -> str:
+    """"ok", "not_verified" or "mismatch": the identity rule (`identity.case_status`)."""
+    return identity.case_status(identity_entries(record))
 
 
 def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: str | None):
@@ -81,15 +99,15 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
     record = store.record(existing) if existing else {
         "format": RECORD_FORMAT, "case_id": uuid.uuid4().hex, "received_at": _now(), "manifest": None,
         "signature": {"state": "unsigned"}, "sources": [], "documents": [], "instances": [], "unreadable": [],
-        "missing": [], "refused": [], "skipped": [], "notes": []}
+        "missing": [], "missing_detail": [], "refused": [], "skipped": [], "notes": []}
     known = {i["sop_instance_uid"] for i in record["instances"]}
     new_instances = _dedupe_instances(store, batch, known)
     if batch.manifest is not None:
         record["manifest"], record["signature"] = batch.manifest, batch.signature
     record["documents"] += batch.documents + _encapsulated_documents(store, batch, staging, new_instances)
     record["instances"] += new_instances
-    for key in ("unreadable", "missing", "refused", "skipped", "notes", "sources"):
-        record[key] += getattr(batch, key)
+    for key in ("unreadable", "missing", "missing_detail", "refused", "skipped", "notes", "sources"):
+        record[key] = record.get(key, []) + getattr(batch, key)
     fingerprint = sop_fingerprint(record["instances"])
     if existing is None and record["manifest"] is None and fingerprint:
         row = store.index.case_by_fingerprint(fingerprint)
@@ -100,9 +118,15 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
     record_blob = f"{batch.import_id}/{store.vault.write_json(staging, record)}"
     publish(store, record, record_blob, batch, staging, fingerprint, base, new_instances)
     mismatches = sum(1 for i in record["identity"] if i["status"] == "mismatch")
-    return ImportResult(record["case_id"], added_to_existing=existing is not None, files=batch.files,
-                        bytes=batch.bytes, signature=record["signature"]["state"], identity_mismatches=mismatches,
-                        unreadable=len(batch.unreadable), missing=len(batch.missing), notes=batch.notes)
+    missing_studies = len(completeness.disc_problems(batch.missing_detail, [], record["studies"])["studies"])
+    result = ImportResult(record["case_id"], added_to_existing=existing is not None, files=batch.files,
+                          bytes=batch.bytes, signature=record["signature"]["state"], identity_mismatches=mismatches,
+                          unreadable=len(batch.unreadable), missing=len(batch.missing), notes=batch.notes,
+                          identity=case_identity(record), missing_studies=missing_studies,
+                          patients=max(1, len(identity.group_by_patient([s["patient"] for s in record["studies"]]))))
+    first = record["studies"][0]["patient"] if record["studies"] else None
+    result.cases = [result.case_entry(first, len(record["studies"]), len(record["documents"]))]
+    return result
 
 
 def index_row(record: dict, record_blob: str, fingerprint: str | None) -> dict:

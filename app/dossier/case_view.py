@@ -5,6 +5,8 @@ from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import _
 from app.dossier.case_details import details, patient_from_images
+from app.dossier.case_record import case_identity, identity_entries, missing_items
+from app.dossier.completeness import disc_problems
 from app.store.store import CaseStore
 
 STATUS_LABELS = {"received": "Received", "in_review": "In review", "signed": "Signed",
@@ -28,7 +30,7 @@ def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
             "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
             "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
             "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
-            "signature": row["signature"], "damaged": None}
+            "signature": row["signature"], "identity": case_identity(record), "damaged": None}
 
 
 # What a case record that cannot be read raises: a vault error, or a record of another shape.
@@ -44,7 +46,7 @@ def damaged_summary(row, exc: Exception) -> dict:
             "documents": row["documents"], "studies": row["studies"],
             "instances": row["instances"], "identity_mismatches": row["identity_mismatches"],
             "missing_items": row["missing_items"], "signature": row["signature"],
-            "damaged": reason}
+            "identity": "mismatch" if row["identity_mismatches"] else "not_verified", "damaged": reason}
 
 
 def case_summaries(store: CaseStore) -> list[dict]:
@@ -62,27 +64,39 @@ def case_summaries(store: CaseStore) -> list[dict]:
 def case_json(store: CaseStore, case_id: str) -> dict:
     row = store.index.case(case_id)
     record = store.record(case_id)
-    identity = {i["study_uid"]: i for i in record.get("identity", [])}
-    view = case_summary(store, row)
+    identity = {i["study_uid"]: i for i in identity_entries(record)}
+    not_checked = {"status": "not_verified", "mismatches": [], "message": _("No patient check was made.")}
+    view = case_summary(store, row, record)
+    problems = disc_problems(missing_items(record), record.get("unreadable"), record.get("studies", []))
     view.update(
         manifest_signature=record["signature"],
         referral=details(record)["referral"],
         sources=record["sources"],
         documents=[{k: d.get(k) for k in ("id", "kind", "title", "date", "author", "media_type", "size", "origin",
-                                          "path")} for d in record["documents"]],
+                                          "path")}
+                   | ({"identity": identity.get(d["study_uid"], not_checked)} if d.get("study_uid") else {})
+                   for d in record["documents"]],
         studies=[{"study_uid": s["study_uid"], "date": s.get("date"), "description": s.get("description"),
-                  "identity": identity.get(s["study_uid"], {"status": "unknown", "mismatches": []}),
+                  "identity": identity.get(s["study_uid"], not_checked),
                   "series": [{"series_uid": se["series_uid"], "number": se.get("number"),
                               "modality": se.get("modality"), "description": se.get("description"),
                               "kind": se.get("kind"), "instances": len(se.get("instances", [])),
                               "frames": se.get("frames")} for se in s.get("series", [])]}
                  for s in record.get("studies", [])],
         completeness=record["completeness"], unreadable=record["unreadable"], missing=record["missing"],
-        refused=record["refused"], skipped=len(record.get("skipped", [])), notes=record["notes"])
+        missing_studies=problems["studies"], missing_series=problems["series"],
+        missing_files=problems["files"], refused=record["refused"], skipped=len(record.get("skipped", [])), notes=record["notes"])
     from app.store.opinions import SignedOpinionStore  # the case store's own part: no cycle at import
 
     view["opinions"] = [o.to_json() for o in SignedOpinionStore(store).list(case_id)]
     return view
+
+
+IDENTITY_LINES = {
+    "ok": lambda: _("Identity: OK, every study matches the case's patient."),
+    "not_verified": lambda: _("Identity: not verified; no case patient to compare with, or data missing."),
+    "mismatch": lambda: _("Identity: MISMATCH; images of another patient are in this case."),
+}
 
 
 def _name(patient: dict) -> str:
@@ -98,8 +112,10 @@ def render_cases(summaries: list[dict]) -> str:
             lines.append(f"{s['case_id'][:8]}  {_('DAMAGED'):<10} {format_date(s['received_at'])}  {s['damaged']}")
             continue
         flags = []
-        if s["identity_mismatches"]:
+        if s.get("identity") == "mismatch":
             flags.append(_("IDENTITY MISMATCH"))
+        elif s.get("identity") == "not_verified":
+            flags.append(_("identity not verified"))
         if s["missing_items"]:
             flags.append(_("{n} missing").format(n=s["missing_items"]))
         if s["signature"] in ("untrusted", "unsigned"):
@@ -118,6 +134,7 @@ def render_case(view: dict) -> str:
              _("Patient: {name}, born {born}").format(name=_name(patient), born=format_date(patient.get("birth_date"))),
              _("Received: {date}; sender signature: {state}").format(
                  date=format_date(view["received_at"]), state=view["manifest_signature"]["state"])]
+    lines.append(IDENTITY_LINES[view["identity"]]())
     if view["question"]:
         lines.append(_("Question: {q}").format(q=view["question"]))
     lines.append("")
@@ -138,13 +155,16 @@ def render_case(view: dict) -> str:
         warning = ""
         if ident["status"] == "mismatch":
             warning = "  !! " + _("PATIENT MISMATCH ({fields})").format(fields=", ".join(ident.get("mismatches", [])))
-        elif ident["status"] == "unknown":
-            warning = "  ? " + _("patient not verifiable")
+        elif ident["status"] == "not_verified":
+            warning = "  ? " + _("patient not verified")
         lines.append(f"  {format_date(study.get('date'))}  {study.get('description') or _('(no description)')}{warning}")
         for series in study["series"]:
             lines.append(f"      {series.get('modality') or '?':<3} #{series.get('number') or '-':<4} "
                          f"{series.get('description') or '':<30} {series['instances']} "
                          + _("instances, {f} frames").format(f=series.get("frames")))
+    for missing in view["missing_studies"]:
+        lines.append(f"  {format_date(missing.get('study_date'))}  {missing.get('study_description') or _('(no description)')}"
+                     "  !! " + _("Named by the DICOMDIR, not on the disc"))
     for label, items in ((_("Unreadable files"), [f"{u['path']}: {u['reason']}" for u in view["unreadable"]]),
                          (_("Missing from the disc"), view["missing"]),
                          (_("Refused (outside the disc)"), view["refused"]), (_("Notes"), view["notes"])):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.dossier.dicom_index import ENCAPSULATED_PDF_CLASS, StudySummary
 
 
@@ -42,8 +42,68 @@ def _studies(studies: list | int) -> tuple[int, int, int]:
     return with_images, len(summaries), reports
 
 
-def assess(documents: list[dict], studies: list[StudySummary] | int, question: str | None) -> list[dict]:
-    """One entry per CHECKLIST item, in its order: {"item", "label", "present", "count", "note"}.
+def disc_problems(missing: list | None, unreadable: list | None, studies: list) -> dict:
+    """What the disc lacks: {"studies": [...], "series": [...], "files": [...], "unreadable": [...]}.
+
+    `missing`: what the DICOMDIR names but the disc does not hold, as the record keeps it
+    (dicts with "path" and, where the DICOMDIR said, "study_uid", "series_uid", ...; or bare
+    paths in records of earlier versions). A study none of whose files arrived is a missing
+    study; a series likewise within a study that is there; the rest are missing files."""
+    summaries = [StudySummary.from_json(s) if isinstance(s, dict) else s for s in studies]
+    present_studies = {s.study_uid for s in summaries}
+    present_series = {se.series_uid for s in summaries for se in s.series}
+    result: dict[str, list] = {"studies": [], "series": [], "files": [], "unreadable": list(unreadable or [])}
+    by_study: dict[str, dict] = {}
+    by_series: dict[str, dict] = {}
+    for item in missing or []:
+        item = {"path": item} if isinstance(item, str) else item
+        study, series = item.get("study_uid"), item.get("series_uid")
+        if study and study not in present_studies:
+            entry = by_study.get(study)
+            if entry is None:
+                entry = by_study[study] = {k: item.get(k) for k in ("study_uid", "study_date", "study_description",
+                                                                    "patient")} | {"paths": [], "series": []}
+                result["studies"].append(entry)
+            entry["paths"].append(item["path"])
+            if series and series not in entry["series"]:
+                entry["series"].append(series)
+        elif series and series not in present_series:
+            entry = by_series.get(series)
+            if entry is None:
+                entry = by_series[series] = {k: item.get(k) for k in ("study_uid", "series_uid", "modality",
+                                                                      "series_number")} | {"paths": []}
+                result["series"].append(entry)
+            entry["paths"].append(item["path"])
+        else:
+            result["files"].append(item)
+    return result
+
+
+def _disc_note(problems: dict) -> str:
+    parts = []
+    if problems["studies"]:
+        n = len(problems["studies"])
+        parts.append(ngettext("{n} study named by the DICOMDIR is missing from the disc.",
+                              "{n} studies named by the DICOMDIR are missing from the disc.", n).format(n=n))
+    if problems["series"]:
+        n = len(problems["series"])
+        parts.append(ngettext("{n} series named by the DICOMDIR is missing from the disc.",
+                              "{n} series named by the DICOMDIR are missing from the disc.", n).format(n=n))
+    if problems["files"]:
+        n = len(problems["files"])
+        parts.append(ngettext("{n} file named by the DICOMDIR is missing from the disc.",
+                              "{n} files named by the DICOMDIR are missing from the disc.", n).format(n=n))
+    if problems["unreadable"]:
+        n = len(problems["unreadable"])
+        parts.append(ngettext("{n} file could not be read.", "{n} files could not be read.", n).format(n=n))
+    return " ".join(parts)
+
+
+def assess(documents: list[dict], studies: list[StudySummary] | int, question: str | None,
+           missing: list | None = None, unreadable: list | None = None) -> list[dict]:
+    """One entry per CHECKLIST item, in its order: {"item", "label", "present", "count", "note"},
+    and, when the disc lacks something its DICOMDIR names or a file could not be read
+    (`missing`, `unreadable`: see `disc_problems`), a last entry "disc", not present.
 
     `studies` may be a bare number of studies when only that is known; then every study
     counts as imaging and reports are looked for among the documents only."""
@@ -72,4 +132,12 @@ def assess(documents: list[dict], studies: list[StudySummary] | int, question: s
         present = count > 0 and (has_question if item == "referral_letter" else True)
         result.append({"item": item, "label": _(label), "present": present, "count": count,
                        "note": notes.get(item)})
+    problems = disc_problems(missing, unreadable, [] if isinstance(studies, int) else studies)
+    lacking = sum(len(v) for v in problems.values())
+    if lacking:
+        result.append({"item": "disc", "label": _(DISC_LABEL), "present": False, "count": lacking,
+                       "note": _disc_note(problems)})
     return result
+
+
+DISC_LABEL = N_("Everything the DICOMDIR names, on the disc and readable")

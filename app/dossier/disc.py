@@ -65,6 +65,9 @@ class DiscListing:
     files: list[DiscFile]
     dicomdir: str | None = None
     missing: list[str] = field(default_factory=list)  # referenced by the DICOMDIR, absent
+    # What the DICOMDIR says a referenced file belongs to (patient, study, series), by the
+    # listing's path of a file found and by the reference of a missing one.
+    named: dict[str, dict] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)  # references outside the medium
     notes: list[str] = field(default_factory=list)  # human-readable, for the import report
     closer: Callable[[], None] | None = field(default=None, repr=False, compare=False)
@@ -209,7 +212,7 @@ def build_listing(files: Iterable[DiscFile], *, notes: list[str] | None = None,
     for number, file in enumerate(others):
         index.setdefault(tuple(name_key(p) for p in file.path.split("/")), []).append(number)
     referenced: set[int] = set()
-    for components in references:
+    for components, context in references:
         shown = "/".join(components)
         if _outside(components):
             if shown not in listing.refused:
@@ -220,8 +223,12 @@ def build_listing(files: Iterable[DiscFile], *, notes: list[str] | None = None,
         exact = [n for n in candidates if others[n].path == "/".join(parts)]
         if exact or candidates:
             referenced.add((exact or candidates)[0])
+            if context:
+                listing.named[others[(exact or candidates)[0]].path] = context
         elif shown not in listing.missing:
             listing.missing.append(shown)
+            if context:
+                listing.named[shown] = context
     listing.dicomdir = dicomdir.path
     listing.files = [dicomdir, *(replace(f, referenced=True) if n in referenced else f
                                  for n, f in enumerate(others))]
@@ -269,8 +276,9 @@ def _read_dicomdir(dicomdir: DiscFile, notes: list[str]) -> bytes | None:
     return data
 
 
-def _references(data: bytes) -> list[list[str]] | None:
-    """The ReferencedFileID of every record in use, as path components; None if unreadable.
+def _references(data: bytes) -> list[tuple[list[str], dict]] | None:
+    """The ReferencedFileID of every record in use, as path components, with what the
+    DICOMDIR says it belongs to (see `_context`); None if unreadable.
 
     Values are taken raw, not through pydicom's CS validation: real discs hold lower-case
     names, '.', '/' or NUL padding there, and a warning is no reason to reject a disc.
@@ -281,16 +289,52 @@ def _references(data: bytes) -> list[list[str]] | None:
         if _truncated(dataset, records, data):
             return None  # pydicom returns the records it got, silently
         references = []
+        context: dict[str, dict] = {}
         for record in records:
             if _raw(record, _RECORD_IN_USE_FLAG) == b"\x00\x00":
                 continue  # an inactive record (PS3.10 retired flag): its file may be gone
+            _context(record, context)
             value = _raw(record, _REFERENCED_FILE_ID)
             components = [] if value is None else _components(value)
             if any(components):
-                references.append(components)
+                references.append((components, _flat(context)))
         return references
     except Exception:  # noqa: BLE001 - any failure to parse means "no usable DICOMDIR"
         return None
+
+
+def _text(record, keyword: str) -> str | None:
+    try:
+        value = record.get(keyword)
+    except Exception:  # noqa: BLE001 - a malformed value only costs that value
+        return None
+    text = "" if value is None else str(value).strip(" \x00")
+    return text or None
+
+
+def _context(record, context: dict[str, dict]) -> None:
+    """Follow the records in file order (writers put PATIENT, STUDY, SERIES, IMAGE depth
+    first): a record of a level replaces that level and forgets the ones below."""
+    kind = (_text(record, "DirectoryRecordType") or "").upper()
+    if kind == "PATIENT":
+        context.clear()
+        context["patient"] = {"name": _text(record, "PatientName") or "", "id": _text(record, "PatientID"),
+                              "birth_date": _text(record, "PatientBirthDate")}
+    elif kind == "STUDY":
+        context.pop("series", None)
+        context["study"] = {"study_uid": _text(record, "StudyInstanceUID"), "date": _text(record, "StudyDate"),
+                            "description": _text(record, "StudyDescription")}
+    elif kind == "SERIES":
+        context["series"] = {"series_uid": _text(record, "SeriesInstanceUID"), "modality": _text(record, "Modality"),
+                             "number": _text(record, "SeriesNumber")}
+
+
+def _flat(context: dict[str, dict]) -> dict:
+    study, series = context.get("study") or {}, context.get("series") or {}
+    return {"patient": context.get("patient"), "study_uid": study.get("study_uid"),
+            "study_date": study.get("date"), "study_description": study.get("description"),
+            "series_uid": series.get("series_uid"), "modality": series.get("modality"),
+            "series_number": series.get("number")}
 
 
 def _truncated(dataset, records, data: bytes) -> bool:

@@ -1,8 +1,10 @@
-"""Patient identity check: do a study's images belong to the dossier's patient?
+"""Patient identity: one rule for studies, documents with identifiers, and the case.
 
 Wrong-patient images in a dossier are a clinical safety issue, so a study is "match" only
-when name and birth date were both compared and agree; missing data gives "unknown". The
-values compared are kept as data for the screen, never put into a message or a log.
+when it was compared with the CASE's patient and name and birth date both agree; it is
+"mismatch" when a field differs, and "not_verified" when there is no case patient to compare
+with or data is missing. A case is "ok" only when every study matched (`case_status`).
+The values compared are kept as data for the screen, never put into a message or a log.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from app.core.i18n import _
 
 NAME, BIRTH_DATE, PATIENT_ID = "name", "birth date", "patient ID"
 MATCH, MISMATCH, UNKNOWN, NOT_COMPARABLE = "match", "mismatch", "unknown", "not comparable"
+NOT_VERIFIED = "not_verified"  # a study's or document's status: no case patient, or data missing
+CASE_OK, CASE_NOT_VERIFIED, CASE_MISMATCH = "ok", "not_verified", "mismatch"
 
 # Letters NFKD does not take apart.
 _LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"})
@@ -169,10 +173,10 @@ class FieldCheck:
 
 @dataclass
 class IdentityResult:
-    status: str  # match, mismatch or unknown
+    status: str  # match, mismatch or not_verified
     mismatches: list[str] = field(default_factory=list)  # field names, no values
     checks: list[FieldCheck] = field(default_factory=list)
-    basis: str = "dossier"  # "dossier": against the manifest; "studies": against the other studies
+    basis: str = "dossier"  # "dossier": against the case's patient; "studies": no case patient
 
     def message(self) -> str:
         """What to tell the user, naming fields but never their values."""
@@ -182,16 +186,16 @@ class IdentityResult:
             if self.basis == "studies":
                 return _("Possibly another patient's images. Not matching the other studies: "
                          "{fields}.").format(fields=listed)
-            return _("Possibly another patient's images. Not matching the dossier's patient: "
+            return _("Possibly another patient's images. Not matching the case's patient: "
                      "{fields}.").format(fields=listed)
-        if self.status == UNKNOWN:
+        if self.basis == "studies":
+            return _("Not verified: the case has no patient to compare these images with.")
+        if self.status == NOT_VERIFIED:
             missing = ", ".join(names[c.field] for c in self.checks
                                 if c.field != PATIENT_ID and c.status == UNKNOWN)
             return _("The patient of these images could not be confirmed. Missing or "
                      "unreadable: {fields}.").format(fields=missing)
-        if self.basis == "studies":
-            return _("Same patient as the other studies.")
-        return _("The images belong to the dossier's patient: name and birth date match.")
+        return _("The images belong to the case's patient: name and birth date match.")
 
     def to_json(self) -> dict:
         return asdict(self) | {"message": self.message()}
@@ -207,10 +211,10 @@ def _result(checks: list[FieldCheck], basis: str) -> IdentityResult:
     core = {c.field: c.status for c in checks if c.field in (NAME, BIRTH_DATE)}
     if mismatches:
         status = MISMATCH
-    elif core.get(NAME) == MATCH and core.get(BIRTH_DATE) == MATCH:
+    elif core.get(NAME) == MATCH and core.get(BIRTH_DATE) == MATCH and basis == "dossier":
         status = MATCH
     else:
-        status = UNKNOWN
+        status = NOT_VERIFIED
     return IdentityResult(status, mismatches, checks, basis)
 
 
@@ -221,7 +225,7 @@ def _date_check(expected: str | None, found: str | None) -> FieldCheck:
 
 
 def check_study(manifest_patient: dict, study_patient: dict) -> IdentityResult:
-    """The manifest's patient against a study's PatientName, PatientBirthDate and PatientID.
+    """The case's patient (manifest or case sheet shape) against a study's PatientName, PatientBirthDate and PatientID.
 
     The patient ID counts only when it is a national number of the kind the manifest lists
     (hospital-local IDs legitimately differ; they are recorded as "not comparable")."""
@@ -264,22 +268,91 @@ def _compare_studies(reference: dict, other: dict) -> IdentityResult:
     return _result(checks, "studies")
 
 
+def _agree(a: dict, b: dict) -> bool:
+    """Two studies' patients: name and birth date both compared and equal, nothing differing."""
+    result = _compare_studies(a, b)
+    core = {c.field: c.status for c in result.checks if c.field in (NAME, BIRTH_DATE)}
+    return result.status != MISMATCH and core.get(NAME) == MATCH and core.get(BIRTH_DATE) == MATCH
+
+
+def same_patient(a: dict, b: dict) -> bool:
+    """Whether two DICOM patients ({"name", "birth_date", "id"}) are taken as one person when a
+    source is split by patient: nothing differs (names compared tolerantly, see
+    `normalise_name`), and either the Patient IDs are equal or missing, or name and birth date
+    both agree (hospital-local IDs of one person legitimately differ)."""
+    if _compare_studies(a, b).status == MISMATCH:
+        return False
+    id_a, id_b = _id_digits(a.get("id")), _id_digits(b.get("id"))
+    return not id_a or not id_b or id_a == id_b or _agree(a, b)
+
+
+def majority_patient(patients: list[dict]) -> int:
+    """The index of the patient most others agree with (ties: the first)."""
+    def agreeing(i: int) -> int:
+        return sum(same_patient(patients[i], p) for j, p in enumerate(patients) if j != i)
+
+    return max(range(len(patients)), key=lambda i: (agreeing(i), -i))
+
+
+def group_by_patient(patients: list[dict]) -> list[list[int]]:
+    """Indices of `patients` grouped into one group per person (see `same_patient`), each
+    compared with its group's first member; groups in the order of their first member."""
+    groups: list[list[int]] = []
+    for n, patient in enumerate(patients):
+        home = next((g for g in groups if same_patient(patients[g[0]], patient)), None)
+        if home is None:
+            groups.append([n])
+        else:
+            home.append(n)
+    return groups
+
+
 def check_studies_against_each_other(studies: list) -> list[dict]:
-    """For a disc without a manifest: each study against the patient most studies share.
+    """For a case without a patient: each study against the patient most studies share.
 
     `studies` are StudySummary objects (or anything with .study_uid and .patient). Returns,
-    in the same order, {"study_uid", **IdentityResult.to_json()}; the reference study and
-    those agreeing with it are "match"."""
+    in the same order, {"study_uid", **IdentityResult.to_json()}; a study of another patient
+    is "mismatch", the others "not_verified" (agreeing with each other confirms no one)."""
     patients = [s.patient for s in studies]
     if not patients:
         return []
-
-    def agreeing(i: int) -> int:
-        return sum(_compare_studies(patients[i], p).status == MATCH for j, p in enumerate(patients) if j != i)
-
-    reference = max(range(len(patients)), key=lambda i: (agreeing(i), -i))
+    reference = patients[majority_patient(patients)]
     results = []
     for study, patient in zip(studies, patients):
-        result = _compare_studies(patients[reference], patient)
+        result = _compare_studies(reference, patient)
+        if result.status != MISMATCH and not same_patient(reference, patient):
+            result.status, result.mismatches = MISMATCH, [PATIENT_ID]
         results.append(dict(study_uid=study.study_uid, **result.to_json()))
     return results
+
+
+def study_status(entry: dict | None) -> str:
+    """A stored study check's status in today's words: records written before the case rule
+    said "unknown", and "match" against the other studies, which confirms no one."""
+    if not entry:
+        return NOT_VERIFIED
+    status = entry.get("status")
+    if status == MISMATCH:
+        return MISMATCH
+    if status == MATCH and entry.get("basis", "dossier") == "dossier":
+        return MATCH
+    return NOT_VERIFIED
+
+
+def normalised(entry: dict | None) -> dict:
+    """A stored study check with its status in today's words (see `study_status`)."""
+    entry = dict(entry or {"mismatches": []})
+    entry["status"] = study_status(entry)
+    entry.setdefault("mismatches", [])
+    return entry
+
+
+def case_status(entries: list[dict]) -> str:
+    """The case's identity from its studies' and documents' checks: "ok" only when there is
+    at least one and every one matched; "mismatch" when any differs; else "not_verified"."""
+    statuses = [study_status(e) for e in entries]
+    if MISMATCH in statuses:
+        return CASE_MISMATCH
+    if statuses and all(s == MATCH for s in statuses):
+        return CASE_OK
+    return CASE_NOT_VERIFIED

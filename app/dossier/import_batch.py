@@ -29,11 +29,22 @@ class ImportResult:
     signature: str = "unsigned"
     identity_mismatches: int = 0
     unreadable: int = 0
-    missing: int = 0
+    missing: int = 0  # files the DICOMDIR names that are not on the disc
     notes: list[str] = field(default_factory=list)
+    identity: str = "not_verified"  # of the first case: "ok", "not_verified" or "mismatch"
+    missing_studies: int = 0  # studies the DICOMDIR names none of whose files are on the disc
+    patients: int = 1  # patients found in what was imported
+    cases: list[dict] = field(default_factory=list)  # each case made (or found already imported)
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def case_entry(self, patient: dict | None = None, studies: int = 0, documents: int = 0) -> dict:
+        """This result as one entry of a split import's `cases`."""
+        return {"case_id": self.case_id, "duplicate": self.duplicate,
+                "patient": {"name": (patient or {}).get("name") or "", "birth_date": (patient or {}).get("birth_date")},
+                "studies": studies, "documents": documents, "identity": self.identity,
+                "identity_mismatches": self.identity_mismatches}
 
 
 class DuplicateDossier(Exception):
@@ -51,6 +62,7 @@ class StoredFile:
     blob: str | None  # 'IMPORT/BLOB' in the vault, None when only checked
     size: int = 0
     sha256: str = ""
+    named: dict | None = None  # what the DICOMDIR says the file belongs to (disc.py `named`)
 
 
 class TeeWriter:
@@ -101,6 +113,8 @@ class ImportBatch:
     instances: list[dict] = field(default_factory=list)  # InstanceInfo fields + blob, size, sha256
     unreadable: list[dict] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # One per missing path: {"path", "reason", "patient", "study_uid", "series_uid", ...} (disc.py `named`).
+    missing_detail: list[dict] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -119,5 +133,6 @@ class ImportBatch:
         try:
             return index_header(tee.head, stored.path, complete=True, size=stored.size, whole_pixel_data=True)
         except DicomParseError as exc:
-            self.unreadable.append({"path": stored.path, "origin": stored.origin, "reason": str(exc)})
+            self.unreadable.append({"path": stored.path, "origin": stored.origin, "reason": str(exc)}
+                                   | (stored.named or {}))
             return None

@@ -10,7 +10,7 @@ from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.core.tasks import CancelToken
 from app.dossier.content_type import HEAD_SIZE, is_iso, sniff
-from app.dossier.disc import DiscFile, DiscListing, list_folder
+from app.dossier.disc import DiscFile, DiscListing, build_listing, list_folder, name_key
 from app.dossier.iso import list_iso
 
 PACKAGE_KINDS = ("sodp", "p7m")
@@ -29,7 +29,7 @@ class ResolvedSource:
     """One source, split into the packages it holds and the plain files of its disc."""
 
     name: str
-    kind: str  # "package", "p7m", "folder", "iso"
+    kind: str  # "package", "p7m", "folder", "iso", "file" (one loose DICOM file)
     packages: list[PackagePart] = field(default_factory=list)
     disc: DiscListing | None = None
     kinds: dict[str, str | None] = field(default_factory=dict)  # disc path -> sniffed kind
@@ -91,10 +91,17 @@ def resolve(source: Path, cancel: CancelToken | None = None) -> ResolvedSource:
     except OSError as exc:
         raise BadInputError(_("Cannot read {path}: {reason}").format(path=source, reason=exc.strerror)) from None
     kind = sniff(head, source.name)
+    if kind == "dicom" and name_key(source.name) == "dicomdir":
+        return _split_disc(source.parent.name, "folder", list_folder(source.parent), cancel)  # the disc it describes
+    if kind == "dicom":
+        size = source.stat().st_size
+        loose = DiscFile(source.name, size, lambda: open(source, "rb"))
+        return _split_disc(source.name, "file", build_listing([loose]), cancel)
     if kind in PACKAGE_KINDS:
         part = PackagePart(kind, source.name, source.stat().st_size, lambda: open(source, "rb"))
         return ResolvedSource(source.name, "package" if kind == "sodp" else "p7m", packages=[part])
     if is_iso(source):
         return _split_disc(source.name, "iso", list_iso(source), cancel)
-    raise BadInputError(_("{path} is not a dossier package (.sodp or .p7m), a CD image (.iso) or a folder.")
+    raise BadInputError(_("{path} is not a dossier package (.sodp or .p7m), a CD image (.iso), a DICOM file "
+                          "or a folder.")
                         .format(path=source))

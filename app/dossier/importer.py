@@ -18,6 +18,7 @@ from app.core.i18n import _
 from app.core.tasks import CancelToken
 from app.dossier import package
 from app.dossier.case_record import build_record
+from app.dossier.import_split import build_cases
 from app.dossier.content_type import media_type
 from app.dossier.import_batch import (DuplicateDossier, ImportBatch, ImportProgress, ImportResult, StoredFile,
                                       TeeWriter)
@@ -43,7 +44,11 @@ class DossierImporter:
         self.cancel = cancel or CancelToken()
         self._progress = ImportProgress(0, 0, 0, 0)
 
-    def run(self, sources: list[Path], case_id: str | None = None) -> ImportResult:
+    def run(self, sources: list[Path], case_id: str | None = None, keep_together: bool = False) -> ImportResult:
+        """Import `sources` into a new case, or into `case_id`. A plain source holding several
+        patients becomes one case per patient (`import_split`) unless `keep_together`, a
+        package is imported, or `case_id` is given; then the foreign studies are flagged."""
+        self.keep_together = keep_together or case_id is not None
         existing = self.store.resolve_case(case_id) if case_id else None
         resolved: list[ResolvedSource] = []
         try:
@@ -68,7 +73,9 @@ class DossierImporter:
                 batch.sources.append({"name": source.name, "kind": source.kind,
                                       "imported_at": _now()})
             self._pipeline.finish()
-            return build_record(self.store, batch, staging, existing)
+            if self.keep_together or batch.manifest is not None:
+                return build_record(self.store, batch, staging, existing)
+            return build_cases(self.store, batch, staging)
         except DuplicateDossier as duplicate:
             self._pipeline.abort()
             shutil.rmtree(staging, ignore_errors=True)
@@ -153,6 +160,8 @@ class DossierImporter:
         if source.disc is None:
             return
         batch.missing += source.disc.missing
+        batch.missing_detail += [{"path": path, "reason": _("Named by the DICOMDIR, not on the disc.")}
+                                 | source.disc.named.get(path, {}) for path in source.disc.missing]
         batch.refused += source.disc.refused
         batch.notes += source.disc.notes
         for disc_file in source.disc_files:
@@ -167,7 +176,8 @@ class DossierImporter:
                 continue
             is_image = kind == "dicom" or disc_file.referenced
             blob, writer = self.store.vault.create(staging, durable=False)
-            stored = StoredFile(disc_file.path, source.name, f"{batch.import_id}/{blob}")
+            stored = StoredFile(disc_file.path, source.name, f"{batch.import_id}/{blob}",
+                                named=source.disc.named.get(disc_file.path))
             self._copy(disc_file, TeeWriter(stored, writer, is_image,
                                             partial(self._disc_file_done, batch=batch, kind=kind), self._pipeline))
             self._progress.files_done += 1

@@ -8,8 +8,8 @@ import pytest
 from app.demo import DEMO_PATIENT
 from app.demo.imaging import ct_series
 from app.dossier.dicom_index import read_instance
-from app.dossier.identity import (IdentityResult, check_studies_against_each_other, check_study,
-                                  normalise_name)
+from app.dossier.identity import (IdentityResult, case_status, check_studies_against_each_other, check_study,
+                                  group_by_patient, normalise_name, same_patient, study_status)
 
 PATIENT = {"family_name": "Test", "given_names": "Patient", "birth_date": "1970-01-01", "sex": "F",
            "identifiers": [{"system": "national-register", "value": "70.01.01-000.00"}]}
@@ -69,9 +69,9 @@ class TestCheckStudy:
 
     @pytest.mark.parametrize("patient", [dicom(birth_date=None), dicom(name=""), dicom(name="ANONYMOUS"),
                                          dicom(name="^^^^", birth_date=None), dicom(birth_date="1970")])
-    def test_missing_data_is_unknown_not_match(self, patient):
+    def test_missing_data_is_not_verified_not_match(self, patient):
         result = check_study(PATIENT, patient)
-        assert result.status == "unknown" and result.mismatches == []
+        assert result.status == "not_verified" and result.mismatches == []
 
     def test_a_mismatch_with_missing_data_is_still_a_mismatch(self):
         assert check_study(PATIENT, dicom("Other^Person", birth_date=None)).status == "mismatch"
@@ -127,15 +127,56 @@ class TestAgainstEachOther:
                    study("3", name="TEST^PATIENT"), study("4", name="test patient")]
         results = check_studies_against_each_other(studies)
         assert [r["study_uid"] for r in results] == ["1", "2", "3", "4"]
-        assert [r["status"] for r in results] == ["mismatch", "match", "match", "match"]
+        # Without a case patient, agreeing with each other confirms no one: never "match".
+        assert [r["status"] for r in results] == ["mismatch", "not_verified", "not_verified", "not_verified"]
         assert set(results[0]["mismatches"]) == {"name", "birth date"}
         assert "other studies" in results[0]["message"]
 
     def test_local_ids_from_two_hospitals_are_not_a_mismatch(self):
         results = check_studies_against_each_other([study("1", patient_id="A1"), study("2", patient_id="B2")])
-        assert [r["status"] for r in results] == ["match", "match"]
+        assert [r["status"] for r in results] == ["not_verified", "not_verified"]
 
     def test_anonymised_and_empty(self):
         results = check_studies_against_each_other([study("1"), study("2", name="", birth_date=None)])
-        assert [r["status"] for r in results] == ["match", "unknown"]
+        assert [r["status"] for r in results] == ["not_verified", "not_verified"]
         assert check_studies_against_each_other([]) == []
+
+    def test_anonymised_studies_with_different_ids_are_two_patients(self):
+        results = check_studies_against_each_other([study("1", name="", birth_date=None, patient_id="A1"),
+                                                    study("2", name="", birth_date=None, patient_id="A1"),
+                                                    study("3", name="", birth_date=None, patient_id="B2")])
+        assert [r["status"] for r in results] == ["not_verified", "not_verified", "mismatch"]
+        assert results[2]["mismatches"] == ["patient ID"]
+
+
+class TestGroupByPatient:
+    def test_one_group_per_person_with_tolerant_names(self):
+        patients = [dicom("Test^Patient"), dicom("Other^Person", birth_date="19800101"),
+                    dicom("TEST^PATIENT^^^", patient_id="LOCAL-9"), dicom("test patient")]
+        assert group_by_patient([p for p in patients]) == [[0, 2, 3], [1]]
+
+    def test_same_family_and_birth_date_other_given_name_is_another_person(self):
+        # Twins: one family name, one birth date, two given names.
+        assert not same_patient(dicom("Test^Patient"), dicom("Test^Other"))
+        assert same_patient(dicom("Test^Patient"), dicom("Test^P"))
+
+    def test_ids_decide_only_when_names_cannot(self):
+        assert not same_patient(dicom("", None, "A1"), dicom("", None, "B2"))
+        assert same_patient(dicom("", None, "A1"), dicom("", None, "A1"))
+        assert same_patient(dicom(patient_id="A1"), dicom(patient_id="B2"))  # named, born the same: one person
+        assert group_by_patient([]) == []
+
+
+class TestCaseStatus:
+    def test_ok_only_when_every_check_matched(self):
+        assert case_status([{"status": "match"}, {"status": "match"}]) == "ok"
+        assert case_status([{"status": "match"}, {"status": "not_verified"}]) == "not_verified"
+        assert case_status([{"status": "match"}, {"status": "mismatch"}]) == "mismatch"
+        assert case_status([]) == "not_verified"
+
+    def test_records_of_earlier_versions_read_in_todays_words(self):
+        # "match" against the other studies (no case patient) and "unknown" are "not_verified".
+        assert study_status({"status": "match", "basis": "studies"}) == "not_verified"
+        assert study_status({"status": "unknown"}) == "not_verified"
+        assert study_status({"status": "match"}) == "match"
+        assert case_status([{"status": "match", "basis": "studies"}]) == "not_verified"
