@@ -286,12 +286,15 @@ def same_patient(a: dict, b: dict) -> bool:
     return not id_a or not id_b or id_a == id_b or _agree(a, b)
 
 
-def majority_patient(patients: list[dict]) -> int:
-    """The index of the patient most others agree with (ties: the first)."""
-    def agreeing(i: int) -> int:
-        return sum(same_patient(patients[i], p) for j, p in enumerate(patients) if j != i)
+def majority_patient(patients: list[dict], weights: list[int] | None = None) -> int:
+    """The index of the patient whose studies, with those agreeing with it, weigh the most
+    (`weights`: each study's images; one each by default); ties: the first."""
+    weights = weights or [1] * len(patients)
 
-    return max(range(len(patients)), key=lambda i: (agreeing(i), -i))
+    def weight(i: int) -> int:
+        return sum(w for j, (p, w) in enumerate(zip(patients, weights)) if j == i or same_patient(patients[i], p))
+
+    return max(range(len(patients)), key=lambda i: (weight(i), -i))
 
 
 def group_by_patient(patients: list[dict]) -> list[list[int]]:
@@ -312,11 +315,13 @@ def check_studies_against_each_other(studies: list) -> list[dict]:
 
     `studies` are StudySummary objects (or anything with .study_uid and .patient). Returns,
     in the same order, {"study_uid", **IdentityResult.to_json()}; a study of another patient
-    is "mismatch", the others "not_verified" (agreeing with each other confirms no one)."""
+    than the one with the most images is "mismatch", the others "not_verified" (agreeing
+    with each other confirms no one)."""
     patients = [s.patient for s in studies]
     if not patients:
         return []
-    reference = patients[majority_patient(patients)]
+    weights = [sum(len(se.instances) for se in getattr(s, "series", [])) for s in studies]
+    reference = patients[majority_patient(patients, weights if any(weights) else None)]
     results = []
     for study, patient in zip(studies, patients):
         result = _compare_studies(reference, patient)

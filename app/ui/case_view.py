@@ -49,8 +49,10 @@ def load_case(store, case_id: str, cache) -> CaseData:
     record = store.record(case_id)
     documents = record["documents"]
     series = {}
-    for _study, summary, refs, loader in series_from_case(store, case_id):
+    foreign = {s["study_uid"] for s in view.get("studies", []) if s["identity"]["status"] == "mismatch"}
+    for study, summary, refs, loader in series_from_case(store, case_id):
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
+        series[summary.series_uid].other_patient = study.study_uid in foreign
     data = CaseData(case_id, view, documents, series)
     data.draft, data.draft_error = DraftStore(store).load_recovering(case_id)
     opinions = SignedOpinionStore(store)

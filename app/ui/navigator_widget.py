@@ -1,6 +1,7 @@
-"""The case navigator: the completeness checklist, the documents grouped by kind, and the
-imaging studies with their series (thumbnail, slice count); a study whose patient does not
-match the dossier is flagged in red."""
+"""The case navigator: the sender's signature and the case's identity at the top, the
+completeness checklist, the documents grouped by kind, and the imaging studies with their
+series (thumbnail, slice count). Another patient's study, what the DICOMDIR names but the
+disc lacks, and files that could not be read are shown in red with the reason."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.core.formatting import format_date, format_patient_name
+from app.core.formatting import format_date, format_dicom_name, format_patient_name
 
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
+PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 2  # "other_patient", "missing" or "unreadable"
 
 KIND_ORDER = ("second_opinion", "referral_letter", "history_letter", "correspondence", "imaging_report",
               "operation_report", "lab_result", "other")
 RED = QColor("#c62828")
+AMBER = QColor("#b26a00")
+GREEN = QColor("#2e7d32")
+
+
+def _red(item: QTreeWidgetItem, problem: str, tooltip: str = "") -> QTreeWidgetItem:
+    item.setForeground(0, QBrush(RED))
+    item.setData(0, PROBLEM_ROLE, problem)
+    if tooltip:
+        item.setToolTip(0, tooltip)
+    return item
 
 
 class NavigatorWidget(QTreeWidget):
@@ -34,16 +46,55 @@ class NavigatorWidget(QTreeWidget):
         self.itemClicked.connect(self._activated)
         self.series_items: dict[str, QTreeWidgetItem] = {}
         self.document_items: list[QTreeWidgetItem] = []
+        self.problem_items: list[QTreeWidgetItem] = []  # red: other patient, missing, unreadable
+        self.status_label: QLabel | None = None  # the sender and identity line above (header_and_navigator)
         self.kind_labels = {
             "referral_letter": self.tr("Referral letters"), "history_letter": self.tr("History letters"),
             "correspondence": self.tr("Correspondence"), "imaging_report": self.tr("Imaging reports"),
             "operation_report": self.tr("Operation reports"), "lab_result": self.tr("Lab results"),
             "second_opinion": self.tr("Second opinions"), "other": self.tr("Other documents")}
 
+    # -- words ---------------------------------------------------------------------------------
+
+    def other_patient_text(self, ident: dict) -> str:
+        fields = set(ident.get("mismatches") or [])
+        if {"name", "birth date"} <= fields:
+            return self.tr("Other patient: name and birth date differ")
+        if "name" in fields:
+            return self.tr("Other patient: the name differs")
+        if "birth date" in fields:
+            return self.tr("Other patient: the birth date differs")
+        return self.tr("Other patient: the patient ID differs")
+
+    def other_patient_tooltip(self, ident: dict) -> str:
+        """What the images say, for the user's eyes only (it is on the image anyway)."""
+        found = {c.get("field"): c.get("found") for c in ident.get("checks") or []}
+        name = format_dicom_name(found.get("name") or "") or self.tr("no name")
+        return self.tr("These images name {name}, born {born}. The case's patient is someone else.").format(
+            name=name, born=format_date(found.get("birth date")) or self.tr("unknown"))
+
+    def status_text(self, view: dict) -> tuple[str, QColor]:
+        state = (view.get("manifest_signature") or {}).get("state") or view.get("signature") or "unsigned"
+        sender = {"valid": self.tr("Sender signature: valid"),
+                  "untrusted": self.tr("Sender signature: issuer not trusted"),
+                  "unsigned": self.tr("Sender signature: unsigned")}.get(state, self.tr("Sender signature: invalid"))
+        identity = view.get("identity") or "not_verified"
+        ident = {"ok": self.tr("Identity: OK"), "mismatch": self.tr("Identity: MISMATCH, another patient's images"),
+                 "not_verified": self.tr("Identity: not verified")}.get(identity, self.tr("Identity: not verified"))
+        colour = RED if identity == "mismatch" else GREEN if identity == "ok" and state == "valid" else AMBER
+        return f"{sender}\n{ident}", colour
+
+    # -- the tree ------------------------------------------------------------------------------
+
     def set_case(self, view: dict) -> None:
         self.clear()
         self.series_items.clear()
         self.document_items = []
+        self.problem_items = []
+        if self.status_label is not None:
+            text, colour = self.status_text(view)
+            self.status_label.setText(text)
+            self.status_label.setStyleSheet(f"color: {colour.name()}; padding: 2px 4px;")
         check = QTreeWidgetItem(self, [self.tr("Completeness")])
         for item in view.get("completeness", []):
             mark = "☑" if item.get("present") else "☐"
@@ -51,10 +102,15 @@ class NavigatorWidget(QTreeWidget):
             if item.get("note"):
                 text += f" — {item['note']}"
             child = QTreeWidgetItem(check, [text])
-            if not item.get("present"):
-                child.setForeground(0, QBrush(QColor("#b26a00")))
+            if item.get("item") == "disc":
+                child.setForeground(0, QBrush(RED))
+            elif not item.get("present"):
+                child.setForeground(0, QBrush(AMBER))
         check.setExpanded(True)
-        documents = view.get("documents", [])
+        self._documents(view.get("documents", []))
+        self._imaging(view)
+
+    def _documents(self, documents: list[dict]) -> None:
         by_kind: dict[str, list[int]] = {}
         for n, doc in enumerate(documents):
             by_kind.setdefault(doc.get("kind") or "other", []).append(n)
@@ -68,30 +124,65 @@ class NavigatorWidget(QTreeWidget):
                 child.setToolTip(0, "\n".join(filter(None, (doc.get("title"), doc.get("author"),
                                                             doc.get("media_type")))))
                 child.setData(0, DOC_ROLE, ("document", n))
+                ident = doc.get("identity") or {}
+                if ident.get("status") == "mismatch":
+                    child.setText(0, child.text(0) + "\n" + self.other_patient_text(ident))
+                    self.problem_items.append(_red(child, "other_patient", self.other_patient_tooltip(ident)))
                 self.document_items[n] = child
             group.setExpanded(True)
+
+    def _imaging(self, view: dict) -> None:
         studies = view.get("studies", [])
         imaging = QTreeWidgetItem(self, [self.tr("Imaging ({n} studies)").format(n=len(studies))])
+        missing_series: dict[str, list[dict]] = {}
+        for series in view.get("missing_series") or []:
+            missing_series.setdefault(series.get("study_uid") or "", []).append(series)
         for study in studies:
             ident = study.get("identity") or {}
             text = f"{format_date(study.get('date'))}  {study.get('description') or self.tr('(no description)')}"
             node = QTreeWidgetItem(imaging, [text])
-            if ident.get("status") == "mismatch":
-                node.setText(0, text + "  " + self.tr("— PATIENT MISMATCH ({fields})").format(
-                    fields=", ".join(ident.get("mismatches", []))))
-                node.setForeground(0, QBrush(RED))
-                node.setToolTip(0, ident.get("message") or "")
-            elif ident.get("status") == "unknown":
-                node.setToolTip(0, self.tr("The patient of these images cannot be verified."))
+            foreign = ident.get("status") == "mismatch"
+            if foreign:
+                node.setText(0, text + "\n" + self.other_patient_text(ident))
+                self.problem_items.append(_red(node, "other_patient", self.other_patient_tooltip(ident)))
+            elif ident.get("status") == "not_verified":
+                node.setToolTip(0, ident.get("message") or self.tr("The patient of these images is not verified."))
             for series in study.get("series", []):
                 frames = series.get("frames") or series.get("instances") or 0
                 label = (f"{series.get('modality') or '?'} #{series.get('number') or '-'} "
                          f"{series.get('description') or ''}").strip()
-                child = QTreeWidgetItem(node, [label + "\n" + (self.tr("1 image") if frames == 1 else self.tr("{n} images").format(n=frames))])
+                count = self.tr("1 image") if frames == 1 else self.tr("{n} images").format(n=frames)
+                child = QTreeWidgetItem(node, [label + "\n" + count])
                 child.setData(0, DOC_ROLE, ("series", series["series_uid"]))
+                if foreign:
+                    child.setText(0, child.text(0) + " — " + self.other_patient_text(ident))
+                    self.problem_items.append(_red(child, "other_patient", self.other_patient_tooltip(ident)))
                 self.series_items[series["series_uid"]] = child
+            for series in missing_series.pop(study["study_uid"], []):
+                label = f"{series.get('modality') or '?'} #{series.get('series_number') or '-'}"
+                self._missing(node, label, len(series.get("paths") or []))
             node.setExpanded(True)
+        for study in view.get("missing_studies") or []:
+            text = (f"{format_date(study.get('study_date'))}  "
+                    f"{study.get('study_description') or self.tr('(no description)')}").strip()
+            self._missing(imaging, text, len(study.get("paths") or []))
+        for series_list in missing_series.values():
+            for series in series_list:
+                self._missing(imaging, f"{series.get('modality') or '?'} #{series.get('series_number') or '-'}",
+                              len(series.get("paths") or []))
+        for item in view.get("missing_files") or []:
+            self._missing(imaging, item.get("path") or "", 1)
+        for item in view.get("unreadable") or []:
+            child = QTreeWidgetItem(imaging, [f"{item.get('path')}\n" + self.tr("Could not be read: {reason}")
+                                              .format(reason=item.get("reason") or "")])
+            self.problem_items.append(_red(child, "unreadable", item.get("reason") or ""))
         imaging.setExpanded(True)
+
+    def _missing(self, parent: QTreeWidgetItem, label: str, files: int) -> None:
+        child = QTreeWidgetItem(parent, [f"{label}\n" + self.tr("Named by the DICOMDIR, not on the disc")])
+        tooltip = (self.tr("1 file named by the DICOMDIR is not on the disc; ask the sender for it.") if files == 1 else
+                   self.tr("{n} files named by the DICOMDIR are not on the disc; ask the sender for them.").format(n=files))
+        self.problem_items.append(_red(child, "missing", tooltip))
 
     def set_thumbnail(self, series_uid: str, pixmap: QPixmap) -> None:
         item = self.series_items.get(series_uid)
@@ -133,8 +224,13 @@ def header_and_navigator(parent: QWidget) -> tuple[QWidget, CaseHeaderWidget, Na
     header = CaseHeaderWidget(box)
     header.setStyleSheet("font-weight: bold; padding: 4px;")
     navigator = NavigatorWidget(box)
+    navigator.status_label = QLabel(box)
+    navigator.status_label.setObjectName("navigator-status")
+    navigator.status_label.setWordWrap(True)
+    navigator.status_label.setTextFormat(Qt.TextFormat.PlainText)
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.addWidget(header)
+    layout.addWidget(navigator.status_label)
     layout.addWidget(navigator, 1)
     return box, header, navigator

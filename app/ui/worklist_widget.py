@@ -73,6 +73,20 @@ class CaseTableModel(QAbstractTableModel):
             return self._headers[section]
         return None
 
+    def identity_label(self, identity: str) -> str:
+        return {"ok": self.tr("OK"), "mismatch": self.tr("Mismatch")}.get(identity, self.tr("Not verified"))
+
+    def identity_tooltip(self, identity: str, mismatches: int) -> str:
+        if identity == "ok":
+            return self.tr("Every study matches the case's patient: name and birth date agree.")
+        if identity == "mismatch":
+            if mismatches <= 1:
+                return self.tr("Images of another patient: 1 study does not match the case's patient.")
+            return self.tr("Images of another patient: {n} studies do not match the case's patient.").format(
+                n=mismatches)
+        return self.tr("Not verified: there is no case patient to compare the images with, or their name or "
+                       "birth date is missing. Complete the case's patient.")
+
     def status_label(self, status: str) -> str:
         return self.tr(STATUS_LABELS.get(status, status))
 
@@ -84,6 +98,7 @@ class CaseTableModel(QAbstractTableModel):
         patient = row.get("patient") or {}
         complete = COMPLETENESS_ITEMS - int(row.get("missing_items") or 0)
         mismatches = int(row.get("identity_mismatches") or 0)
+        identity = "mismatch" if mismatches else row.get("identity") or "not_verified"
         if role == CASE_ID_ROLE:
             return row["case_id"]
         if role == Qt.ItemDataRole.DisplayRole:
@@ -102,7 +117,7 @@ class CaseTableModel(QAbstractTableModel):
             if column == "completeness":
                 return self.tr("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
             if column == "identity":
-                return self.tr("Patient mismatch ({n})").format(n=mismatches) if mismatches else self.tr("OK")
+                return self.identity_label(identity)
             if column == "days":
                 days = row.get("days_open")
                 if days is None:
@@ -120,7 +135,7 @@ class CaseTableModel(QAbstractTableModel):
             if column == "completeness":
                 return complete
             if column == "identity":
-                return mismatches
+                return IDENTITY_ORDER.get(identity, 1)
             if column == "status":
                 return STATUS_ORDER.get(row.get("status"), 99)
             return self.data(index, Qt.ItemDataRole.DisplayRole)
@@ -131,10 +146,12 @@ class CaseTableModel(QAbstractTableModel):
                 return self.tr("This case cannot be read: {reason}").format(reason=row["damaged"])
         if role == Qt.ItemDataRole.ToolTipRole and column == "question":
             return row.get("question") or ""
-        if column == "identity" and mismatches:
+        if column == "identity" and not row.get("damaged"):
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor("#c62828")
-            if role == Qt.ItemDataRole.DecorationRole:
+                return IDENTITY_COLOURS.get(identity)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.identity_tooltip(identity, mismatches)
+            if role == Qt.ItemDataRole.DecorationRole and identity == "mismatch":
                 from PySide6.QtWidgets import QApplication
                 return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
         if column == "completeness" and complete < COMPLETENESS_ITEMS and role == Qt.ItemDataRole.ForegroundRole:
@@ -156,6 +173,8 @@ class CaseTableModel(QAbstractTableModel):
 
 
 STATUS_ORDER = {status: n for n, status in enumerate(STATUS_LABELS)}
+IDENTITY_ORDER = {"mismatch": 0, "not_verified": 1, "ok": 2}  # the ones to look at first
+IDENTITY_COLOURS = {"ok": QColor("#2e7d32"), "not_verified": QColor("#b26a00"), "mismatch": QColor("#c62828")}
 
 
 class CaseFilterProxy(QSortFilterProxyModel):

@@ -99,7 +99,7 @@ class TestWorklist:
         table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         assert window.worklist.visible_case_ids()[0] == "other"
         proxy = window.worklist.proxy
-        assert proxy.data(proxy.index(0, 6)) == "Patient mismatch (1)"
+        assert proxy.data(proxy.index(0, 6)) == "Mismatch"
         assert proxy.data(proxy.index(0, 5)) == "4 of 6"
         assert proxy.data(proxy.index(0, 6), Qt.ItemDataRole.DecorationRole) is not None
 

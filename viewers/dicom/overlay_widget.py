@@ -12,6 +12,7 @@ from viewers.dicom.display import Corners
 TEXT = QColor(235, 235, 235)
 SHADOW = QColor(0, 0, 0, 220)
 MARKER = QColor(255, 255, 140)
+WARNING = QColor(255, 48, 48)
 MARGIN = 6
 
 
@@ -91,3 +92,16 @@ def draw_corners(painter: QPainter, size: QSize, corners: Corners) -> None:
             else:
                 y = MARGIN + metrics.ascent() + i * line
             shadow_text(painter, QPointF(x, y), text)
+
+
+def draw_warning(painter: QPainter, size: QSize, text: str) -> None:
+    """A bold red line centred under the top orientation marker (another patient's image)."""
+    bold = QFont(painter.font())
+    bold.setBold(True)
+    bold.setPixelSize(int(bold.pixelSize() * 1.3) if bold.pixelSize() > 0 else 16)
+    painter.save()
+    painter.setFont(bold)
+    metrics = QFontMetricsF(bold)
+    x = (size.width() - metrics.horizontalAdvance(text)) / 2
+    shadow_text(painter, QPointF(x, MARGIN + metrics.ascent() + metrics.height()), text, WARNING)
+    painter.restore()

@@ -60,6 +60,8 @@ def _reason(exc: BaseException) -> str:
 class SeriesModel:
     """The slices of one series, decoded lazily through a FrameCache (shared or its own)."""
 
+    other_patient = False  # set by the case view when the study is not the case's patient's
+
     def __init__(self, instances: Sequence[InstanceRef], loader: Loader, cache: FrameCache | None = None,
                  cache_mb: int = 512, *, dataset_cache_bytes: int = DATASET_CACHE_BYTES) -> None:
         self.instances: list[InstanceRef] = list(instances)

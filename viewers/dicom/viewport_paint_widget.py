@@ -80,6 +80,9 @@ class ViewportPaintMixin:
             self._draw_scale_bar(painter, size, spacing)
         if corners:
             overlay.draw_corners(painter, size, self.corner_texts(info))
+        warning = self.warning_text()
+        if warning:  # shown even with the overlays off: a wrong-patient image is never unmarked
+            overlay.draw_warning(painter, size, warning)
         if self._flash_text and flash:
             overlay.centre_text(painter, size, self._flash_text, QPointF(0, size.height() * 0.3))
 
@@ -141,6 +144,10 @@ class ViewportPaintMixin:
         else:
             text = self.tr("{n} px").format(n=f"{length:g}")
         overlay.draw_scale_bar(painter, size, pixels, text)
+
+    def warning_text(self) -> str:
+        """"OTHER PATIENT" when the case view flagged the series (`SeriesModel.other_patient`)."""
+        return self.tr("OTHER PATIENT") if getattr(self.series, "other_patient", False) else ""
 
     def corner_texts(self, info=None) -> display.Corners:
         """The text of the four corners, describing the slice that is drawn."""
