@@ -90,9 +90,12 @@ def sources(record: dict) -> dict[str, str]:
 
 
 def patient_from_images(record: dict) -> dict:
-    """The patient as the first study's images name them (a plain CD's only source), in the
-    manifest's shape; {} when there are no images."""
-    first = next(iter(record.get("studies") or []), None)
+    """The patient as the images name them (a plain CD's only source), in the manifest's
+    shape: the first study not flagged as another patient's (app/dossier/identity.py
+    `check_studies_against_each_other`); {} when there are no images."""
+    studies = record.get("studies") or []
+    foreign = {i.get("study_uid") for i in record.get("identity") or [] if i.get("status") == "mismatch"}
+    first = next((s for s in studies if s.get("study_uid") not in foreign), next(iter(studies), None))
     dicom = (first or {}).get("patient") or {}
     if not dicom:
         return {}

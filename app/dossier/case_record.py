@@ -135,7 +135,8 @@ def index_row(record: dict, record_blob: str, fingerprint: str | None) -> dict:
                 updated_at=record["updated_at"], record=record_blob, documents=len(record["documents"]),
                 studies=len(record["studies"]), instances=len(record["instances"]),
                 identity_mismatches=sum(1 for i in record["identity"] if i["status"] == "mismatch"),
-                missing_items=sum(1 for c in record["completeness"] if not c["present"]),
+                # of the six checklist items the worklist counts; the disc's gaps are shown by the checklist itself
+                missing_items=sum(1 for c in record["completeness"] if not c["present"] and c["item"] != "disc"),
                 signature=record["signature"]["state"])
 
 

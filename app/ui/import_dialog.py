@@ -15,12 +15,25 @@ from app.core.tasks import CancelToken
 from app.crypto.stanzas import Passphrase
 from app.ui.task_runner import TaskRunner, user_message
 
-IMPORTABLE_SUFFIXES = (".sodp", ".p7m", ".iso")
+IMPORTABLE_SUFFIXES = (".sodp", ".p7m", ".iso", ".dcm")
 
 
 def importable(path: Path) -> bool:
-    """What can be dropped on the window: a package, an ISO image, a folder."""
-    return path.is_dir() or path.suffix.lower() in IMPORTABLE_SUFFIXES
+    """What can be dropped on the window: a package, an ISO image, a folder, a DICOMDIR or
+    one loose DICOM file (with or without .dcm; app/dossier/import_sources.py `resolve`)."""
+    if path.is_dir() or path.suffix.lower() in IMPORTABLE_SUFFIXES or path.name.upper() == "DICOMDIR":
+        return True
+    return not path.suffix and path.is_file() and _is_dicom(path)
+
+
+def _is_dicom(path: Path) -> bool:
+    from app.dossier.content_type import HEAD_SIZE, sniff
+
+    try:
+        with open(path, "rb") as handle:
+            return sniff(handle.read(HEAD_SIZE), path.name) == "dicom"
+    except OSError:
+        return False
 
 
 def run_import(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report) -> object:
@@ -98,7 +111,7 @@ class ImportController(QObject):
         else:
             chosen, _filter = QFileDialog.getOpenFileName(
                 self.window, self.tr("Import a dossier"), "",
-                self.tr("Dossiers (*.sodp *.p7m *.iso);;All files (*)"))
+                self.tr("Dossiers (*.sodp *.p7m *.iso);;DICOM files (*.dcm DICOMDIR);;All files (*)"))
             paths = [chosen] if chosen else []
         if paths:
             self.start([Path(p) for p in paths])

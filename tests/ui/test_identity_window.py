@@ -35,13 +35,14 @@ def ct(name="Test^Patient", birth="19700101", patient_id="TEST-1", slices=2, des
 
 
 def mixed_cd(root: Path) -> Path:
-    """One patient's CT thorax (2 images), another patient's CT head (1 image), and a CT
-    abdomen the DICOMDIR names but the disc does not hold."""
+    """One patient's CT thorax (2 images), another patient's CT head (1 image), a CT abdomen
+    the DICOMDIR names but the disc does not hold, and a damaged file."""
     own, foreign, absent = ct(), ct("Other^Person", "19800202", "OTHER-1", slices=1, description="CT head"), \
         ct(slices=3, description="CT abdomen")
     ids = discs.file_ids(6)
     discs.write_instances(root, own + foreign, ids[:3])
     discs.write_dicomdir(root / "DICOMDIR", list(zip(own + foreign + absent, ids)))
+    (root / "DICOM" / "IM000099").write_bytes(b"\0" * 128 + b"DICM" + b"\x02\x00\x10\x00UI\xff\x7fbroken")
     return root
 
 
@@ -106,6 +107,9 @@ class TestNavigatorAndViewer:
         assert all("Other patient: name and birth date differ" in i.text(0) for i in foreign)
         assert all(i.foreground(0).color().name() == RED for i in foreign)
         assert "Person" in problems["other_patient"].toolTip(0)  # the image's name, on screen only
+        unreadable = problems["unreadable"]
+        assert "DICOM/IM000099" in unreadable.text(0) and "Could not be read" in unreadable.text(0)
+        assert unreadable.foreground(0).color().name() == RED
         completeness = nav.topLevelItem(0)
         disc = [completeness.child(n).text(0) for n in range(completeness.childCount())
                 if "DICOMDIR" in completeness.child(n).text(0)]
@@ -139,6 +143,16 @@ class TestNavigatorAndViewer:
 
 
 class TestLooseFile:
+    def test_a_dcm_a_dicomdir_and_an_extension_less_dicom_file_can_be_dropped(self, tmp_path):
+        from app.ui.import_dialog import importable
+
+        dcm, bare, text = tmp_path / "image.dcm", tmp_path / "IM000001", tmp_path / "IM000002"
+        shutil.copy(get_testdata_file("CT_small.dcm"), dcm)
+        shutil.copy(get_testdata_file("CT_small.dcm"), bare)
+        text.write_text("not an image")
+        assert importable(dcm) and importable(bare) and importable(tmp_path / "DICOMDIR")
+        assert not importable(text) and not importable(tmp_path / "notes.docx")
+
     def test_a_single_dcm_imported_in_the_window_opens_as_a_case(self, qtbot, store, tmp_path):
         path = tmp_path / "image.dcm"
         shutil.copy(get_testdata_file("CT_small.dcm"), path)

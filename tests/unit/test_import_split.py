@@ -124,6 +124,19 @@ class TestSplitByPatient:
         rc, out, err = secondo(capsys, "show", result["case_id"])
         assert "PATIENT MISMATCH" in out and "Identity: MISMATCH" in out
 
+    def test_kept_together_the_case_is_about_the_patient_with_the_most_images(self, tmp_path, capsys):
+        root = tmp_path / "cd"
+        datasets = ct("Other^Person", "19800202", "OTHER-1", slices=1) + ct(slices=3)
+        ids = discs.file_ids(len(datasets))
+        discs.write_instances(root, datasets, ids)
+        discs.write_dicomdir(root / "DICOMDIR", list(zip(datasets, ids)))
+        result = import_json(capsys, root, "--keep-together")
+        [summary] = cases(capsys)
+        assert summary["patient"]["family_name"] == "Test" and summary["identity"] == "mismatch"
+        view = show(capsys, result["case_id"])
+        assert [len(s["series"]) and s["identity"]["status"] for s in view["studies"]].count("mismatch") == 1
+        assert summary["missing_items"] == view["missing_items"]
+
     def test_one_patient_on_two_studies_stays_one_case(self, tmp_path, capsys):
         root = tmp_path / "cd"
         datasets = ct() + ct(patient_id="OTHER-HOSPITAL-7")  # same person, another hospital's ID
@@ -176,6 +189,8 @@ class TestMissingFromTheDisc:
         disc = next(item for item in view["completeness"] if item["item"] == "disc")
         assert not disc["present"]
         assert "1 study named by the DICOMDIR is missing from the disc" in disc["note"]
+        # The worklist's "x of 6" counts the six checklist items, not the disc's gaps.
+        assert view["missing_items"] == sum(1 for c in view["completeness"] if not c["present"]) - 1
         rc, out, err = secondo(capsys, "show", result["case_id"])
         assert "Named by the DICOMDIR, not on the disc" in out
 
