@@ -2,6 +2,7 @@
 fsync, rename), so that a crash leaves the previous draft or the new one, never half. The
 last good version is kept beside it, for when the current one is damaged at rest."""
 
+from datetime import datetime, timezone
 import json
 from pathlib import Path
 
@@ -55,6 +56,14 @@ class DraftStore:
                                            "version is shown. Check the last changes.").format(reason=reason)
         return None, _("The draft could not be read ({reason}) and no earlier version exists; the form "
                        "starts afresh.").format(reason=reason)
+
+    def saved_at(self, case_id: str, previous: bool = False) -> datetime | None:
+        """When the draft (or its previous version) was last saved, in local time; None if none."""
+        try:
+            mtime = (self.previous_path(case_id) if previous else self.path(case_id)).stat().st_mtime
+        except OSError:
+            return None
+        return datetime.fromtimestamp(mtime, timezone.utc).astimezone()
 
     def load(self, case_id: str) -> dict | None:
         path = self.path(case_id)

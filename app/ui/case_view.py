@@ -5,6 +5,7 @@ bytes are decrypted off the GUI thread."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -35,6 +36,7 @@ class CaseData:
     series: dict = field(default_factory=dict)  # series_uid -> SeriesModel
     draft: dict | None = None
     draft_error: str | None = None
+    draft_saved_at: datetime | None = None  # local time of the shown draft's last save
     form: FormSetup | None = None
     opinions: list = field(default_factory=list)  # the signed opinions (app.store.opinions.SignedOpinion)
     key_images: list = field(default_factory=list)  # kept with the case: the form shows them at once
@@ -54,7 +56,10 @@ def load_case(store, case_id: str, cache) -> CaseData:
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
         series[summary.series_uid].other_patient = study.study_uid in foreign
     data = CaseData(case_id, view, documents, series)
-    data.draft, data.draft_error = DraftStore(store).load_recovering(case_id)
+    drafts = DraftStore(store)
+    data.draft, data.draft_error = drafts.load_recovering(case_id)
+    if data.draft is not None:
+        data.draft_saved_at = drafts.saved_at(case_id, previous=data.draft_error is not None)
     opinions = SignedOpinionStore(store)
     data.opinions = opinions.list(case_id)
     if data.opinions and data.draft is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
@@ -160,7 +161,9 @@ class FormDockWidget(QWidget):
         self._layout.addWidget(self.message)
 
     def set_case(self, case_id: str, setup: FormSetup, draft_error: str | None = None,
-                 opinions: list = ()) -> None:
+                 opinions: list = (), draft_saved_at: datetime | None = None) -> None:
+        """Show the form of `case_id`; `draft_saved_at`: the shown draft's last save (the form
+        says it was restored from then)."""
         self.flush()
         for widget in (self.form, self.validation):
             if widget is not None:
@@ -173,6 +176,7 @@ class FormDockWidget(QWidget):
             self.form = OpinionFormWidget(setup.questionnaire, self)
             if setup.response is not None:
                 self.form.set_response(setup.response)
+            self.form.set_draft_saved(draft_saved_at)
             self.validation = ValidationPanelWidget(self.form, self)
         else:
             self.form = NotesFormWidget(self)

@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.tr("Open a signed &PDF to check…"), self.open_pdf_file)
         file_menu.addSeparator()
-        file_menu.addAction(self.tr("&Quit"), self.close)
+        file_menu.addAction(make_action(self, "quit", self.tr("&Quit"), self.close))
         view = self.menuBar().addMenu(self.tr("&View"))
         view.addAction(make_action(self, "worklist", self.tr("&Worklist"), self.show_worklist))
         view.addAction(make_action(self, "next_document", self.tr("&Next document"),
@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
 
     def _show_case(self, data: CaseData) -> None:
         self.case_view.show_case(data)
-        self.form.set_case(data.case_id, data.form, data.draft_error, data.opinions)
+        self.form.set_case(data.case_id, data.form, data.draft_error, data.opinions, data.draft_saved_at)
         self.form.set_key_images(data.key_images)
         self.pages.setCurrentWidget(self.case_view)
         self.form_dock.show()

@@ -1,5 +1,5 @@
-"""The keyboard shortcuts of the workstation, in one table, and the Help ▸ Keyboard dialog
-that lists them."""
+"""The keyboard shortcuts of the workstation, in one table, and the Help ▸ Keyboard dialog (F1)
+that lists them with the image viewer's keys (viewers/dicom/keys.py) and the form's."""
 
 from __future__ import annotations
 
@@ -28,7 +28,15 @@ SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "import": (("Ctrl+O",), "Import a dossier package, folder or ISO"),
     "worklist": (("Ctrl+L",), "Back to the worklist"),
     "keyboard": (("F1",), "This list"),
+    "quit": (("Ctrl+Q",), "Quit the workstation"),
 }
+
+#: Keys of the opinion form (app/ui/form_repeat.py, app/ui/form_widget.py): listed, bound there.
+FORM_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("Tab", "Shift+Tab"), "Next / previous field"),
+    (("Ctrl+Enter",), "In a repeated line or entry: add one after it"),
+    (("Ctrl+Backspace", "Ctrl+Del"), "In an empty repeated line or entry: remove it"),
+)
 
 
 def make_action(parent: QWidget, name: str, text: str, handler: Callable[[], None]) -> QAction:
@@ -43,24 +51,39 @@ def make_action(parent: QWidget, name: str, text: str, handler: Callable[[], Non
 
 
 class KeyboardDialog(QDialog):
-    """Help ▸ Keyboard: every shortcut and what it does."""
+    """Help ▸ Keyboard (F1): every key of the window, the opinion form and the image viewer, in
+    one table."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from viewers.dicom.keys import VIEWER_KEYS
+
         self.setWindowTitle(self.tr("Keyboard shortcuts"))
-        self.table = QTableWidget(len(SHORTCUTS), 2, self)
-        self.table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action")])
+        rows = ([(keys, _tr(text), self.tr("Window")) for keys, text in SHORTCUTS.values()]
+                + [(keys, QCoreApplication.translate("FormKeys", text), self.tr("Opinion form"))
+                   for keys, text in FORM_KEYS]
+                + [(keys, QCoreApplication.translate("ViewerKeys", text), self.tr("Image viewer"))
+                   for keys, text in VIEWER_KEYS])
+        self.table = QTableWidget(len(rows), 3, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action"), self.tr("Where")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, (keys, description) in enumerate(SHORTCUTS.values()):
-            shown = [QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys]
+        for row, (keys, description, where) in enumerate(rows):
+            shown = [QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k for k in keys]
             self.table.setItem(row, 0, QTableWidgetItem(self.tr(" or ").join(shown)))
-            self.table.setItem(row, 1, QTableWidgetItem(_tr(description)))
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+            self.table.setItem(row, 1, QTableWidgetItem(description))
+            self.table.setItem(row, 2, QTableWidgetItem(where))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(520, 360)
+        self.resize(640, 560)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(keys, action, where) of each line, as shown."""
+        return [tuple(self.table.item(r, c).text() for c in range(3))  # type: ignore[misc]
+                for r in range(self.table.rowCount())]

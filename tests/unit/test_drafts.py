@@ -72,3 +72,18 @@ def test_no_draft_at_all_and_a_damaged_only_draft(isolated_home):
         drafts.path("case1").write_bytes(b"garbage")
         draft, notice = drafts.load_recovering("case1")
         assert draft is None and "starts afresh" in notice
+
+
+def test_saved_at_is_the_local_time_of_the_last_save(isolated_home):
+    import os
+    from datetime import datetime, timezone
+
+    with CaseStore.open(isolated_home) as store:
+        drafts = DraftStore(store)
+        assert drafts.saved_at("c1") is None
+        drafts.save("c1", RESPONSE)
+        os.utime(drafts.path("c1"), (1_700_000_000, 1_700_000_000))
+        saved = drafts.saved_at("c1")
+        assert saved is not None and saved.utcoffset() is not None
+        assert saved == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+        assert drafts.saved_at("c1", previous=True) is None  # one save: no previous version yet

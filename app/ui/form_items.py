@@ -1,0 +1,372 @@
+"""The item widgets of the opinion form (app/ui/form_widget.py): a question with its editor
+(and, for a repeating question, its lines), a display text and the key images. Each field's
+keys (Ctrl+Enter, Ctrl+Backspace) are handled by app/ui/form_repeat.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractSpinBox, QCheckBox, QComboBox, QDateEdit, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from app.core.key_images import KeyImage
+from app.opinion.questionnaire import from_answer, prefill_source, to_answer
+
+
+#: The OpinionFormWidget (app/ui/form_widget.py) that holds the items; named so to keep the
+#: modules free of an import cycle.
+FormHost = QWidget
+EMPTY_DATE = QDate(1900, 1, 1)
+EMPTY_NUMBER = -999_999_999
+
+
+class Node:
+    """One item of the questionnaire on screen (a question, a display or a group instance)."""
+
+    def __init__(self, form: FormHost, item: dict) -> None:
+        self.form, self.item, self.link_id = form, item, item["linkId"]
+        self.row = QWidget()
+        self.row.setObjectName(f"item-{self.link_id}")
+
+    def to_items(self) -> list[dict]:
+        return []
+
+    def load(self, items: list[dict]) -> None:
+        pass
+
+    def nodes(self) -> Iterator[Node]:
+        yield self
+
+    def focus_target(self) -> QWidget:
+        return self.row
+
+    def set_read_only(self, read_only: bool) -> None:
+        pass
+
+
+def item_label(item: dict) -> QLabel:
+    text = item.get("text") or item["linkId"]
+    label = QLabel(f"{text} <span style='color:#b00020'>*</span>" if item.get("required") else text)
+    label.setTextFormat(Qt.TextFormat.RichText if item.get("required") else Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class CheckList(QWidget):
+    """A checklist with word-wrapped labels (long document titles stay readable)."""
+
+    toggled = Signal()
+
+    def __init__(self, options: list[dict]) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.options, self.boxes = options, []
+        for n, option in enumerate(options):
+            value = from_answer(option)
+            text = value.get("display") or value.get("code") if isinstance(value, dict) else str(value)
+            line = QHBoxLayout()
+            box = QCheckBox()
+            box.setObjectName(f"option-{n}")
+            box.setAccessibleName(text)
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.mousePressEvent = lambda _event, b=box: b.isEnabled() and b.toggle()
+            line.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+            line.addWidget(label, 1)
+            layout.addLayout(line)
+            box.toggled.connect(self.toggled)
+            self.boxes.append(box)
+
+
+class Question(Node):
+    def __init__(self, form: FormHost, item: dict) -> None:
+        super().__init__(form, item)
+        self.kind = item["type"]
+        layout = QVBoxLayout(self.row)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(3)
+        if self.kind != "boolean":
+            layout.addWidget(item_label(item))
+        self.options = item.get("answerOption", []) or []
+        self.editors: list[QWidget] = []
+        self.lines = QVBoxLayout()
+        self.lines.setSpacing(3)
+        layout.addLayout(self.lines)
+        self.add_button = None
+        if self.multi_line_repeats:
+            self.add_button = QPushButton(form.tr("Add"))
+            self.add_button.setObjectName(f"add-{self.link_id}")
+            self.add_button.setToolTip(form.tr("Add a line (Ctrl+Enter in a line)"))
+            self.add_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field
+            self.add_button.clicked.connect(lambda: (self.add_line().setFocus(), form._edited()))
+            layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.always_read_only = bool(item.get("readOnly"))
+        self.add_line()
+        self.set_read_only(False)
+
+    @property
+    def multi_line_repeats(self) -> bool:
+        return bool(self.item.get("repeats")) and self.kind in ("string", "text", "integer", "decimal", "date")
+
+    def _make_editor(self) -> QWidget:
+        form, kind = self.form, self.kind
+        if kind == "string":
+            editor = QLineEdit()
+            editor.textEdited.connect(form._edited)
+        elif kind == "text":
+            editor = QPlainTextEdit()
+            editor.setTabChangesFocus(True)
+            lines = 2 if prefill_source(self.item) else 4  # pre-filled text is short
+            editor.setFixedHeight(editor.fontMetrics().lineSpacing() * lines + 14)
+            editor.textChanged.connect(form._edited)
+        elif kind == "boolean":
+            editor = QCheckBox(self.item.get("text") or self.link_id)
+            editor.toggled.connect(form._edited)
+        elif kind == "choice" and self.item.get("repeats"):
+            editor = CheckList(self.options)
+            editor.toggled.connect(form._edited)
+        elif kind == "choice":
+            editor = QComboBox()
+            editor.addItem("", None)
+            for option in self.options:
+                value = from_answer(option)
+                editor.addItem(value.get("display") or value.get("code") if isinstance(value, dict) else str(value),
+                               value)
+            if self.item.get("answerConstraint") == "optionsOrString":
+                editor.setEditable(True)
+                editor.editTextChanged.connect(form._edited)
+            editor.currentIndexChanged.connect(form._edited)
+        elif kind == "date":
+            editor = QDateEdit()
+            editor.setCalendarPopup(True)
+            editor.setDisplayFormat("dd-MM-yyyy")
+            editor.setMinimumDate(EMPTY_DATE)
+            editor.setSpecialValueText("—")
+            editor.setDate(EMPTY_DATE)
+            editor.dateChanged.connect(form._edited)
+        elif kind == "integer":
+            editor = QSpinBox()
+            editor.setRange(EMPTY_NUMBER, 999_999_999)
+            editor.setSpecialValueText("—")
+            editor.setValue(EMPTY_NUMBER)
+            editor.valueChanged.connect(form._edited)
+        else:  # decimal
+            editor = QDoubleSpinBox()
+            editor.setDecimals(2)
+            editor.setRange(EMPTY_NUMBER, 999_999_999)
+            editor.setSpecialValueText("—")
+            editor.setValue(EMPTY_NUMBER)
+            editor.valueChanged.connect(form._edited)
+        editor.setObjectName(f"field-{self.link_id}")
+        return editor
+
+    def add_line(self, after: QWidget | None = None) -> QWidget:
+        """A new editor (for a repeating question: a new line, after `after` or last)."""
+        editor = self._make_editor()
+        line = QWidget()
+        box = QHBoxLayout(line)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(editor, 1)
+        if self.multi_line_repeats:
+            remove = QPushButton("✕")
+            remove.setToolTip(self.form.tr("Remove this line (Ctrl+Backspace in an empty line)"))
+            remove.setFixedWidth(28)
+            remove.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            remove.clicked.connect(lambda: self.remove_line(editor))
+            box.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
+            remove.setVisible(not self.form.read_only)
+        if self.always_read_only:  # pre-filled facts (the patient): shown as text, not as a field
+            editor.setProperty("fact", True)
+            editor.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # selectable, not in the way of Tab
+            if isinstance(editor, QLineEdit):
+                editor.setFrame(False)
+        position = self.editors.index(after) + 1 if after in self.editors else len(self.editors)
+        self.lines.insertWidget(position, line)
+        line.show()  # now, not at the layout's next turn: the new line takes the focus at once
+        self.editors.insert(position, editor)
+        self.form.keys.watch(editor)
+        self.form.order_tabs()
+        return editor
+
+    def remove_line(self, editor: QWidget) -> None:
+        """Remove a line of a repeating question (the last one left is emptied instead)."""
+        if len(self.editors) == 1:
+            self._set_value(editor, None)
+        else:
+            line = editor.parentWidget()
+            self.editors.remove(editor)
+            line.hide()
+            line.setParent(None)
+            line.deleteLater()
+            self.form.order_tabs()
+        self.form._edited()
+
+    def is_empty(self, editor: QWidget) -> bool:
+        return not self._values(editor) or (isinstance(editor, QCheckBox) and not editor.isChecked())
+
+    def fields(self) -> list[QWidget]:
+        """The widgets Tab stops at, in reading order."""
+        return [w for e in self.editors for w in (e.boxes if isinstance(e, CheckList) else [e])]
+
+    # values
+
+    def _values(self, editor: QWidget) -> list:
+        if isinstance(editor, QLineEdit):
+            return [editor.text()] if editor.text().strip() else []
+        if isinstance(editor, QPlainTextEdit):
+            text = editor.toPlainText()
+            return [text] if text.strip() else []
+        if isinstance(editor, QCheckBox):
+            return [editor.isChecked()]
+        if isinstance(editor, CheckList):
+            return [from_answer(o) for o, b in zip(editor.options, editor.boxes) if b.isChecked()]
+        if isinstance(editor, QComboBox):
+            data = editor.currentData()
+            if editor.isEditable() and editor.currentText().strip() and editor.currentText() != editor.itemText(
+                    editor.currentIndex()):
+                return [editor.currentText()]
+            if data is None:
+                return [editor.currentText()] if editor.isEditable() and editor.currentText().strip() else []
+            return [data]
+        if isinstance(editor, QDateEdit):
+            return [] if editor.date() == EMPTY_DATE else [editor.date().toString("yyyy-MM-dd")]
+        if isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+            return [] if editor.value() == EMPTY_NUMBER else [editor.value()]
+        return []
+
+    def _set_value(self, editor: QWidget, value) -> None:
+        if isinstance(editor, QLineEdit):
+            editor.setText("" if value is None else str(value))
+        elif isinstance(editor, QPlainTextEdit):
+            editor.setPlainText("" if value is None else str(value))
+        elif isinstance(editor, QCheckBox):
+            editor.setChecked(bool(value))
+        elif isinstance(editor, CheckList):
+            chosen = value or []
+            for option, box in zip(editor.options, editor.boxes):
+                box.setChecked(any(same_answer(from_answer(option), v) for v in chosen))
+        elif isinstance(editor, QComboBox):
+            index = next((i for i in range(1, editor.count()) if value is not None
+                          and same_answer(editor.itemData(i), value)), 0)
+            editor.setCurrentIndex(index)
+            if index == 0 and editor.isEditable():
+                editor.setEditText("" if value is None else str(value))
+        elif isinstance(editor, QDateEdit):
+            date = QDate.fromString(str(value)[:10], "yyyy-MM-dd") if value else EMPTY_DATE
+            editor.setDate(date if date.isValid() else EMPTY_DATE)
+        elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+            editor.setValue(EMPTY_NUMBER if value is None else type(editor.value())(value))
+
+    def to_items(self) -> list[dict]:
+        values = [v for editor in self.editors for v in self._values(editor)]
+        node = {"linkId": self.link_id}
+        if self.item.get("text"):
+            node["text"] = self.item["text"]
+        if values:
+            node["answer"] = [to_answer(self.item, v) for v in values]
+        return [node]
+
+    def load(self, items: list[dict]) -> None:
+        values = [from_answer(a) for ri in items[:1] for a in ri.get("answer", []) or []]
+        if isinstance(self.editors[0], CheckList):
+            self._set_value(self.editors[0], values)
+            return
+        wanted = max(1, len(values)) if self.multi_line_repeats else 1
+        while len(self.editors) > wanted:
+            editor = self.editors.pop()
+            line = self.lines.takeAt(self.lines.count() - 1).widget()
+            line.hide()
+            line.deleteLater()
+        while len(self.editors) < wanted:
+            self.add_line()
+        for n, editor in enumerate(self.editors):
+            self._set_value(editor, values[n] if n < len(values) else None)
+
+    def focus_target(self) -> QWidget:
+        editor = self.editors[0]
+        return editor.boxes[0] if isinstance(editor, CheckList) and editor.boxes else editor
+
+    def set_read_only(self, read_only: bool) -> None:
+        read_only = read_only or self.always_read_only
+        for editor in self.editors:
+            if isinstance(editor, (QLineEdit, QPlainTextEdit)):
+                editor.setReadOnly(read_only)  # text stays selectable
+            elif isinstance(editor, QAbstractSpinBox):
+                editor.setReadOnly(read_only)
+                editor.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons if read_only
+                                        else QAbstractSpinBox.ButtonSymbols.UpDownArrows)
+            else:
+                editor.setEnabled(not read_only)
+        if self.add_button is not None:
+            self.add_button.setVisible(not read_only)
+            for n in range(self.lines.count()):
+                line = self.lines.itemAt(n).widget()
+                for button in line.findChildren(QPushButton):
+                    button.setVisible(not read_only)
+
+
+def same_answer(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.get("code") == b.get("code") and (not a.get("system") or not b.get("system")
+                                                   or a["system"] == b["system"])
+    return a == b
+
+
+class Display(Node):
+    def __init__(self, form: FormHost, item: dict) -> None:
+        super().__init__(form, item)
+        layout = QVBoxLayout(self.row)
+        layout.setContentsMargins(0, 4, 0, 4)
+        self.key_images = prefill_source(item) == "key_images"
+        if self.key_images:
+            layout.addWidget(item_label(item))
+            self.images = QVBoxLayout()
+            layout.addLayout(self.images)
+            self.show_key_images([])
+        else:
+            label = QLabel(item.get("text", ""))
+            label.setWordWrap(True)
+            layout.addWidget(label)
+
+    def show_key_images(self, images: list[KeyImage]) -> None:
+        while self.images.count():
+            widget = self.images.takeAt(0).widget()
+            widget.hide()  # at once: the deferred delete may wait for the event loop
+            widget.deleteLater()
+        if not images:
+            empty = QLabel(self.form.tr("No key images yet: add them from the image viewer."))
+            empty.setObjectName("key-images-empty")
+            empty.setStyleSheet("color: palette(placeholder-text); font-style: italic")
+            empty.setWordWrap(True)
+            self.images.addWidget(empty)
+            return
+        for image in images:
+            line = QWidget()
+            line.setObjectName("key-image")
+            box = QHBoxLayout(line)
+            box.setContentsMargins(0, 0, 0, 0)
+            thumb = QLabel()
+            pixmap = QPixmap()
+            if image.png and pixmap.loadFromData(image.png):
+                thumb.setPixmap(pixmap.scaled(72, 72, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.SmoothTransformation))
+            thumb.setFixedSize(72, 72)
+            thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            thumb.setStyleSheet("background: black")
+            text = image.caption or self.form.tr("(no caption)")
+            if image.measurements:
+                text += f"\n{image.measurements}"
+            caption = QLabel(text)
+            caption.setObjectName("key-image-caption")
+            caption.setWordWrap(True)
+            box.addWidget(thumb)
+            box.addWidget(caption, 1)
+            self.images.addWidget(line)
