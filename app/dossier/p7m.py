@@ -196,6 +196,11 @@ class P7mReader:
                        "serial": serial, "ski": ski.hex() if ski else None}
             self._recipients.append(Recipient(summary, info, encrypted_key or b"", issuer, serial, ski))
 
+    def named_certificates(self, certificates: list) -> list:
+        """For each recipient (in the order of `recipients`), the certificate among
+        `certificates` it names (issuer and serial, or key identifier), else None."""
+        return [next((c for c in certificates if r.names(c)), None) for r in self._recipients]
+
     def _parse_content_algorithm(self, encoding: bytes) -> None:
         try:
             algorithm = cms.EncryptionAlgorithm.load(encoding)

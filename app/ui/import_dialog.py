@@ -1,18 +1,22 @@
 """Importing from the window: File ▸ Import… or a package, folder or ISO dropped on it.
-The import runs on the store's one writer with a progress dialog (bytes and files) that can
-cancel; a package that needs a passphrase asks for it."""
+File ▸ Import… first shows whom a package is for and what opens it (app/ui/import_pages.py);
+the import runs on the store's one writer with a progress dialog (bytes and files) that can
+cancel; a package that the identities at hand do not open asks again, with the reason; at the
+end a summary says what came in, case by case, and the (first) case opens."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import inspect
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from app.core.errors import WrongKeyError
 from app.core.tasks import CancelToken
 from app.crypto.stanzas import Passphrase
+from app.ui.import_pages import ImportDialog, ImportSummaryDialog
 from app.ui.task_runner import TaskRunner, user_message
 
 IMPORTABLE_SUFFIXES = (".sodp", ".p7m", ".iso", ".dcm")
@@ -36,14 +40,35 @@ def _is_dicom(path: Path) -> bool:
         return False
 
 
-def run_import(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report) -> object:
+def splits_patients() -> bool:
+    """Whether the importer makes one case per patient of a plain source (and can be told not to)."""
+    from app.dossier.importer import DossierImporter
+
+    return "keep_together" in inspect.signature(DossierImporter.run).parameters
+
+
+def run_import(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report,
+               keep_together: bool = False) -> object:
     """Qt-free work for the store runner."""
     from app.dossier.importer import DossierImporter
 
     def progress(p) -> None:
         report(p.bytes_done, p.bytes_total, p.files_done, p.files_total)
 
-    return DossierImporter(store, credentials, roots, progress=progress, cancel=token).run(paths)
+    options = {"keep_together": True} if keep_together else {}
+    return DossierImporter(store, credentials, roots, progress=progress, cancel=token).run(paths, **options)
+
+
+def run_import_and_summary(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report,
+                           keep_together: bool = False) -> tuple:
+    """Qt-free: the import, then its summary in words (app/ui/import_facts.py)."""
+    from app.ui.import_facts import import_summary
+
+    if keep_together:
+        result = run_import(store, paths, credentials, roots, token, report, keep_together=True)
+    else:
+        result = run_import(store, paths, credentials, roots, token, report)
+    return result, import_summary(store, result)
 
 
 class ImportProgressDialog(QProgressDialog):
@@ -82,9 +107,11 @@ class ImportProgressDialog(QProgressDialog):
 
 
 class ImportController(QObject):
-    """Starts imports; `imported(case_id)` when one has finished."""
+    """Starts imports; `imported(case_id)` when one has finished (its first case), then the
+    summary dialog (`self.summary`) says what came in; `openRequested(case_id)` from it."""
 
     imported = Signal(str)
+    openRequested = Signal(str)
     _progressed = Signal(int, int, int, int)
 
     def __init__(self, store, store_runner: TaskRunner, parent: QWidget, credentials: list = (),
@@ -101,8 +128,11 @@ class ImportController(QObject):
         self.roots = list(roots)
         self.dialog: ImportProgressDialog | None = None
         self.task = None
-        self.queued: list[tuple[list[Path], list | None]] = []  # started one after the other
-        self.ask_passphrase: Callable[[str], str | None] = self._ask_passphrase
+        self.queued: list[tuple[list[Path], list | None, bool]] = []  # started one after the other
+        # Asks for a passphrase when a package did not open; None: the import dialog asks instead.
+        self.ask_passphrase: Callable[[str], str | None] | None = None
+        self.prepared: ImportDialog | None = None
+        self.summary: ImportSummaryDialog | None = None
 
     def choose_and_import(self, folder: bool = False) -> None:
         if folder:
@@ -114,11 +144,21 @@ class ImportController(QObject):
                 self.tr("Dossiers (*.sodp *.p7m *.iso);;DICOM files (*.dcm DICOMDIR);;All files (*)"))
             paths = [chosen] if chosen else []
         if paths:
-            self.start([Path(p) for p in paths])
+            self.prepare([Path(p) for p in paths])
 
-    def start(self, paths: list[Path], credentials: list | None = None) -> None:
+    def prepare(self, paths: list[Path], reason: str = "") -> ImportDialog:
+        """The import dialog for `paths`: whom a package is for, what opens it; Import starts."""
+        dialog = ImportDialog(paths, self.store, reason, split_choice=splits_patients(), parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.start(
+            dialog.paths, dialog.credentials + self.credentials + own_identity(), keep_together=dialog.keep_together))
+        self.prepared = dialog
+        dialog.open()
+        return dialog
+
+    def start(self, paths: list[Path], credentials: list | None = None, keep_together: bool = False) -> None:
         if self.task is not None:
-            self.queued.append((paths, credentials))  # one import at a time: this one next
+            self.queued.append((paths, credentials, keep_together))  # one import at a time: this one next
             return
         if credentials is None:
             credentials = self.credentials + own_identity()
@@ -130,7 +170,7 @@ class ImportController(QObject):
         emit = self._progressed.emit
         store, roots = self.store, self.roots
         self.task = self.store_runner.run(
-            lambda t, _progress: run_import(store, paths, credentials, roots, t, emit),
+            lambda t, _progress: run_import_and_summary(store, paths, credentials, roots, t, emit, keep_together),
             success=lambda result: self._done(result), token=token,
             failure=lambda error: self._failed(error, paths, credentials),
             cancelled=lambda _c: self._finish(), cancel_on_close=True)
@@ -161,13 +201,24 @@ class ImportController(QObject):
         if self.queued and self.task is None:
             self.start(*self.queued.pop(0))
 
-    def _done(self, result) -> None:
+    def _done(self, outcome: tuple) -> None:
+        result, reports = outcome
         self._finish()
         self.imported.emit(result.case_id)
+        if self.summary is not None:
+            self.summary.close()
+        self.summary = ImportSummaryDialog(reports, self.window)
+        self.summary.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.summary.destroyed.connect(lambda _obj=None: setattr(self, "summary", None))
+        self.summary.openRequested.connect(self.openRequested)
+        self.summary.open()
 
     def _failed(self, error: BaseException, paths: list[Path], credentials: list) -> None:
         self._finish()
-        if isinstance(error, WrongKeyError):
+        if isinstance(error, WrongKeyError) and self.ask_passphrase is None:
+            self.prepare(paths, user_message(error, self))  # choose what opens it, with the reason
+            return
+        if isinstance(error, WrongKeyError) and self.ask_passphrase is not None:
             text = self.ask_passphrase(str(error))
             if text:
                 # One field for both: the package's passphrase, or that of the reviewer's own
@@ -176,18 +227,6 @@ class ImportController(QObject):
                 self.start(paths, retry + own_identity(text))
             return
         QMessageBox.warning(self.window, self.tr("Import"), user_message(error, self))
-
-    def _ask_passphrase(self, reason: str) -> str | None:
-        from app.signing.settings import PKCS12, load_signing_settings
-
-        settings = load_signing_settings()
-        label = self.tr("Passphrase of the package:")
-        if settings.kind == PKCS12 and settings.identity_path:
-            label = self.tr("Passphrase of the package, or of your certificate file {name}:").format(
-                name=Path(settings.identity_path).name)
-        text, ok = QInputDialog.getText(self.window, self.tr("Passphrase"), reason + "\n\n" + label,
-                                        QLineEdit.EchoMode.Password)
-        return text if ok and text else None
 
 
 def own_identity(passphrase: str | None = None) -> list:

@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.form_dock.hide()
         self.importer = ImportController(store, self.store_runner, self, credentials, roots)
         self.importer.imported.connect(self._imported)
+        self.importer.openRequested.connect(self.open_case)
         self.opinion = OpinionController(self, store, self.store_runner, self.form, self.case_view)
         self.worklist.caseActivated.connect(self.open_case)
         self.worklist.sendRequested.connect(self.show_outgoing)

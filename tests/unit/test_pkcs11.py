@@ -1,4 +1,4 @@
-"""Signing with a key on a PKCS#11 token, for real with SoftHSM2: the DEMO
+"""Signing with (and opening packages with) a key on a PKCS#11 token, for real with SoftHSM2: the DEMO
 reviewer's key and certificate are put on a fresh token; a wrong PIN and a removed token are
 refused with a clear reason. Skipped only where softhsm2 is not installed."""
 
@@ -11,8 +11,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from app.core.errors import IdentityError
+from app.crypto import stanzas
+from app.dossier.p7m import P7mReader
 from app.signing.pades import sign_pdf
 from app.signing.pkcs11 import KNOWN_MODULES, token_signer
+from app.signing.token_keys import token_identity
 from app.signing.verify import verify_pdf_bytes
 from tests.unit.pdf_signing import BOX, make_pdf
 
@@ -187,3 +190,42 @@ def test_the_windows_signing_path_with_the_token(softhsm, case_id, response_file
         assert verify_pdf_bytes(result.pdf, [pki.root.certificate]).ok
         assert [o.signer for o in SignedOpinionStore(store).list(case_id)] == ["Dr. Test Reviewer (DEMO)"]
         assert store.index.case(case_id)["status"] == "signed"
+
+
+# -- opening packages with the token's key (app/signing/token_keys.py); here because SoftHSM2 reads
+# its configuration once per process, so these tests share this module's token.
+
+def test_an_sodp_stanza_opens_with_the_token_or_it_says_the_token_lacks_oaep_sha256(softhsm, pki):
+    identity = token_identity(LABEL, PIN, module=MODULE)
+    assert identity.certificate == pki.reviewer_rsa.certificate
+    file_key = bytes(range(32))
+    stanza = stanzas.wrap(pki.reviewer_rsa.certificate, file_key)
+    try:
+        opened = stanzas.find_file_key([stanza], [identity])
+    except IdentityError as exc:  # SoftHSM 2.6: OAEP with SHA-1 only
+        assert "cannot decrypt with RSA-OAEP (SHA-256)" in str(exc)
+    else:
+        assert opened == file_key
+
+
+@pytest.mark.parametrize("options", [[], ["-keyopt", "rsa_padding_mode:oaep"]], ids=["pkcs1", "oaep-sha1"])
+def test_a_p7m_for_the_token_certificate_opens_with_the_token(softhsm, pki, tmp_path, options):
+    import io
+
+    cert = tmp_path / "reviewer.pem"
+    cert.write_bytes(pki.reviewer_rsa.certificate.public_bytes(serialization.Encoding.PEM))
+    plain = tmp_path / "plain.bin"
+    plain.write_bytes(b"DEMO payload " * 100)
+    p7m = tmp_path / "out.p7m"
+    subprocess.run(["openssl", "cms", "-encrypt", "-binary", "-aes256", "-outform", "DER", "-in", str(plain),
+                    "-out", str(p7m), "-recip", str(cert), *options], check=True, capture_output=True)
+    reader = P7mReader(io.BytesIO(p7m.read_bytes()))
+    reader.unlock([token_identity(LABEL, PIN, module=MODULE)])
+    assert b"".join(reader.chunks()) == plain.read_bytes()
+
+
+def test_a_wrong_pin_and_a_missing_token_say_so(softhsm):
+    with pytest.raises(IdentityError, match="The PIN for secondo-test was refused"):
+        token_identity(LABEL, "9999", module=MODULE)
+    with pytest.raises(IdentityError, match="is not present"):
+        token_identity("another-card", PIN, module=MODULE)
