@@ -227,6 +227,42 @@ class TestInTheWindow:
         assert status.isVisibleTo(again.form.form)
         assert status.text() == f"Draft restored from {saved:%H:%M}."
 
+    def test_a_whole_opinion_typed_by_keyboard_alone_can_be_signed(self, qtbot, demo_store):
+        """F6 into the form, then only keys: text in every empty field, Down in each list, Space
+        on a recipient, Ctrl+Enter for a second differential, Tab onwards; nothing is missing."""
+        from PySide6.QtWidgets import QCheckBox, QComboBox
+        store, case_id = demo_store
+        window = open_window(qtbot, store)
+        open_case(qtbot, window, case_id)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+        qtbot.keyClick(window, Qt.Key.Key_F6)
+        form = window.form.form
+        qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
+        first, seen = field_of(focused()), []
+        long_text = "Nine millimetre solid nodule of the right lower lobe, unchanged in three months (DEMO). " * 4
+        for _ in range(80):
+            widget, name = focused(), field_of(focused()).objectName()
+            seen.append(name)
+            if isinstance(widget, (QPlainTextEdit, QLineEdit)) and not (
+                    widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()):
+                qtbot.keyClicks(widget, long_text if isinstance(widget, QPlainTextEdit) else "DEMO entry")
+                if name == "field-differential" and seen.count(name) == 1:
+                    qtbot.keyClick(widget, Qt.Key.Key_Return, CTRL)
+                    qtbot.keyClicks(focused(), "Second differential (DEMO)")
+            elif isinstance(widget, QComboBox) and widget.currentIndex() <= 0:
+                qtbot.keyClick(widget, Qt.Key.Key_Down)
+            elif isinstance(widget, QCheckBox) and name.startswith("option-") and not widget.isChecked() \
+                    and field_of(widget.parentWidget()).objectName() == "field-recipients":
+                qtbot.keyClick(widget, Qt.Key.Key_Space)
+            qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+            if not form.isAncestorOf(focused()) or field_of(focused()) is first:
+                break
+        assert window.form.missing == [], window.form.missing
+        assert window.form.sign_button.isEnabled()
+        assert get_answers(form.response(), "differential") == ["DEMO entry", "Second differential (DEMO)"]
+        assert "field-reviewer-registration" in seen and not [n for n in seen if not n.startswith(("field-", "option-"))]
+
     def test_ctrl_q_quits(self, qtbot, demo_store):
         store, _case_id = demo_store
         window = open_window(qtbot, store)

@@ -15,6 +15,7 @@ from app.demo.package import DEMO_DOSSIER_PASSPHRASE, DEMO_PASSPHRASE
 from app.outgoing.address_book import AddressBook, Contact
 from app.store.store import CaseStore
 from app.ui.import_facts import BAD, OK, WARN
+from app.ui.import_dialog import splits_patients
 from app.ui.import_identity import P12, load_choice
 from app.ui.import_pages import ImportDialog, ImportSummaryDialog
 from app.ui.main_window import MainWindow
@@ -151,3 +152,41 @@ class TestSummary:
         assert summary.windowTitle() == "Import finished"
         assert summary.findChild(QLabel, "import-headline").text() == "Already imported: opened the existing case."
         assert summary.lines(first)["Already imported"].startswith("This dossier was imported before")
+
+
+def two_patient_folder(root: Path) -> Path:
+    """A folder with a CD of each of two fictitious patients (no DICOMDIR: found by content)."""
+    for n, (name, patient_id) in enumerate((("TEST^PATIENT", "DEMO-1"), ("OTHER^TEST", "DEMO-2"))):
+        datasets = discs.ct_instances(2, 16)
+        study, series = generate_uid(), generate_uid()
+        for ds in datasets:
+            ds.PatientName, ds.PatientID, ds.PatientBirthDate = name, patient_id, f"19{70 + n}0101"
+            ds.StudyInstanceUID, ds.SeriesInstanceUID = study, series
+            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        discs.write_instances(root / f"cd{n}", datasets, [[f"IM{n}{k}"] for k in range(2)])
+    return root
+
+
+@pytest.mark.skipif(not splits_patients(), reason="the importer keeps every source in one case")
+class TestSeveralPatients:
+    def test_one_case_per_patient_by_default_each_with_its_summary(self, qtbot, store, demo_package,
+                                                                 tmp_path):  # noqa: F811
+        window = window_for(qtbot, store, demo_package)
+        dialog = window.importer.prepare([two_patient_folder(tmp_path / "mixed")])
+        assert dialog.keep_box.isVisibleTo(dialog) and not dialog.keep_box.isChecked()
+        _case_id, summary = imported(qtbot, window, dialog.import_button.click)
+        assert len(summary.reports) == 2 and len(store.index.cases()) == 2
+        assert summary.findChild(QLabel, "import-headline").text() == (
+            "The source held 2 patient(s): one case was made for each.")
+        assert {r.title for r in summary.reports} == {"TEST, PATIENT, born 01-01-1970", "OTHER, TEST, born 01-01-1971"}
+        assert {summary.lines(r.case_id)["Identity"].split(":")[0] for r in summary.reports} == {"Not verified"}
+        assert set(summary.open_buttons) == {r.case_id for r in summary.reports}
+
+    def test_kept_together_the_foreign_studies_are_flagged(self, qtbot, store, demo_package, tmp_path):  # noqa: F811
+        window = window_for(qtbot, store, demo_package)
+        dialog = window.importer.prepare([two_patient_folder(tmp_path / "mixed")])
+        dialog.keep_box.setChecked(True)
+        case_id, summary = imported(qtbot, window, dialog.import_button.click)
+        assert len(summary.reports) == 1 and len(store.index.cases()) == 1
+        assert summary.lines(case_id)["Identity"].startswith("MISMATCH")
+        assert levels(summary, case_id)["Identity"] == BAD
