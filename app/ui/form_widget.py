@@ -5,7 +5,11 @@ QuestionnaireResponse (app.opinion.questionnaire), and the draft autosaver.
     form.set_response(drafts.load(case_id) or new_response(form.questionnaire, record, profile))
     saver = DraftAutosaver(form, lambda r: runner.run(...save r...))
 
-The widget only edits; saving, signing and the choice of template are the window's.
+The widget only edits; saving, signing and the choice of template are the window's. It is
+made for the keyboard: Tab goes from field to field in reading order (`order_tabs`), the
+focused field is scrolled into view with a visible frame (`FOCUS_STYLE`), and repeated lines and
+entries are added and removed with keys (app/ui/form_repeat.py). The item widgets are in
+app/ui/form_items.py.
 """
 
 from __future__ import annotations
