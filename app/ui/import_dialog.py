@@ -7,7 +7,6 @@ end a summary says what came in, case by case, and the (first) case opens."""
 from __future__ import annotations
 
 from collections.abc import Callable
-import inspect
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -40,13 +39,6 @@ def _is_dicom(path: Path) -> bool:
         return False
 
 
-def splits_patients() -> bool:
-    """Whether the importer makes one case per patient of a plain source (and can be told not to)."""
-    from app.dossier.importer import DossierImporter
-
-    return "keep_together" in inspect.signature(DossierImporter.run).parameters
-
-
 def run_import(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report,
                keep_together: bool = False) -> object:
     """Qt-free work for the store runner."""
@@ -55,8 +47,8 @@ def run_import(store, paths: list[Path], credentials: list, roots: list, token: 
     def progress(p) -> None:
         report(p.bytes_done, p.bytes_total, p.files_done, p.files_total)
 
-    options = {"keep_together": True} if keep_together else {}
-    return DossierImporter(store, credentials, roots, progress=progress, cancel=token).run(paths, **options)
+    return DossierImporter(store, credentials, roots, progress=progress, cancel=token).run(
+        paths, keep_together=keep_together)
 
 
 def run_import_and_summary(store, paths: list[Path], credentials: list, roots: list, token: CancelToken, report,
@@ -64,10 +56,7 @@ def run_import_and_summary(store, paths: list[Path], credentials: list, roots: l
     """Qt-free: the import, then its summary in words (app/ui/import_facts.py)."""
     from app.ui.import_facts import import_summary
 
-    if keep_together:
-        result = run_import(store, paths, credentials, roots, token, report, keep_together=True)
-    else:
-        result = run_import(store, paths, credentials, roots, token, report)
+    result = run_import(store, paths, credentials, roots, token, report, keep_together=keep_together)
     return result, import_summary(store, result)
 
 
@@ -148,7 +137,7 @@ class ImportController(QObject):
 
     def prepare(self, paths: list[Path], reason: str = "") -> ImportDialog:
         """The import dialog for `paths`: whom a package is for, what opens it; Import starts."""
-        dialog = ImportDialog(paths, self.store, reason, split_choice=splits_patients(), parent=self.window)
+        dialog = ImportDialog(paths, self.store, reason, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.start(
             dialog.paths, dialog.credentials + self.credentials + own_identity(), keep_together=dialog.keep_together))

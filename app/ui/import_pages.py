@@ -27,8 +27,7 @@ class ImportDialog(QDialog):
     """Before an import. `accepted` once the identity opened (or nothing was asked): then
     `credentials` and `keep_together` hold what to import with."""
 
-    def __init__(self, paths: list[Path], store=None, reason: str = "", split_choice: bool = True,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, paths: list[Path], store=None, reason: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.paths, self.store = [Path(p) for p in paths], store
         self.credentials: list = []
@@ -69,7 +68,7 @@ class ImportDialog(QDialog):
         self.keep_box = QCheckBox(self.tr("If it holds several patients, keep them in one case and flag the "
                                           "studies of the others (otherwise: one case per patient)"), self)
         self.keep_box.setObjectName("keep-together")
-        self.keep_box.setVisible(split_choice and len(self.packages) < len(self.paths))
+        self.keep_box.setVisible(len(self.packages) < len(self.paths))  # a package's manifest names its patient
         layout.addWidget(self.keep_box)
         buttons = QDialogButtonBox(self)
         self.import_button = buttons.addButton(self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)

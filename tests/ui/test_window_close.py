@@ -23,13 +23,13 @@ class ImportGate:
         self.started, self.release = threading.Event(), threading.Event()
         real = import_dialog.run_import
 
-        def run_import(store, paths, credentials, roots, token, report):
+        def run_import(store, paths, credentials, roots, token, report, **options):
             def held(*figures) -> None:
                 if not self.started.is_set():
                     self.started.set()
                     self.release.wait(120)
                 report(*figures)
-            return real(store, paths, credentials, roots, token, held)
+            return real(store, paths, credentials, roots, token, held, **options)
 
         monkeypatch.setattr(import_dialog, "run_import", run_import)
 
