@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
 
 from app.core.errors import SecondoError
 from app.ui.import_facts import BAD, OK, WARN, CaseReport, known_certificates, package_recipients
-from app.ui.import_identity import IdentityChooserWidget, load_choice, save_choice
+from app.ui.import_identity import P12, IdentityChooserWidget, load_choice, save_choice
 from app.ui.task_runner import user_message
 
 COLOURS = {OK: "#1e7e34", WARN: "#b26a00", BAD: "#b00020"}
@@ -81,8 +81,9 @@ class ImportDialog(QDialog):
         self.refresh_recipients()
 
     def _opening_certificates(self) -> list:
-        """The chosen identity's certificate when it opens now (a wrong passphrase: none)."""
-        if self.identity is None:
+        """The chosen certificate file's certificate when it opens now (a wrong passphrase: none).
+        A token's PIN is not tried here: each wrong try counts towards locking the card."""
+        if self.identity is None or self.identity.choice().kind != P12:
             return []
         try:
             return [c.certificate for c in self.identity.credentials() if hasattr(c, "certificate")]

@@ -105,6 +105,29 @@ class TestIdentityAndRecipients:
         assert summary.lines(case_id)["Identity"].startswith("OK")
 
 
+    def test_a_token_pin_is_tried_once_on_import_never_while_typing(self, qtbot, store, demo_package,
+                                                                    monkeypatch):  # noqa: F811
+        from app.core.errors import IdentityError
+        from app.signing import token_keys
+        tries = []
+
+        def refused(label, pin, module=None):
+            tries.append(label)
+            raise IdentityError(f"The PIN for {label} was refused.")
+        monkeypatch.setattr(token_keys, "token_identity", refused)
+        window = window_for(qtbot, store, demo_package)
+        dialog = window.importer.prepare([demo_package.package])
+        dialog.identity.token_button.setChecked(True)
+        dialog.identity.token_label.setText("DEMO card")
+        dialog.identity.token_pin.setText("1234")
+        dialog.identity.changed.emit()
+        assert tries == []  # each wrong try counts towards locking the card
+        dialog.import_button.click()
+        assert tries == ["DEMO card"] and dialog.error.text() == "The PIN for DEMO card was refused."
+        assert dialog.isVisible() and window.importer.task is None
+        dialog.reject()
+
+
 class TestSummary:
     def test_the_demo_package_summary_says_what_came_in(self, qtbot, store, demo_package):  # noqa: F811
         window = window_for(qtbot, store, demo_package, credentials=[demo_package.reviewer_identity()])
