@@ -1,8 +1,9 @@
 """Pre-filling an opinion from the case record and the reviewer's profile, in the spirit of
 IHE MRRT auto-populated fields: an item names its source in the prefill extension.
 
-Sources: a dotted path into the manifest ("referral.question", "referral.reason"...),
-"patient", "documents" (a checklist of the case's documents, all ticked),
+Sources: a dotted path into what the case says (the manifest completed by the case sheet,
+app/dossier/case_details.py: "referral.question", "referral.reason"...), "patient",
+"documents" (a checklist of the case's documents and imaging studies, all ticked),
 "consented_recipients" (ONLY the roles the patient consented to are ever offered),
 "reviewer.name", "reviewer.specialty", "reviewer.registration", and "key_images" (a display
 item the form fills with key image captions).
@@ -15,12 +16,14 @@ from typing import Any
 
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import _
+from app.dossier.case_details import details
 from app.opinion.profile import ReviewerProfile
 from app.opinion.questionnaire import Questionnaire, empty_response, prefill_source, set_answer
 
 DOCUMENT_SYSTEM = "urn:second-o:case-document"
+STUDY_SYSTEM = "urn:second-o:case-study"
 RECIPIENT_SYSTEM = "urn:second-o:recipient-role"
-# Where the person of a role is found in the manifest's referral block.
+# Where the person of a role is found in the referral block (app/dossier/case_details.py).
 ROLE_PEOPLE = {"treating_physician": "treating_physician", "referring_physician": "referring_physician",
                "general_practitioner": "general_practitioner"}
 
@@ -40,7 +43,7 @@ def manifest_value(manifest: dict, path: str) -> Any:
 
 
 def patient_display(record: dict) -> str:
-    patient = (record.get("manifest") or {}).get("patient") or {}
+    patient = details(record)["patient"]
     if not patient.get("family_name"):
         return ""
     name = format_patient_name(patient["family_name"], patient.get("given_names"))
@@ -51,15 +54,23 @@ def patient_display(record: dict) -> str:
 def document_options(record: dict) -> list[dict]:
     options = []
     for n, doc in enumerate(record.get("documents") or []):
-        details = ", ".join(str(x) for x in (format_date(doc.get("date")), doc.get("author")) if x)
+        facts = ", ".join(str(x) for x in (format_date(doc.get("date")), doc.get("author")) if x)
         title = doc.get("title") or doc.get("path") or _("Document {n}").format(n=n + 1)
         options.append({"valueCoding": {"system": DOCUMENT_SYSTEM, "code": str(doc.get("id") or doc.get("path") or n),
-                                        "display": f"{title} — {details}" if details else title}})
+                                        "display": f"{title} — {facts}" if facts else title}})
+    for study in record.get("studies") or []:
+        if not study.get("study_uid"):
+            continue
+        modalities = sorted({str(s["modality"]) for s in study.get("series") or [] if s.get("modality")})
+        what = " ".join(x for x in (" ".join(modalities), study.get("description")) if x) or _("Imaging study")
+        when = format_date(study.get("date"))
+        options.append({"valueCoding": {"system": STUDY_SYSTEM, "code": str(study["study_uid"]),
+                                        "display": f"{what} — {when}" if when else what}})
     return options
 
 
 def consented_roles(record: dict) -> list[str]:
-    referral = (record.get("manifest") or {}).get("referral") or {}
+    referral = details(record)["referral"]
     consented = referral.get("consented_recipients") or []
     return [r for r in consented if isinstance(r, str)]
 
@@ -67,7 +78,7 @@ def consented_roles(record: dict) -> list[str]:
 def recipient_options(q_item: dict, record: dict) -> list[dict]:
     """The template's recipient options restricted to consented roles (a role the template
     does not list is added only if consented), labelled with the person's name."""
-    referral = (record.get("manifest") or {}).get("referral") or {}
+    referral = details(record)["referral"]
     consented = consented_roles(record)
     template = {o["valueCoding"]["code"]: o["valueCoding"] for o in q_item.get("answerOption", []) or []
                 if "valueCoding" in o}
@@ -109,7 +120,7 @@ def new_response(q: Questionnaire, record: dict, profile: ReviewerProfile | None
     if q.bound_to is None:
         q = bind(q, record)
     profile = profile or ReviewerProfile()
-    manifest = record.get("manifest") or {}
+    said = dict(record.get("manifest") or {}) | details(record)
     response = empty_response(q, patient_display(record), _now())
     for item in q.walk():
         source = prefill_source(item)
@@ -123,7 +134,7 @@ def new_response(q: Questionnaire, record: dict, profile: ReviewerProfile | None
         elif source.startswith("reviewer."):
             value = getattr(profile, source.split(".", 1)[1], "")
         else:
-            value = manifest_value(manifest, source)
+            value = manifest_value(said, source)
             if isinstance(value, dict):
                 value = value.get("name") or value.get("display")
             elif isinstance(value, list):

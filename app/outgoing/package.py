@@ -27,6 +27,7 @@ from app.core.files import atomic_output, output_error, write_synced
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier import manifest as manifest_mod
+from app.dossier.case_details import details
 from app.crypto import stanzas
 from app.dossier.package import write_package
 from app.opinion.questionnaire import get_answers
@@ -103,12 +104,13 @@ def addressed_roles(store, case_id: str) -> list[str]:
 
 def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) -> dict:
     original = record.get("manifest") or {}
-    referral = original.get("referral") or {}
+    said = details(record)
+    referral = said["referral"]
     created = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     manifest = {
         "format": "sodp-manifest/1", "dossier_id": str(uuid.uuid4()), "created": created,
         "sender": {"organisation": letterhead.institution, "contact": letterhead.email},
-        "patient": original.get("patient") or {},
+        "patient": said["patient"],
         "referral": {"question": referral.get("question") or _("Second opinion"),
                      "reason": _("The second opinion asked for"), "in_reply_to": original.get("dossier_id")},
         "documents": [dict(meta, path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest())
@@ -116,6 +118,17 @@ def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) 
         "imaging": [],
     }
     return manifest_mod.validate(manifest)
+
+
+def _salutation(record: dict, recipient: Recipient) -> str:
+    from app.report.salutation import salutation
+
+    if recipient.role == "patient":
+        patient = details(record)["patient"]
+        if patient.get("family_name"):
+            return salutation(recipient.name, role="patient", title=recipient.title,
+                              family_name=patient["family_name"], given_names=patient.get("given_names") or "")
+    return salutation(recipient.name, role=recipient.role, title=recipient.title)
 
 
 def _key_images(store, case_id: str) -> list:
@@ -197,7 +210,8 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         opinion.pages, opinion.number, "cd" if request.form in ("folder", "iso") else "file",
         subject_name(request.certificate) if request.certificate is not None else None,
         is_patient=request.role == "patient",
-        package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp")
+        package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp",
+        salutation=_salutation(record, recipient))
     images = _key_images(store, case_id) if request.key_images else []
     details.key_images = len(images)
     cover = render_cover_letter(details, letterhead)

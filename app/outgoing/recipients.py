@@ -1,5 +1,6 @@
-"""Who may receive a case's signed opinion: only the roles in the manifest's
-`consented_recipients` (app/dossier/SODP.md). Anyone else is never offered, and asking for them is
+"""Who may receive a case's signed opinion: only the roles the patient consented to (the
+manifest's `consented_recipients`, app/dossier/SODP.md, or the consent recorded on the case
+sheet, app/dossier/case_details.py). Anyone else is never offered, and asking for them is
 refused with `ConsentError`."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from dataclasses import asdict, dataclass
 from app.core.errors import BadInputError
 from app.core.formatting import format_patient_name
 from app.core.i18n import _
-from app.dossier.manifest import RECIPIENT_ROLES
+from app.dossier.case_details import CONSENT_ROLES, details
 from app.opinion.prefill import consented_roles
 
 
@@ -19,7 +20,7 @@ class ConsentError(BadInputError):
 
 def role_label(role: str) -> str:
     return {"treating_physician": _("Treating physician"), "general_practitioner": _("General practitioner"),
-            "patient": _("The patient")}.get(role, role)
+            "referring_physician": _("Referring physician"), "patient": _("The patient")}.get(role, role)
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Recipient:
     registration: str = ""
     organisation: str = ""
     address: str = ""  # postal address, lines separated by ", " or newlines
+    title: str = ""  # "Dr", "Prof.", "Ms"...: how the salutation addresses them
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -40,7 +42,8 @@ class Recipient:
         if other is None:
             return self
         return Recipient(self.role, other.name or self.name, other.registration or self.registration,
-                         other.organisation or self.organisation, other.address or self.address)
+                         other.organisation or self.organisation, other.address or self.address,
+                         other.title or self.title)
 
     @property
     def address_lines(self) -> list[str]:
@@ -50,21 +53,27 @@ class Recipient:
 
 
 def _person(record: dict, role: str) -> Recipient:
-    manifest = record.get("manifest") or {}
+    said = details(record)
     if role == "patient":
-        patient = manifest.get("patient") or {}
+        patient = said["patient"]
         name = format_patient_name(patient.get("family_name") or "", patient.get("given_names"))
-        return Recipient(role, name, address=str(patient.get("address") or ""))
-    person = (manifest.get("referral") or {}).get(role) or {}
+        return Recipient(role, name, address=str(patient.get("address") or ""), title=courtesy(patient.get("sex")))
+    person = said["referral"].get(role) or {}
     if not isinstance(person, dict):
         person = {"name": str(person)}
     return Recipient(role, str(person.get("name") or ""), str(person.get("registration") or ""),
-                     str(person.get("organisation") or ""), str(person.get("address") or ""))
+                     str(person.get("organisation") or ""), str(person.get("address") or ""),
+                     title=str(person.get("title") or ""))
+
+
+def courtesy(sex: object) -> str:
+    """The patient's title in the salutation, from the recorded sex (none when unknown)."""
+    return {"F": "Ms", "M": "Mr"}.get(str(sex or ""), "")
 
 
 def consented_recipients(record: dict) -> list[Recipient]:
     """The recipients the patient agreed to, as the dossier names them, in the manifest's order."""
-    return [_person(record, role) for role in consented_roles(record) if role in RECIPIENT_ROLES]
+    return [_person(record, role) for role in consented_roles(record) if role in CONSENT_ROLES]
 
 
 def require_consent(record: dict, role: str) -> Recipient:

@@ -22,6 +22,7 @@ from app.core.i18n import _
 from app.opinion.profile import load_profile
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
+from app.report.salutation import salutation
 from app.report.layout import FRAME_W, GREY, MARGIN_X, PAGE_H, PAGE_W, letterhead_block, styles, text
 
 WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 85 * mm, 40 * mm
@@ -45,6 +46,7 @@ class CoverDetails:
     key_images: int = 0
     is_patient: bool = False
     package_name: str = ""
+    salutation: str = ""  # "Dear Dr Janssens," (app/report/salutation.py); from the name when empty
 
 
 def _paragraphs(details: CoverDetails) -> list[str]:
@@ -135,7 +137,8 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Second opinion — {patient}").format(patient=details.patient)), st["title"]))
     story.append(Paragraph(text(_("Our reference: case {ref}").format(ref=details.case_ref)), st["re"]))
-    story.append(Paragraph(text(_("Dear {name},").format(name=details.recipient_name)), st["body"]))
+    greeting = details.salutation or salutation(details.recipient_name)
+    story.append(Paragraph(text(greeting), st["body"]))
     story += [Paragraph(text(line), st["body"]) for line in _paragraphs(details)]
     story += [Spacer(1, 6 * mm), Paragraph(text(_("Yours sincerely,")), st["body"]), Spacer(1, 4 * mm),
               Paragraph(text(signer), st["signer"])]

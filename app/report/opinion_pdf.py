@@ -35,7 +35,8 @@ from reportlab.platypus import (
     Spacer, Table, TableStyle)
 
 from app.core.formatting import format_date, format_patient_name
-from app.opinion.prefill import DOCUMENT_SYSTEM, consented_roles, patient_display
+from app.dossier.case_details import details
+from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles, patient_display
 from app.opinion.questionnaire import enabled, get_answers, prefill_source
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
@@ -148,8 +149,8 @@ def _addressee_lines(manifest: dict) -> list[str]:
     if not isinstance(person, dict):
         return [str(person)] if person else []
     lines = [person.get("name"), person.get("organisation")]
-    address = str(person.get("address") or "")
-    lines += address.split(", ", 1) if address else []
+    address = str(person.get("address") or "").replace("\r\n", "\n")
+    lines += address.split("\n") if "\n" in address else address.split(", ", 1) if address else []
     return [str(x) for x in lines if x]
 
 
@@ -196,6 +197,7 @@ def _documents_table(q, response: dict, record: dict, st: dict, language: str) -
     item = next((i for i in q.walk() if prefill_source(i) == "documents" or i["linkId"] == "documents-reviewed"), None)
     documents = record.get("documents") or []
     by_code = {str(d.get("id") or d.get("path") or n): d for n, d in enumerate(documents)}
+    studies = {s.get("study_uid"): s for s in record.get("studies") or []}
     if item is None:
         chosen = list(documents)
     else:
@@ -204,6 +206,9 @@ def _documents_table(q, response: dict, record: dict, st: dict, language: str) -
             if isinstance(value, dict) and value.get("code") in by_code and (
                     not value.get("system") or value.get("system") == DOCUMENT_SYSTEM):
                 chosen.append(by_code[value["code"]])
+            elif isinstance(value, dict) and value.get("system") == STUDY_SYSTEM and value.get("code") in studies:
+                study = studies[value["code"]]
+                chosen.append({"title": str(value.get("display") or "").split(" — ")[0], "date": study.get("date")})
             elif value:
                 label = value.get("display") or value.get("code") if isinstance(value, dict) else str(value)
                 chosen.append({"title": label})
@@ -393,7 +398,7 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     signed opinion, said in a note under the title ([] says nothing changed but the date)."""
     register_fonts()
     st = styles()
-    manifest = record.get("manifest") or {}
+    manifest = dict(record.get("manifest") or {}) | details(record)  # the patient and referral as the case says
     key_images = list(key_images or [])
     letter_date = letter_date or date.today().isoformat()
     if addendum_number:

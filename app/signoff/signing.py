@@ -1,8 +1,9 @@
 """Preview and signing of a case's opinion, the one service behind the window's Preview and
 Sign and behind `secondo opinion export` (docs/ARCHITECTURE.md, "Signing").
 
-`preview_opinion` renders the unsigned letter. `sign_opinion` refuses an incomplete form
-(naming the empty required items), renders the letter as the opinion or as the next numbered
+`preview_opinion` renders the unsigned letter. `sign_opinion` refuses a case whose sheet lacks the patient,
+the question or the consent (app/dossier/case_sheet.py) and an incomplete form (naming the
+empty required items), renders the letter as the opinion or as the next numbered
 addendum, signs it (PAdES B-B), keeps it in the case's signed opinions, locks the draft (the
 signed response, status completed), sets the case Signed and records "sign" in the audit log.
 The signed original is never altered: every later signature is a new addendum.
@@ -17,6 +18,7 @@ from datetime import datetime, timezone
 from app.core.errors import BadInputError, OutputError, SecondoError
 from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
+from app.dossier.case_sheet import missing_sentence
 from app.opinion.prefill import bind
 from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
                                       missing_required)
@@ -36,6 +38,12 @@ class IncompleteOpinionError(BadInputError):
         names = "; ".join(text for _link, text in missing)
         super().__init__(_("The opinion cannot be signed: {n} required item(s) are empty: {names}.").format(
             n=len(missing), names=names))
+
+
+class IncompleteCaseError(BadInputError):
+    """Signing was refused: the case lacks what its opinion needs (the patient, the question,
+    the consent; app/dossier/case_sheet.py `missing_for_signing`). The message says what to
+    complete on the case sheet."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,9 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     opinions = opinions_store.list(case_id)
     number = len(opinions)
     record, questionnaire = _context(store, case_id, response)
+    incomplete = missing_sentence(record)
+    if incomplete:
+        raise IncompleteCaseError(incomplete)
     missing = missing_required(questionnaire, response)
     if missing:
         raise IncompleteOpinionError(missing)
