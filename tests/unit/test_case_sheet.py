@@ -177,3 +177,26 @@ class TestTwoWriters:
         complete(store, case_id)  # done again, on the new record: nothing lost
         record = store.record(case_id)
         assert len(record["studies"]) == 2 and details(record)["referral"]["question"]
+
+    def test_an_import_into_the_case_over_a_sheet_edit_says_changed_meanwhile(self, store, case_id, tmp_path,
+                                                                              capsys, monkeypatch, isolated_home):
+        from app.dossier import case_record
+
+        real = case_record.recompute_checks
+
+        def edit_meanwhile(record):
+            with CaseStore.open(isolated_home) as other:  # as the window would, on its own connection
+                complete(other, case_id)
+            real(record)
+
+        monkeypatch.setattr(case_record, "recompute_checks", edit_meanwhile)
+        more = unique_cd(tmp_path / "more")
+        assert main(["import", str(more), "--case", case_id]) == 3
+        assert "changed" in capsys.readouterr().err
+        monkeypatch.setattr(case_record, "recompute_checks", real)
+        record = store.record(case_id)
+        assert details(record)["referral"]["question"] and len(record["studies"]) == 1  # the edit is whole
+        assert main(["import", str(more), "--case", case_id]) == 0  # the import again: both kept
+        record = store.record(case_id)
+        assert len(record["studies"]) == 2 and details(record)["referral"]["question"] == "Is the nodule malignant?"
+        assert case_sheet.missing_for_signing(record) == []
