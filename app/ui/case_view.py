@@ -10,11 +10,13 @@ from datetime import datetime
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.dossier.case_view import case_json
+from app.dossier.case_sheet import missing_for_signing
 from app.store.drafts import DraftStore
 from app.store.opinions import SignedOpinionStore
+from app.ui.case_sheet_strip import CaseSheetStripWidget
 from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
 from app.ui.task_runner import TaskRunner
@@ -40,6 +42,7 @@ class CaseData:
     form: FormSetup | None = None
     opinions: list = field(default_factory=list)  # the signed opinions (app.store.opinions.SignedOpinion)
     key_images: list = field(default_factory=list)  # kept with the case: the form shows them at once
+    missing: list[str] = field(default_factory=list)  # what the case still lacks to be signed
 
 
 def load_case(store, case_id: str, cache) -> CaseData:
@@ -72,6 +75,7 @@ def load_case(store, case_id: str, cache) -> CaseData:
     except Exception:  # noqa: BLE001 - damaged annotations must not keep the case closed
         data.key_images = []
     data.form = prepare_form(record, data.draft)
+    data.missing = missing_for_signing(record)
     return data
 
 
@@ -98,14 +102,20 @@ class CaseViewWidget(QSplitter):
         self.dicom = None
         left, self.header, self.navigator = header_and_navigator(self)
         self.addWidget(left)
-        self.panes = QSplitter(Qt.Orientation.Horizontal, self)
+        right = QWidget(self)
+        self.strip = CaseSheetStripWidget(right)
+        self.panes = QSplitter(Qt.Orientation.Horizontal, right)
         self.tabs = [QTabWidget(self.panes), QTabWidget(self.panes)]
         for tabs in self.tabs:
             tabs.setTabsClosable(True)
             tabs.setDocumentMode(True)
             tabs.tabCloseRequested.connect(lambda i, t=tabs: self._close_tab(t, i))
         self.tabs[1].hide()
-        self.addWidget(self.panes)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.strip)
+        column.addWidget(self.panes, 1)
+        self.addWidget(right)
         self.setStretchFactor(0, 0)
         self.setStretchFactor(1, 1)
         self.setSizes([320, 1000])
@@ -123,6 +133,7 @@ class CaseViewWidget(QSplitter):
         self.data = data
         self.header.set_case(data.view)
         self.navigator.set_case(data.view)
+        self.strip.set_missing(data.missing)
         self._order = [("document", n) for n in range(len(data.documents))]
         self._order += [("series", uid) for uid in data.series]
         for uid, model in data.series.items():
@@ -139,6 +150,7 @@ class CaseViewWidget(QSplitter):
             for model in self.data.series.values():
                 model.close(timeout=0)
         self.data = None
+        self.strip.set_missing([])
         self._position = -1
 
     @property

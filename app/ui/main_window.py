@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget
 
 from app.store.drafts import DraftStore
+from app.ui.add_documents_dialog import is_document
+from app.ui.case_sheet_controller import CaseSheetController
 from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
 from app.ui.form_dock import FormDockWidget
 from app.ui.import_dialog import ImportController, importable
@@ -60,6 +62,9 @@ class MainWindow(QMainWindow):
         self.importer.imported.connect(self._imported)
         self.importer.openRequested.connect(self.open_case)
         self.opinion = OpinionController(self, store, self.store_runner, self.form, self.case_view)
+        self.case_sheet = CaseSheetController(self, store, self.store_runner, lambda: self.form.case_id)
+        self.case_sheet.changed.connect(self._case_changed)
+        self.case_view.strip.completeRequested.connect(lambda: self.case_sheet.open())
         self.worklist.caseActivated.connect(self.open_case)
         self.worklist.sendRequested.connect(self.show_outgoing)
         self.case_view.keyImagesChanged.connect(self.form.set_key_images)
@@ -78,6 +83,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(make_action(self, "import", self.tr("&Import package or ISO…"),
                                         self.importer.choose_and_import))
         file_menu.addAction(self.tr("Import &folder…"), lambda: self.importer.choose_and_import(folder=True))
+        file_menu.addAction(self.tr("Add &documents…"), lambda: self.case_sheet.add_documents())
         file_menu.addSeparator()
         file_menu.addAction(self.tr("Open a signed &PDF to check…"), self.open_pdf_file)
         file_menu.addSeparator()
@@ -94,6 +100,9 @@ class MainWindow(QMainWindow):
         view.addAction(make_action(self, "toggle_form", self.tr("Show/hide the &form"), self.toggle_form))
         view.addAction(make_action(self, "full_screen_viewer", self.tr("&Full-screen viewer"),
                                    self.toggle_full_screen_viewer))
+        case_menu = self.menuBar().addMenu(self.tr("&Case"))
+        case_menu.addAction(make_action(self, "case_sheet", self.tr("Case &sheet…"), lambda: self.case_sheet.open()))
+        case_menu.addAction(self.tr("Add &documents…"), lambda: self.case_sheet.add_documents())
         opinion = self.menuBar().addMenu(self.tr("&Opinion"))
         opinion.addAction(make_action(self, "preview", self.tr("&Preview"), self.opinion.preview))
         opinion.addAction(make_action(self, "sign", self.tr("&Sign…"), self.opinion.sign))
@@ -262,6 +271,12 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
         QMessageBox.warning(self, self.tr("Open case"), user_message(error, self))
 
+    def _case_changed(self, case_id: str) -> None:
+        """The case sheet saved, or documents were added: the worklist, and the case if open."""
+        self.refresh_cases()
+        if case_id == self.form.case_id and not self._closing:
+            self.open_case(case_id)
+
     def _imported(self, case_id: str) -> None:
         if self._closing:
             return
@@ -290,15 +305,28 @@ class MainWindow(QMainWindow):
         paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
         return [p for p in paths if importable(p)]
 
+    def _dropped_documents(self, event) -> list[Path]:
+        """Documents (PDF, images, text) dropped while a case is open: added to that case."""
+        if self.pages.currentWidget() is not self.case_view or self.form.case_id is None:
+            return []
+        if not event.mimeData().hasUrls():
+            return []
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        return [p for p in paths if is_document(p)]
+
     def dragEnterEvent(self, event) -> None:
-        if self._dropped_paths(event):
+        if self._dropped_paths(event) or self._dropped_documents(event):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
         paths = self._dropped_paths(event)
+        documents = self._dropped_documents(event)
         if paths:
             event.acceptProposedAction()
             self.importer.start(paths)
+        elif documents:
+            event.acceptProposedAction()
+            self.case_sheet.add_documents(documents)
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -92,6 +92,12 @@ class OpinionController(QObject):
             self._warn(self.tr("Sign"), self.tr("This opinion is signed already. To change it, start a new "
                                                 "addendum."))
             return
+        lacking = self.case_view.data.missing if self.case_view.data is not None else []
+        if lacking:  # the case itself is incomplete: the sheet, not a failure at the end
+            text = self.tr("Complete the case sheet before signing: {missing}.").format(missing="; ".join(lacking))
+            self.failed.emit(text)
+            self.window.case_sheet.open(case_id, text)
+            return
         response = form.response()
         missing = missing_required(form.questionnaire, response)
         if missing:

@@ -26,6 +26,7 @@ SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "preview": (("Ctrl+Shift+P",), "Preview the opinion letter (not signed)"),
     "sign": (("Ctrl+Shift+S",), "Sign the opinion"),
     "import": (("Ctrl+O",), "Import a dossier package, folder or ISO"),
+    "case_sheet": (("Ctrl+Shift+E",), "The case sheet: patient, question, consent, documents"),
     "worklist": (("Ctrl+L",), "Back to the worklist"),
     "keyboard": (("F1",), "This list"),
     "quit": (("Ctrl+Q",), "Quit the workstation"),
