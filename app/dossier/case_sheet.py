@@ -214,6 +214,12 @@ def _changed_fields(before: dict, after: dict, prefix: str = "") -> list[str]:
     return names
 
 
+def _beyond(entered: dict, package: object) -> dict:
+    """The entered values that are set and differ from the package's."""
+    package = package if isinstance(package, dict) else {}
+    return {k: v for k, v in entered.items() if v and v != package.get(k)}
+
+
 def apply_changes(record: dict, changes: dict, by: str) -> tuple[dict, list[str], dict | None]:
     """(the new sheet, the names of the fields changed, the new consent or None): `changes`
     checked against the record, nothing written. BadInputError names the first bad field."""
@@ -236,8 +242,17 @@ def apply_changes(record: dict, changes: dict, by: str) -> tuple[dict, list[str]
         for role in PERSON_ROLES:
             if role in entered:
                 _person(referral, entered[role], role)
-    sheet["patient"] = {k: v for k, v in patient.items() if v}
-    sheet["referral"] = {k: v for k, v in referral.items() if v}
+    # What the package says already is not repeated on the sheet: its value stays "from the package".
+    manifest = record.get("manifest")
+    manifest = manifest if isinstance(manifest, dict) else {}
+    sheet["patient"] = _beyond(patient, manifest.get("patient"))
+    sent = manifest.get("referral")
+    sent = sent if isinstance(sent, dict) else {}
+    sheet["referral"] = _beyond({k: v for k, v in referral.items() if k not in PERSON_ROLES}, sent)
+    for role in PERSON_ROLES:
+        person = _beyond(referral.get(role) or {}, sent.get(role))
+        if person:
+            sheet["referral"][role] = person
     fields = _changed_fields(before["patient"], sheet["patient"], "patient.") + \
         _changed_fields(before["referral"], sheet["referral"], "referral.")
     consent = None

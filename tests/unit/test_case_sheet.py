@@ -200,3 +200,17 @@ class TestTwoWriters:
         record = store.record(case_id)
         assert len(record["studies"]) == 2 and details(record)["referral"]["question"] == "Is the nodule malignant?"
         assert case_sheet.missing_for_signing(record) == []
+
+
+def test_a_value_the_package_says_already_is_not_copied_onto_the_sheet():
+    record = {"manifest": {"patient": {"family_name": "Test", "given_names": "Patient", "birth_date": "1970-01-01"},
+                           "referral": {"question": "Why?", "treating_physician": {"name": "Dr A. Janssens"}}}}
+    sheet, fields, consent = case_sheet.apply_changes(record, {
+        "patient": {"family_name": "Test", "sex": "F"},
+        "referral": {"question": "Why?", "treating_physician": {"name": "Dr A. Janssens", "email": "a@example.org"}}},
+        "Secretary Smith")
+    assert sheet["patient"] == {"sex": "F"}
+    assert sheet["referral"] == {"treating_physician": {"email": "a@example.org"}}
+    assert fields == ["patient.sex", "referral.treating_physician.email"] and consent is None
+    record["sheet"] = sheet
+    assert case_sheet.sheet_view(record)["sources"]["patient.family_name"] == "package"
