@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 from app.core.formatting import format_date
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
+from app.ui.outgoing_result import OutgoingResultWidget
 from app.ui.task_runner import guarded, user_message
 
 FORMS = (("file", "Encrypted file (.sodp)"), ("folder", "CD-ready folder"), ("iso", "ISO image, ready to burn"))
@@ -58,7 +59,7 @@ class OutgoingDialog(QDialog):
         self.certificate_button = QPushButton(self.tr("Certificate file…"))
         self.certificate_button.setToolTip(self.tr("Import the recipient's encryption certificate (PEM or DER) "
                                                    "into the address book"))
-        self.certificate_button.clicked.connect(self._import_certificate)
+        self.certificate_button.clicked.connect(lambda _checked=False: self._import_certificate())
         cert_row = QHBoxLayout()
         cert_row.addWidget(self.use_certificate, 1)
         cert_row.addWidget(self.certificate_button)
@@ -114,6 +115,8 @@ class OutgoingDialog(QDialog):
         sent_row.addStretch(1)
         sent_row.addWidget(self.sent_button)
 
+        self.result_box = OutgoingResultWidget(store, store_runner, case_id, self)
+        self.result_box.failed.connect(self._failed_text)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -126,6 +129,7 @@ class OutgoingDialog(QDialog):
         layout.addWidget(package_box)
         layout.addWidget(sent_box)
         layout.addWidget(self.message)
+        layout.addWidget(self.result_box)
         layout.addWidget(buttons)
         self.resize(900, 640)
         self._set_enabled(False)
@@ -344,6 +348,7 @@ class OutgoingDialog(QDialog):
                 path=result.passphrase_sheet))
         self.message.setStyleSheet("color: #1b5e20;")
         self.message.setText("\n".join(lines))
+        self.result_box.show_result(result, result.shipment.opinion_number)
         self.packaged.emit(result.shipment.role)
         self.reload()
 
