@@ -111,6 +111,7 @@ class FormDockWidget(QWidget):
     signRequested = Signal()
     addendumRequested = Signal()
     openSignedRequested = Signal(int)  # opinion number
+    actionsChanged = Signal()  # what can be done changed (signed, busy, items missing): the menus follow
 
     def __init__(self, save: Callable[[str, dict], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -197,6 +198,18 @@ class FormDockWidget(QWidget):
         from app.signoff.signing import is_locked
         self.set_opinions(list(opinions), locked=bool(opinions) and is_locked(setup.response))
 
+    def clear(self) -> None:
+        """No case: the form of the case left is saved, then removed (the worklist shows none)."""
+        self.flush()
+        for widget in (self.form, self.validation):
+            if widget is not None:
+                self._layout.removeWidget(widget)
+                widget.deleteLater()
+        self.form = self.validation = self.autosaver = None
+        self.case_id = None
+        self.message.hide()
+        self.set_opinions([], locked=False)
+
     # -- signed state --------------------------------------------------------------------------
 
     def set_opinions(self, opinions: list, locked: bool) -> None:
@@ -237,7 +250,7 @@ class FormDockWidget(QWidget):
 
     def _update_actions(self) -> None:
         has_form = self.validation is not None and not self.busy
-        self.preview_button.setEnabled(has_form)
+        self.preview_button.setEnabled(has_form and not self.locked)  # the signed letter opens instead
         self.sign_button.setEnabled(has_form and not self.locked and not self.missing)
         if self.locked:
             self.sign_button.setToolTip(self.tr("Signed. Start a new addendum to change the opinion."))
@@ -246,6 +259,7 @@ class FormDockWidget(QWidget):
                                                 len(self.missing)))
         else:
             self.sign_button.setToolTip(self.tr("Sign the opinion as PAdES (Ctrl+Shift+S)"))
+        self.actionsChanged.emit()
 
     def _saved(self, case_id: str, response: dict) -> None:
         self._save(case_id, response)

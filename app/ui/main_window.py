@@ -104,18 +104,33 @@ class MainWindow(QMainWindow):
         case_menu.addAction(make_action(self, "case_sheet", self.tr("Case &sheet…"), lambda: self.case_sheet.open()))
         case_menu.addAction(self.tr("Add &documents…"), lambda: self.case_sheet.add_documents())
         opinion = self.menuBar().addMenu(self.tr("&Opinion"))
-        opinion.addAction(make_action(self, "preview", self.tr("&Preview"), self.opinion.preview))
-        opinion.addAction(make_action(self, "sign", self.tr("&Sign…"), self.opinion.sign))
-        opinion.addAction(self.tr("New &addendum"), self.opinion.new_addendum)
+        self.preview_action = make_action(self, "preview", self.tr("&Preview"), self.opinion.preview)
+        self.sign_action = make_action(self, "sign", self.tr("&Sign…"), self.opinion.sign)
+        opinion.addAction(self.preview_action)
+        opinion.addAction(self.sign_action)
+        self.addendum_action = opinion.addAction(self.tr("New &addendum"), self.opinion.new_addendum)
         opinion.addSeparator()
-        opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
-        opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
+        self.open_signed_action = opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
+        self.export_action = opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
         opinion.addAction(self.tr("Send to the &recipients…"), lambda: self.show_outgoing())
+        self.form.actionsChanged.connect(self._update_opinion_actions)
+        self._update_opinion_actions()
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.tr("&Reviewer and letterhead…"), self.show_letterhead)
         settings_menu.addAction(self.tr("&Address book…"), self.show_address_book)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
+
+    def _update_opinion_actions(self) -> None:
+        """The Opinion menu offers what the open case allows: Preview and Sign while the opinion
+        is a draft, New addendum once it is signed, the signed opinion once there is one."""
+        form = self.form
+        editable = form.case_id is not None and form.form is not None and not form.busy and not form.locked
+        self.preview_action.setEnabled(editable)
+        self.sign_action.setEnabled(editable)
+        self.addendum_action.setEnabled(form.case_id is not None and form.locked and not form.busy)
+        self.open_signed_action.setEnabled(form.case_id is not None and bool(form.opinions))
+        self.export_action.setEnabled(form.case_id is not None and bool(form.opinions))
 
     def show_keyboard(self) -> KeyboardDialog:
         dialog = KeyboardDialog(self)
@@ -221,11 +236,16 @@ class MainWindow(QMainWindow):
         self.casesLoaded.emit(len(summaries))
 
     def show_worklist(self) -> None:
-        self.form.flush()
+        """The worklist alone: the form of the case left is saved and put away, so that no
+        patient's opinion stays beside the list of every case."""
+        self.form_dock.hide()
+        self.form.clear()
         self.pages.setCurrentWidget(self.worklist)
 
     def open_case(self, case_id: str) -> None:
         self.form.flush()  # the draft of the case we leave, before anything else
+        if self.form.case_id not in (None, case_id):
+            self.show_worklist()  # never the form of one case over another's documents
         self.statusBar().showMessage(self.tr("Opening the case…"))
         store, cache = self.store, self.cache
         self.store_runner.run(lambda token, progress: load_case(store, case_id, cache),

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from app.core.errors import IdentityError
+from app.core.file_names import readable_file_name
 from app.core.tasks import CancelToken
 from app.opinion.questionnaire import missing_required
 from app.signoff.signing import (STEPS, IncompleteOpinionError, export_signed_opinion, preview_opinion,
@@ -204,6 +205,21 @@ class OpinionController(QObject):
                                                                           pdf),
                               failure=lambda error: self._failed(self.tr("Open the signed opinion"), error))
 
+    def export_path(self, case_id: str, opinion) -> str:
+        """Where the export dialog starts: the folder of the last export, else the user's
+        documents; a name a person can read ("Second opinion - Test Patient - 2026-12-02.pdf")."""
+        folder = self.window.settings.export_folder
+        if not folder or not Path(folder).is_dir():
+            folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) \
+                or str(Path.home())
+        data = self.case_view.data
+        patient = (data.view.get("patient") or {}) if data is not None and data.case_id == case_id else {}
+        name = " ".join(p for p in (patient.get("given_names"), patient.get("family_name")) if p)
+        what = (self.tr("Addendum {n}").format(n=opinion.number) if opinion.number
+                else self.tr("Second opinion"))
+        stem = " - ".join(p for p in (what, name, (opinion.signed_at or "")[:10]) if p)
+        return str(Path(folder) / readable_file_name(stem, ".pdf", fallback=self.tr("Second opinion")))
+
     def export_signed(self, path: str | None = None) -> None:
         """Write the latest signed opinion to a file, byte for byte; audited as an export."""
         case_id = self.dock.case_id
@@ -213,10 +229,11 @@ class OpinionController(QObject):
         number = self.dock.opinions[-1].number
         if path is None:
             path, _filter = QFileDialog.getSaveFileName(self.window, self.tr("Export the signed opinion"),
-                                                        f"opinion-{case_id[:8]}-{number}.pdf",
+                                                        self.export_path(case_id, self.dock.opinions[-1]),
                                                         self.tr("PDF documents (*.pdf)"))
             if not path:
                 return
+            self.window.settings.export_folder = str(Path(path).parent)
         store, target = self.store, Path(path)
         self.store_runner.run(lambda token, progress: export_signed_opinion(store, case_id, target, number),
                               success=lambda _number: self.window.statusBar().showMessage(

@@ -1,5 +1,5 @@
 """What the window remembers between sessions (QSettings in the data folder): geometry and
-dock layout, splitter sizes, the last case open."""
+dock layout, splitter sizes, the last case open, the folder of the last export."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ FILE_NAME = "ui-settings.ini"
 
 
 class WindowSettings:
-    """Layout only and a case id: no patient data is kept here."""
+    """Layout, a case id and a folder: no patient data is kept here."""
 
     def __init__(self, folder=None) -> None:
         folder = folder or paths.data_dir()
@@ -47,6 +47,16 @@ class WindowSettings:
     @last_case.setter
     def last_case(self, case_id: str | None) -> None:
         self.qsettings.setValue("session/last_case", case_id or "")
+
+    @property
+    def export_folder(self) -> str | None:
+        """The folder the last export went to (the next one starts there)."""
+        value = self.qsettings.value("files/export_folder")
+        return str(value) if value else None
+
+    @export_folder.setter
+    def export_folder(self, folder: str | None) -> None:
+        self.qsettings.setValue("files/export_folder", folder or "")
 
     def sync(self) -> None:
         self.qsettings.sync()
