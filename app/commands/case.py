@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.commands import case_lifecycle
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.formatting import format_date
@@ -31,6 +32,7 @@ _PERSON_OPTIONS = ("title", "organisation", "email", "language")
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     case = sub.add_parser("case", help=_("complete a case: its sheet (patient, question, consent), documents"))
     verbs = case.add_subparsers(dest="case_verb", metavar="ACTION")
+    case_lifecycle.add_case_actions(verbs)  # archive, unarchive, delete
     case.set_defaults(handler=lambda args: _usage(case))
 
     edit = verbs.add_parser("edit", help=_("set the patient, the question, the physicians and the consent"))

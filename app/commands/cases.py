@@ -33,6 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     cases = sub.add_parser("cases", help=_("list the cases on this workstation"))
     cases.add_argument("--json", action="store_true")
+    cases.add_argument("--all", action="store_true", help=_("the archived cases too"))
     add_vault_option(cases)
     cases.set_defaults(handler=run_cases)
 
@@ -88,7 +89,7 @@ def run_import(args) -> int:
 
 def run_cases(args) -> int:
     with open_store(args) as store:
-        summaries = case_summaries(store)
+        summaries = case_summaries(store, include_archived=args.all)
     if args.json:
         print_json(summaries)
     else:
@@ -122,7 +123,8 @@ def run_audit(args) -> int:
             raise BadInputError(_("The audit log is broken after entry {n}: {problem}.")
                                 .format(n=check.entries, problem=check.problem))
         if not args.json:
-            print(_("The audit log is intact: {n} entries, chain verified.").format(n=check.entries))
+            print(ngettext("The audit log is intact: {n} entry, chain verified.",
+                           "The audit log is intact: {n} entries, chain verified.", check.entries).format(n=check.entries))
         return 0
     if args.json:
         print_json(entries)

@@ -3,7 +3,7 @@
 
 from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.dossier.case_details import details, patient_from_images
 from app.dossier.case_record import case_identity, identity_entries, missing_items
 from app.dossier.completeness import disc_problems
@@ -30,7 +30,7 @@ def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
             "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
             "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
             "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
-            "signature": row["signature"], "identity": case_identity(record), "damaged": None}
+            "signature": row["signature"], "identity": case_identity(record), "damaged": None, "archived": False}
 
 
 # What a case record that cannot be read raises: a vault error, or a record of another shape.
@@ -46,18 +46,26 @@ def damaged_summary(row, exc: Exception) -> dict:
             "documents": row["documents"], "studies": row["studies"],
             "instances": row["instances"], "identity_mismatches": row["identity_mismatches"],
             "missing_items": row["missing_items"], "signature": row["signature"],
-            "identity": "mismatch" if row["identity_mismatches"] else "not_verified", "damaged": reason}
+            "identity": "mismatch" if row["identity_mismatches"] else "not_verified", "damaged": reason,
+            "archived": False}
 
 
-def case_summaries(store: CaseStore) -> list[dict]:
-    """Every case's summary; one whose record cannot be read is listed as damaged (`damaged`
-    says why), never hiding the others."""
+def case_summaries(store: CaseStore, include_archived: bool = False) -> list[dict]:
+    """Every case's summary (the archived ones only with `include_archived`); one whose record
+    cannot be read is listed as damaged (`damaged` says why), never hiding the others."""
+    from app.store.case_removal import archived_cases
+
+    archived = archived_cases(store)
     summaries = []
     for row in store.index.cases():
+        if row["id"] in archived and not include_archived:
+            continue
         try:
-            summaries.append(case_summary(store, row))
+            summary = case_summary(store, row)
         except DAMAGE_ERRORS as exc:
-            summaries.append(damaged_summary(row, exc))
+            summary = damaged_summary(row, exc)
+        summary["archived"] = row["id"] in archived
+        summaries.append(summary)
     return summaries
 
 
@@ -112,6 +120,8 @@ def render_cases(summaries: list[dict]) -> str:
             lines.append(f"{s['case_id'][:8]}  {_('DAMAGED'):<10} {format_date(s['received_at'])}  {s['damaged']}")
             continue
         flags = []
+        if s.get("archived"):
+            flags.append(_("ARCHIVED"))
         if s.get("identity") == "mismatch":
             flags.append(_("IDENTITY MISMATCH"))
         elif s.get("identity") == "not_verified":
@@ -149,7 +159,7 @@ def render_case(view: dict) -> str:
         lines.append(f"  {doc['kind']:<17} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
                      + (f" — {doc['author']}" if doc.get("author") else ""))
     lines.append("")
-    lines.append(_("Imaging ({n} studies):").format(n=len(view["studies"])))
+    lines.append(ngettext("Imaging ({n} study):", "Imaging ({n} studies):", len(view["studies"])).format(n=len(view["studies"])))
     for study in view["studies"]:
         ident = study["identity"]
         warning = ""

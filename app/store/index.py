@@ -64,6 +64,9 @@ CREATE TABLE IF NOT EXISTS intents(
     case_id TEXT NOT NULL,
     action TEXT NOT NULL,
     plan TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS archived(
+    case_id TEXT PRIMARY KEY REFERENCES cases(id),
+    archived_at TEXT NOT NULL);
 """
 
 #: How long a writer waits for another process's write transaction (they last milliseconds:
@@ -105,7 +108,7 @@ class Index:
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             if self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
-                               "'intents'").fetchone()[0] == 0:
+                               "'archived'").fetchone()[0] == 0:  # the newest table: older folders get it too
                 self.db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise index_error(exc) from None
