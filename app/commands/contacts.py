@@ -4,6 +4,8 @@
     secondo contacts add --name NAME --role ROLE [--registration R] [--organisation O]
                          [--address "street, city"] [--certificate CERT.pem] [--json]
     secondo contacts remove ID
+
+ROLE: referring_physician, treating_physician, general_practitioner or patient.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.dossier.manifest import RECIPIENT_ROLES
+from app.outgoing.address_book import CONTACT_ROLES
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +28,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     verbs = contacts.add_subparsers(dest="contacts_verb", metavar="ACTION")
     add = verbs.add_parser("add", help=_("add a contact (or replace the one with --id)"))
     add.add_argument("--name", required=True)
-    add.add_argument("--role", required=True, choices=RECIPIENT_ROLES)
+    add.add_argument("--role", required=True, choices=CONTACT_ROLES)
     add.add_argument("--registration", default="")
     add.add_argument("--organisation", default="")
     add.add_argument("--address", default="", help=_('postal address, lines separated by ", "'))

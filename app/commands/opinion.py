@@ -32,7 +32,7 @@ from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError, OutputError, SignatureCheckError
 from app.core.files import atomic_output
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.signing import trust
 from app.signing.certificate_checks import check_signing_certificate
 from app.signing.secrets import open_identity
@@ -163,14 +163,18 @@ def run_export(args) -> int:
         store.audit.append("export", case_id, via="cli", signed=signer is not None, opinion=number, pages=pages,
                            pdf_sha256=hashlib.sha256(pdf).hexdigest())
     if signer is None:
-        print(_("{out}: {pages} pages, NOT signed (no --identity or --token given)").format(out=output, pages=pages))
+        print(_("{out}: {pages}, NOT signed (no --identity or --token given)").format(out=output, pages=_pages(pages)))
     elif number:
-        print(_("{out}: addendum {n}, {pages} pages, signed by {signer}").format(
-            out=output, n=number, pages=pages, signer=result.opinion.signer))
+        print(_("{out}: addendum {n}, {pages}, signed by {signer}").format(
+            out=output, n=number, pages=_pages(pages), signer=result.opinion.signer))
     else:
-        print(_("{out}: {pages} pages, signed by {signer}").format(out=output, pages=pages,
+        print(_("{out}: {pages}, signed by {signer}").format(out=output, pages=_pages(pages),
                                                                   signer=result.opinion.signer))
     return 0
+
+
+def _pages(n: int) -> str:
+    return ngettext("{n} page", "{n} pages", n).format(n=n)
 
 
 def run_list(args) -> int:
@@ -186,8 +190,8 @@ def run_list(args) -> int:
         print(_("The case has no signed opinion yet."))
     for o in opinions:
         what = _("addendum {n}").format(n=o.number) if o.number else _("opinion")
-        print(_("{n}  {what}  signed {at} by {signer}, {pages} pages, sha256 {sha}").format(
-            n=o.number, what=what, at=o.signed_at, signer=o.signer, pages=o.pages, sha=o.pdf_sha256[:16]))
+        print(_("{n}  {what}  signed {at} by {signer}, {pages}, sha256 {sha}").format(
+            n=o.number, what=what, at=o.signed_at, signer=o.signer, pages=_pages(o.pages), sha=o.pdf_sha256[:16]))
     return 0
 
 

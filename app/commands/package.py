@@ -7,7 +7,7 @@ import sys
 from app.commands import secrets
 from app.commands.output import print_json
 from app.core.errors import BadInputError, SignatureCheckError
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.crypto import stanzas
 from app.dossier import package
 from app.dossier.manifest_signature import INVALID, SignatureState
@@ -58,7 +58,8 @@ def run_pack(args) -> int:
         print(_("note: {path} is not listed in manifest.json and was left out").format(path=path),
               file=sys.stderr)
     entries = manifest["documents"] + manifest["imaging"]
-    print(_("{out}: {n} files, {size} bytes, for {who}").format(
+    print(ngettext("{out}: {n} file, {size} bytes, for {who}", "{out}: {n} files, {size} bytes, for {who}",
+               len(entries)).format(
         out=args.output, n=len(entries), size=sum(e["size"] for e in entries),
         who=", ".join(_("a passphrase") if isinstance(r, stanzas.Passphrase) else subject_name(r)
                       for r in recipients)))

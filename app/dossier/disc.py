@@ -22,7 +22,7 @@ from typing import BinaryIO
 from pydicom import dcmread
 
 from app.core.errors import BadInputError
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.core.media_limits import MAX_DICOMDIR_BYTES, MAX_DICOMDIR_RECORDS, MAX_DISC_DEPTH, MAX_DISC_FILES
 from app.core.tasks import CancelToken
 
@@ -184,7 +184,8 @@ def list_folder(root: Path, cancel: CancelToken | None = None) -> DiscListing:
                 notes.append(_("{path} could not be read ({reason}) and was skipped.")
                              .format(path=prefix + name, reason=_reason(error)))
     if links:
-        notes.append(_("{count} link(s) on the medium were not followed.").format(count=links))
+        notes.append(ngettext("{count} link on the medium was not followed.", "{count} links on the medium were not followed.",
+                              links).format(count=links))
     return build_listing(files, notes=notes)
 
 

@@ -16,7 +16,7 @@ from pycdlib.pycdlibexception import PyCdlibException
 from pycdlib.pycdlibio import PyCdlibIO
 
 from app.core.errors import BadInputError
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.dossier.content_type import is_iso
 from app.dossier.disc import DiscFile, DiscListing, build_listing, is_junk, strip_version
 
@@ -181,7 +181,8 @@ def _walk(image: _Image, path: Path, size: int) -> tuple[list[DiscFile], list[st
                     continue
                 files.append(DiscFile(prefix + name, length, image.opener(record)))
     if links:
-        notes.append(_("{count} link(s) on the medium were not followed.").format(count=links))
+        notes.append(ngettext("{count} link on the medium was not followed.", "{count} links on the medium were not followed.",
+                              links).format(count=links))
     return files, notes
 
 

@@ -1,5 +1,6 @@
-"""The secretary's desk at a glance: per case, the days since the dossier was received, whether
-that is past the target, and who is still to be sent the signed opinion. The target (days) is
+"""The secretary's desk at a glance: per case, the days since the referral (the case sheet's or
+the received manifest's referral date; else since the dossier was imported), whether that is
+past the target, and who is still to be sent the signed opinion. The target (days) is
 a plain setting in the data folder (desk.json)."""
 
 from __future__ import annotations
@@ -37,13 +38,31 @@ def days_since(received_at: str | None, today: date | None = None) -> int | None
     return ((today or date.today()) - received).days
 
 
+def referral_date(record: dict | None) -> str | None:
+    """The referral's date (YYYY-MM-DD) as the case sheet, else the received manifest, gives it."""
+    record = record or {}
+    for block in ((record.get("sheet") or {}).get("referral"), (record.get("manifest") or {}).get("referral")):
+        for key in ("date", "referral_date"):
+            value = (block or {}).get(key) if isinstance(block, dict) else None
+            if isinstance(value, str) and days_since(value) is not None:
+                return value[:10]
+    return None
+
+
 def desk_fields(store, case_id: str, status: str, received_at: str | None, record: dict | None = None) -> dict:
-    """{"days_open", "to_send": [roles]} for a case summary (Qt-free, on the store's thread);
-    `record`: the case record when the caller has decrypted it already."""
+    """{"days_open", "days_from": "referral"|"import", "opened_on", "to_send": [roles]} for a
+    case summary (Qt-free, on the store's thread); `record`: the case record when the caller
+    has decrypted it already. Days count from the referral date when the case has one (not in
+    the future), else from the import."""
     to_send: list[str] = []
     if status in ("signed", "packaged", "sent"):
         to_send = sending_plan(store, case_id, record).to_send
-    return {"days_open": days_since(received_at), "to_send": to_send}
+    referred = referral_date(record if record is not None else store.record(case_id))
+    days = days_since(referred) if referred else None
+    if days is not None and days >= 0:
+        return {"days_open": days, "days_from": "referral", "opened_on": referred, "to_send": to_send}
+    return {"days_open": days_since(received_at), "days_from": "import",
+            "opened_on": str(received_at or "")[:10] or None, "to_send": to_send}
 
 
 def is_overdue(summary: dict, target_days: int) -> bool:

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from app.core.formatting import format_date
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.opinion.profile import load_profile
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
@@ -63,9 +63,11 @@ def _paragraphs(details: CoverDetails) -> list[str]:
             subject=details.encrypted_to)
     else:
         protection = _("It is protected by a passphrase, which reaches you separately, by another channel.")
-    contents = _("The package holds the signed opinion ({pages} pages) and this letter").format(pages=details.pages)
+    contents = ngettext("The package holds the signed opinion ({pages} page) and this letter",
+                        "The package holds the signed opinion ({pages} pages) and this letter",
+                        details.pages).format(pages=details.pages)
     if details.key_images:
-        contents += _(", with {n} key image(s)").format(n=details.key_images)
+        contents += ngettext(", with {n} key image", ", with {n} key images", details.key_images).format(n=details.key_images)
     how = (_("Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how.")
            if details.medium == "cd" else _("Open it with a Second-O workstation (File ▸ Import)."))
     return [

@@ -16,7 +16,7 @@ import copy
 from datetime import datetime, timezone
 
 from app.core.errors import BadInputError, OutputError, SecondoError
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.case_sheet import missing_sentence
 from app.opinion.prefill import bind
@@ -36,7 +36,9 @@ class IncompleteOpinionError(BadInputError):
     def __init__(self, missing: list[tuple[str, str]]) -> None:
         self.missing = missing
         names = "; ".join(text for _link, text in missing)
-        super().__init__(_("The opinion cannot be signed: {n} required item(s) are empty: {names}.").format(
+        super().__init__(ngettext("The opinion cannot be signed: {n} required item is empty: {names}.",
+                                  "The opinion cannot be signed: {n} required items are empty: {names}.",
+                                  len(missing)).format(
             n=len(missing), names=names))
 
 

@@ -14,12 +14,12 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from app.core.errors import IdentityError
 from app.core.formatting import format_date
-from app.outgoing.address_book import (AddressBook, Contact, certificate_details, certificate_from_bytes,
+from app.outgoing.address_book import (CONTACT_ROLES, AddressBook, Contact, certificate_details, certificate_from_bytes,
                                        certificate_pem)
 from app.outgoing.recipients import role_label
 from app.ui.task_runner import guarded, user_message
 
-ROLES = ("treating_physician", "general_practitioner", "patient")
+ROLES = CONTACT_ROLES
 
 
 def describe_certificate(details: dict, tr=lambda s: s) -> str:

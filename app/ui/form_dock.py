@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlain
                                QWidget)
 
 from app.core.formatting import format_date
+from app.core.i18n import ngettext
 from app.ui.form_widget import DraftAutosaver, OpinionFormWidget
 from app.ui.validation_widget import ValidationPanelWidget
 
@@ -255,8 +256,9 @@ class FormDockWidget(QWidget):
         if self.locked:
             self.sign_button.setToolTip(self.tr("Signed. Start a new addendum to change the opinion."))
         elif self.missing:
-            self.sign_button.setToolTip(self.tr("%n required item(s) are still empty (see below).", "",
-                                                len(self.missing)))
+            self.sign_button.setToolTip(ngettext("{n} required item is still empty (see below).",
+                                                "{n} required items are still empty (see below).",
+                                                len(self.missing)).format(n=len(self.missing)))
         else:
             self.sign_button.setToolTip(self.tr("Sign the opinion as PAdES (Ctrl+Shift+S)"))
         self.actionsChanged.emit()

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget
 
 from app.store.drafts import DraftStore
 from app.ui.add_documents_dialog import is_document
+from app.ui.case_removal_controller import CaseRemovalController
 from app.ui.case_sheet_controller import CaseSheetController
 from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
 from app.ui.form_dock import FormDockWidget
@@ -67,10 +69,12 @@ class MainWindow(QMainWindow):
         self.case_view.strip.completeRequested.connect(lambda: self.case_sheet.open())
         self.worklist.caseActivated.connect(self.open_case)
         self.worklist.sendRequested.connect(self.show_outgoing)
+        self.removal = CaseRemovalController(self)
         self.case_view.keyImagesChanged.connect(self.form.set_key_images)
         self.case_view.documentShown.connect(lambda title: self.statusBar().showMessage(title, 4000))
         self._build_menus()
         self._dock_sized = self.settings.restore_window(self)
+        self.fit_to_screen()
         self.settings.restore_splitter("case", self.case_view)
         self.form_dock.hide()  # shown with a case
         self._full_screen_from = None
@@ -120,6 +124,19 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.tr("&Address book…"), self.show_address_book)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
+
+    def fit_to_screen(self) -> None:
+        """No larger than the screen's free area (a 1024x700 laptop, a 2x scaled display), and
+        on it: the default size and a size saved on a bigger screen are both cut down."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        area = screen.availableGeometry()
+        width, height = min(self.width(), area.width()), min(self.height(), area.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        if not area.contains(self.geometry().topLeft()):
+            self.move(area.topLeft())
 
     def _update_opinion_actions(self) -> None:
         """The Opinion menu offers what the open case allows: Preview and Sign while the opinion

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.core.formatting import format_date, format_dicom_name, format_patient_name
+from app.core.i18n import ngettext
 
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
@@ -133,7 +134,8 @@ class NavigatorWidget(QTreeWidget):
 
     def _imaging(self, view: dict) -> None:
         studies = view.get("studies", [])
-        imaging = QTreeWidgetItem(self, [self.tr("Imaging ({n} studies)").format(n=len(studies))])
+        imaging = QTreeWidgetItem(self, [ngettext("Imaging ({n} study)", "Imaging ({n} studies)", len(studies)).format(
+            n=len(studies))])
         missing_series: dict[str, list[dict]] = {}
         for series in view.get("missing_series") or []:
             missing_series.setdefault(series.get("study_uid") or "", []).append(series)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
+from app.core.i18n import ngettext
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
 from app.ui.outgoing_result import OutgoingResultWidget
@@ -150,8 +151,9 @@ class OutgoingDialog(QDialog):
             self.header.setText(self.tr("<b>Not signed yet.</b> Nothing can be sent before the opinion is signed."))
         else:
             what = self.tr("Addendum {n}").format(n=opinion.number) if opinion.number else self.tr("The opinion")
-            self.header.setText(self.tr("<b>{what}</b>, signed on {date} by {signer} ({pages} pages).").format(
-                what=what, date=format_date(opinion.signed_at[:10]), signer=opinion.signer, pages=opinion.pages))
+            self.header.setText(self.tr("<b>{what}</b>, signed on {date} by {signer} ({pages}).").format(
+                what=what, date=format_date(opinion.signed_at[:10]), signer=opinion.signer,
+                pages=ngettext("{n} page", "{n} pages", opinion.pages).format(n=opinion.pages)))
         rows = desk["recipients"]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -183,7 +185,8 @@ class OutgoingDialog(QDialog):
                 if c == 4 and row["to_send"]:
                     item.setForeground(Qt.GlobalColor.darkBlue)
                 self.table.setItem(r, c, item)
-        self.key_images.setText(self.tr("add the case's {n} key image(s)").format(n=desk["key_images"]))
+        self.key_images.setText(ngettext("add the case's key image", "add the case's {n} key images", desk["key_images"]).format(
+            n=desk["key_images"]))
         self.key_images.setEnabled(desk["key_images"] > 0)
         roles = [row["role"] for row in rows]
         self.table.selectRow(roles.index(selected) if selected in roles else 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from app.core.i18n import ngettext
 from app.opinion.questionnaire import missing_required
 from app.ui.form_widget import OpinionFormWidget
 
@@ -60,7 +61,8 @@ class ValidationPanelWidget(QWidget):
             entry.setToolTip(self.tr("Go to this field"))
             self.list.addItem(entry)
         if missing:
-            self.header.setText(self.tr("%n required item(s) missing before signing:", "", len(missing)))
+            self.header.setText(ngettext("{n} required item missing before signing:", "{n} required items missing before signing:",
+                                     len(missing)).format(n=len(missing)))
             self.header.setStyleSheet("color: #b00020; font-weight: bold")
         else:
             self.header.setText(self.tr("Every required item is filled in: the opinion can be signed."))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QFi
                                QListWidgetItem, QMainWindow, QMenu, QMessageBox, QWidget)
 
 from app.core.tasks import CancelToken, Progress, no_progress
+from app.core.i18n import ngettext
 from app.ui.task_runner import TaskRunner
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.pixels import CT_PRESETS, Frame, FrameDecodeError, render
@@ -253,9 +254,10 @@ class ViewerWindow(QMainWindow):
         if not series:
             message = self.tr("No DICOM images in {path}.").format(path=path)
         else:
-            message = self.tr("{n} series from {path}").format(n=len(series), path=path)
+            message = ngettext("{n} series from {path}", "{n} series from {path}", len(series)).format(n=len(series), path=path)
         if skipped:
-            message += " " + self.tr("({n} unreadable file(s) left out)").format(n=len(skipped))
+            message += " " + ngettext("({n} unreadable file left out)", "({n} unreadable files left out)", len(skipped)).format(
+                n=len(skipped))
         self.statusBar().showMessage(message)
         self.loaded.emit(len(series))
 

@@ -1,17 +1,22 @@
-"""The worklist: every case on the workstation, sortable, filtered by status and searched by
-patient or question. The rows are summaries read off the GUI thread (`load_summaries`)."""
+"""The worklist: every case on the workstation (the archived ones on request), sortable,
+filtered by status and searched by patient or question; its context menu and Delete key
+archive, restore and delete a case. The rows are summaries read off the GUI thread
+(`load_summaries`)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QSpinBox, QStyle, QTableView, QToolButton, QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QMenu, QSpinBox, QStyle, QTableView, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from app.core.formatting import format_date, format_patient_name
+from app.core.i18n import ngettext
 from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary
 from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
 from app.outgoing.recipients import role_label
+from app.store.case_removal import archived_cases
 
 COMPLETENESS_ITEMS = 6
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -23,13 +28,15 @@ def load_summaries(store) -> list[dict]:
     with the desk's fields (days open, still to send). A case whose record cannot be read is
     listed as damaged, never hiding the others."""
     summaries = []
+    archived = archived_cases(store)
     for row in store.index.cases():
         try:
             record = store.vault.read_json(row["record"])  # decrypted once for both
             summary = case_summary(store, row, record)
         except DAMAGE_ERRORS as exc:
-            summaries.append(damaged_summary(row, exc))
+            summaries.append(dict(damaged_summary(row, exc), archived=row["id"] in archived))
             continue
+        summary["archived"] = row["id"] in archived
         try:
             summary.update(desk_fields(store, row["id"], row["status"], row["received_at"], record))
         except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
@@ -113,7 +120,8 @@ class CaseTableModel(QAbstractTableModel):
             if column == "question":
                 return row.get("question") or ""
             if column == "status":
-                return self.status_label(row.get("status", ""))
+                label = self.status_label(row.get("status", ""))
+                return self.tr("{status} (archived)").format(status=label) if row.get("archived") else label
             if column == "completeness":
                 return self.tr("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
             if column == "identity":
@@ -122,7 +130,8 @@ class CaseTableModel(QAbstractTableModel):
                 days = row.get("days_open")
                 if days is None:
                     return ""
-                return self.tr("{n} d — overdue").format(n=days) if self.overdue(row) else self.tr("{n} d").format(n=days)
+                text = ngettext("{n} day", "{n} days", days).format(n=days)
+                return self.tr("{days} — overdue").format(days=text) if self.overdue(row) else text
             if column == "to_send":
                 return self.to_send_text(row)
         if role == SORT_ROLE:
@@ -146,6 +155,13 @@ class CaseTableModel(QAbstractTableModel):
                 return self.tr("This case cannot be read: {reason}").format(reason=row["damaged"])
         if role == Qt.ItemDataRole.ToolTipRole and column == "question":
             return row.get("question") or ""
+        if row.get("archived") and role == Qt.ItemDataRole.ForegroundRole and column != "identity":
+            return QColor("#777777")
+        if role == Qt.ItemDataRole.ToolTipRole and column == "days" and row.get("days_open") is not None:
+            if not self.overdue(row):
+                return self.days_tooltip(row)
+            return self.days_tooltip(row) + " " + ngettext("The target is {n} day.", "The target is {n} days.",
+                                                           self.target_days).format(n=self.target_days)
         if column == "identity" and not row.get("damaged"):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return IDENTITY_COLOURS.get(identity)
@@ -164,12 +180,19 @@ class CaseTableModel(QAbstractTableModel):
                 font = QFont()
                 font.setBold(True)
                 return font
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return self.tr("Received {n} days ago; the target is {target} days.").format(
-                    n=row.get("days_open"), target=self.target_days)
         if column == "to_send" and role == Qt.ItemDataRole.ForegroundRole and row.get("to_send"):
             return QColor("#1f3a5f")
         return None
+
+    def days_tooltip(self, row: dict) -> str:
+        """Which date the days count from: the referral's, or the import's when there is none."""
+        days, since = row.get("days_open") or 0, format_date(row.get("opened_on"))
+        if row.get("days_from") == "referral":
+            return ngettext("{n} day since the referral of {date}.", "{n} days since the referral of {date}.",
+                            days).format(n=days, date=since)
+        return ngettext("{n} day since the import of {date} (the case has no referral date).",
+                        "{n} days since the import of {date} (the case has no referral date).",
+                        days).format(n=days, date=since)
 
 
 STATUS_ORDER = {status: n for n, status in enumerate(STATUS_LABELS)}
@@ -185,7 +208,11 @@ class CaseFilterProxy(QSortFilterProxyModel):
         self.status: str | None = None
         self.search = ""
         self.overdue_only = False
+        self.show_archived = False
         self.setSortRole(SORT_ROLE)
+
+    def set_show_archived(self, value: bool) -> None:
+        self._refilter("show_archived", bool(value))
 
     def set_overdue_only(self, value: bool) -> None:
         self._refilter("overdue_only", bool(value))
@@ -209,6 +236,8 @@ class CaseFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
         model = self.sourceModel()
         row = model.rows[source_row]
+        if row.get("archived") and not self.show_archived:
+            return False
         if self.status and row.get("status") != self.status:
             return False
         if self.overdue_only and not model.overdue(row):
@@ -224,6 +253,8 @@ class WorklistWidget(QWidget):
 
     caseActivated = Signal(str)
     sendRequested = Signal(str)  # the secretary's "Send…" for the selected case
+    archiveRequested = Signal(str, bool)  # case id, True: archive, False: restore
+    deleteRequested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -282,8 +313,8 @@ class WorklistWidget(QWidget):
         self.target_box = QSpinBox(self)
         self.target_box.setRange(1, 365)
         self.target_box.setPrefix(self.tr("target "))
-        self.target_box.setSuffix(self.tr(" days"))
-        self.target_box.setToolTip(self.tr("A case open longer than this since its receipt is marked overdue"))
+        self.target_box.setToolTip(self.tr("A case open longer than this since its referral (or its import) is "
+                                           "marked overdue"))
         self.target_box.valueChanged.connect(self.set_target_days)
         self.send_button = QToolButton(self)
         self.send_button.setText(self.tr("Send…"))
@@ -296,6 +327,16 @@ class WorklistWidget(QWidget):
         bar.addWidget(self.search_box, 1)
         bar.addWidget(self.overdue_box)
         bar.addWidget(self.target_box)
+        self.archived_box = QCheckBox(self.tr("Show archived"), self)
+        self.archived_box.toggled.connect(self.proxy.set_show_archived)
+        self.archived_box.toggled.connect(lambda _on: self._count())
+        bar.addWidget(self.archived_box)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(lambda pos: self.case_menu().popup(
+            self.table.viewport().mapToGlobal(pos)))
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._request_delete)
         bar.addWidget(self.count_label)
         # Narrow windows squeeze the desk's buttons instead of widening the window (the case
         # view shares the window's stack with the worklist).
@@ -320,8 +361,10 @@ class WorklistWidget(QWidget):
         self._update_send()
 
     def set_target_days(self, days: int, save: bool = True) -> None:
-        """The overdue target; kept in the data folder's desk settings when `save`."""
-        self.model.target_days = int(days)
+        """The overdue target (at least a day); kept in the data folder's desk settings when `save`."""
+        days = max(1, int(days))
+        self.model.target_days = days
+        self.target_box.setSuffix(ngettext(" day", " days", days))
         if self.target_box.value() != days:
             self.target_box.blockSignals(True)
             self.target_box.setValue(int(days))
@@ -336,14 +379,19 @@ class WorklistWidget(QWidget):
         self.proxy.set_overdue_only(self.proxy.overdue_only)
         self._count()
 
+    def _listed(self) -> list[dict]:
+        """The rows the desk counts: the archived ones only while they are shown."""
+        return [r for r in self.model.rows if self.proxy.show_archived or not r.get("archived")]
+
     def status_counts(self) -> dict[str | None, int]:
-        counts: dict[str | None, int] = {None: len(self.model.rows)}
+        rows = self._listed()
+        counts: dict[str | None, int] = {None: len(rows)}
         for status in STATUS_LABELS:
-            counts[status] = sum(1 for r in self.model.rows if r.get("status") == status)
+            counts[status] = sum(1 for r in rows if r.get("status") == status)
         return counts
 
     def overdue_count(self) -> int:
-        return sum(1 for r in self.model.rows if self.model.overdue(r))
+        return sum(1 for r in self._listed() if self.model.overdue(r))
 
     def visible_case_ids(self) -> list[str]:
         return [self.proxy.data(self.proxy.index(r, 0), CASE_ID_ROLE) for r in range(self.proxy.rowCount())]
@@ -359,6 +407,32 @@ class WorklistWidget(QWidget):
     def _update_send(self) -> None:
         row = self._selected_row()
         self.send_button.setEnabled(row is not None and row.get("status") in ("signed", "packaged", "sent"))
+
+    def case_menu(self) -> QMenu:
+        """The selected case's menu: open, send, archive or restore, delete."""
+        menu = QMenu(self)
+        row = self._selected_row()
+        if row is None:
+            return menu
+        case_id = row["case_id"]
+        menu.addAction(self.tr("Open"), lambda: self.caseActivated.emit(case_id))
+        send = menu.addAction(self.tr("Send…"), lambda: self.sendRequested.emit(case_id))
+        send.setEnabled(self.send_button.isEnabled())
+        menu.addSeparator()
+        if row.get("archived"):
+            menu.addAction(self.tr("Restore from the archive"), lambda: self.archiveRequested.emit(case_id, False))
+        else:
+            menu.addAction(self.tr("Archive"), lambda: self.archiveRequested.emit(case_id, True))
+        menu.addAction(self.tr("Delete…"), lambda: self.deleteRequested.emit(case_id))
+        return menu
+
+    def selected_row(self) -> dict | None:
+        return self._selected_row()
+
+    def _request_delete(self) -> None:
+        case_id = self.selected_case()
+        if case_id:
+            self.deleteRequested.emit(case_id)
 
     def _send(self) -> None:
         case_id = self.selected_case()
@@ -377,8 +451,9 @@ class WorklistWidget(QWidget):
             self.caseActivated.emit(case_id)
 
     def _count(self, *args) -> None:
-        self.count_label.setText(self.tr("{shown} of {total} cases").format(
-            shown=self.proxy.rowCount(), total=self.model.rowCount()))
+        total = len(self._listed())
+        self.count_label.setText(ngettext("{shown} of {total} case", "{shown} of {total} cases", total).format(
+            shown=self.proxy.rowCount(), total=total))
         if not hasattr(self, "status_buttons"):
             return
         counts = self.status_counts()

@@ -594,7 +594,7 @@ class TestTagBrowser:
         row = next(r for r in range(tags.proxy.rowCount())
                    if tags.proxy.index(r, 1).data() == "ReferencedImageSequence")
         sequence = tags.proxy.index(row, 0)
-        assert tags.proxy.index(row, 3).data() == "2 item(s)"
+        assert tags.proxy.index(row, 3).data() == "2 items"
         tags.tree.expand(sequence)
         assert tags.tree.isExpanded(sequence) and tags.proxy.rowCount(sequence) == 2
         first_item = tags.proxy.index(0, 0, sequence)

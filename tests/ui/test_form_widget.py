@@ -190,7 +190,7 @@ def test_the_validation_panel_lists_missing_items_and_jumps_to_them(qtbot, form)
     links = [panel.list.item(n).data(LINK_ROLE) for n in range(panel.list.count())]
     assert links == ["clinical-summary", "findings", "agreement", "diagnosis", "treatment", "answer", "urgency"]
     assert panel.list.item(1).text() == "Findings › Description"
-    assert "7 required item(s) missing" in panel.header.text()
+    assert "7 required items missing" in panel.header.text()
     entry = panel.list.item(links.index("treatment"))
     rect = panel.list.visualItemRect(entry)
     form.activateWindow()

@@ -87,7 +87,7 @@ class TestWorklist:
         assert worklist.visible_case_ids() == []
         worklist.status_box.setCurrentIndex(worklist.status_box.findData("received"))
         assert worklist.visible_case_ids() == [case_id]
-        assert worklist.count_label.text() == "1 of 1 cases"
+        assert worklist.count_label.text() == "1 of 1 case"
 
     def test_sorts_and_flags_identity_mismatches(self, qtbot, demo_store):
         store, _case_id = demo_store

@@ -45,7 +45,7 @@ def test_counts_overdue_and_still_to_send(qtbot, signed_store):
     model = worklist.model
     worklist.set_target_days(14)
     days = model.data(model.index(0, column(model, "days")))
-    assert days == "20 d — overdue"
+    assert days == "20 days — overdue"
     assert model.data(model.index(0, column(model, "to_send"))) == "Treating physician, The patient"
     worklist.overdue_box.setChecked(True)
     assert worklist.visible_case_ids() == [case_id]

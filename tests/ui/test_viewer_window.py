@@ -141,7 +141,7 @@ def test_the_middle_when_the_first_image_is_gone(qtbot, ct_dir, gate):
         gate.set()
     vp = window.viewer.active
     assert vp.series is window.series[0] and vp.count == SLICES - 1 and vp.index == (SLICES - 1) // 2
-    assert window.statusBar().currentMessage() == f"1 series from {ct_dir} (1 unreadable file(s) left out)"
+    assert window.statusBar().currentMessage() == f"1 series from {ct_dir} (1 unreadable file left out)"
     window.close()
 
 

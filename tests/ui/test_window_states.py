@@ -97,3 +97,21 @@ def test_the_export_starts_in_the_documents_folder_with_a_readable_name(qtbot, s
     assert (chosen / "mine.pdf").read_bytes()[:5] == b"%PDF-"
     window.opinion.export_signed()
     assert Path(offered[1]).parent == chosen  # the last folder is remembered
+
+
+def test_the_address_book_offers_the_referring_physician(qtbot, demo_store):
+    from app.outgoing.address_book import AddressBook
+
+    store, _case_id = demo_store
+    window = open_window(qtbot, store)
+    book = window.show_address_book()
+    roles = [book.role.itemData(i) for i in range(book.role.count())]
+    assert "referring_physician" in roles
+    book.new_contact()
+    book.name.setText("Dr. Test Referring")
+    book.role.setCurrentIndex(book.role.findData("referring_physician"))
+    assert book.role.currentText() == "Referring physician"
+    with qtbot.waitSignal(book.saved, timeout=10000):
+        book.save_contact()
+    assert [(c.name, c.role) for c in AddressBook(store).contacts()] == [("Dr. Test Referring", "referring_physician")]
+    book.close()

@@ -20,7 +20,7 @@ from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder
 from pydicom.uid import (JPEG2000TransferSyntaxes, JPEGLSTransferSyntaxes, JPEGTransferSyntaxes, UID,
                          ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian, RLELossless)
 
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 from app.core.media_limits import MAX_FRAME_BYTES, MAX_FRAMES, MiB
 from viewers.dicom import codestream
 from viewers.dicom.frame import Frame, FrameDecodeError
@@ -56,7 +56,8 @@ def _decode_frame(ds: Dataset, index: int) -> Frame:
     keyword = _check_image(ds, tsyntax)
     count = frame_count(ds)
     if not 0 <= index < count:
-        raise FrameDecodeError(_("Image {n} does not exist: this file holds {count} image(s).").format(
+        raise FrameDecodeError(ngettext("Image {n} does not exist: this file holds {count} image.",
+                                        "Image {n} does not exist: this file holds {count} images.", count).format(
             n=index + 1, count=count))
     notes: list[str] = []
     overrides = {}

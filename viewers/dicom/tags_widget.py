@@ -9,6 +9,8 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
+from app.core.i18n import ngettext
+
 MAX_VALUE_CHARS = 160
 MAX_MULTI_VALUES = 16
 KEYWORD_WIDTH = 200
@@ -118,7 +120,7 @@ class DicomTagsWidget(QWidget):
                    QStandardItem(element.VR),
                    QStandardItem("")]
             if element.VR == "SQ" and isinstance(element.value, Sequence):
-                row[3].setText(self.tr("{n} item(s)").format(n=len(element.value)))
+                row[3].setText(ngettext("{n} item", "{n} items", len(element.value)).format(n=len(element.value)))
                 for number, item in enumerate(element.value, start=1):
                     item_row = [QStandardItem(self.tr("Item {n}").format(n=number)), QStandardItem(""),
                                 QStandardItem(""), QStandardItem("")]

@@ -6,6 +6,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
 
+from app.core.i18n import ngettext
+
 from viewers.dicom import display, geometry
 from viewers.dicom import overlay_widget as overlay
 from viewers.dicom.pixels import default_window, placeholder
@@ -159,7 +161,8 @@ class ViewportPaintMixin:
             note = self.tr("loading image {n}…").format(n=self.index + 1)
         bottom_left = display.slice_lines(n, self.count, info, note)
         if self.frame is not None and len(self.frame.notes):
-            bottom_left.append(self.tr("{n} note(s) on this image").format(n=len(self.frame.notes)))
+            bottom_left.append(ngettext("{n} note on this image", "{n} notes on this image", len(self.frame.notes)).format(
+                n=len(self.frame.notes)))
         if self.probe:
             bottom_left.append(self.probe)
         return display.Corners(display.patient_lines(ds), display.study_lines(ds), bottom_left,

@@ -14,6 +14,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (QLabel, QLineEdit, QSpinBox, QStackedWidget, QToolBar, QVBoxLayout,
                                QWidget)
 
+from app.core.i18n import ngettext
 from viewers import base
 from viewers.pdf import model
 from viewers.message_widget import message_label
@@ -315,7 +316,7 @@ class PdfViewerWidget(QWidget):
         elif count == 0:
             self.hits_label.setText(self.tr("No match"))
         elif self.current_hit() < 0:
-            self.hits_label.setText(self.tr("%n match(es)", "", count))
+            self.hits_label.setText(ngettext("{n} match", "{n} matches", count).format(n=count))
         else:
             self.hits_label.setText(self.tr("{index} of {count}").format(index=self.current_hit() + 1, count=count))
         enabled = count > 0 and self.problem is None
