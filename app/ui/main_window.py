@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget
 
 from app.store.drafts import DraftStore
@@ -17,6 +16,7 @@ from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
 from app.ui.form_dock import FormDockWidget
 from app.ui.import_dialog import ImportController, importable
 from app.ui.opinion_controller import OpinionController
+from app.ui.screen_fit import fit_to_screen
 from app.ui.settings import WindowSettings
 from app.ui.shortcuts import KeyboardDialog, make_action
 from app.ui.task_runner import TaskRunner, user_message
@@ -126,17 +126,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
 
     def fit_to_screen(self) -> None:
-        """No larger than the screen's free area (a 1024x700 laptop, a 2x scaled display), and
-        on it: the default size and a size saved on a bigger screen are both cut down."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            return
-        area = screen.availableGeometry()
-        width, height = min(self.width(), area.width()), min(self.height(), area.height())
-        if (width, height) != (self.width(), self.height()):
-            self.resize(width, height)
-        if not area.contains(self.geometry().topLeft()):
-            self.move(area.topLeft())
+        """No larger than the screen's free area (a 1024x700 laptop, a 2x scaled display): the
+        default size and a size saved on a bigger screen are both cut down."""
+        fit_to_screen(self)
 
     def _update_opinion_actions(self) -> None:
         """The Opinion menu offers what the open case allows: Preview and Sign while the opinion
@@ -298,7 +290,9 @@ class MainWindow(QMainWindow):
         self.form_dock.show()
         if not self._dock_sized:  # the first time only: later the user's own width is kept
             self._dock_sized = True
-            self.resizeDocks([self.form_dock], [max(360, self.width() // 4)], Qt.Orientation.Horizontal)
+            # A narrow screen (1024 wide) keeps most of its width for the documents and images.
+            self.resizeDocks([self.form_dock], [max(300, self.width() // 4)], Qt.Orientation.Horizontal)
+            self.case_view.setSizes([min(320, max(220, self.width() // 5)), self.width()])
         self.settings.last_case = data.case_id
         self.worklist.select_case(data.case_id)
         self.statusBar().clearMessage()

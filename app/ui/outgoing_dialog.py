@@ -10,14 +10,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QRadioButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
 from app.core.i18n import ngettext
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
 from app.ui.outgoing_result import OutgoingResultWidget
+from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import guarded, user_message
 
 FORMS = (("file", "Encrypted file (.sodp)"), ("folder", "CD-ready folder"), ("iso", "ISO image, ready to burn"))
@@ -123,16 +124,26 @@ class OutgoingDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        body = QWidget()
+        content = QVBoxLayout(body)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.addWidget(self.header)
+        content.addWidget(self.table, 1)
+        content.addWidget(self.consent_note)
+        content.addWidget(package_box)
+        content.addWidget(sent_box)
+        content.addWidget(self.message)
+        content.addWidget(self.result_box)
+        self.table.setMinimumHeight(110)
+        scroll = QScrollArea()  # a small screen (1024x700, or 2x scaled) scrolls instead of cutting off
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.header)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.consent_note)
-        layout.addWidget(package_box)
-        layout.addWidget(sent_box)
-        layout.addWidget(self.message)
-        layout.addWidget(self.result_box)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
         self.resize(900, 640)
+        fit_to_screen(self)
         self._set_enabled(False)
         self.reload()
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QFi
 
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.core.i18n import ngettext
+from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import TaskRunner
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.pixels import CT_PRESETS, Frame, FrameDecodeError, render
@@ -108,6 +109,7 @@ class ViewerWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(self.tr("Second-O DICOM viewer"))
         self.resize(1400, 900)
+        fit_to_screen(self)
         self.runner = TaskRunner(self)
         self.cache = FrameCache(CACHE_MB * MiB)
         self.series: list[SeriesModel] = []

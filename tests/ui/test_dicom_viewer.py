@@ -74,7 +74,7 @@ def make_viewer(qtbot):
         opened.extend(series)
         viewer = DicomViewerWidget()
         qtbot.addWidget(viewer)
-        viewer.resize(700, 560)
+        viewer.resize(1100, 560)  # the toolbar's two rows side by side, as in one row before
         viewer.show()
         qtbot.waitExposed(viewer)
         viewer.set_series_list(series)

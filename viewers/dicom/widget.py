@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QGridLayout, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
+from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
                                QVBoxLayout, QWidget)
 
 from app.core.key_images import KeyImage
@@ -74,8 +74,18 @@ class DicomViewerWidget(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.message)
-        self.toolbar = QToolBar(self)
-        self.toolbar.setIconSize(QSize(16, 16))
+        # Two rows of tools: side by side when there is room, else one above the other, so that
+        # nothing a reviewer needs hides behind the toolbar's "»" (resizeEvent).
+        self.toolbar = QWidget(self)
+        self.tool_rows = [QToolBar(self.toolbar), QToolBar(self.toolbar)]
+        self._rows_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.toolbar)
+        self._rows_layout.setContentsMargins(0, 0, 0, 0)
+        self._rows_layout.setSpacing(0)
+        for row in self.tool_rows:
+            row.setIconSize(QSize(16, 16))
+            self._rows_layout.addWidget(row)
+        self._rows_layout.addStretch(1)
+        self._row = self.tool_rows[0]
         self.cine = QTimer(self)
         self.cine.timeout.connect(self._cine_tick)
         self._build_toolbar()
@@ -108,11 +118,11 @@ class DicomViewerWidget(QWidget):
         if group is not None:
             group.addAction(action)
         action.triggered.connect(slot)
-        self.toolbar.addAction(action)
+        self._row.addAction(action)
         return action
 
     def _build_toolbar(self) -> None:
-        tb = self.toolbar
+        tb = self.tool_rows[0]
         layouts = QActionGroup(self)
         self.layout_actions = {}
         for name in LAYOUTS:
@@ -133,7 +143,9 @@ class DicomViewerWidget(QWidget):
             self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
                                                    checkable=True, group=tools, key=key)
         self.tool_actions["window"].setChecked(True)
-        tb.addSeparator()
+        tb = self._row = self.tool_rows[1]  # the second row: what a reviewer uses most first
+        self._action(self.tr("Key image"), self.tr("Keep the current view, as shown, as a key image"),
+                     lambda: self.add_key_image(), key="K")
         self.window_menu = QMenu(self.tr("Window"), self)
         for number, name in enumerate(PRESET_NAMES, start=1):
             preset = CT_PRESETS[name]
@@ -154,14 +166,6 @@ class DicomViewerWidget(QWidget):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         tb.addWidget(button)
         self._action(self.tr("Fit"), self.tr("Fit to the viewport"), lambda: self.active.fit(), key="F")
-        self._action(self.tr("1:1"), self.tr("One image pixel per screen pixel"), lambda: self.active.actual_size(),
-                     key="0")
-        self._action(self.tr("⟲"), self.tr("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R")
-        self._action(self.tr("⟳"), self.tr("Rotate 90° right"), lambda: self.active.rotate(1), key="R")
-        self._action(self.tr("Flip H"), self.tr("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H")
-        self._action(self.tr("Flip V"), self.tr("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V")
-        self.invert_action = self._action(self.tr("Invert"), self.tr("Invert grey levels"),
-                                          lambda: self.active.toggle_invert(), checkable=True, key="I")
         self._action(self.tr("Reset"), self.tr("Reset window, zoom, pan, rotation and flips"),
                      lambda: self.active.reset(), key="Esc")
         tb.addSeparator()
@@ -179,8 +183,14 @@ class DicomViewerWidget(QWidget):
             self.set_sync, checkable=True, key="S")
         self.sync_action.setChecked(True)
         tb.addSeparator()
-        self._action(self.tr("Key image"), self.tr("Keep the current view, as shown, as a key image"),
-                     lambda: self.add_key_image(), key="K")
+        self._action(self.tr("1:1"), self.tr("One image pixel per screen pixel"), lambda: self.active.actual_size(),
+                     key="0")
+        self._action(self.tr("⟲"), self.tr("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R")
+        self._action(self.tr("⟳"), self.tr("Rotate 90° right"), lambda: self.active.rotate(1), key="R")
+        self._action(self.tr("Flip H"), self.tr("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H")
+        self._action(self.tr("Flip V"), self.tr("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V")
+        self.invert_action = self._action(self.tr("Invert"), self.tr("Invert grey levels"),
+                                          lambda: self.active.toggle_invert(), checkable=True, key="I")
 
     # -- series and layout -------------------------------------------------------------------
 
@@ -375,6 +385,11 @@ class DicomViewerWidget(QWidget):
         vp.set_index((vp.index + 1) % vp.count)
 
     # -- keys ----------------------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        wide = event.size().width() >= sum(row.sizeHint().width() for row in self.tool_rows)
+        self._rows_layout.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
 
     def keyPressEvent(self, event) -> None:
         if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
