@@ -40,12 +40,13 @@ def days_since(received_at: str | None, today: date | None = None) -> int | None
 
 def referral_date(record: dict | None) -> str | None:
     """The referral's date (YYYY-MM-DD) as the case sheet, else the received manifest, gives it."""
-    record = record or {}
-    for block in ((record.get("sheet") or {}).get("referral"), (record.get("manifest") or {}).get("referral")):
-        for key in ("date", "referral_date"):
-            value = (block or {}).get(key) if isinstance(block, dict) else None
-            if isinstance(value, str) and days_since(value) is not None:
-                return value[:10]
+    from app.dossier.case_details import referral
+
+    block = referral(record or {})
+    for key in ("referral_date", "date"):
+        value = block.get(key)
+        if isinstance(value, str) and days_since(value) is not None:
+            return value[:10]
     return None
 
 
