@@ -25,14 +25,14 @@ from app.dossier.case_documents import added_summary
 from app.dossier.manifest import DOCUMENT_KINDS
 
 #: Modules adding subcommands to `secondo case`: each has add_case_parsers(case_subparsers).
-CASE_SUBCOMMANDS: tuple = ()
+CASE_SUBCOMMANDS: tuple = (case_lifecycle,)
 _PERSON_OPTIONS = ("title", "organisation", "email", "language")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    case = sub.add_parser("case", help=_("complete a case: its sheet (patient, question, consent), documents"))
+    case = sub.add_parser("case", help=_("complete a case: its sheet (patient, question, consent), documents; "
+                                         "archive or delete it"))
     verbs = case.add_subparsers(dest="case_verb", metavar="ACTION")
-    case_lifecycle.add_case_actions(verbs)  # archive, unarchive, delete
     case.set_defaults(handler=lambda args: _usage(case))
 
     edit = verbs.add_parser("edit", help=_("set the patient, the question, the physicians and the consent"))

@@ -18,7 +18,7 @@ from app.core.errors import BadInputError
 from app.core.i18n import _
 
 
-def add_case_actions(actions: argparse._SubParsersAction) -> None:
+def add_case_parsers(actions: argparse._SubParsersAction) -> None:
     """archive, unarchive and delete, under the `case` verb's actions."""
     for name, text in (("archive", _("keep the case but leave it off the worklist and `secondo cases`")),
                        ("unarchive", _("put an archived case back on the worklist"))):

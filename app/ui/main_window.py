@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         opinion.addSeparator()
         self.open_signed_action = opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
         self.export_action = opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
+        self.print_action = opinion.addAction(self.tr("P&rint the signed opinion…"), self.opinion.print_signed)
         opinion.addAction(self.tr("Send to the &recipients…"), lambda: self.show_outgoing())
         self.form.actionsChanged.connect(self._update_opinion_actions)
         self._update_opinion_actions()
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
         self.addendum_action.setEnabled(form.case_id is not None and form.locked and not form.busy)
         self.open_signed_action.setEnabled(form.case_id is not None and bool(form.opinions))
         self.export_action.setEnabled(form.case_id is not None and bool(form.opinions))
+        self.print_action.setEnabled(form.case_id is not None and bool(form.opinions))
 
     def show_keyboard(self) -> KeyboardDialog:
         dialog = KeyboardDialog(self)

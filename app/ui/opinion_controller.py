@@ -42,6 +42,7 @@ class OpinionController(QObject):
         self.dock, self.case_view = form_dock, case_view
         self.dialog: SignDialog | None = None
         self.progress: QProgressDialog | None = None
+        self.print_preview = None  # the last print preview opened (kept alive while shown)
         form_dock.previewRequested.connect(self.preview)
         form_dock.signRequested.connect(self.sign)
         form_dock.addendumRequested.connect(self.new_addendum)
@@ -204,6 +205,23 @@ class OpinionController(QObject):
                               success=lambda pdf: self.case_view.open_pdf(opinion_key(number), self._title(number),
                                                                           pdf),
                               failure=lambda error: self._failed(self.tr("Open the signed opinion"), error))
+
+    def print_signed(self) -> None:
+        """The latest signed opinion in a print preview (app/ui/pdf_print.py), byte for byte as signed."""
+        case_id = self.dock.case_id
+        if case_id is None or not self.dock.opinions:
+            return
+        number, store = self.dock.opinions[-1].number, self.store
+
+        def show(pdf: bytes) -> None:
+            from app.ui.pdf_print import preview_and_print
+            try:
+                self.print_preview = preview_and_print(self.window, pdf, self._title(number))
+            except Exception as error:  # noqa: BLE001 - said in words, nothing else changes
+                self._failed(self.tr("Print"), error)
+
+        self.store_runner.run(lambda token, progress: SignedOpinionStore(store).pdf(case_id, number), success=show,
+                              failure=lambda error: self._failed(self.tr("Print"), error))
 
     def export_path(self, case_id: str, opinion) -> str:
         """Where the export dialog starts: the folder of the last export, else the user's

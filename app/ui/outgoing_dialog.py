@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QPushButton, QRadioButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -135,12 +135,12 @@ class OutgoingDialog(QDialog):
         content.addWidget(self.message)
         content.addWidget(self.result_box)
         self.table.setMinimumHeight(110)
-        scroll = QScrollArea()  # a small screen (1024x700, or 2x scaled) scrolls instead of cutting off
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
+        self.scroll = QScrollArea()  # a small screen (1024x700, or 2x scaled) scrolls instead of cutting off
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
         self.resize(900, 640)
         fit_to_screen(self)
@@ -363,6 +363,7 @@ class OutgoingDialog(QDialog):
         self.message.setStyleSheet("color: #1b5e20;")
         self.message.setText("\n".join(lines))
         self.result_box.show_result(result, result.shipment.opinion_number)
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.result_box))  # once laid out
         self.packaged.emit(result.shipment.role)
         self.reload()
 

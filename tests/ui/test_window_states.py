@@ -115,3 +115,22 @@ def test_the_address_book_offers_the_referring_physician(qtbot, demo_store):
         book.save_contact()
     assert [(c.name, c.role) for c in AddressBook(store).contacts()] == [("Dr. Test Referring", "referring_physician")]
     book.close()
+
+
+def test_the_signed_opinion_prints_from_the_opinion_menu(qtbot, signed_store, tmp_path, monkeypatch):
+    from PySide6.QtPrintSupport import QPrintPreviewDialog
+
+    from tests.ui.test_outgoing_print import file_printer, pdf_pages
+
+    previews = []
+    monkeypatch.setattr(QPrintPreviewDialog, "open", lambda self: previews.append(self))
+    store, case_id = signed_store
+    window = open_window(qtbot, store)
+    assert not window.print_action.isEnabled()
+    open_case(qtbot, window, case_id)
+    assert window.print_action.isEnabled()
+    window.print_action.trigger()
+    qtbot.waitUntil(lambda: len(previews) == 1, timeout=10000)
+    out = tmp_path / "printed.pdf"
+    previews[0].paintRequested.emit(file_printer(out))
+    assert pdf_pages(out) == window.form.opinions[-1].pages
