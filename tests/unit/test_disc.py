@@ -251,7 +251,7 @@ class TestFilesystem:
         listing = list_folder(cd)
         assert [f.path for f in listing.files] == [
             "DICOMDIR", "DICOM/IM000001", "DICOM/IM000002", "DICOM/IM000003"]
-        assert listing.notes == ["3 link(s) on the medium were not followed."]
+        assert listing.notes == ["3 links on the medium were not followed."]
         read_all(listing)
         assert all(Path(p).is_relative_to(cd) for p in opened)
 

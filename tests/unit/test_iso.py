@@ -65,7 +65,7 @@ def test_rock_ridge_links_are_not_followed(tmp_path):
     with list_iso(image) as listing:
         assert [f.path for f in listing.files] == [
             "DICOMDIR", "DICOM/IM000001", "DICOM/IM000002", "DICOM/IM000003"]
-        assert listing.notes == ["1 link(s) on the medium were not followed."]
+        assert listing.notes == ["1 link on the medium was not followed."]
 
 
 def test_closing_the_listing_closes_the_image(cd, tmp_path):
