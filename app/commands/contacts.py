@@ -5,7 +5,7 @@
                          [--address "street, city"] [--certificate CERT.pem] [--json]
     secondo contacts remove ID
 
-ROLE: referring_physician, treating_physician, general_practitioner or patient.
+ROLE: treating_physician, referring_physician, general_practitioner or patient.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from app.store.store import CaseStore
 FILE_NAME = "address-book.sov"
 #: The roles a contact can have: the recipients a patient may consent to, and the physician who
 #: referred the patient (the address book's entries of older versions keep their role).
-CONTACT_ROLES = ("referring_physician", "treating_physician", "general_practitioner", "patient")
+CONTACT_ROLES = ("treating_physician", "referring_physician", "general_practitioner", "patient")
 FORMAT = "secondo-address-book/1"
 USAGES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
           "key_cert_sign", "crl_sign")
