@@ -170,8 +170,10 @@ def render_case(view: dict) -> str:
         lines.append(f"  {format_date(study.get('date'))}  {study.get('description') or _('(no description)')}{warning}")
         for series in study["series"]:
             lines.append(f"      {series.get('modality') or '?':<3} #{series.get('number') or '-':<4} "
-                         f"{series.get('description') or '':<30} {series['instances']} "
-                         + _("instances, {f} frames").format(f=series.get("frames")))
+                         f"{series.get('description') or '':<30} "
+                         + ngettext("{n} instance", "{n} instances", series["instances"]).format(n=series["instances"])
+                         + ", " + ngettext("{f} frame", "{f} frames", series.get("frames") or 0).format(
+                             f=series.get("frames")))
     for missing in view["missing_studies"]:
         lines.append(f"  {format_date(missing.get('study_date'))}  {missing.get('study_description') or _('(no description)')}"
                      "  !! " + _("Named by the DICOMDIR, not on the disc"))

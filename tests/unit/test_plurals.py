@@ -18,15 +18,19 @@ ROOT = Path(__file__).resolve().parents[2]
 def view(studies: int) -> dict:
     return {"case_id": "c" * 32, "status": "received", "patient": {"family_name": "Test", "given_names": "Patient",
                                                                     "birth_date": "1970-01-01"},
-            "received_at": "2026-12-02", "manifest_signature": {"state": "valid"}, "question": None,
-            "completeness": [], "documents": [], "unreadable": [], "missing": [], "refused": [], "notes": [],
-            "studies": [{"date": "2026-01-01", "description": "CT", "identity": {"status": "ok"}, "series": []}
+            "received_at": "2026-12-02", "manifest_signature": {"state": "valid"}, "question": None, "identity": "ok",
+            "completeness": [], "documents": [], "unreadable": [], "missing_studies": [], "missing": [], "refused": [], "notes": [],
+            "studies": [{"date": "2026-01-01", "description": "CT", "identity": {"status": "ok"},
+                         "series": [{"modality": "CT", "number": 1, "description": "Thorax", "instances": studies,
+                                     "frames": studies}]}
                         for _ in range(studies)]}
 
 
 @pytest.mark.parametrize("studies, expected", [(1, "Imaging (1 study):"), (2, "Imaging (2 studies):")])
 def test_the_case_lists_its_studies_in_words(studies, expected):
-    assert expected in render_case(view(studies)).splitlines()
+    text = render_case(view(studies))
+    assert expected in text.splitlines()
+    assert ("1 instance, 1 frame" if studies == 1 else "2 instances, 2 frames") in text
 
 
 def test_one_missing_item_is_one_item():
