@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
                                QListWidget, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from app.core.errors import SecondoError
+from app.core.i18n import ngettext
 from app.ui.import_facts import BAD, OK, WARN, CaseReport, known_certificates, package_recipients
 from app.ui.import_identity import P12, IdentityChooserWidget, load_choice, save_choice
 from app.ui.task_runner import user_message
@@ -187,7 +188,9 @@ class ImportSummaryDialog(QDialog):
         if len(self.reports) == 1 and self.reports[0].duplicate:
             return self.tr("Already imported: opened the existing case.")
         if len(self.reports) > 1:
-            return self.tr("The source held %n patient(s): one case was made for each.", "", len(self.reports))
+            return ngettext("The source held {n} patient: one case was made for it.",
+                            "The source held {n} patients: one case was made for each.",
+                            len(self.reports)).format(n=len(self.reports))
         return self.tr("Imported: the case is open.")
 
     def _open(self, case_id: str) -> None:
