@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QLabel, QLineEdit,
                                QProgressDialog, QScrollArea, QVBoxLayout, QWidget)
 
+from app.core.i18n import ngettext
 from app.core.tasks import CancelToken
 from app.dossier.case_documents import document_kinds
 from app.ui.date_field import DateLineEdit
@@ -194,7 +195,8 @@ class DocumentAdder(QObject):
 
     def add(self, case_id: str, items: list[dict], parent: QWidget | None = None) -> None:
         self.dialog = None
-        progress = QProgressDialog(self.tr("Adding {n} document(s) to the case…", "", len(items)),
+        progress = QProgressDialog(ngettext("Adding {n} document to the case…", "Adding {n} documents to the case…",
+                                            len(items)).format(n=len(items)),
                                    self.tr("Cancel"), 0, 0, parent or self.window)
         progress.setWindowTitle(self.tr("Add documents"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
