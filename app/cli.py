@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 
-from app.commands import case, cases, contacts, demo, gui, opinion, outgoing, package, snapshot, view
+from app.commands import case, cases, contacts, demo, gui, opinion, outgoing, package, snapshot, trust, view
 from app.core.errors import SecondoError
 from app.core.i18n import _
 
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=VersionAction, help=_("show the version and those of Qt, pydicom, "
                                                                   "pyHanko and the rest, and exit"))
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    for module in (package, cases, case, demo, snapshot, view, opinion, outgoing, contacts, gui):
+    for module in (package, cases, case, demo, snapshot, view, opinion, outgoing, contacts, trust, gui):
         module.add_parsers(sub)
     for action in sub.choices.values():
         action.set_defaults(parser=action)

@@ -57,11 +57,17 @@ class SignatureReport:
     whole_file: bool = False
     modified_after_signing: bool = False
     subfilter: str | None = None
+    issuer: str | None = None
+    issuer_untrusted: bool = False  # sound in every other respect, but its issuer is on no trust list
     problems: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def only_issuer_untrusted(self) -> bool:
+        return self.issuer_untrusted and len(self.problems) == 1
 
 
 @dataclass
@@ -85,6 +91,10 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 def _signer_name(cert: asn1_x509.Certificate) -> str:
     return cert.subject.native.get("common_name") or cert.subject.human_friendly
+
+
+def _issuer_name(cert: asn1_x509.Certificate) -> str:
+    return cert.issuer.native.get("common_name") or cert.issuer.human_friendly
 
 
 def _der_length(data: bytes) -> int | None:
@@ -154,6 +164,7 @@ async def _check_one(embedded, context: ValidationContext, data: bytes,
     try:
         cert = embedded.signer_cert
         report.signer = _signer_name(cert)
+        report.issuer = _issuer_name(cert)
         report.signer_certificate_sha256 = hashlib.sha256(cert.dump()).hexdigest()
     except Exception:
         pass
@@ -177,7 +188,9 @@ async def _check_one(embedded, context: ValidationContext, data: bytes,
     elif not report.valid:
         report.problems.append(_("the signature value is not valid for the signed bytes"))
     if report.intact and report.valid and not report.trusted:
-        report.problems.append(_untrusted_problem(status.signing_cert))
+        problem = _untrusted_problem(status.signing_cert)
+        report.issuer_untrusted = problem == _unchained()
+        report.problems.append(problem)
     elif report.trusted:
         carried = certificate_problem(embedded.signed_data, embedded.signer_cert, roots)
         if carried:
@@ -204,6 +217,10 @@ def _untrusted_problem(signing_cert) -> str:
         problem = None
     if problem:
         return _("the signer's certificate may not sign: {problem}").format(problem=problem)
+    return _unchained()
+
+
+def _unchained() -> str:
     return _("the signer's certificate does not chain to a trusted root")
 
 
@@ -269,8 +286,9 @@ def _when(iso: str | None) -> str:
 
 
 def status_line(report: VerifyReport) -> tuple[str, str]:
-    """("valid" | "invalid", one line for a banner) saying who signed when, and whether the
-    document is intact, trusted and wholly covered, or the first reason it is not."""
+    """("valid" | "untrusted" | "invalid", one line for a banner) saying who signed when, and
+    whether the document is intact, trusted and wholly covered, or the first reason it is not.
+    "untrusted": every check passed but the issuer of a signer is on no trust list."""
     if not report.signatures:
         problem = (report.problems or [no_signature()])[0]
         if problem == no_signature():
@@ -283,6 +301,34 @@ def status_line(report: VerifyReport) -> tuple[str, str]:
     if report.ok:
         return "valid", _("Signed by {who}{several}: intact, signer trusted, the signature covers the whole "
                           "document.").format(who=who, several=several)
+    if not report.problems and all(s.ok or s.only_issuer_untrusted for s in report.signatures):
+        issuers = sorted({s.issuer or _("an unknown issuer") for s in report.signatures if not s.ok})
+        return "untrusted", _("Signed, issuer not trusted: {issuer} is on no trusted list. Signed by {who}{several}; "
+                              "the document is intact and wholly covered by the signature.").format(
+            who=who, several=several, issuer=", ".join(issuers))
     problems = report.problems or [p for s in report.signatures for p in s.problems]
     return "invalid", _("Signature check FAILED: {problem}. Signed by {who}{several}.").format(
         problem=problems[0] if problems else _("unknown reason"), who=who, several=several)
+
+
+def issuer_chain(data: bytes) -> list[x509.Certificate]:
+    """The certificates the last signature of the PDF `data` carries above its signer, from
+    the signer's issuer up to the top (a root when it is included): what "Trust this issuer"
+    offers. Empty when the signature carries none or cannot be read."""
+    try:
+        signature = list(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)[-1]
+        current = signature.signer_cert
+        carried = list(signature.signed_data["certificates"] or [])
+    except Exception:  # noqa: BLE001 - a damaged document offers nothing to trust
+        return []
+    chain: list[x509.Certificate] = []
+    seen = {current.sha256}
+    while current.issuer != current.subject:
+        parent = next((c.chosen for c in carried if c.name == "certificate" and c.chosen.subject == current.issuer
+                       and c.chosen.sha256 not in seen), None)
+        if parent is None:
+            break
+        seen.add(parent.sha256)
+        chain.append(x509.load_der_x509_certificate(parent.dump()))
+        current = parent
+    return chain

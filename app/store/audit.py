@@ -31,7 +31,7 @@ from app.core.i18n import _
 from app.store.index import Index
 
 GENESIS = "0" * 64
-ACTIONS = ("import", "open", "sign", "export", "package", "send", "delete", "store")
+ACTIONS = ("import", "open", "sign", "export", "package", "send", "delete", "store", "trust")
 _TAIL = 1 << 20  # an append reads at most this much of the log's end (lines are ~300 bytes)
 
 try:  # one writer at a time across processes (GUI and CLI on the same data folder)

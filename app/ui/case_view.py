@@ -240,15 +240,28 @@ class CaseViewWidget(QSplitter):
 
         widget.set_signature_status("checking", self.tr("Checking the signature…"))
         data = bytes(data)
+        widget.signed_bytes = data  # what "Trust this issuer…" offers, the document shown now
+        if hasattr(widget, "signatureActionRequested") and not widget.property("secondo_trust_offer"):
+            widget.setProperty("secondo_trust_offer", True)
+            widget.signatureActionRequested.connect(lambda w=widget: self.trust_issuer(w))
 
         def done(result, widget=widget):
+            state, line = result
             try:
-                widget.set_signature_status(*result)
+                widget.set_signature_status(state, line, self.tr("Trust this issuer…") if state == "untrusted" else "")
             except RuntimeError:
                 pass  # the tab was closed meanwhile
 
         self.runner.run(lambda token, progress: status_line(verify_pdf_bytes(data, trusted_signer_roots())),
                         success=done)
+
+    def trust_issuer(self, widget: QWidget) -> None:
+        """The banner's "Trust this issuer…": the issuer's details, confirmed, trusted; then the
+        signature is checked again."""
+        from app.ui.trust_dialog import offer_issuer_trust
+
+        data = widget.signed_bytes
+        offer_issuer_trust(self, self.store, self.store_runner, data, lambda: self.check_signature(widget, data))
 
     def open_series(self, series_uid: str) -> None:
         if self.data is None or series_uid not in self.data.series:

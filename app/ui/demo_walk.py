@@ -195,7 +195,7 @@ def _sign_demo_opinion(window, out: Path, shot) -> list[Path]:
     if not signed:
         return []
     viewer = window.case_view.tab_for(f"opinion:{signed[0]}")
-    wait_until(lambda: viewer is None or viewer.signature_state in ("valid", "invalid"), 30)
+    wait_until(lambda: viewer is None or viewer.signature_state in ("valid", "untrusted", "invalid"), 30)
     shot("07-signed-opinion")
     target = out / "opinion-signed.pdf"
     controller.export_signed(str(target))

@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
         settings_menu.addAction(self.tr("&Reviewer and letterhead…"), self.show_letterhead)
         settings_menu.addAction(self.tr("&Address book…"), self.show_address_book)
+        settings_menu.addAction(self.tr("&Trusted issuers…"), self.show_trust)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
 
@@ -193,6 +194,14 @@ class MainWindow(QMainWindow):
         from app.ui.address_book_dialog import AddressBookDialog
 
         dialog = AddressBookDialog(self.store, self.store_runner, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def show_trust(self):
+        from app.ui.trust_dialog import TrustDialog
+
+        dialog = TrustDialog(self.store, self.store_runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -7,12 +7,14 @@ application/pdf in the viewer registry when imported.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMargins, QModelIndex, QPointF, Qt, QTimer
+import re
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMargins, QModelIndex, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtWidgets import (QLabel, QLineEdit, QSpinBox, QStackedWidget, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
+                               QToolBar, QVBoxLayout, QWidget)
 
 from app.core.i18n import ngettext
 from viewers import base
@@ -27,6 +29,8 @@ BACKDROP = "#5a5a5a"  # around the pages; the pages themselves are white
 
 class PdfViewerWidget(QWidget):
     """`show_document(data, title)` shows a PDF; `show_error(reason)` a centred message."""
+
+    signatureActionRequested = Signal()  # the button of the signature banner (e.g. "Trust this issuer…")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,11 +56,20 @@ class PdfViewerWidget(QWidget):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("background: #fff3cd; color: #5c4400; padding: 4px 8px;")
         self.notice.hide()
-        self.signature = QLabel(self)  # the signature status, set by the window (it holds the trust list)
+        self.signature_bar = QFrame(self)  # the signature status, set by the window (it holds the trust list)
+        self.signature_bar.setObjectName("signatureBar")
+        self.signature = QLabel(self.signature_bar)
         self.signature.setObjectName("signatureStatus")
         self.signature.setWordWrap(True)
         self.signature.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.signature.hide()
+        self.signature_action = QPushButton(self.signature_bar)
+        self.signature_action.clicked.connect(self.signatureActionRequested.emit)
+        self.signature_action.hide()
+        bar_layout = QHBoxLayout(self.signature_bar)
+        bar_layout.setContentsMargins(0, 0, 6, 0)
+        bar_layout.addWidget(self.signature, 1)
+        bar_layout.addWidget(self.signature_action)
+        self.signature_bar.hide()
         self.signature_state: str | None = None
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
@@ -67,7 +80,7 @@ class PdfViewerWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
-        layout.addWidget(self.signature)
+        layout.addWidget(self.signature_bar)
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
         self.view.pageNavigator().currentPageChanged.connect(self._page_changed)
@@ -166,21 +179,27 @@ class PdfViewerWidget(QWidget):
 
     SIGNATURE_STYLES = {
         "valid": "background: #e6f4ea; color: #0d5223; border-bottom: 1px solid #9fd3ad;",
+        "untrusted": "background: #fff3cd; color: #5c4400; border-bottom: 1px solid #e8d28a;",
         "invalid": "background: #fde7e9; color: #8a1020; border-bottom: 1px solid #f1a7b0; font-weight: bold;",
         "checking": "background: #eef1f5; color: #333; border-bottom: 1px solid #c9d1db;",
         "unsigned": "background: #fff3cd; color: #5c4400; border-bottom: 1px solid #e8d28a;",
     }
 
-    def set_signature_status(self, state: str | None, text: str = "") -> None:
-        """The banner above the pages: "valid", "invalid", "checking" or "unsigned" with its
-        text; None hides it."""
+    def set_signature_status(self, state: str | None, text: str = "", action: str = "") -> None:
+        """The banner above the pages: "valid", "untrusted", "invalid", "checking" or "unsigned"
+        with its text, and a button labelled `action` (signatureActionRequested) when given;
+        None hides it."""
         self.signature_state = state
         if state is None:
-            self.signature.hide()
+            self.signature_bar.hide()
             return
-        self.signature.setStyleSheet(self.SIGNATURE_STYLES.get(state, "") + " padding: 5px 10px;")
+        style = self.SIGNATURE_STYLES.get(state, "")
+        self.signature_bar.setStyleSheet(f"#signatureBar {{ {style} }}")
+        self.signature.setStyleSheet(re.sub(r"border-bottom:[^;]*;", "", style) + " padding: 5px 10px;")
         self.signature.setText(text)
-        self.signature.show()
+        self.signature_action.setText(action)
+        self.signature_action.setVisible(bool(action))
+        self.signature_bar.show()
 
     def show_error(self, reason: str) -> None:
         """A centred message instead of the pages (a damaged, encrypted or unreadable document)."""
