@@ -28,8 +28,15 @@ WRAPPED_KEY_FILE = "vault-key.json"
 WRAP_AAD = b"secondo vault key"
 
 
+MIN_PASSPHRASE_LENGTH = 8
+
+
 class VaultLockedError(BadInputError):
     """The vault key is not available: no keyring entry, wrong or missing passphrase."""
+
+
+class WrongVaultPassphraseError(VaultLockedError):
+    """The passphrase did not open the wrapped vault key: it may be asked again."""
 
 
 #: Asked for the fallback passphrase: (is_new_store) -> passphrase, or raise.
@@ -97,8 +104,9 @@ def _from_passphrase(home: Path, info: dict, prompt: PassphrasePrompt) -> bytes:
     path = home / WRAPPED_KEY_FILE
     if not path.exists():
         passphrase = prompt(True)
-        if len(passphrase) < 8:
-            raise VaultLockedError(_("The vault passphrase must have at least 8 characters."))
+        if len(passphrase) < MIN_PASSPHRASE_LENGTH:
+            raise VaultLockedError(_("The vault passphrase must have at least {n} characters.").format(
+                n=MIN_PASSPHRASE_LENGTH))
         key, salt, nonce = os.urandom(32), os.urandom(16), os.urandom(12)
         params = Passphrase(passphrase)
         kek = argon2id_kek(passphrase, salt, params.time_cost, params.memory_kib, params.lanes)
@@ -117,7 +125,7 @@ def _from_passphrase(home: Path, info: dict, prompt: PassphrasePrompt) -> bytes:
     try:
         return AESGCM(kek).decrypt(b64decode(wrapped["nonce"]), b64decode(wrapped["wrapped_key"]), WRAP_AAD)
     except InvalidTag:
-        raise VaultLockedError(_("Wrong vault passphrase.")) from None
+        raise WrongVaultPassphraseError(_("Wrong vault passphrase.")) from None
 
 
 def load_vault_key(home: Path, prompt: PassphrasePrompt) -> tuple[VaultKey, KeySource]:

@@ -8,11 +8,10 @@ from pathlib import Path
 import time
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QApplication
 
 from app.core.errors import SecondoError
 from app.core.i18n import _
-from app.store.keys import VaultLockedError
 
 
 STARTED = time.monotonic()
@@ -46,18 +45,21 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("AppMain", text)
 
 
-def gui_prompt(is_new: bool) -> str:
-    """The vault passphrase (where the OS has no keyring), asked in a dialog."""
-    label = (_tr("This workstation has no OS keyring. Choose a vault passphrase (at least 8 characters):")
-             if is_new else _tr("Vault passphrase:"))
-    text, ok = QInputDialog.getText(None, _tr("Second-O"), label, QLineEdit.EchoMode.Password)
-    if not ok or not text:
-        raise VaultLockedError(_tr("No vault passphrase given; the data folder stays locked."))
-    if is_new:
-        again, ok = QInputDialog.getText(None, _tr("Second-O"), _tr("The same again:"), QLineEdit.EchoMode.Password)
-        if not ok or again != text:
-            raise VaultLockedError(_tr("The two passphrases differ; nothing was set up."))
-    return text
+def open_store(home: Path, prompt=None):
+    """The case store of `home`; where the vault passphrase is asked in the window (`prompt`
+    None), a wrong one is asked again with the reason, three tries in all."""
+    from app.store.keys import WrongVaultPassphraseError
+    from app.store.store import CaseStore
+    from app.ui.vault_passphrase_dialog import VaultPrompt
+
+    if prompt is not None:  # a passphrase from the environment: no second try
+        return CaseStore.open(home, prompt=prompt)
+    asking = VaultPrompt(home)
+    while True:
+        try:
+            return CaseStore.open(home, prompt=asking)
+        except WrongVaultPassphraseError:
+            asking.refused(_tr("The passphrase is wrong."))
 
 
 def run_gui(args, prompt=None) -> int:
@@ -83,7 +85,6 @@ def run_gui(args, prompt=None) -> int:
 
 
 def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
-    from app.store.store import CaseStore
     from app.ui.main_window import MainWindow
 
     if not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
@@ -93,7 +94,7 @@ def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
     early: list = []  # hand-overs that come while the vault is being opened
     instance.handed.connect(early.append)
     instance.listen()
-    with CaseStore.open(instance.home, prompt=prompt or gui_prompt) as store:
+    with open_store(instance.home, prompt) as store:
         case_id = store.resolve_case(message.case) if message.case else None
         window = MainWindow(store)
         last = window.settings.last_case
