@@ -12,6 +12,7 @@ from cryptography import x509
 
 from app.core.errors import IdentityError
 from app.core.i18n import _
+from app.core.names import same_person
 from app.signing.identities import subject_name
 
 
@@ -41,3 +42,25 @@ def check_signing_certificate(certificate: x509.Certificate, now: datetime | Non
     problem = signing_problem(certificate, now)
     if problem:
         raise IdentityError(_("Cannot sign: {reason}.").format(reason=problem))
+
+
+def certificate_person_name(certificate: x509.Certificate) -> str:
+    """The person a certificate is issued to: given name and surname when it states them (as
+    an eID does), else its common name."""
+    def first(oid) -> str:
+        values = certificate.subject.get_attributes_for_oid(oid)
+        return str(values[0].value).strip() if values else ""
+
+    given, surname = first(x509.NameOID.GIVEN_NAME), first(x509.NameOID.SURNAME)
+    return f"{given} {surname}" if given and surname else subject_name(certificate)
+
+
+def name_mismatch(letter_name: str, certificate: x509.Certificate) -> str | None:
+    """The warning when the name the letter is signed as is not the certificate's (titles,
+    accents, case and word order aside), or None when they agree or no name is given."""
+    issued_to = certificate_person_name(certificate)
+    if not letter_name.strip() or same_person(letter_name, issued_to) or same_person(letter_name,
+                                                                                     subject_name(certificate)):
+        return None
+    return _("The certificate is issued to {certificate}; the letter is signed as {letter}.").format(
+        certificate=issued_to, letter=letter_name.strip())

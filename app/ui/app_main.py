@@ -101,6 +101,8 @@ def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
         if case_id is None and last and store.index.case(last) is not None:
             case_id = last
         window.show()
+        from app.ui.first_run_dialog import start_first_run
+        start_first_run(window)  # a new data folder: who signs, the letterhead, the identity
         if message.files:
             window.importer.start([Path(f) for f in message.files])  # the import opens its case when done
         elif case_id:

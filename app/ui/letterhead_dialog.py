@@ -16,27 +16,34 @@ from app.opinion.profile import ReviewerProfile, load_profile, save_profile
 from app.report.letterhead import Letterhead, load_letterhead, save_letterhead
 
 
-class LetterheadDialog(QDialog):
-    """Edits the saved reviewer profile and letterhead; `save()` writes both (atomically)."""
+class ReviewerGroup(QGroupBox):
+    """Who signs: name, specialty, registration number (pre-filled into every new opinion)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Reviewer and letterhead"))
-        profile, letterhead = load_profile(), load_letterhead()
+    def __init__(self, profile: ReviewerProfile, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Reviewer (pre-filled into every new opinion)"), parent)
         self.name = QLineEdit(profile.name)
         self.specialty = QLineEdit(profile.specialty)
         self.registration = QLineEdit(profile.registration)
         self.registration.setPlaceholderText(self.tr("e.g. RIZIV/INAMI 1-23456-78-901 or BIG 12345678901"))
-        reviewer = QGroupBox(self.tr("Reviewer (pre-filled into every new opinion)"))
-        form = QFormLayout(reviewer)
+        form = QFormLayout(self)
         form.addRow(self.tr("Name:"), self.name)
         form.addRow(self.tr("Specialty:"), self.specialty)
         form.addRow(self.tr("Registration no.:"), self.registration)
 
+    def profile(self) -> ReviewerProfile:
+        return ReviewerProfile(self.name.text().strip(), self.specialty.text().strip(), self.registration.text().strip())
+
+
+class LetterheadGroup(QGroupBox):
+    """The letterhead of the opinion letter: institution, department, address, phone, e-mail, logo."""
+
+    def __init__(self, letterhead: Letterhead, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Letterhead of the opinion letter"), parent)
         self.institution = QLineEdit(letterhead.institution)
         self.department = QLineEdit(letterhead.department)
         self.address = QPlainTextEdit("\n".join(letterhead.address_lines))
         self.address.setFixedHeight(70)
+        self.address.setTabChangesFocus(True)
         self.phone = QLineEdit(letterhead.phone)
         self.email = QLineEdit(letterhead.email)
         self.logo = QLineEdit(letterhead.logo or "")
@@ -48,49 +55,22 @@ class LetterheadDialog(QDialog):
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo, 1)
         logo_row.addWidget(browse)
-        head = QGroupBox(self.tr("Letterhead of the opinion letter"))
-        form = QFormLayout(head)
-        form.addRow(self.tr("Institution:"), self.institution)
-        form.addRow(self.tr("Department:"), self.department)
-        form.addRow(self.tr("Address:"), self.address)
-        form.addRow(self.tr("Phone:"), self.phone)
-        form.addRow(self.tr("E-mail:"), self.email)
-        form.addRow(self.tr("Logo:"), logo_row)
-        form.addRow("", self.logo_preview)
+        self.form = QFormLayout(self)
+        self.form.addRow(self.tr("Institution:"), self.institution)
+        self.form.addRow(self.tr("Department:"), self.department)
+        self.form.addRow(self.tr("Address:"), self.address)
+        self.form.addRow(self.tr("Phone:"), self.phone)
+        self.form.addRow(self.tr("E-mail:"), self.email)
+        self.form.addRow(self.tr("Logo:"), logo_row)
+        self.form.addRow("", self.logo_preview)
         self.logo.textChanged.connect(self._show_logo)
         self._show_logo()
-
-        from app.signing.settings import load_signing_settings
-        self.organisation_identity = QLineEdit(load_signing_settings().organisation_identity)
-        self.organisation_identity.setPlaceholderText(self.tr("PKCS#12 of the organisation: signs outgoing packages"))
-        org_browse = QPushButton(self.tr("Browse…"))
-        org_browse.clicked.connect(self._browse_organisation)
-        org_row = QHBoxLayout()
-        org_row.addWidget(self.organisation_identity, 1)
-        org_row.addWidget(org_browse)
-        form.addRow(self.tr("Organisation identity:"), org_row)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(reviewer)
-        layout.addWidget(head)
-        layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, self.tr("Logo"), self.logo.text(),
                                                     self.tr("Images (*.png *.jpg *.jpeg)"))
         if path:
             self.logo.setText(path)
-
-    def _browse_organisation(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Organisation identity"),
-                                                    self.organisation_identity.text(),
-                                                    self.tr("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
-        if path:
-            self.organisation_identity.setText(path)
 
     def _show_logo(self) -> None:
         path = self.logo.text().strip()
@@ -100,13 +80,56 @@ class LetterheadDialog(QDialog):
             return
         self.logo_preview.setPixmap(pixmap.scaledToHeight(48, Qt.TransformationMode.SmoothTransformation))
 
-    def profile(self) -> ReviewerProfile:
-        return ReviewerProfile(self.name.text().strip(), self.specialty.text().strip(), self.registration.text().strip())
-
     def letterhead(self) -> Letterhead:
         lines = [line.strip() for line in self.address.toPlainText().splitlines() if line.strip()]
         return Letterhead(self.institution.text().strip(), self.department.text().strip(), lines,
                           self.phone.text().strip(), self.email.text().strip(), self.logo.text().strip() or None)
+
+
+class LetterheadDialog(QDialog):
+    """Edits the saved reviewer profile and letterhead; `save()` writes both (atomically)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Reviewer and letterhead"))
+        self.reviewer = ReviewerGroup(load_profile(), self)
+        self.name, self.specialty, self.registration = (self.reviewer.name, self.reviewer.specialty,
+                                                        self.reviewer.registration)
+        self.head = head = LetterheadGroup(load_letterhead(), self)
+        self.institution, self.department, self.address = head.institution, head.department, head.address
+        self.phone, self.email, self.logo, self.logo_preview = head.phone, head.email, head.logo, head.logo_preview
+
+        from app.signing.settings import load_signing_settings
+        self.organisation_identity = QLineEdit(load_signing_settings().organisation_identity)
+        self.organisation_identity.setPlaceholderText(self.tr("PKCS#12 of the organisation: signs outgoing packages"))
+        org_browse = QPushButton(self.tr("Browse…"))
+        org_browse.clicked.connect(self._browse_organisation)
+        org_row = QHBoxLayout()
+        org_row.addWidget(self.organisation_identity, 1)
+        org_row.addWidget(org_browse)
+        head.form.addRow(self.tr("Organisation identity:"), org_row)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.reviewer)
+        layout.addWidget(head)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def _browse_organisation(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Organisation identity"),
+                                                    self.organisation_identity.text(),
+                                                    self.tr("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
+        if path:
+            self.organisation_identity.setText(path)
+
+    def profile(self) -> ReviewerProfile:
+        return self.reviewer.profile()
+
+    def letterhead(self) -> Letterhead:
+        return self.head.letterhead()
 
     def save(self) -> None:
         from app.signing.settings import load_signing_settings, save_signing_settings

@@ -5,27 +5,24 @@ dialog again with the reason when the passphrase or PIN was refused."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
 from app.signing.settings import PKCS11, PKCS12, SigningSettings
 
 
-class SignDialog(QDialog):
-    """`SignDialog(settings, title, remembered=...)`; after `accepted`: `settings()`, `secret()`
-    (None: use the passphrase remembered in the keyring) and `remember()`."""
+class SigningIdentityWidget(QWidget):
+    """The choice of a signing identity: a PKCS#12 file with its passphrase (and whether to
+    remember it), or a PKCS#11 token with its key, module and PIN. `changed` on every edit."""
 
-    def __init__(self, settings: SigningSettings, what: str, *, remembered=lambda path: False,
-                 error: str = "", parent: QWidget | None = None) -> None:
+    changed = Signal()
+
+    def __init__(self, settings: SigningSettings, *, remembered=lambda path: False,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Sign the opinion"))
-        self.setModal(True)
         self._remembered = remembered
         self._remembered_cache: dict[str, bool] = {}
-        self._organisation = settings.organisation_identity  # kept as it was: not chosen here
-        intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
-                               "a new, numbered addendum that is signed in its turn.").format(what=what))
-        intro.setWordWrap(True)
         self.use_file = QRadioButton(self.tr("Certificate file (PKCS#12, .p12 / .pfx)"))
         self.use_token = QRadioButton(self.tr("Smart card or token (PKCS#11, e.g. eID)"))
         group = QButtonGroup(self)
@@ -51,11 +48,6 @@ class SignDialog(QDialog):
         self.key_label.setPlaceholderText(self.tr("e.g. Signature (empty: the first key)"))
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel(error)
-        self.error.setObjectName("sign-error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
-        self.error.setVisible(bool(error))
 
         self.file_form = QWidget()
         file_layout = QFormLayout(self.file_form)
@@ -69,19 +61,12 @@ class SignDialog(QDialog):
         token_layout.addRow(self.tr("Key:"), self.key_label)
         token_layout.addRow(self.tr("PKCS#11 module:"), self.module)
         token_layout.addRow(self.tr("PIN:"), self.pin)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.sign_button = self.buttons.addButton(self.tr("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.use_file)
         layout.addWidget(self.file_form)
         layout.addWidget(self.use_token)
         layout.addWidget(self.token_form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
         (self.use_token if settings.kind == PKCS11 else self.use_file).setChecked(True)
         for widget in (self.use_file, self.use_token):
             widget.toggled.connect(self._update)
@@ -90,8 +75,6 @@ class SignDialog(QDialog):
         self.path.editingFinished.connect(self._update)  # the keyring is asked when the path is complete
         self.path.textChanged.connect(lambda _t: self._update(check_keyring=False))
         self._update()
-        self.resize(560, self.sizeHint().height())
-        (self.pin if settings.kind == PKCS11 else self.passphrase).setFocus()
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(self, self.tr("Signing certificate"), self.path.text(),
@@ -116,22 +99,22 @@ class SignDialog(QDialog):
         self.file_form.setEnabled(file_mode)
         self.token_form.setEnabled(not file_mode)
         path = self.path.text().strip()
-        remembered = file_mode and (self._path_remembered() if check_keyring or path in self._remembered_cache
-                                    else False)
-        self.remembered_note.setVisible(remembered)
-        self.passphrase.setPlaceholderText(self.tr("(remembered)") if remembered else "")
-        if file_mode:
-            ready = bool(self.path.text().strip()) and (remembered or bool(self.passphrase.text()))
-        else:
-            ready = bool(self.token.text().strip()) and bool(self.pin.text())
-        self.sign_button.setEnabled(ready)
+        self.remembered = file_mode and (self._path_remembered() if check_keyring or path in self._remembered_cache
+                                         else False)
+        self.remembered_note.setVisible(self.remembered)
+        self.passphrase.setPlaceholderText(self.tr("(remembered)") if self.remembered else "")
+        self.changed.emit()
 
-    # -- what was chosen ------------------------------------------------------------------------
+    def ready(self) -> bool:
+        """Everything needed to sign is there."""
+        if self.use_file.isChecked():
+            return bool(self.path.text().strip()) and (self.remembered or bool(self.passphrase.text()))
+        return bool(self.token.text().strip()) and bool(self.pin.text())
 
-    def settings(self) -> SigningSettings:
+    def settings(self, organisation_identity: str = "") -> SigningSettings:
         return SigningSettings(PKCS11 if self.use_token.isChecked() else PKCS12, self.path.text().strip(),
                                self.token.text().strip(), self.module.text().strip(), self.key_label.text().strip(),
-                               self._organisation)
+                               organisation_identity)
 
     def secret(self) -> str | None:
         if self.use_token.isChecked():
@@ -140,3 +123,57 @@ class SignDialog(QDialog):
 
     def remember(self) -> bool:
         return self.use_file.isChecked() and self.remember_box.isChecked() and bool(self.passphrase.text())
+
+
+class SignDialog(QDialog):
+    """`SignDialog(settings, title, remembered=...)`; after `accepted`: `settings()`, `secret()`
+    (None: use the passphrase remembered in the keyring) and `remember()`."""
+
+    def __init__(self, settings: SigningSettings, what: str, *, remembered=lambda path: False,
+                 error: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Sign the opinion"))
+        self.setModal(True)
+        self._organisation = settings.organisation_identity  # kept as it was: not chosen here
+        intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
+                               "a new, numbered addendum that is signed in its turn.").format(what=what))
+        intro.setWordWrap(True)
+        self.identity = identity = SigningIdentityWidget(settings, remembered=remembered, parent=self)
+        self.use_file, self.use_token, self.path, self.passphrase = (identity.use_file, identity.use_token,
+                                                                     identity.path, identity.passphrase)
+        self.remember_box, self.remembered_note = identity.remember_box, identity.remembered_note
+        self.token, self.module, self.key_label, self.pin = identity.token, identity.module, identity.key_label, identity.pin
+        self.file_form, self.token_form = identity.file_form, identity.token_form
+        self.error = QLabel(error)
+        self.error.setObjectName("sign-error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.setVisible(bool(error))
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.sign_button = self.buttons.addButton(self.tr("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(identity)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        identity.changed.connect(self._update)
+        self._update()
+        self.resize(560, self.sizeHint().height())
+        (self.pin if settings.kind == PKCS11 else self.passphrase).setFocus()
+
+    def _update(self) -> None:
+        self.sign_button.setEnabled(self.identity.ready())
+
+    # -- what was chosen ------------------------------------------------------------------------
+
+    def settings(self) -> SigningSettings:
+        return self.identity.settings(self._organisation)
+
+    def secret(self) -> str | None:
+        return self.identity.secret()
+
+    def remember(self) -> bool:
+        return self.identity.remember()
