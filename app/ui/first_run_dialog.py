@@ -100,6 +100,7 @@ class FirstRunDialog(QDialog):
         self.identity.changed.connect(self._identity_changed)
         self._identity_changed()
         self._check_name()
+        self.resize(900, self.sizeHint().height())  # fits a 1024 x 700 screen
         self.reviewer.name.setFocus()
 
     def showEvent(self, event) -> None:

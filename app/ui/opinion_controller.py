@@ -13,11 +13,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 from app.core.errors import IdentityError
 from app.core.file_names import readable_file_name
 from app.core.tasks import CancelToken
-from app.opinion.questionnaire import missing_required
+from app.opinion.questionnaire import get_answers, missing_required, set_answer
+from app.signing.certificate_checks import certificate_person_name, name_mismatch
+from app.signing.identities import load_pkcs12
 from app.signoff.signing import (STEPS, IncompleteOpinionError, export_signed_opinion, preview_opinion,
                                  sign_with_settings, start_addendum)
 from app.signing.secrets import remembered_passphrase
-from app.signing.settings import load_signing_settings, save_signing_settings
+from app.signing.settings import PKCS12, load_signing_settings, save_signing_settings
 from app.store.opinions import SignedOpinionStore
 from app.ui.sign_dialog import SignDialog
 from app.ui.task_runner import user_message
@@ -115,9 +117,9 @@ class OpinionController(QObject):
         what = self.tr("Addendum {n} to the opinion").format(n=number) if number else self.tr("The second opinion")
         return f"{what} — {patient}" if patient else what
 
-    def _ask(self, case_id: str, response: dict, settings, error: str = "") -> None:
+    def _ask(self, case_id: str, response: dict, settings, error: str = "", name_check=None) -> None:
         dialog = SignDialog(settings, self._what(case_id), remembered=lambda path: remembered_passphrase(Path(path)),
-                            error=error, parent=self.window)
+                            error=error, name_check=name_check, parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._start(case_id, response, dialog))
         self.dialog = dialog
@@ -126,6 +128,37 @@ class OpinionController(QObject):
     def _start(self, case_id: str, response: dict, dialog: SignDialog) -> None:
         settings, secret, remember = dialog.settings(), dialog.secret(), dialog.remember()
         self.dialog = None
+        if dialog.certificate_name_chosen and self.dock.form is not None:
+            set_answer(self.dock.form.questionnaire, response, "reviewer-name", dialog.certificate_name_chosen)
+            self.dock.form.set_response(response)
+            self.dock.form.changed.emit()
+        elif settings.kind == PKCS12 and dialog.name_check is None:
+            self._check_name(case_id, response, settings, secret, remember)
+            return
+        self._sign(case_id, response, settings, secret, remember)
+
+    def _check_name(self, case_id: str, response: dict, settings, secret, remember) -> None:
+        """Before a PKCS#12 signs: is the letter signed under the certificate's name? If not,
+        the dialog again with the warning, the passphrase kept, and "Use the certificate's name"."""
+        letter = next((str(v) for v in get_answers(response, "reviewer-name") if str(v).strip()), "")
+
+        def work(token, progress):
+            path = Path(settings.identity_path)
+            passphrase = secret if secret is not None else remembered_passphrase(path) or ""
+            certificate = load_pkcs12(path, passphrase).certificate
+            return name_mismatch(letter, certificate), certificate_person_name(certificate)
+
+        def checked(result) -> None:
+            warning, issued_to = result
+            if warning is None:
+                self._sign(case_id, response, settings, secret, remember)
+            else:
+                self._ask(case_id, response, settings, name_check=(warning, issued_to, secret))
+
+        self.store_runner.run(work, success=checked,
+                              failure=lambda error: self._sign_failed(case_id, response, settings, error))
+
+    def _sign(self, case_id: str, response: dict, settings, secret, remember) -> None:
         try:
             save_signing_settings(settings)  # the choice, never the secret
         except Exception:  # noqa: BLE001 - an unwritable settings file must not stop the signature

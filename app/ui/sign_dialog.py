@@ -5,7 +5,7 @@ dialog again with the reason when the passphrase or PIN was refused."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
@@ -130,9 +130,13 @@ class SignDialog(QDialog):
     (None: use the passphrase remembered in the keyring) and `remember()`."""
 
     def __init__(self, settings: SigningSettings, what: str, *, remembered=lambda path: False,
-                 error: str = "", parent: QWidget | None = None) -> None:
+                 error: str = "", name_check: tuple[str, str, str | None] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Sign the opinion"))
+        # (warning, the certificate's name, the passphrase typed): the letter's name was checked
+        self.name_check = name_check
+        self.certificate_name_chosen = ""
         self.setModal(True)
         self._organisation = settings.organisation_identity  # kept as it was: not chosen here
         intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
@@ -154,10 +158,25 @@ class SignDialog(QDialog):
         self.sign_button = self.buttons.addButton(self.tr("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        self.name_warning = QLabel(name_check[0] if name_check else "")
+        self.name_warning.setObjectName("name-warning")
+        self.name_warning.setWordWrap(True)
+        self.name_warning.setStyleSheet("color: #8a5300; font-weight: bold;")
+        self.name_warning.setVisible(bool(name_check))
+        self.use_certificate_name = QPushButton(self.tr("Use the certificate's name and sign"))
+        self.use_certificate_name.setAutoDefault(False)
+        self.use_certificate_name.clicked.connect(self._use_certificate_name)
+        self.use_certificate_name.setVisible(bool(name_check))
+        if name_check:
+            self.sign_button.setText(self.tr("Sign as written"))
+            if name_check[2] is not None and settings.kind == PKCS12:
+                identity.passphrase.setText(name_check[2])  # checked a moment ago: not typed twice
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(identity)
         layout.addWidget(self.error)
+        layout.addWidget(self.name_warning)
+        layout.addWidget(self.use_certificate_name, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(self.buttons)
         identity.changed.connect(self._update)
         self._update()
@@ -166,6 +185,12 @@ class SignDialog(QDialog):
 
     def _update(self) -> None:
         self.sign_button.setEnabled(self.identity.ready())
+        self.use_certificate_name.setEnabled(self.identity.ready())
+
+    def _use_certificate_name(self) -> None:
+        if self.name_check:
+            self.certificate_name_chosen = self.name_check[1]
+            self.accept()
 
     # -- what was chosen ------------------------------------------------------------------------
 

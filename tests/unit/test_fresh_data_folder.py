@@ -28,7 +28,7 @@ def pdf_text(pdf: bytes, folder: Path) -> str:
 
 def plain_record() -> dict:
     """A case of a plain CD: a fictitious patient, nothing of the DEMO dossier."""
-    manifest = {"patient": {"family_name": "Patient", "given_names": "Test", "birth_date": "1970-01-01", "sex": "F"},
+    manifest = {"patient": {"family_name": "Test", "given_names": "Patient", "birth_date": "1970-01-01", "sex": "F"},
                 "sender": {"organisation": "Test Sending Hospital"}, "documents": []}
     return {"case_id": "fe5c0000-0000-4000-8000-000000000001", "manifest": manifest, "documents": []}
 
