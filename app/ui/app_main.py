@@ -1,5 +1,6 @@
-"""Starting the workstation: the QApplication, the vault passphrase dialog and `run_gui` for
-`secondo [gui]` (the scripted demo window is app/ui/demo_walk.py)."""
+"""Starting the workstation: the QApplication, the vault opened with up to three tries of its
+passphrase (app/ui/vault_passphrase_dialog.py), the first-run dialog on a new data folder and
+`run_gui` for `secondo [gui]` (the scripted demo window is app/ui/demo_walk.py)."""
 
 from __future__ import annotations
 
