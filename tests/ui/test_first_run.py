@@ -56,9 +56,12 @@ def test_a_fresh_data_folder_opens_the_dialog_over_the_window(qtbot, isolated_ho
     timer = QTimer()
     timer.timeout.connect(watch)
     timer.start(50)
-    QTimer.singleShot(120000, QApplication.instance().quit)  # a hang guard only
+    guard = QTimer(singleShot=True, interval=120000)  # a hang guard only, stopped once the run ends
+    guard.timeout.connect(QApplication.instance().quit)
+    guard.start()
     assert app_main.run_gui(argparse.Namespace(case=None, files=[], exit_when_shown=False)) == 0
     timer.stop()
+    guard.stop()
     assert seen == ["Welcome to Second-O"]
 
 

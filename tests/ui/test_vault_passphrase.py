@@ -67,9 +67,12 @@ def test_wrong_then_too_short_then_right_opens_the_window(qtbot, locked_home, an
     timer = QTimer()
     timer.timeout.connect(watch)
     timer.start(50)
-    QTimer.singleShot(120000, QApplication.instance().quit)  # a hang guard only
+    guard = QTimer(singleShot=True, interval=120000)  # a hang guard only, stopped once the run ends
+    guard.timeout.connect(QApplication.instance().quit)
+    guard.start()
     assert app_main.run_gui(argparse.Namespace(case=None, files=[], exit_when_shown=False)) == 0
     timer.stop()
+    guard.stop()
     assert shown
     assert answers["reasons"] == ["", "The passphrase is wrong. Two tries left.", "At least 8 characters. One try left."]
     assert answers["locked"] == []
