@@ -130,9 +130,9 @@ def render_cases(summaries: list[dict]) -> str:
             flags.append(_("{n} missing").format(n=s["missing_items"]))
         if s["signature"] in ("untrusted", "unsigned"):
             flags.append(_("sender {state}").format(state=_(s["signature"])))
+        born = format_date(s["patient"].get("birth_date")) or _("birth date unknown")
         lines.append(f"{s['case_id'][:8]}  {_(STATUS_LABELS[s['status']]):<10} {format_date(s['received_at'])}  "
-                     f"{_name(s['patient'])} ({format_date(s['patient'].get('birth_date'))})  "
-                     f"{'; '.join(flags)}")
+                     f"{_name(s['patient'])} ({born})  {'; '.join(flags)}")
         if s["question"]:
             lines.append(f"          {s['question']}")
     return "\n".join(lines)
@@ -141,7 +141,8 @@ def render_cases(summaries: list[dict]) -> str:
 def render_case(view: dict) -> str:
     patient = view["patient"]
     lines = [_("Case {id}  [{status}]").format(id=view["case_id"], status=_(STATUS_LABELS[view["status"]])),
-             _("Patient: {name}, born {born}").format(name=_name(patient), born=format_date(patient.get("birth_date"))),
+             (_("Patient: {name}, born {born}").format(name=_name(patient), born=format_date(patient["birth_date"]))
+              if patient.get("birth_date") else _("Patient: {name}, birth date unknown").format(name=_name(patient))),
              _("Received: {date}; sender signature: {state}").format(
                  date=format_date(view["received_at"]), state=view["manifest_signature"]["state"])]
     lines.append(IDENTITY_LINES[view["identity"]]())

@@ -212,7 +212,9 @@ class CaseHeaderWidget(QLabel):
     def set_case(self, view: dict) -> None:
         patient = view.get("patient") or {}
         name = format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
-        self._patient = self.tr("{name}, born {born}").format(name=name, born=format_date(patient.get("birth_date")))
+        born = format_date(patient.get("birth_date"))
+        self._patient = (self.tr("{name}, born {born}").format(name=name, born=born) if born
+                         else self.tr("{name}, birth date unknown").format(name=name))
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setText(f"{self._patient}\n{view.get('question') or ''}")
