@@ -140,6 +140,22 @@ def index_row(record: dict, record_blob: str, fingerprint: str | None) -> dict:
                 signature=record["signature"]["state"])
 
 
+class CaseChangedMeanwhile(BadInputError):
+    """Another writer (an import, another window or command) changed the case since it was read."""
+
+
+def replace_case_row(store: CaseStore, case_id: str, base: str, row: dict, refusal: str) -> None:
+    """Inside CaseStore.publishing: the case's index row becomes `row`, but only while the
+    case is still the version read from the record blob `base`; otherwise CaseChangedMeanwhile
+    with `refusal`, and the caller's transaction publishes nothing."""
+    current = store.index.case(case_id)
+    if current is None or current["record"] != base:
+        raise CaseChangedMeanwhile(refusal)
+    # The column names are the keys of index_row(), never data; every value is a bound parameter.
+    store.index.db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",  # noqa: S608
+                           row | {"id": case_id})
+
+
 def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch, staging: Path,
             fingerprint: str | None, base: str | None, new_instances: list[dict]) -> None:
     """The staging rename, the index rows and the audit line in one transaction
@@ -159,12 +175,8 @@ def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch
             db.execute("INSERT INTO cases(id, received_at, " + ", ".join(row) + ") VALUES (:id, :received_at, "  # noqa: S608
                        + ", ".join(f":{k}" for k in row) + ")", row | {"id": case_id, "received_at": record["received_at"]})
         else:
-            current = store.index.case(case_id)
-            if current is None or current["record"] != base:
-                raise BadInputError(_("The case was changed by another import meanwhile; nothing was added. "
-                                      "Import again."))
-            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",  # noqa: S608
-                       row | {"id": case_id})
+            replace_case_row(store, case_id, base, row, _(
+                "The case was changed meanwhile (by an import or another window); nothing was added. Import again."))
         db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
                    (batch.import_id, case_id, "+".join(s["kind"] for s in batch.sources) or "none", _now(),
                     batch.bytes, batch.files))

@@ -11,14 +11,10 @@ from pathlib import Path
 import shutil
 import sqlite3
 
-from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.dossier.case_record import index_row, recompute_checks, sop_fingerprint
+from app.dossier.case_record import (  # noqa: F401 - CaseChangedMeanwhile is raised from here too
+    CaseChangedMeanwhile, index_row, recompute_checks, replace_case_row, sop_fingerprint)
 from app.store.store import CaseStore
-
-
-class CaseChangedMeanwhile(BadInputError):
-    """Another writer (an import, another window or command) changed the case since it was read."""
 
 
 def now() -> str:
@@ -55,13 +51,9 @@ def commit(store: CaseStore, record: dict, base: str, audit: list[tuple[str, dic
         store.sync_staging(staging)
         with store.publishing(import_id, staging):
             db = store.index.db
-            current = store.index.case(case_id)
-            if current is None or current["record"] != base:
-                raise CaseChangedMeanwhile(_("The case was changed meanwhile (by an import or another window); "
-                                             "nothing was saved. Open it again and repeat the change."))
-            # The column names are the keys of index_row(), never data; every value is a bound parameter.
-            db.execute("UPDATE cases SET " + ", ".join(f"{k} = :{k}" for k in row) + " WHERE id = :id",  # noqa: S608
-                       row | {"id": case_id})
+            replace_case_row(store, case_id, base, row, _(
+                "The case was changed meanwhile (by an import or another window); nothing was saved. "
+                "Open it again and repeat the change."))
             db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
                        (import_id, case_id, kind, now(), sum(d.get("size", 0) for d in new_documents),
                         len(new_documents)))

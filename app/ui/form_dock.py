@@ -166,12 +166,7 @@ class FormDockWidget(QWidget):
                  opinions: list = (), draft_saved_at: datetime | None = None) -> None:
         """Show the form of `case_id`; `draft_saved_at`: the shown draft's last save (the form
         says it was restored from then)."""
-        self.flush()
-        for widget in (self.form, self.validation):
-            if widget is not None:
-                self._layout.removeWidget(widget)
-                widget.deleteLater()
-        self.form = self.validation = self.autosaver = None
+        self._drop_form()
         self.case_id = case_id
         notices = []
         if setup.questionnaire is not None:
@@ -199,14 +194,18 @@ class FormDockWidget(QWidget):
         from app.signoff.signing import is_locked
         self.set_opinions(list(opinions), locked=bool(opinions) and is_locked(setup.response))
 
-    def clear(self) -> None:
-        """No case: the form of the case left is saved, then removed (the worklist shows none)."""
+    def _drop_form(self) -> None:
+        """The shown form is saved, then removed with its validation panel."""
         self.flush()
         for widget in (self.form, self.validation):
             if widget is not None:
                 self._layout.removeWidget(widget)
                 widget.deleteLater()
         self.form = self.validation = self.autosaver = None
+
+    def clear(self) -> None:
+        """No case: the form of the case left is saved, then removed (the worklist shows none)."""
+        self._drop_form()
         self.case_id = None
         self.message.hide()
         self.set_opinions([], locked=False)
