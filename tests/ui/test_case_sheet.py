@@ -167,4 +167,12 @@ def test_a_plain_cd_becomes_a_complete_case_signed_and_packaged_in_the_window(qt
     qtbot.waitUntil(lambda: outgoing.last_result is not None or bool(refused), timeout=60000)
     assert refused == [] and outgoing.last_result.output.exists()
     assert store.index.case(case_id)["status"] == "packaged"
+    # ...and the secretary records it as sent, in the same dialog.
+    qtbot.waitUntil(lambda: outgoing.sent_button.isEnabled(), timeout=10000)
+    outgoing.channel.setCurrentIndex(outgoing.channel.findData("post"))
+    with qtbot.waitSignal(outgoing.sent, timeout=10000) as sent:
+        outgoing.sent_button.click()
+    assert sent.args == ["patient"]
+    patient_row = roles.index("patient")
+    qtbot.waitUntil(lambda: "Sent" in outgoing.table.item(patient_row, 4).text(), timeout=10000)
     outgoing.close()
