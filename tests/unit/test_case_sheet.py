@@ -2,7 +2,6 @@
 patient, question and consent; what is checked; what is audited; two writers at once."""
 
 from datetime import date, timedelta
-import json
 
 import pytest
 
@@ -12,6 +11,7 @@ from app.dossier import case_sheet
 from app.dossier.case_details import details
 from app.dossier.case_update import CaseChangedMeanwhile
 from app.store.store import CaseStore
+from tests.unit.plain_case import case_id, store  # noqa: F401 - fixtures
 from tests.unit.store_cds import unique_cd
 
 PATIENT = {"family_name": "Test", "given_names": "Patient", "birth_date": "1970-01-01", "sex": "F"}
@@ -31,18 +31,6 @@ def bsn(first8: str = "11122233") -> str:
         if (total - last) % 11 == 0:
             return first8 + str(last)
     return bsn(str(int(first8) + 1))
-
-
-@pytest.fixture
-def case_id(tmp_path, capsys):
-    assert main(["import", str(unique_cd(tmp_path / "cd")), "--json"]) == 0
-    return json.loads(capsys.readouterr().out)["case_id"]
-
-
-@pytest.fixture
-def store(isolated_home):
-    with CaseStore.open(isolated_home) as opened:
-        yield opened
 
 
 def complete(store, case_id, **extra):

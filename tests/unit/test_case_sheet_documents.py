@@ -2,19 +2,16 @@
 stored encrypted, indexed, audited; refused when not a document; nothing kept on cancel."""
 
 import io
-import json
 from pathlib import Path
 
 from PIL import Image
 import pytest
 from reportlab.pdfgen import canvas
 
-from app.cli import main
 from app.core.errors import BadInputError
 from app.core.tasks import CancelToken, Cancelled
 from app.dossier import case_sheet
-from app.store.store import CaseStore
-from tests.unit.store_cds import unique_cd
+from tests.unit.plain_case import case_id, store  # noqa: F401 - fixtures
 
 
 def make_pdf(path: Path, text: str = "Referral letter for Test Patient, born 01-01-1970") -> Path:
@@ -29,18 +26,6 @@ def make_pdf(path: Path, text: str = "Referral letter for Test Patient, born 01-
 def make_png(path: Path, size: int = 64) -> Path:
     Image.new("L", (size, size), 128).save(path, "PNG")
     return path
-
-
-@pytest.fixture
-def case_id(tmp_path, capsys):
-    assert main(["import", str(unique_cd(tmp_path / "cd")), "--json"]) == 0
-    return json.loads(capsys.readouterr().out)["case_id"]
-
-
-@pytest.fixture
-def store(isolated_home):
-    with CaseStore.open(isolated_home) as opened:
-        yield opened
 
 
 def vault_files(home: Path) -> set[Path]:
