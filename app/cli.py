@@ -11,7 +11,7 @@ import sys
 
 from app.commands import case, cases, contacts, demo, gui, opinion, outgoing, package, snapshot, trust, view
 from app.core.errors import SecondoError
-from app.core.i18n import _
+from app.core.i18n import _, set_interface_language
 
 
 class VersionAction(argparse.Action):
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     # pydicom logs a full traceback at ERROR for every frame its decoders cannot read; the
     # viewer shows the reason itself, and nothing of a dossier belongs in a log.
     logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+    set_interface_language(None)  # the OS locale, like any gettext program (SECONDO_LANGUAGE overrides)
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].split("=")[0] == "--case":  # no verb: the workstation

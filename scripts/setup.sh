@@ -46,3 +46,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
+# The compiled message catalogues (resources/i18n/<lang>/LC_MESSAGES/secondo.mo), made afresh
+# whenever a .po is newer than its .mo.
+for po in "$ROOT"/resources/i18n/*/LC_MESSAGES/secondo.po; do
+  [ -f "$po" ] || continue
+  if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+    "$ROOT/scripts/i18n" compile >&2; break
+  fi
+done

@@ -7,16 +7,36 @@ from hypothesis import settings
 import keyring
 import pytest
 
+from app.core import i18n
 from app.demo.pki import DEMO_PASSPHRASE, DemoPki, build_pki, write_pki
 from app.signing.identities import KeyIdentity
 from tests.memory_keyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests read English whatever the machine's locale; a test of another language sets its own
+# (the `interface_language` fixture, or SECONDO_LANGUAGE / LANG for a subprocess).
+os.environ["SECONDO_LANGUAGE"] = "en"
 
 # No test asserts wall-clock time: hypothesis's default 200 ms deadline per example would
 # fail a sound property on a busy machine. Hang guards belong in the tests themselves.
 settings.register_profile("secondo", deadline=None)
 settings.load_profile("secondo")
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """A test that switched the interface language leaves English behind it."""
+    yield
+    i18n.set_interface_language("en")
+
+
+@pytest.fixture
+def interface_language(monkeypatch):
+    """Switch this process's interface language: `interface_language("nl")`."""
+    def switch(language: str) -> str:
+        monkeypatch.setenv("SECONDO_LANGUAGE", language)
+        return i18n.set_interface_language(language)
+    return switch
 
 
 @pytest.fixture(autouse=True)

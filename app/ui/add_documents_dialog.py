@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QGridLayout, QLabel, QLineEdit,
                                QProgressDialog, QScrollArea, QVBoxLayout, QWidget)
 
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.core.tasks import CancelToken
 from app.dossier.case_documents import document_kinds
 from app.ui.date_field import DateLineEdit
@@ -87,13 +87,13 @@ class AddDocumentsDialog(QDialog):
 
     def __init__(self, paths: list[Path], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Add documents to the case"))
+        self.setWindowTitle(_("Add documents to the case"))
         self.paths = [Path(p) for p in paths]
         self.rows: list[tuple[QLineEdit, QComboBox, DateLineEdit, QLineEdit]] = []
         grid_box = QWidget(self)
         grid = QGridLayout(grid_box)
-        for column, text in enumerate((self.tr("File"), self.tr("Title"), self.tr("Kind"), self.tr("Date"),
-                                       self.tr("Author"))):
+        for column, text in enumerate((_("File"), _("Title"), _("Kind"), _("Date"),
+                                       _("Author"))):
             grid.addWidget(QLabel(f"<b>{text}</b>", grid_box), 0, column)
         for n, path in enumerate(self.paths, start=1):
             name = QLabel(path.name, grid_box)
@@ -102,11 +102,11 @@ class AddDocumentsDialog(QDialog):
             kind = kind_combo(guess_kind(path.name), grid_box)
             when = DateLineEdit(guess_date(path.name), grid_box)
             author = QLineEdit(grid_box)
-            author.setPlaceholderText(self.tr("e.g. Dr. Test Author"))
+            author.setPlaceholderText(_("e.g. Dr. Test Author"))
             for column, widget in enumerate((name, title, kind, when, author)):
                 grid.addWidget(widget, n, column)
-            for label, widget in ((self.tr("Title of {name}"), title), (self.tr("Kind of {name}"), kind),
-                                  (self.tr("Date of {name}"), when), (self.tr("Author of {name}"), author)):
+            for label, widget in ((_("Title of {name}"), title), (_("Kind of {name}"), kind),
+                                  (_("Date of {name}"), when), (_("Author of {name}"), author)):
                 widget.setAccessibleName(label.format(name=path.name))
             self.rows.append((title, kind, when, author))
         grid.setColumnStretch(1, 2)
@@ -121,11 +121,11 @@ class AddDocumentsDialog(QDialog):
         self.message.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Add to the case"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("Add to the case"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("The files are encrypted into the case; the originals stay where they are."),
+        layout.addWidget(QLabel(_("The files are encrypted into the case; the originals stay where they are."),
                                 self))
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
@@ -137,7 +137,7 @@ class AddDocumentsDialog(QDialog):
     def accept(self) -> None:
         for path, (_title, _kind, when, _author) in zip(self.paths, self.rows):
             if not when.valid():
-                self.message.setText(self.tr("The date of {name} is not a real date; write it as dd/mm/yyyy or "
+                self.message.setText(_("The date of {name} is not a real date; write it as dd/mm/yyyy or "
                                              "leave it empty.").format(name=path.name))
                 self.message.show()
                 when.setFocus()
@@ -178,8 +178,8 @@ class DocumentAdder(QObject):
         if case_id is None:
             return
         paths, _filter = QFileDialog.getOpenFileNames(
-            parent or self.window, self.tr("Add documents to the case"), "",
-            self.tr("Documents (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.txt);;All files (*)"))
+            parent or self.window, _("Add documents to the case"), "",
+            _("Documents (*.pdf *.png *.jpg *.jpeg *.tif *.tiff *.txt);;All files (*)"))
         if paths:
             self.ask(case_id, [Path(p) for p in paths], parent)
 
@@ -197,8 +197,8 @@ class DocumentAdder(QObject):
         self.dialog = None
         progress = QProgressDialog(ngettext("Adding {n} document to the case…", "Adding {n} documents to the case…",
                                             len(items)).format(n=len(items)),
-                                   self.tr("Cancel"), 0, 0, parent or self.window)
-        progress.setWindowTitle(self.tr("Add documents"))
+                                   _("Cancel"), 0, 0, parent or self.window)
+        progress.setWindowTitle(_("Add documents"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
         progress.setAutoClose(False)
@@ -247,7 +247,7 @@ class DocumentAdder(QObject):
         from PySide6.QtWidgets import QMessageBox
 
         text = user_message(error, self)
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Add documents"), text, QMessageBox.StandardButton.Ok,
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Add documents"), text, QMessageBox.StandardButton.Ok,
                           self.window)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

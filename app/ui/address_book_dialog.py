@@ -18,6 +18,7 @@ from app.outgoing.address_book import (CONTACT_ROLES, AddressBook, Contact, cert
                                        certificate_pem)
 from app.outgoing.recipients import role_label
 from app.ui.task_runner import guarded, user_message
+from app.core.i18n import _
 
 ROLES = CONTACT_ROLES
 
@@ -57,15 +58,15 @@ class AddressBookDialog(QDialog):
 
     def __init__(self, store, runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Address book"))
+        self.setWindowTitle(_("Address book"))
         self.store, self.runner = store, runner
         self.contacts: list[Contact] = []
         self.current: Contact | None = None
         self.list = QListWidget()
         self.list.currentRowChanged.connect(self._show)
-        add = QPushButton(self.tr("New contact"))
+        add = QPushButton(_("New contact"))
         add.clicked.connect(self.new_contact)
-        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button = QPushButton(_("Remove"))
         self.remove_button.clicked.connect(self.remove_contact)
         left = QVBoxLayout()
         left.addWidget(self.list, 1)
@@ -76,34 +77,34 @@ class AddressBookDialog(QDialog):
         self.name = QLineEdit()
         self.role = QComboBox()
         for role in ROLES:
-            self.role.addItem(self.tr(role_label(role)), role)
+            self.role.addItem(_(role_label(role)), role)
         self.registration = QLineEdit()
-        self.registration.setPlaceholderText(self.tr("RIZIV/INAMI or BIG number"))
+        self.registration.setPlaceholderText(_("RIZIV/INAMI or BIG number"))
         self.organisation = QLineEdit()
         self.address = QPlainTextEdit()
         self.address.setFixedHeight(70)
-        self.certificate = QLabel(self.tr("No encryption certificate: packages use a generated passphrase."))
+        self.certificate = QLabel(_("No encryption certificate: packages use a generated passphrase."))
         self.certificate.setObjectName("certificate-details")
         self.certificate.setWordWrap(True)
         self.certificate.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        import_button = QPushButton(self.tr("Import certificate…"))
+        import_button = QPushButton(_("Import certificate…"))
         import_button.clicked.connect(lambda: self.import_certificate())
-        clear_button = QPushButton(self.tr("Remove certificate"))
+        clear_button = QPushButton(_("Remove certificate"))
         clear_button.clicked.connect(self._clear_certificate)
         cert_row = QHBoxLayout()
         cert_row.addWidget(import_button)
         cert_row.addWidget(clear_button)
         cert_row.addStretch(1)
-        save = QPushButton(self.tr("Save contact"))
+        save = QPushButton(_("Save contact"))
         save.setObjectName("save-contact")
         save.clicked.connect(self.save_contact)
         form = QFormLayout()
-        form.addRow(self.tr("Name:"), self.name)
-        form.addRow(self.tr("Role:"), self.role)
-        form.addRow(self.tr("Registration no.:"), self.registration)
-        form.addRow(self.tr("Organisation:"), self.organisation)
-        form.addRow(self.tr("Postal address:"), self.address)
-        form.addRow(self.tr("Certificate:"), self.certificate)
+        form.addRow(_("Name:"), self.name)
+        form.addRow(_("Role:"), self.role)
+        form.addRow(_("Registration no.:"), self.registration)
+        form.addRow(_("Organisation:"), self.organisation)
+        form.addRow(_("Postal address:"), self.address)
+        form.addRow(_("Certificate:"), self.certificate)
         form.addRow("", cert_row)
         form.addRow("", save)
         self.message = QLabel()
@@ -132,7 +133,7 @@ class AddressBookDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for contact in contacts:
-            item = QListWidgetItem(f"{contact.name} — {self.tr(role_label(contact.role))}")
+            item = QListWidgetItem(f"{contact.name} — {_(role_label(contact.role))}")
             item.setData(Qt.ItemDataRole.UserRole, contact.id)
             self.list.addItem(item)
         self.list.blockSignals(False)
@@ -157,7 +158,7 @@ class AddressBookDialog(QDialog):
     def _set_pem(self, pem: str) -> None:
         self._pem = pem
         if not pem:
-            self.certificate.setText(self.tr("No encryption certificate: packages use a generated passphrase."))
+            self.certificate.setText(_("No encryption certificate: packages use a generated passphrase."))
             self.certificate.setStyleSheet("")
             return
         details = certificate_details(certificate_from_bytes(pem.encode("ascii")))
@@ -179,8 +180,8 @@ class AddressBookDialog(QDialog):
     def import_certificate(self, path: str | None = None) -> bool:
         """Read a PEM or DER certificate into the contact being edited; False (and why) if it is none."""
         if path is None:
-            path, _filter = QFileDialog.getOpenFileName(self, self.tr("Encryption certificate"), "",
-                                                        self.tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
+            path, _filter = QFileDialog.getOpenFileName(self, _("Encryption certificate"), "",
+                                                        _("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
             if not path:
                 return False
         try:
@@ -203,7 +204,7 @@ class AddressBookDialog(QDialog):
     def save_contact(self) -> None:
         contact = self.contact()
         if not contact.name:
-            self._failed_text(self.tr("A contact needs a name."))
+            self._failed_text(_("A contact needs a name."))
             return
         store = self.store
         self.runner.run(lambda token, progress: AddressBook(store).save(contact),

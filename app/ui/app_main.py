@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 import time
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from app.core.errors import SecondoError
@@ -42,9 +41,6 @@ def application() -> QApplication:
     return app
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("AppMain", text)
-
 
 def open_store(home: Path, prompt=None):
     """The case store of `home`; where the vault passphrase is asked in the window (`prompt`
@@ -60,7 +56,7 @@ def open_store(home: Path, prompt=None):
         try:
             return CaseStore.open(home, prompt=asking)
         except WrongVaultPassphraseError:
-            asking.refused(_tr("The passphrase is wrong."))
+            asking.refused(_("The passphrase is wrong."))
 
 
 def run_gui(args, prompt=None) -> int:
@@ -89,7 +85,7 @@ def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
     from app.ui.main_window import MainWindow
 
     if not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
-        raise SecondoError(_tr("There is no display to show the workstation on (DISPLAY is not set); "
+        raise SecondoError(_("There is no display to show the workstation on (DISPLAY is not set); "
                                "the command-line verbs work without one: secondo --help"))
     app = application()
     early: list = []  # hand-overs that come while the vault is being opened

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableW
 
 from app.core.formatting import format_date
 from app.ui.add_documents_dialog import kind_combo
+from app.core.i18n import _
 
 DOCUMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -20,7 +21,7 @@ class CaseDocumentsTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 4, parent)
-        self.setHorizontalHeaderLabels([self.tr("Title"), self.tr("Kind"), self.tr("Date"), self.tr("Author")])
+        self.setHorizontalHeaderLabels([_("Title"), _("Kind"), _("Date"), _("Author")])
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -44,7 +45,7 @@ class CaseDocumentsTable(QTableWidget):
             row = self.rowCount()
             self.insertRow(row)
             doc_id = str(doc.get("id") or "")
-            title = QTableWidgetItem(doc.get("title") or doc.get("path") or self.tr("Document"))
+            title = QTableWidgetItem(doc.get("title") or doc.get("path") or _("Document"))
             title.setData(DOCUMENT_ID_ROLE, doc_id)
             title.setToolTip(doc.get("media_type") or "")
             self.setItem(row, 0, title)
@@ -52,7 +53,7 @@ class CaseDocumentsTable(QTableWidget):
             self.setItem(row, 3, QTableWidgetItem(doc.get("author") or ""))
             kind = doc.get("kind") or "other"
             combo = kind_combo(kind, self)
-            combo.setAccessibleName(self.tr("Kind of {title}").format(title=title.text()))
+            combo.setAccessibleName(_("Kind of {title}").format(title=title.text()))
             combo.setEnabled(bool(doc_id))
             combo.currentIndexChanged.connect(lambda _i, c=combo, d=doc_id: self.kindChanged.emit(d, c.currentData()))
             self.setCellWidget(row, 1, combo)

@@ -10,6 +10,7 @@ from app.core.formatting import format_patient_name
 from app.store.case_removal import delete_case, removal_plan, set_archived
 from app.ui.case_delete_dialog import CaseDeleteDialog
 from app.ui.task_runner import user_message
+from app.core.i18n import _
 
 
 class CaseRemovalController(QObject):
@@ -32,8 +33,8 @@ class CaseRemovalController(QObject):
         def done(_changed) -> None:
             self.window.refresh_cases()
             self.window.statusBar().showMessage(
-                self.tr("The case is archived: tick Show archived to see it.") if archived
-                else self.tr("The case is back on the worklist."), 8000)
+                _("The case is archived: tick Show archived to see it.") if archived
+                else _("The case is back on the worklist."), 8000)
             self.archived.emit(case_id, archived)
 
         self.window.store_runner.run(lambda token, progress: set_archived(store, case_id, archived), success=done,
@@ -69,7 +70,7 @@ class CaseRemovalController(QObject):
 
         def done(_plan) -> None:
             window.refresh_cases()
-            window.statusBar().showMessage(self.tr("The case was deleted."), 8000)
+            window.statusBar().showMessage(_("The case was deleted."), 8000)
             self.deleted.emit(case_id)
 
         window.store_runner.run(lambda token, progress: delete_case(store, case_id, unsent_confirmed=True),
@@ -80,6 +81,6 @@ class CaseRemovalController(QObject):
 
         text = user_message(error, self)
         self.failed.emit(text)
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Case"), text, QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Case"), text, QMessageBox.StandardButton.Ok, self.window)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from app.ui.add_documents_dialog import is_document
 from app.ui.case_documents_table import CaseDocumentsTable
 from app.ui.date_field import DateLineEdit, shown_date
+from app.core.i18n import _
 
 SEXES = ("", "F", "M", "O", "U")
 PERSON_ROLES = ("referring_physician", "treating_physician", "general_practitioner")
@@ -55,7 +56,7 @@ class CaseSheetDialog(QDialog):
     def __init__(self, view: dict, documents: list[dict], reviewer: str = "", contacts: list = (),
                  message: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Case sheet"))
+        self.setWindowTitle(_("Case sheet"))
         self.setAcceptDrops(True)
         self.view, self.contacts = view, list(contacts)
         self.fields: dict[str, QWidget] = {}  # dotted path -> its widget, in reading order
@@ -99,9 +100,9 @@ class CaseSheetDialog(QDialog):
     def _note(self, path: str) -> str:
         source = (self.view.get("sources") or {}).get(path)
         if source == "package":
-            return self.tr("from the package")
+            return _("from the package")
         if source == "images":
-            return self.tr("from the images")
+            return _("from the images")
         return ""
 
     def _add(self, form: QFormLayout, label: str, path: str, widget: QWidget, locked_by_package: bool = True) -> None:
@@ -135,7 +136,7 @@ class CaseSheetDialog(QDialog):
         note = self._note(path)
         if (self.view.get("sources") or {}).get(path) == "images":
             self._initial[path] = None  # what the images say becomes the case's once saved
-        if note == self.tr("from the package") and locked_by_package:
+        if note == _("from the package") and locked_by_package:
             if isinstance(widget, QComboBox):
                 widget.setEnabled(False)
             else:
@@ -147,58 +148,58 @@ class CaseSheetDialog(QDialog):
         return note
 
     def _patient_box(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox(self.tr("Patient"), parent)
+        box = QGroupBox(_("Patient"), parent)
         form = QFormLayout(box)
-        self._add(form, self.tr("Family name:"), "patient.family_name", QLineEdit(box))
-        self._add(form, self.tr("Given names:"), "patient.given_names", QLineEdit(box))
-        self._add(form, self.tr("Birth date:"), "patient.birth_date", DateLineEdit(None, box))
+        self._add(form, _("Family name:"), "patient.family_name", QLineEdit(box))
+        self._add(form, _("Given names:"), "patient.given_names", QLineEdit(box))
+        self._add(form, _("Birth date:"), "patient.birth_date", DateLineEdit(None, box))
         sex = QComboBox(box)
-        for code, text in zip(SEXES, ("", self.tr("Female"), self.tr("Male"), self.tr("Other"), self.tr("Unknown"))):
+        for code, text in zip(SEXES, ("", _("Female"), _("Male"), _("Other"), _("Unknown"))):
             sex.addItem(text, code)
-        self._add(form, self.tr("Sex:"), "patient.sex", sex)
+        self._add(form, _("Sex:"), "patient.sex", sex)
         national = QLineEdit(box)
-        national.setPlaceholderText(self.tr("Belgian national number or Dutch BSN"))
-        self._add(form, self.tr("National number:"), "patient.national_number", national)
-        self._add(form, self.tr("Address:"), "patient.address_lines", self._text_box(box, 54))
+        national.setPlaceholderText(_("Belgian national number or Dutch BSN"))
+        self._add(form, _("National number:"), "patient.national_number", national)
+        self._add(form, _("Address:"), "patient.address_lines", self._text_box(box, 54))
         return box
 
     def _referral_box(self, parent: QWidget) -> QGroupBox:
-        box = QGroupBox(self.tr("Referral"), parent)
+        box = QGroupBox(_("Referral"), parent)
         form = QFormLayout(box)
-        self._add(form, self.tr("Question:"), "referral.question", self._text_box(box, 70))
-        self._add(form, self.tr("Reason:"), "referral.reason", QLineEdit(box))
-        self._add(form, self.tr("Referral date:"), "referral.referral_date", DateLineEdit(None, box))
-        titles = {"referring_physician": self.tr("Referring physician"),
-                  "treating_physician": self.tr("Treating physician"),
-                  "general_practitioner": self.tr("General practitioner")}
+        self._add(form, _("Question:"), "referral.question", self._text_box(box, 70))
+        self._add(form, _("Reason:"), "referral.reason", QLineEdit(box))
+        self._add(form, _("Referral date:"), "referral.referral_date", DateLineEdit(None, box))
+        titles = {"referring_physician": _("Referring physician"),
+                  "treating_physician": _("Treating physician"),
+                  "general_practitioner": _("General practitioner")}
         self.pick_buttons: dict[str, QPushButton] = {}
         for role in PERSON_ROLES:
             row = QHBoxLayout()
             notes = set()
-            for name, label in zip(PERSON_FIELDS, (self.tr("Name"), self.tr("Organisation"), self.tr("E-mail"))):
+            for name, label in zip(PERSON_FIELDS, (_("Name"), _("Organisation"), _("E-mail"))):
                 edit = QLineEdit(box)
                 edit.setPlaceholderText(label)
                 notes.add(self._bind(f"referral.{role}.{name}", edit, f"{titles[role]}: {label}"))
                 row.addWidget(edit, 3 if name == "name" else 2)
-            pick = QPushButton(self.tr("Address book…"), box)
-            pick.setToolTip(self.tr("Fill in this person from the address book"))
-            pick.setAccessibleName(self.tr("{role} from the address book").format(role=titles[role]))
+            pick = QPushButton(_("Address book…"), box)
+            pick.setToolTip(_("Fill in this person from the address book"))
+            pick.setAccessibleName(_("{role} from the address book").format(role=titles[role]))
             pick.setEnabled(bool(self.contacts))
             pick.clicked.connect(lambda _c=False, r=role, b=pick: self._pick_contact(r, b))
             self.pick_buttons[role] = pick
             row.addWidget(pick)
             heading = titles[role] + ":"
-            if self.tr("from the package") in notes:
-                heading = self.tr("{role} (from the package):").format(role=titles[role])
+            if _("from the package") in notes:
+                heading = _("{role} (from the package):").format(role=titles[role])
             form.addRow(heading, row)
         return box
 
     def _consent_box(self, parent: QWidget, reviewer: str) -> QGroupBox:
-        box = QGroupBox(self.tr("Consent: who may receive the opinion"), parent)
+        box = QGroupBox(_("Consent: who may receive the opinion"), parent)
         form = QFormLayout(box)
-        labels = {"patient": self.tr("The patient"), "treating_physician": self.tr("The treating physician"),
-                  "referring_physician": self.tr("The referring physician"),
-                  "general_practitioner": self.tr("The general practitioner")}
+        labels = {"patient": _("The patient"), "treating_physician": _("The treating physician"),
+                  "referring_physician": _("The referring physician"),
+                  "general_practitioner": _("The general practitioner")}
         roles = _get(self.view, "consent.roles") or []
         self.consent_boxes: dict[str, QCheckBox] = {}
         for role in CONSENT_ROLES:
@@ -208,26 +209,26 @@ class CaseSheetDialog(QDialog):
             form.addRow(check)
         note = self._note("consent")
         if note:
-            form.addRow(QLabel(self.tr("As the package says; a change is recorded as the patient's new decision."),
+            form.addRow(QLabel(_("As the package says; a change is recorded as the patient's new decision."),
                                box))
         self._initial["consent.roles"] = sorted(roles)
-        self._add(form, self.tr("Date of the patient's decision:"), "consent.decided_on", DateLineEdit(None, box),
+        self._add(form, _("Date of the patient's decision:"), "consent.decided_on", DateLineEdit(None, box),
                   locked_by_package=False)
         recorded_by = QLineEdit(box)
-        self._add(form, self.tr("Recorded by:"), "consent.recorded_by", recorded_by, locked_by_package=False)
+        self._add(form, _("Recorded by:"), "consent.recorded_by", recorded_by, locked_by_package=False)
         if not recorded_by.text():
             recorded_by.setText(reviewer)
         self._initial["consent.recorded_by"] = recorded_by.text()
         return box
 
     def _documents_box(self, parent: QWidget, documents: list[dict]) -> QGroupBox:
-        box = QGroupBox(self.tr("Documents"), parent)
+        box = QGroupBox(_("Documents"), parent)
         layout = QVBoxLayout(box)
         self.documents = CaseDocumentsTable(box)
         self.documents.set_documents(documents)
-        self.add_button = QPushButton(self.tr("Add documents…"), box)
+        self.add_button = QPushButton(_("Add documents…"), box)
         self.add_button.clicked.connect(lambda: self.addDocumentsRequested.emit([]))
-        hint = QLabel(self.tr("Drop PDF, image or text files here to add them to the case."), box)
+        hint = QLabel(_("Drop PDF, image or text files here to add them to the case."), box)
         hint.setStyleSheet("color: #5f6368;")
         hint.setWordWrap(True)
         row = QHBoxLayout()
@@ -285,7 +286,7 @@ class CaseSheetDialog(QDialog):
         for widget in self.fields.values():
             if isinstance(widget, DateLineEdit) and not widget.valid():
                 widget.setFocus()
-                raise ValueError(self.tr("{field} is not a real date; write it as dd/mm/yyyy.").format(
+                raise ValueError(_("{field} is not a real date; write it as dd/mm/yyyy.").format(
                     field=widget.accessibleName()))
         changes: dict = {}
         for path in self.fields:

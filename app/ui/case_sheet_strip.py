@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from app.core.i18n import _
 
 
 class CaseSheetStripWidget(QFrame):
@@ -19,7 +20,7 @@ class CaseSheetStripWidget(QFrame):
         self.setStyleSheet("#case-sheet-strip { background: #fff4e5; border: 1px solid #f0b661; border-radius: 3px; }")
         self.text = QLabel(self)
         self.text.setWordWrap(True)
-        self.button = QPushButton(self.tr("Complete the case sheet"), self)
+        self.button = QPushButton(_("Complete the case sheet"), self)
         self.button.clicked.connect(self.completeRequested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -30,6 +31,6 @@ class CaseSheetStripWidget(QFrame):
 
     def set_missing(self, missing: list[str]) -> None:
         self.missing = list(missing)
-        self.text.setText(self.tr("This case needs its details before it can be signed: {missing}.").format(
+        self.text.setText(_("This case needs its details before it can be signed: {missing}.").format(
             missing=", ".join(missing)))
         self.setVisible(bool(missing))

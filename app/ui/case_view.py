@@ -24,6 +24,7 @@ from viewers import base
 from viewers import register_widget  # noqa: F401 - registers the PDF, image and text viewers
 from viewers.dicom import widget as dicom_widget  # noqa: F401 - registers the DICOM series viewer
 from viewers.documents import load_failure
+from app.core.i18n import _
 
 CACHE_MB = 512
 
@@ -179,12 +180,12 @@ class CaseViewWidget(QSplitter):
         key = f"document:{doc.get('id') or n}"
         if self._focus_existing(key):
             return
-        title = doc.get("title") or doc.get("path") or self.tr("Document")
+        title = doc.get("title") or doc.get("path") or _("Document")
         entry = base.viewer_for(doc.get("media_type") or "")
         tabs = self.current_tabs
         if entry is None:
-            widget = self._message(self.tr("No viewer for this document type ({type}).").format(
-                type=doc.get("media_type") or self.tr("unknown")))
+            widget = self._message(_("No viewer for this document type ({type}).").format(
+                type=doc.get("media_type") or _("unknown")))
             self._add_tab(tabs, widget, title, key)
             return
         widget = entry.factory(tabs)
@@ -238,7 +239,7 @@ class CaseViewWidget(QSplitter):
         from app.signing.trust import trusted_signer_roots
         from app.signing.verify import status_line, verify_pdf_bytes
 
-        widget.set_signature_status("checking", self.tr("Checking the signature…"))
+        widget.set_signature_status("checking", _("Checking the signature…"))
         data = bytes(data)
         widget.signed_bytes = data  # what "Trust this issuer…" offers, the document shown now
         if hasattr(widget, "signatureActionRequested") and not widget.property("secondo_trust_offer"):
@@ -248,7 +249,7 @@ class CaseViewWidget(QSplitter):
         def done(result, widget=widget):
             state, line = result
             try:
-                widget.set_signature_status(state, line, self.tr("Trust this issuer…") if state == "untrusted" else "")
+                widget.set_signature_status(state, line, _("Trust this issuer…") if state == "untrusted" else "")
             except RuntimeError:
                 pass  # the tab was closed meanwhile
 
@@ -285,11 +286,11 @@ class CaseViewWidget(QSplitter):
             if hasattr(self.dicom, "keyImageAdded"):
                 self.dicom.keyImageAdded.connect(lambda _k: self.keyImagesChanged.emit(list(self.dicom.key_images)))
                 self.keyImagesChanged.emit(list(self.dicom.key_images))
-            self._add_tab(tabs, self.dicom, self.tr("Images"), "dicom")
+            self._add_tab(tabs, self.dicom, _("Images"), "dicom")
         else:
             self._focus_existing("dicom")
         self.dicom.show_series(model)
-        self.documentShown.emit(self.tr("Images"))
+        self.documentShown.emit(_("Images"))
 
     def next_item(self, step: int) -> None:
         """Open the next (+1) or previous (-1) document or series of the navigator."""

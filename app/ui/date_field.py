@@ -10,6 +10,7 @@ import re
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QLineEdit, QWidget
+from app.core.i18n import _
 
 _DAY_MONTH_YEAR = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
@@ -41,7 +42,7 @@ class DateLineEdit(QLineEdit):
 
     def __init__(self, value: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(shown_date(value), parent)
-        self.setPlaceholderText(self.tr("dd/mm/yyyy"))
+        self.setPlaceholderText(_("dd/mm/yyyy"))
         self.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9./\- ]{0,12}"), self))
         self.setMaximumWidth(140)
 

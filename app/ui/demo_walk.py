@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
 
 from app.ui.app_main import application, wait_until
+from app.core.i18n import _
 
 
 def settle(seconds: float) -> None:
     wait_until(lambda: False, seconds)
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("AppMain", text)
 
 
 def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, credentials: list = (),
@@ -41,11 +38,11 @@ def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, creden
     written = demo_walk(window, case_id, Path(out))
     for path in written:
         if path.suffix == ".pdf":
-            print(_tr("Signed opinion: {path}").format(path=path))
+            print(_("Signed opinion: {path}").format(path=path))
         elif path.suffix == ".iso":
-            print(_tr("Outgoing package for the treating physician: {path}").format(path=path))
+            print(_("Outgoing package for the treating physician: {path}").format(path=path))
         else:
-            print(_tr("Screenshot: {path}").format(path=path))
+            print(_("Screenshot: {path}").format(path=path))
     window.close()
     window.shutdown()
     return 0
@@ -162,7 +159,7 @@ def _demo_key_image(dicom) -> None:
     dicom.measurements.add(Distance((column - half, row), (column + half, row)), vp.slice_key())
     vp.update()
     settle(0.3)
-    dicom.add_key_image(caption=_tr("Axial CT, lung window: the solid nodule of the right lower lobe (DEMO)"))
+    dicom.add_key_image(caption=_("Axial CT, lung window: the solid nodule of the right lower lobe (DEMO)"))
     settle(0.3)
 
 

@@ -17,6 +17,7 @@ from app.report.letterhead import load_letterhead, save_letterhead
 from app.signing.settings import load_signing_settings, save_signing_settings
 from app.ui.letterhead_dialog import LetterheadGroup, ReviewerGroup
 from app.ui.sign_dialog import SigningIdentityWidget
+from app.core.i18n import _
 
 SKIPPED_KEY = "first_run/skipped"
 NEW, SKIPPED, DONE = "new", "skipped", "done"
@@ -38,23 +39,23 @@ class FirstRunDialog(QDialog):
         from app.signing.secrets import remembered_passphrase
 
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Welcome to Second-O"))
+        self.setWindowTitle(_("Welcome to Second-O"))
         self.certificate = None
         settings = load_signing_settings()
         self._organisation = settings.organisation_identity
-        intro = QLabel(self.tr("<b>Before the first opinion:</b> who signs, the letterhead of the letter and the "
+        intro = QLabel(_("<b>Before the first opinion:</b> who signs, the letterhead of the letter and the "
                                "identity that signs it. Everything can be changed later in the Settings menu."))
         intro.setWordWrap(True)
         self.reviewer = ReviewerGroup(load_profile(), self)
         self.head = LetterheadGroup(load_letterhead(), self)
         self.identity = SigningIdentityWidget(settings, remembered=lambda path: remembered_passphrase(Path(path)),
                                               parent=self)
-        self.test_button = QPushButton(self.tr("Test the passphrase"))
+        self.test_button = QPushButton(_("Test the passphrase"))
         self.test_button.clicked.connect(self.test_identity)
         self.identity_status = QLabel()
         self.identity_status.setObjectName("identity-status")
         self.identity_status.setWordWrap(True)
-        identity_box = QGroupBox(self.tr("Signing identity"))
+        identity_box = QGroupBox(_("Signing identity"))
         box_layout = QVBoxLayout(identity_box)
         box_layout.addWidget(self.identity)
         test_row = QHBoxLayout()
@@ -65,7 +66,7 @@ class FirstRunDialog(QDialog):
         self.name_warning.setObjectName("name-warning")
         self.name_warning.setWordWrap(True)
         self.name_warning.setStyleSheet("color: #8a5300; font-weight: bold;")
-        self.use_certificate_name = QPushButton(self.tr("Use the certificate's name"))
+        self.use_certificate_name = QPushButton(_("Use the certificate's name"))
         self.use_certificate_name.clicked.connect(self._use_certificate_name)
         warning_row = QHBoxLayout()
         warning_row.addWidget(self.name_warning, 1)
@@ -75,7 +76,7 @@ class FirstRunDialog(QDialog):
         self.error.setStyleSheet("color: #b00020; font-weight: bold;")
         self.error.hide()
         buttons = QDialogButtonBox()
-        self.later_button = buttons.addButton(self.tr("Later"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.later_button = buttons.addButton(_("Later"), QDialogButtonBox.ButtonRole.RejectRole)
         self.save_button = buttons.addButton(QDialogButtonBox.StandardButton.Save)
         self.save_button.setDefault(True)  # Enter in a field saves; "Later" is a deliberate choice
         buttons.accepted.connect(self._save_and_close)
@@ -114,7 +115,7 @@ class FirstRunDialog(QDialog):
         self.test_button.setVisible(file_mode)
         if not file_mode:
             self.certificate = None
-            self._status(self.tr("The card and its PIN are checked when you sign."), ok=None)
+            self._status(_("The card and its PIN are checked when you sign."), ok=None)
             self._check_name()
 
     def _status(self, text: str, ok: bool | None) -> None:
@@ -132,7 +133,7 @@ class FirstRunDialog(QDialog):
         path = self.identity.path.text().strip()
         passphrase = self.identity.passphrase.text() or remembered_passphrase(Path(path)) or ""
         if not path:
-            self._status(self.tr("Choose the .p12 file first."), ok=False)
+            self._status(_("Choose the .p12 file first."), ok=False)
             return False
         try:
             identity = load_pkcs12(Path(path), passphrase)
@@ -144,9 +145,9 @@ class FirstRunDialog(QDialog):
         self.certificate = identity.certificate
         problem = signing_problem(identity.certificate)
         if problem:
-            self._status(self.tr("The passphrase is right, but {problem}.").format(problem=problem), ok=False)
+            self._status(_("The passphrase is right, but {problem}.").format(problem=problem), ok=False)
         else:
-            self._status(self.tr("The passphrase is right: the certificate of {name}, valid to {end}.").format(
+            self._status(_("The passphrase is right: the certificate of {name}, valid to {end}.").format(
                 name=certificate_person_name(identity.certificate),
                 end=identity.certificate.not_valid_after_utc.date().isoformat()), ok=True)
         self._check_name()
@@ -184,7 +185,7 @@ class FirstRunDialog(QDialog):
 
     def _save_and_close(self) -> None:
         if not self.reviewer.name.text().strip():
-            self.error.setText(self.tr("The reviewer's name is needed: it signs every opinion."))
+            self.error.setText(_("The reviewer's name is needed: it signs every opinion."))
             self.error.show()
             self.reviewer.name.setFocus()
             return
@@ -208,10 +209,10 @@ class FirstRunStrip(QToolBar):
         self.setMovable(False)
         self.setFloatable(False)
         self.setStyleSheet("QToolBar#first-run-strip { background: #fff3cd; border-bottom: 1px solid #e8d28a; }")
-        label = QLabel(self.tr("The reviewer, the letterhead and the signing identity are not set up yet."))
+        label = QLabel(_("The reviewer, the letterhead and the signing identity are not set up yet."))
         label.setStyleSheet("color: #5c4400; padding: 4px 8px;")
         self.addWidget(label)
-        self.setup_button = QPushButton(self.tr("Set up now…"))
+        self.setup_button = QPushButton(_("Set up now…"))
         self.setup_button.clicked.connect(self.setupRequested.emit)
         self.addWidget(self.setup_button)
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlain
                                QWidget)
 
 from app.core.formatting import format_date
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.ui.form_widget import DraftAutosaver, OpinionFormWidget
 from app.ui.validation_widget import ValidationPanelWidget
 
@@ -42,10 +42,10 @@ class NotesFormWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.notice = QLabel(self.tr("The opinion form is not available here; your notes are kept as a draft."), self)
+        self.notice = QLabel(_("The opinion form is not available here; your notes are kept as a draft."), self)
         self.notice.setWordWrap(True)
         self.edit = QPlainTextEdit(self)
-        self.edit.setPlaceholderText(self.tr("Opinion notes…"))
+        self.edit.setPlaceholderText(_("Opinion notes…"))
         self.edit.textChanged.connect(self.changed)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
@@ -128,12 +128,12 @@ class FormDockWidget(QWidget):
         self.opinions: list = []
         self.locked = False
         self.busy = False
-        self.preview_button = QPushButton(self.tr("Preview"), self)
-        self.preview_button.setToolTip(self.tr("The letter as it will be signed, unsigned (Ctrl+Shift+P)"))
+        self.preview_button = QPushButton(_("Preview"), self)
+        self.preview_button.setToolTip(_("The letter as it will be signed, unsigned (Ctrl+Shift+P)"))
         self.preview_button.clicked.connect(self.previewRequested)
-        self.sign_button = QPushButton(self.tr("Sign…"), self)
+        self.sign_button = QPushButton(_("Sign…"), self)
         self.sign_button.setObjectName("sign-button")
-        self.sign_button.setToolTip(self.tr("Sign the opinion as PAdES (Ctrl+Shift+S)"))
+        self.sign_button.setToolTip(_("Sign the opinion as PAdES (Ctrl+Shift+S)"))
         self.sign_button.clicked.connect(self.signRequested)
         actions = QHBoxLayout()
         actions.setContentsMargins(8, 6, 8, 2)
@@ -147,8 +147,8 @@ class FormDockWidget(QWidget):
         self.banner_text.setWordWrap(True)
         self.banner_text.setOpenExternalLinks(False)
         self.banner_text.linkActivated.connect(lambda link: self.openSignedRequested.emit(int(link)))
-        self.addendum_button = QPushButton(self.tr("New addendum"), self.banner)
-        self.addendum_button.setToolTip(self.tr("Change the opinion: the signed one stays as it is, the change "
+        self.addendum_button = QPushButton(_("New addendum"), self.banner)
+        self.addendum_button.setToolTip(_("Change the opinion: the signed one stays as it is, the change "
                                                 "is a new addendum to sign"))
         self.addendum_button.clicked.connect(self.addendumRequested)
         banner_layout = QHBoxLayout(self.banner)
@@ -179,7 +179,7 @@ class FormDockWidget(QWidget):
             self.form = NotesFormWidget(self)
             self.form.set_response(setup.response)
             if setup.error:
-                notices.append(self.tr("The opinion form cannot be shown ({reason}).").format(reason=setup.error))
+                notices.append(_("The opinion form cannot be shown ({reason}).").format(reason=setup.error))
         self._layout.addWidget(self.form, 1)
         if self.validation is not None:
             self.validation.setMaximumHeight(180)
@@ -219,16 +219,16 @@ class FormDockWidget(QWidget):
             latest = self.opinions[-1] if self.opinions else None
             reason = ""
             if latest is not None:
-                reason = self.tr("Signed on {date} by {signer}: this text can no longer be changed.").format(
+                reason = _("Signed on {date} by {signer}: this text can no longer be changed.").format(
                     date=format_date(latest.signed_at[:10]), signer=latest.signer)
             self.form.set_read_only(locked, reason)
         lines = []
         for opinion in self.opinions:
-            what = self.tr("Addendum {n}").format(n=opinion.number) if opinion.number else self.tr("Opinion")
-            lines.append(self.tr('<a href="{n}">{what}</a> signed on {date} by {signer}').format(
+            what = _("Addendum {n}").format(n=opinion.number) if opinion.number else _("Opinion")
+            lines.append(_('<a href="{n}">{what}</a> signed on {date} by {signer}').format(
                 n=opinion.number, what=what, date=format_date(opinion.signed_at[:10]), signer=opinion.signer))
         if self.opinions and not locked:
-            lines.append(self.tr("<i>Addendum {n} in progress: sign it when it is ready.</i>").format(
+            lines.append(_("<i>Addendum {n} in progress: sign it when it is ready.</i>").format(
                 n=len(self.opinions)))
         self.banner_text.setText("<br>".join(lines))
         self.banner.setVisible(bool(self.opinions))
@@ -253,13 +253,13 @@ class FormDockWidget(QWidget):
         self.preview_button.setEnabled(has_form and not self.locked)  # the signed letter opens instead
         self.sign_button.setEnabled(has_form and not self.locked and not self.missing)
         if self.locked:
-            self.sign_button.setToolTip(self.tr("Signed. Start a new addendum to change the opinion."))
+            self.sign_button.setToolTip(_("Signed. Start a new addendum to change the opinion."))
         elif self.missing:
             self.sign_button.setToolTip(ngettext("{n} required item is still empty (see below).",
                                                 "{n} required items are still empty (see below).",
                                                 len(self.missing)).format(n=len(self.missing)))
         else:
-            self.sign_button.setToolTip(self.tr("Sign the opinion as PAdES (Ctrl+Shift+S)"))
+            self.sign_button.setToolTip(_("Sign the opinion as PAdES (Ctrl+Shift+S)"))
         self.actionsChanged.emit()
 
     def _saved(self, case_id: str, response: dict) -> None:

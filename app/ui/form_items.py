@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from app.core.key_images import KeyImage
 from app.opinion.questionnaire import from_answer, prefill_source, to_answer
+from app.core.i18n import _
 
 
 #: The OpinionFormWidget (app/ui/form_widget.py) that holds the items; named so to keep the
@@ -102,9 +103,9 @@ class Question(Node):
         layout.addLayout(self.lines)
         self.add_button = None
         if self.multi_line_repeats:
-            self.add_button = QPushButton(form.tr("Add"))
+            self.add_button = QPushButton(_("Add"))
             self.add_button.setObjectName(f"add-{self.link_id}")
-            self.add_button.setToolTip(form.tr("Add a line (Ctrl+Enter in a line)"))
+            self.add_button.setToolTip(_("Add a line (Ctrl+Enter in a line)"))
             self.add_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field
             self.add_button.clicked.connect(lambda: (self.add_line().setFocus(), form._edited()))
             layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -177,7 +178,7 @@ class Question(Node):
         box.addWidget(editor, 1)
         if self.multi_line_repeats:
             remove = QPushButton("✕")
-            remove.setToolTip(self.form.tr("Remove this line (Ctrl+Backspace in an empty line)"))
+            remove.setToolTip(_("Remove this line (Ctrl+Backspace in an empty line)"))
             remove.setFixedWidth(28)
             remove.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             remove.clicked.connect(lambda: self.remove_line(editor))
@@ -342,7 +343,7 @@ class Display(Node):
             widget.hide()  # at once: the deferred delete may wait for the event loop
             widget.deleteLater()
         if not images:
-            empty = QLabel(self.form.tr("No key images yet: add them from the image viewer."))
+            empty = QLabel(_("No key images yet: add them from the image viewer."))
             empty.setObjectName("key-images-empty")
             empty.setStyleSheet("color: palette(placeholder-text); font-style: italic")
             empty.setWordWrap(True)
@@ -361,7 +362,7 @@ class Display(Node):
             thumb.setFixedSize(72, 72)
             thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
             thumb.setStyleSheet("background: black")
-            text = image.caption or self.form.tr("(no caption)")
+            text = image.caption or _("(no caption)")
             if image.measurements:
                 text += f"\n{image.measurements}"
             caption = QLabel(text)

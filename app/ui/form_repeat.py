@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from app.ui.form_items import Display, FormHost, Node, Question, item_label
+from app.core.i18n import _
 
 
 ADD_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -33,8 +34,8 @@ class Group(Node):
             inner.addWidget(child.row)
         self.remove_button = None
         if remove is not None:
-            self.remove_button = QPushButton(form.tr("Remove"))
-            self.remove_button.setToolTip(form.tr("Remove this entry (Ctrl+Backspace in an empty entry)"))
+            self.remove_button = QPushButton(_("Remove"))
+            self.remove_button.setToolTip(_("Remove this entry (Ctrl+Backspace in an empty entry)"))
             self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.remove_button.clicked.connect(lambda: remove(self))
             inner.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignRight)
@@ -84,9 +85,9 @@ class GroupSet(Node):
         self.instances_layout = QVBoxLayout()
         layout.addLayout(self.instances_layout)
         self.instances: list[Group] = []
-        self.add_button = QPushButton(form.tr("Add: {0}").replace("{0}", item.get("text", "")))
+        self.add_button = QPushButton(_("Add: {0}").replace("{0}", item.get("text", "")))
         self.add_button.setObjectName(f"add-{self.link_id}")
-        self.add_button.setToolTip(form.tr("Add an entry (Ctrl+Enter in an entry)"))
+        self.add_button.setToolTip(_("Add an entry (Ctrl+Enter in an entry)"))
         self.add_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.add_button.clicked.connect(lambda: self.add_entry())
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -105,7 +106,7 @@ class GroupSet(Node):
 
     def _renumber(self) -> None:
         for n, group in enumerate(self.instances, 1):
-            group.box.setTitle(self.form.tr("Entry %1").replace("%1", str(n)))
+            group.box.setTitle(_("Entry %1").replace("%1", str(n)))
 
     def add_entry(self, after: Group | None = None) -> Group:
         """A new instance (after `after`, else last), with the cursor in its first field."""

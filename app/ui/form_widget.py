@@ -26,6 +26,7 @@ from app.core.key_images import KeyImage
 from app.opinion.questionnaire import Questionnaire, empty_response, enabled
 from app.ui.form_items import Display, Node, Question
 from app.ui.form_repeat import Group, GroupSet, RowKeys
+from app.core.i18n import _
 
 #: Every kind of field shows where the cursor is: a blue frame (checkboxes: a tinted box).
 FOCUS_STYLE = """
@@ -185,7 +186,7 @@ class OpinionFormWidget(QWidget):
         self.read_only = read_only
         for node in self.top:
             node.set_read_only(read_only)
-        self.read_only_reason = reason or self.tr("Signed: this opinion can no longer be changed.")
+        self.read_only_reason = reason or _("Signed: this opinion can no longer be changed.")
         self._show_status()
 
     def set_draft_saved(self, saved_at: datetime | None, today: datetime | None = None) -> None:
@@ -199,7 +200,7 @@ class OpinionFormWidget(QWidget):
             when = saved_at.strftime("%H:%M")
             if saved_at.date() != today.date():
                 when = f"{format_date(saved_at.date().isoformat())} {when}"
-            self.draft_note = self.tr("Draft restored from {when}.").format(when=when)
+            self.draft_note = _("Draft restored from {when}.").format(when=when)
         self._show_status()
 
     def _show_status(self) -> None:

@@ -17,6 +17,7 @@ from app.core.tasks import CancelToken
 from app.crypto.stanzas import Passphrase
 from app.ui.import_pages import ImportDialog, ImportSummaryDialog
 from app.ui.task_runner import TaskRunner, user_message
+from app.core.i18n import _
 
 IMPORTABLE_SUFFIXES = (".sodp", ".p7m", ".iso", ".dcm")
 
@@ -66,8 +67,8 @@ class ImportProgressDialog(QProgressDialog):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
-        self.setWindowTitle(self.tr("Import"))
-        self.setLabelText(self.tr("Importing {name}…").format(name=name))
+        self.setWindowTitle(_("Import"))
+        self.setLabelText(_("Importing {name}…").format(name=name))
         self.setRange(0, 0)
         self.setMinimumDuration(300)
         self.setAutoClose(False)
@@ -79,7 +80,7 @@ class ImportProgressDialog(QProgressDialog):
         """The window is closing: the import is cancelled and ends at its next step."""
         self.stopping = True
         self.setCancelButton(None)
-        self.setLabelText(self.tr("Stopping the import of {name}: nothing of it will be kept…").format(
+        self.setLabelText(_("Stopping the import of {name}: nothing of it will be kept…").format(
             name=self.name))
 
     def update_progress(self, bytes_done: int, bytes_total: int, files_done: int, files_total: int) -> None:
@@ -88,10 +89,10 @@ class ImportProgressDialog(QProgressDialog):
         scale = 1 << 20  # MiB: QProgressDialog counts in int
         self.setRange(0, max(1, bytes_total // scale))
         self.setValue(min(bytes_done // scale, self.maximum()))
-        text = self.tr("Importing {name}…\n{done} of {total} MiB").format(
+        text = _("Importing {name}…\n{done} of {total} MiB").format(
             name=self.name, done=bytes_done // scale, total=bytes_total // scale)
         if files_total:
-            text += "\n" + self.tr("{done} of {total} files").format(done=files_done, total=files_total)
+            text += "\n" + _("{done} of {total} files").format(done=files_done, total=files_total)
         self.setLabelText(text)
 
 
@@ -125,12 +126,12 @@ class ImportController(QObject):
 
     def choose_and_import(self, folder: bool = False) -> None:
         if folder:
-            chosen = QFileDialog.getExistingDirectory(self.window, self.tr("Import a CD or USB folder"))
+            chosen = QFileDialog.getExistingDirectory(self.window, _("Import a CD or USB folder"))
             paths = [chosen] if chosen else []
         else:
             chosen, _filter = QFileDialog.getOpenFileName(
-                self.window, self.tr("Import a dossier"), "",
-                self.tr("Dossiers (*.sodp *.p7m *.iso);;DICOM files (*.dcm DICOMDIR);;All files (*)"))
+                self.window, _("Import a dossier"), "",
+                _("Dossiers (*.sodp *.p7m *.iso);;DICOM files (*.dcm DICOMDIR);;All files (*)"))
             paths = [chosen] if chosen else []
         if paths:
             self.prepare([Path(p) for p in paths])
@@ -215,7 +216,7 @@ class ImportController(QObject):
                 retry = [c for c in credentials if not isinstance(c, Passphrase)] + [Passphrase(text)]
                 self.start(paths, retry + own_identity(text))
             return
-        QMessageBox.warning(self.window, self.tr("Import"), user_message(error, self))
+        QMessageBox.warning(self.window, _("Import"), user_message(error, self))
 
 
 def own_identity(passphrase: str | None = None) -> list:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QFileDialog, QFormLayout, QHBoxLayo
 from app.crypto.stanzas import Passphrase
 from app.store import paths
 from app.ui.settings import FILE_NAME
+from app.core.i18n import _
 
 P12, TOKEN = "pkcs12", "pkcs11"
 
@@ -59,14 +60,14 @@ class IdentityChooserWidget(QWidget):
 
     def __init__(self, choice: IdentityChoice, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.p12_button = QRadioButton(self.tr("Certificate file (.p12, .pfx)"), self)
-        self.token_button = QRadioButton(self.tr("Smart card or token (PKCS#11)"), self)
+        self.p12_button = QRadioButton(_("Certificate file (.p12, .pfx)"), self)
+        self.token_button = QRadioButton(_("Smart card or token (PKCS#11)"), self)
         group = QButtonGroup(self)
         group.addButton(self.p12_button)
         group.addButton(self.token_button)
         self.p12_path = QLineEdit(choice.identity_path, self)
         self.p12_path.setObjectName("identity-path")
-        browse = QPushButton(self.tr("Choose…"), self)
+        browse = QPushButton(_("Choose…"), self)
         browse.clicked.connect(self._browse)
         self.p12_passphrase = QLineEdit(self)
         self.p12_passphrase.setObjectName("identity-passphrase")
@@ -80,18 +81,18 @@ class IdentityChooserWidget(QWidget):
         self.package_passphrase = QLineEdit(self)
         self.package_passphrase.setObjectName("package-passphrase")
         self.package_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.package_passphrase.setPlaceholderText(self.tr("only if the sender gave you one"))
+        self.package_passphrase.setPlaceholderText(_("only if the sender gave you one"))
         path_line = QHBoxLayout()
         path_line.addWidget(self.p12_path, 1)
         path_line.addWidget(browse)
         form = QFormLayout()
         form.addRow(self.p12_button)
-        form.addRow(self.tr("File:"), path_line)
-        form.addRow(self.tr("Its passphrase:"), self.p12_passphrase)
+        form.addRow(_("File:"), path_line)
+        form.addRow(_("Its passphrase:"), self.p12_passphrase)
         form.addRow(self.token_button)
-        form.addRow(self.tr("Token label:"), self.token_label)
-        form.addRow(self.tr("PIN:"), self.token_pin)
-        form.addRow(self.tr("Package passphrase:"), self.package_passphrase)
+        form.addRow(_("Token label:"), self.token_label)
+        form.addRow(_("PIN:"), self.token_pin)
+        form.addRow(_("Package passphrase:"), self.package_passphrase)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
@@ -103,8 +104,8 @@ class IdentityChooserWidget(QWidget):
         self._kind_changed()
 
     def _browse(self) -> None:
-        chosen, _filter = QFileDialog.getOpenFileName(self, self.tr("Your certificate file"), self.p12_path.text(),
-                                                      self.tr("Certificate files (*.p12 *.pfx);;All files (*)"))
+        chosen, _filter = QFileDialog.getOpenFileName(self, _("Your certificate file"), self.p12_path.text(),
+                                                      _("Certificate files (*.p12 *.pfx);;All files (*)"))
         if chosen:
             self.p12_path.setText(chosen)
             self.p12_passphrase.setFocus()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
                                QListWidget, QPushButton, QScrollArea, QVBoxLayout, QWidget)
 
 from app.core.errors import SecondoError
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.ui.import_facts import BAD, OK, WARN, CaseReport, known_certificates, package_recipients
 from app.ui.import_identity import P12, IdentityChooserWidget, load_choice, save_choice
 from app.ui.task_runner import user_message
@@ -33,9 +33,9 @@ class ImportDialog(QDialog):
         self.paths, self.store = [Path(p) for p in paths], store
         self.credentials: list = []
         self.keep_together = False
-        self.setWindowTitle(self.tr("Import"))
+        self.setWindowTitle(_("Import"))
         layout = QVBoxLayout(self)
-        source = QLabel(self.tr("Import {names}").format(names=", ".join(p.name for p in self.paths)), self)
+        source = QLabel(_("Import {names}").format(names=", ".join(p.name for p in self.paths)), self)
         source.setObjectName("import-source")
         source.setWordWrap(True)
         font = source.font()
@@ -53,12 +53,12 @@ class ImportDialog(QDialog):
         self.recipients.setObjectName("import-recipients")
         self.identity: IdentityChooserWidget | None = None
         if self.packages:
-            layout.addWidget(QLabel(self.tr("This package is for:"), self))
+            layout.addWidget(QLabel(_("This package is for:"), self))
             self.recipients.setMaximumHeight(110)
             self.recipients.setWordWrap(True)
             self.recipients.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             layout.addWidget(self.recipients)
-            box = QGroupBox(self.tr("Open it with"), self)
+            box = QGroupBox(_("Open it with"), self)
             inner = QVBoxLayout(box)
             self.identity = IdentityChooserWidget(load_choice(store.home if store is not None else None), box)
             self.identity.changed.connect(self.refresh_recipients)
@@ -66,13 +66,13 @@ class ImportDialog(QDialog):
             layout.addWidget(box)
         else:
             self.recipients.hide()
-        self.keep_box = QCheckBox(self.tr("If it holds several patients, keep them in one case and flag the "
+        self.keep_box = QCheckBox(_("If it holds several patients, keep them in one case and flag the "
                                           "studies of the others (otherwise: one case per patient)"), self)
         self.keep_box.setObjectName("keep-together")
         self.keep_box.setVisible(len(self.packages) < len(self.paths))  # a package's manifest names its patient
         layout.addWidget(self.keep_box)
         buttons = QDialogButtonBox(self)
-        self.import_button = buttons.addButton(self.tr("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button = buttons.addButton(_("Import"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.import_button.setDefault(True)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_accept)
@@ -102,7 +102,7 @@ class ImportDialog(QDialog):
             try:
                 addressees = package_recipients(path, certificates, opening)
             except (SecondoError, OSError) as exc:
-                self.recipients.addItem(self.tr("{name} cannot be read: {reason}").format(
+                self.recipients.addItem(_("{name} cannot be read: {reason}").format(
                     name=path.name, reason=user_message(exc, self)))
                 continue
             for addressee in addressees:
@@ -140,7 +140,7 @@ class ImportSummaryDialog(QDialog):
     def __init__(self, reports: list[CaseReport], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.reports = reports
-        self.setWindowTitle(self.tr("Import finished"))
+        self.setWindowTitle(_("Import finished"))
         layout = QVBoxLayout(self)
         headline = QLabel(self._headline(), self)
         headline.setObjectName("import-headline")
@@ -165,7 +165,7 @@ class ImportSummaryDialog(QDialog):
                 label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 label.setStyleSheet(f"color: {COLOURS[level]}" if level != OK else "")
                 form.addRow(QLabel(f"<b>{what}</b>", box), label)
-            button = QPushButton(self.tr("Open case"), box)
+            button = QPushButton(_("Open case"), box)
             button.setObjectName("open-case")
             button.clicked.connect(lambda _checked=False, case_id=report.case_id: self._open(case_id))
             line = QHBoxLayout()
@@ -186,12 +186,12 @@ class ImportSummaryDialog(QDialog):
 
     def _headline(self) -> str:
         if len(self.reports) == 1 and self.reports[0].duplicate:
-            return self.tr("Already imported: opened the existing case.")
+            return _("Already imported: opened the existing case.")
         if len(self.reports) > 1:
             return ngettext("The source held {n} patient: one case was made for it.",
                             "The source held {n} patients: one case was made for each.",
                             len(self.reports)).format(n=len(self.reports))
-        return self.tr("Imported: the case is open.")
+        return _("Imported: the case is open.")
 
     def _open(self, case_id: str) -> None:
         self.openRequested.emit(case_id)

@@ -14,21 +14,22 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFormLayo
 from app.core.errors import SecondoError
 from app.opinion.profile import ReviewerProfile, load_profile, save_profile
 from app.report.letterhead import Letterhead, load_letterhead, save_letterhead
+from app.core.i18n import _
 
 
 class ReviewerGroup(QGroupBox):
     """Who signs: name, specialty, registration number (pre-filled into every new opinion)."""
 
     def __init__(self, profile: ReviewerProfile, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Reviewer (pre-filled into every new opinion)"), parent)
+        super().__init__(_("Reviewer (pre-filled into every new opinion)"), parent)
         self.name = QLineEdit(profile.name)
         self.specialty = QLineEdit(profile.specialty)
         self.registration = QLineEdit(profile.registration)
-        self.registration.setPlaceholderText(self.tr("e.g. RIZIV/INAMI 1-23456-78-901 or BIG 12345678901"))
+        self.registration.setPlaceholderText(_("e.g. RIZIV/INAMI 1-23456-78-901 or BIG 12345678901"))
         form = QFormLayout(self)
-        form.addRow(self.tr("Name:"), self.name)
-        form.addRow(self.tr("Specialty:"), self.specialty)
-        form.addRow(self.tr("Registration no.:"), self.registration)
+        form.addRow(_("Name:"), self.name)
+        form.addRow(_("Specialty:"), self.specialty)
+        form.addRow(_("Registration no.:"), self.registration)
 
     def profile(self) -> ReviewerProfile:
         return ReviewerProfile(self.name.text().strip(), self.specialty.text().strip(), self.registration.text().strip())
@@ -38,7 +39,7 @@ class LetterheadGroup(QGroupBox):
     """The letterhead of the opinion letter: institution, department, address, phone, e-mail, logo."""
 
     def __init__(self, letterhead: Letterhead, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("Letterhead of the opinion letter"), parent)
+        super().__init__(_("Letterhead of the opinion letter"), parent)
         self.institution = QLineEdit(letterhead.institution)
         self.department = QLineEdit(letterhead.department)
         self.address = QPlainTextEdit("\n".join(letterhead.address_lines))
@@ -47,28 +48,28 @@ class LetterheadGroup(QGroupBox):
         self.phone = QLineEdit(letterhead.phone)
         self.email = QLineEdit(letterhead.email)
         self.logo = QLineEdit(letterhead.logo or "")
-        self.logo.setPlaceholderText(self.tr("PNG or JPEG; none when empty"))
+        self.logo.setPlaceholderText(_("PNG or JPEG; none when empty"))
         self.logo_preview = QLabel()
         self.logo_preview.setFixedHeight(48)
-        browse = QPushButton(self.tr("Browse…"))
+        browse = QPushButton(_("Browse…"))
         browse.clicked.connect(self._browse)
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo, 1)
         logo_row.addWidget(browse)
         self.form = QFormLayout(self)
-        self.form.addRow(self.tr("Institution:"), self.institution)
-        self.form.addRow(self.tr("Department:"), self.department)
-        self.form.addRow(self.tr("Address:"), self.address)
-        self.form.addRow(self.tr("Phone:"), self.phone)
-        self.form.addRow(self.tr("E-mail:"), self.email)
-        self.form.addRow(self.tr("Logo:"), logo_row)
+        self.form.addRow(_("Institution:"), self.institution)
+        self.form.addRow(_("Department:"), self.department)
+        self.form.addRow(_("Address:"), self.address)
+        self.form.addRow(_("Phone:"), self.phone)
+        self.form.addRow(_("E-mail:"), self.email)
+        self.form.addRow(_("Logo:"), logo_row)
         self.form.addRow("", self.logo_preview)
         self.logo.textChanged.connect(self._show_logo)
         self._show_logo()
 
     def _browse(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Logo"), self.logo.text(),
-                                                    self.tr("Images (*.png *.jpg *.jpeg)"))
+        path, _filter = QFileDialog.getOpenFileName(self, _("Logo"), self.logo.text(),
+                                                    _("Images (*.png *.jpg *.jpeg)"))
         if path:
             self.logo.setText(path)
 
@@ -76,7 +77,7 @@ class LetterheadGroup(QGroupBox):
         path = self.logo.text().strip()
         pixmap = QPixmap(path) if path and Path(path).is_file() else QPixmap()
         if pixmap.isNull():
-            self.logo_preview.setText(self.tr("(no logo)") if not path else self.tr("This file is not a readable image."))
+            self.logo_preview.setText(_("(no logo)") if not path else _("This file is not a readable image."))
             return
         self.logo_preview.setPixmap(pixmap.scaledToHeight(48, Qt.TransformationMode.SmoothTransformation))
 
@@ -91,7 +92,7 @@ class LetterheadDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Reviewer and letterhead"))
+        self.setWindowTitle(_("Reviewer and letterhead"))
         self.reviewer = ReviewerGroup(load_profile(), self)
         self.name, self.specialty, self.registration = (self.reviewer.name, self.reviewer.specialty,
                                                         self.reviewer.registration)
@@ -101,13 +102,13 @@ class LetterheadDialog(QDialog):
 
         from app.signing.settings import load_signing_settings
         self.organisation_identity = QLineEdit(load_signing_settings().organisation_identity)
-        self.organisation_identity.setPlaceholderText(self.tr("PKCS#12 of the organisation: signs outgoing packages"))
-        org_browse = QPushButton(self.tr("Browse…"))
+        self.organisation_identity.setPlaceholderText(_("PKCS#12 of the organisation: signs outgoing packages"))
+        org_browse = QPushButton(_("Browse…"))
         org_browse.clicked.connect(self._browse_organisation)
         org_row = QHBoxLayout()
         org_row.addWidget(self.organisation_identity, 1)
         org_row.addWidget(org_browse)
-        head.form.addRow(self.tr("Organisation identity:"), org_row)
+        head.form.addRow(_("Organisation identity:"), org_row)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
@@ -119,9 +120,9 @@ class LetterheadDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     def _browse_organisation(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Organisation identity"),
+        path, _filter = QFileDialog.getOpenFileName(self, _("Organisation identity"),
                                                     self.organisation_identity.text(),
-                                                    self.tr("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
+                                                    _("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
         if path:
             self.organisation_identity.setText(path)
 

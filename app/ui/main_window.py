@@ -21,6 +21,7 @@ from app.ui.settings import WindowSettings
 from app.ui.shortcuts import KeyboardDialog, make_action
 from app.ui.task_runner import TaskRunner, user_message
 from app.ui.worklist_widget import WorklistWidget, load_summaries
+from app.core.i18n import _
 
 
 GRACE_MS = 250  # on close: how long cancelled work may take to stop before the window says it waits
@@ -37,7 +38,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         from viewers.dicom.cache import MiB, FrameCache
 
-        self.setWindowTitle(self.tr("Second-O Workstation"))
+        self.setWindowTitle(_("Second-O Workstation"))
         self.resize(1400, 900)
         self.setAcceptDrops(True)
         self.store = store
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.case_view)
         self.setCentralWidget(self.pages)
         self.form = FormDockWidget(self.save_draft, self)
-        self.form_dock = QDockWidget(self.tr("Opinion"), self)
+        self.form_dock = QDockWidget(_("Opinion"), self)
         self.form_dock.setObjectName("opinion-dock")
         self.form_dock.setWidget(self.form)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.form_dock)
@@ -83,49 +84,49 @@ class MainWindow(QMainWindow):
     # -- menus and shortcuts -------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(make_action(self, "import", self.tr("&Import package or ISO…"),
+        file_menu = self.menuBar().addMenu(_("&File"))
+        file_menu.addAction(make_action(self, "import", _("&Import package or ISO…"),
                                         self.importer.choose_and_import))
-        file_menu.addAction(self.tr("Import &folder…"), lambda: self.importer.choose_and_import(folder=True))
-        file_menu.addAction(self.tr("Add &documents…"), lambda: self.case_sheet.add_documents())
+        file_menu.addAction(_("Import &folder…"), lambda: self.importer.choose_and_import(folder=True))
+        file_menu.addAction(_("Add &documents…"), lambda: self.case_sheet.add_documents())
         file_menu.addSeparator()
-        file_menu.addAction(self.tr("Open a signed &PDF to check…"), self.open_pdf_file)
+        file_menu.addAction(_("Open a signed &PDF to check…"), self.open_pdf_file)
         file_menu.addSeparator()
-        file_menu.addAction(make_action(self, "quit", self.tr("&Quit"), self.close))
-        view = self.menuBar().addMenu(self.tr("&View"))
-        view.addAction(make_action(self, "worklist", self.tr("&Worklist"), self.show_worklist))
-        view.addAction(make_action(self, "next_document", self.tr("&Next document"),
+        file_menu.addAction(make_action(self, "quit", _("&Quit"), self.close))
+        view = self.menuBar().addMenu(_("&View"))
+        view.addAction(make_action(self, "worklist", _("&Worklist"), self.show_worklist))
+        view.addAction(make_action(self, "next_document", _("&Next document"),
                                    lambda: self.case_view.next_item(1)))
-        view.addAction(make_action(self, "previous_document", self.tr("&Previous document"),
+        view.addAction(make_action(self, "previous_document", _("&Previous document"),
                                    lambda: self.case_view.next_item(-1)))
-        view.addAction(make_action(self, "split", self.tr("&Side by side"), self.case_view.toggle_split))
+        view.addAction(make_action(self, "split", _("&Side by side"), self.case_view.toggle_split))
         view.addSeparator()
-        view.addAction(make_action(self, "focus_form", self.tr("&Focus the form"), self.focus_form))
-        view.addAction(make_action(self, "toggle_form", self.tr("Show/hide the &form"), self.toggle_form))
-        view.addAction(make_action(self, "full_screen_viewer", self.tr("&Full-screen viewer"),
+        view.addAction(make_action(self, "focus_form", _("&Focus the form"), self.focus_form))
+        view.addAction(make_action(self, "toggle_form", _("Show/hide the &form"), self.toggle_form))
+        view.addAction(make_action(self, "full_screen_viewer", _("&Full-screen viewer"),
                                    self.toggle_full_screen_viewer))
-        case_menu = self.menuBar().addMenu(self.tr("&Case"))
-        case_menu.addAction(make_action(self, "case_sheet", self.tr("Case &sheet…"), lambda: self.case_sheet.open()))
-        case_menu.addAction(self.tr("Add &documents…"), lambda: self.case_sheet.add_documents())
-        opinion = self.menuBar().addMenu(self.tr("&Opinion"))
-        self.preview_action = make_action(self, "preview", self.tr("&Preview"), self.opinion.preview)
-        self.sign_action = make_action(self, "sign", self.tr("&Sign…"), self.opinion.sign)
+        case_menu = self.menuBar().addMenu(_("&Case"))
+        case_menu.addAction(make_action(self, "case_sheet", _("Case &sheet…"), lambda: self.case_sheet.open()))
+        case_menu.addAction(_("Add &documents…"), lambda: self.case_sheet.add_documents())
+        opinion = self.menuBar().addMenu(_("&Opinion"))
+        self.preview_action = make_action(self, "preview", _("&Preview"), self.opinion.preview)
+        self.sign_action = make_action(self, "sign", _("&Sign…"), self.opinion.sign)
         opinion.addAction(self.preview_action)
         opinion.addAction(self.sign_action)
-        self.addendum_action = opinion.addAction(self.tr("New &addendum"), self.opinion.new_addendum)
+        self.addendum_action = opinion.addAction(_("New &addendum"), self.opinion.new_addendum)
         opinion.addSeparator()
-        self.open_signed_action = opinion.addAction(self.tr("&Open the signed opinion"), self.opinion.open_signed)
-        self.export_action = opinion.addAction(self.tr("&Export the signed opinion…"), self.opinion.export_signed)
-        self.print_action = opinion.addAction(self.tr("P&rint the signed opinion…"), self.opinion.print_signed)
-        opinion.addAction(self.tr("Send to the &recipients…"), lambda: self.show_outgoing())
+        self.open_signed_action = opinion.addAction(_("&Open the signed opinion"), self.opinion.open_signed)
+        self.export_action = opinion.addAction(_("&Export the signed opinion…"), self.opinion.export_signed)
+        self.print_action = opinion.addAction(_("P&rint the signed opinion…"), self.opinion.print_signed)
+        opinion.addAction(_("Send to the &recipients…"), lambda: self.show_outgoing())
         self.form.actionsChanged.connect(self._update_opinion_actions)
         self._update_opinion_actions()
-        settings_menu = self.menuBar().addMenu(self.tr("&Settings"))
-        settings_menu.addAction(self.tr("&Reviewer and letterhead…"), self.show_letterhead)
-        settings_menu.addAction(self.tr("&Address book…"), self.show_address_book)
-        settings_menu.addAction(self.tr("&Trusted issuers…"), self.show_trust)
-        help_menu = self.menuBar().addMenu(self.tr("&Help"))
-        help_menu.addAction(make_action(self, "keyboard", self.tr("&Keyboard…"), self.show_keyboard))
+        settings_menu = self.menuBar().addMenu(_("&Settings"))
+        settings_menu.addAction(_("&Reviewer and letterhead…"), self.show_letterhead)
+        settings_menu.addAction(_("&Address book…"), self.show_address_book)
+        settings_menu.addAction(_("&Trusted issuers…"), self.show_trust)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        help_menu.addAction(make_action(self, "keyboard", _("&Keyboard…"), self.show_keyboard))
 
     def fit_to_screen(self) -> None:
         """No larger than the screen's free area (a 1024x700 laptop, a 2x scaled display): the
@@ -155,8 +156,8 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QFileDialog
 
         if path is None:
-            path, _filter = QFileDialog.getOpenFileName(self, self.tr("Open a signed PDF"), "",
-                                                        self.tr("PDF documents (*.pdf);;All files (*)"))
+            path, _filter = QFileDialog.getOpenFileName(self, _("Open a signed PDF"), "",
+                                                        _("PDF documents (*.pdf);;All files (*)"))
             if not path:
                 return
         target = Path(path)
@@ -166,7 +167,7 @@ class MainWindow(QMainWindow):
                 return target.read_bytes()
             except OSError as exc:
                 from app.core.errors import BadInputError
-                raise BadInputError(self.tr("Cannot read {path}: {reason}").format(
+                raise BadInputError(_("Cannot read {path}: {reason}").format(
                     path=target, reason=exc.strerror or exc)) from None
 
         def shown(data: bytes) -> None:
@@ -266,7 +267,7 @@ class MainWindow(QMainWindow):
         self.form.flush()  # the draft of the case we leave, before anything else
         if self.form.case_id not in (None, case_id):
             self.show_worklist()  # never the form of one case over another's documents
-        self.statusBar().showMessage(self.tr("Opening the case…"))
+        self.statusBar().showMessage(_("Opening the case…"))
         store, cache = self.store, self.cache
         self.store_runner.run(lambda token, progress: load_case(store, case_id, cache),
                               success=self._show_case, failure=self._case_failed, cancel_on_close=True)
@@ -311,7 +312,7 @@ class MainWindow(QMainWindow):
 
     def _case_failed(self, error: BaseException) -> None:
         self.statusBar().clearMessage()
-        QMessageBox.warning(self, self.tr("Open case"), user_message(error, self))
+        QMessageBox.warning(self, _("Open case"), user_message(error, self))
 
     def _case_changed(self, case_id: str) -> None:
         """The case sheet saved, or documents were added: the worklist, and the case if open."""
@@ -336,7 +337,7 @@ class MainWindow(QMainWindow):
                               failure=self._draft_failed)
 
     def _draft_failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(self.tr("The draft could not be saved: {reason}").format(
+        self.statusBar().showMessage(_("The draft could not be saved: {reason}").format(
             reason=user_message(error, self)))
 
     # -- drag and drop -------------------------------------------------------------------------
@@ -407,8 +408,8 @@ class MainWindow(QMainWindow):
                 runner.drained.connect(self._close_when_drained)
         importing = self.importer.task is not None and self.importer.task in busy
         self.statusBar().show()
-        self.statusBar().showMessage(self.tr("Closing: waiting for the import to stop…") if importing
-                                     else self.tr("Closing: waiting for the work in progress to finish…"))
+        self.statusBar().showMessage(_("Closing: waiting for the import to stop…") if importing
+                                     else _("Closing: waiting for the work in progress to finish…"))
 
     def _close_when_drained(self) -> None:
         if not self._closed and not (self.runner.busy or self.store_runner.busy):

@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.core.formatting import format_date, format_dicom_name, format_patient_name
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
@@ -50,38 +50,38 @@ class NavigatorWidget(QTreeWidget):
         self.problem_items: list[QTreeWidgetItem] = []  # red: other patient, missing, unreadable
         self.status_label: QLabel | None = None  # the sender and identity line above (header_and_navigator)
         self.kind_labels = {
-            "referral_letter": self.tr("Referral letters"), "history_letter": self.tr("History letters"),
-            "correspondence": self.tr("Correspondence"), "imaging_report": self.tr("Imaging reports"),
-            "operation_report": self.tr("Operation reports"), "lab_result": self.tr("Lab results"),
-            "second_opinion": self.tr("Second opinions"), "other": self.tr("Other documents")}
+            "referral_letter": _("Referral letters"), "history_letter": _("History letters"),
+            "correspondence": _("Correspondence"), "imaging_report": _("Imaging reports"),
+            "operation_report": _("Operation reports"), "lab_result": _("Lab results"),
+            "second_opinion": _("Second opinions"), "other": _("Other documents")}
 
     # -- words ---------------------------------------------------------------------------------
 
     def other_patient_text(self, ident: dict) -> str:
         fields = set(ident.get("mismatches") or [])
         if {"name", "birth date"} <= fields:
-            return self.tr("Other patient: name and birth date differ")
+            return _("Other patient: name and birth date differ")
         if "name" in fields:
-            return self.tr("Other patient: the name differs")
+            return _("Other patient: the name differs")
         if "birth date" in fields:
-            return self.tr("Other patient: the birth date differs")
-        return self.tr("Other patient: the patient ID differs")
+            return _("Other patient: the birth date differs")
+        return _("Other patient: the patient ID differs")
 
     def other_patient_tooltip(self, ident: dict) -> str:
         """What the images say, for the user's eyes only (it is on the image anyway)."""
         found = {c.get("field"): c.get("found") for c in ident.get("checks") or []}
-        name = format_dicom_name(found.get("name") or "") or self.tr("no name")
-        return self.tr("These images name {name}, born {born}. The case's patient is someone else.").format(
-            name=name, born=format_date(found.get("birth date")) or self.tr("unknown"))
+        name = format_dicom_name(found.get("name") or "") or _("no name")
+        return _("These images name {name}, born {born}. The case's patient is someone else.").format(
+            name=name, born=format_date(found.get("birth date")) or _("unknown"))
 
     def status_text(self, view: dict) -> tuple[str, QColor]:
         state = (view.get("manifest_signature") or {}).get("state") or view.get("signature") or "unsigned"
-        sender = {"valid": self.tr("Sender signature: valid"),
-                  "untrusted": self.tr("Sender signature: issuer not trusted"),
-                  "unsigned": self.tr("Sender signature: unsigned")}.get(state, self.tr("Sender signature: invalid"))
+        sender = {"valid": _("Sender signature: valid"),
+                  "untrusted": _("Sender signature: issuer not trusted"),
+                  "unsigned": _("Sender signature: unsigned")}.get(state, _("Sender signature: invalid"))
         identity = view.get("identity") or "not_verified"
-        ident = {"ok": self.tr("Identity: OK"), "mismatch": self.tr("Identity: MISMATCH, another patient's images"),
-                 "not_verified": self.tr("Identity: not verified")}.get(identity, self.tr("Identity: not verified"))
+        ident = {"ok": _("Identity: OK"), "mismatch": _("Identity: MISMATCH, another patient's images"),
+                 "not_verified": _("Identity: not verified")}.get(identity, _("Identity: not verified"))
         colour = RED if identity == "mismatch" else GREEN if identity == "ok" and state == "valid" else AMBER
         return f"{sender}\n{ident}", colour
 
@@ -96,10 +96,10 @@ class NavigatorWidget(QTreeWidget):
             text, colour = self.status_text(view)
             self.status_label.setText(text)
             self.status_label.setStyleSheet(f"color: {colour.name()}; padding: 2px 4px;")
-        check = QTreeWidgetItem(self, [self.tr("Completeness")])
+        check = QTreeWidgetItem(self, [_("Completeness")])
         for item in view.get("completeness", []):
             mark = "☑" if item.get("present") else "☐"
-            text = f"{mark} {self.tr(item['label'])} ({item.get('count', 0)})"
+            text = f"{mark} {_(item['label'])} ({item.get('count', 0)})"
             if item.get("note"):
                 text += f" — {item['note']}"
             child = QTreeWidgetItem(check, [text])
@@ -141,19 +141,19 @@ class NavigatorWidget(QTreeWidget):
             missing_series.setdefault(series.get("study_uid") or "", []).append(series)
         for study in studies:
             ident = study.get("identity") or {}
-            text = f"{format_date(study.get('date'))}  {study.get('description') or self.tr('(no description)')}"
+            text = f"{format_date(study.get('date'))}  {study.get('description') or _('(no description)')}"
             node = QTreeWidgetItem(imaging, [text])
             foreign = ident.get("status") == "mismatch"
             if foreign:
                 node.setText(0, text + "\n" + self.other_patient_text(ident))
                 self.problem_items.append(_red(node, "other_patient", self.other_patient_tooltip(ident)))
             elif ident.get("status") == "not_verified":
-                node.setToolTip(0, ident.get("message") or self.tr("The patient of these images is not verified."))
+                node.setToolTip(0, ident.get("message") or _("The patient of these images is not verified."))
             for series in study.get("series", []):
                 frames = series.get("frames") or series.get("instances") or 0
                 label = (f"{series.get('modality') or '?'} #{series.get('number') or '-'} "
                          f"{series.get('description') or ''}").strip()
-                count = self.tr("1 image") if frames == 1 else self.tr("{n} images").format(n=frames)
+                count = _("1 image") if frames == 1 else _("{n} images").format(n=frames)
                 child = QTreeWidgetItem(node, [label + "\n" + count])
                 child.setData(0, DOC_ROLE, ("series", series["series_uid"]))
                 if foreign:
@@ -166,7 +166,7 @@ class NavigatorWidget(QTreeWidget):
             node.setExpanded(True)
         for study in view.get("missing_studies") or []:
             text = (f"{format_date(study.get('study_date'))}  "
-                    f"{study.get('study_description') or self.tr('(no description)')}").strip()
+                    f"{study.get('study_description') or _('(no description)')}").strip()
             self._missing(imaging, text, len(study.get("paths") or []))
         for series_list in missing_series.values():
             for series in series_list:
@@ -175,15 +175,15 @@ class NavigatorWidget(QTreeWidget):
         for item in view.get("missing_files") or []:
             self._missing(imaging, item.get("path") or "", 1)
         for item in view.get("unreadable") or []:
-            child = QTreeWidgetItem(imaging, [f"{item.get('path')}\n" + self.tr("Could not be read: {reason}")
+            child = QTreeWidgetItem(imaging, [f"{item.get('path')}\n" + _("Could not be read: {reason}")
                                               .format(reason=item.get("reason") or "")])
             self.problem_items.append(_red(child, "unreadable", item.get("reason") or ""))
         imaging.setExpanded(True)
 
     def _missing(self, parent: QTreeWidgetItem, label: str, files: int) -> None:
-        child = QTreeWidgetItem(parent, [f"{label}\n" + self.tr("Named by the DICOMDIR, not on the disc")])
-        tooltip = (self.tr("1 file named by the DICOMDIR is not on the disc; ask the sender for it.") if files == 1 else
-                   self.tr("{n} files named by the DICOMDIR are not on the disc; ask the sender for them.").format(n=files))
+        child = QTreeWidgetItem(parent, [f"{label}\n" + _("Named by the DICOMDIR, not on the disc")])
+        tooltip = (_("1 file named by the DICOMDIR is not on the disc; ask the sender for it.") if files == 1 else
+                   _("{n} files named by the DICOMDIR are not on the disc; ask the sender for them.").format(n=files))
         self.problem_items.append(_red(child, "missing", tooltip))
 
     def set_thumbnail(self, series_uid: str, pixmap: QPixmap) -> None:
@@ -213,8 +213,8 @@ class CaseHeaderWidget(QLabel):
         patient = view.get("patient") or {}
         name = format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
         born = format_date(patient.get("birth_date"))
-        self._patient = (self.tr("{name}, born {born}").format(name=name, born=born) if born
-                         else self.tr("{name}, birth date unknown").format(name=name))
+        self._patient = (_("{name}, born {born}").format(name=name, born=born) if born
+                         else _("{name}, birth date unknown").format(name=name))
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setText(f"{self._patient}\n{view.get('question') or ''}")

@@ -23,6 +23,7 @@ from app.signing.settings import PKCS12, load_signing_settings, save_signing_set
 from app.store.opinions import SignedOpinionStore
 from app.ui.sign_dialog import SignDialog
 from app.ui.task_runner import user_message
+from app.core.i18n import _
 
 PREVIEW_KEY = "opinion:preview"
 
@@ -63,7 +64,7 @@ class OpinionController(QObject):
         box.open()
 
     def _title(self, number: int) -> str:
-        return self.tr("Addendum {n} (signed)").format(n=number) if number else self.tr("Opinion (signed)")
+        return _("Addendum {n} (signed)").format(n=number) if number else _("Opinion (signed)")
 
     # -- preview -------------------------------------------------------------------------------
 
@@ -72,17 +73,17 @@ class OpinionController(QObject):
         if form is None or case_id is None:
             return
         response, store = form.response(), self.store
-        self.window.statusBar().showMessage(self.tr("Rendering the preview…"))
+        self.window.statusBar().showMessage(_("Rendering the preview…"))
         self.store_runner.run(lambda token, progress: preview_opinion(store, case_id, response).pdf,
                               success=lambda pdf: self._show_preview(case_id, pdf),
-                              failure=lambda error: self._failed(self.tr("Preview"), error), cancel_on_close=True)
+                              failure=lambda error: self._failed(_("Preview"), error), cancel_on_close=True)
 
     def _show_preview(self, case_id: str, pdf: bytes) -> None:
         self.window.statusBar().clearMessage()
         if case_id != self.dock.case_id:
             return
-        self.case_view.open_pdf(PREVIEW_KEY, self.tr("Preview (not signed)"), pdf,
-                                unsigned_note=self.tr("Preview, NOT signed: the letter as it will be signed, from "
+        self.case_view.open_pdf(PREVIEW_KEY, _("Preview (not signed)"), pdf,
+                                unsigned_note=_("Preview, NOT signed: the letter as it will be signed, from "
                                                       "the form as it is now."))
         self.previewShown.emit(case_id)
 
@@ -93,12 +94,12 @@ class OpinionController(QObject):
         if form is None or case_id is None or self.dock.busy:
             return
         if self.dock.locked:
-            self._warn(self.tr("Sign"), self.tr("This opinion is signed already. To change it, start a new "
+            self._warn(_("Sign"), _("This opinion is signed already. To change it, start a new "
                                                 "addendum."))
             return
         lacking = self.case_view.data.missing if self.case_view.data is not None else []
         if lacking:  # the case itself is incomplete: the sheet, not a failure at the end
-            text = self.tr("Complete the case sheet before signing: {missing}.").format(missing="; ".join(lacking))
+            text = _("Complete the case sheet before signing: {missing}.").format(missing="; ".join(lacking))
             self.failed.emit(text)
             self.window.case_sheet.open(case_id, text)
             return
@@ -106,7 +107,7 @@ class OpinionController(QObject):
         missing = missing_required(form.questionnaire, response)
         if missing:
             form.focus_item(missing[0][0])
-            self._warn(self.tr("Sign"), str(IncompleteOpinionError(missing)))
+            self._warn(_("Sign"), str(IncompleteOpinionError(missing)))
             return
         self.dock.flush()
         self._ask(case_id, response, load_signing_settings())
@@ -114,7 +115,7 @@ class OpinionController(QObject):
     def _what(self, case_id: str) -> str:
         number = len(self.dock.opinions)
         patient = self.case_view.header.patient_text()
-        what = self.tr("Addendum {n} to the opinion").format(n=number) if number else self.tr("The second opinion")
+        what = _("Addendum {n} to the opinion").format(n=number) if number else _("The second opinion")
         return f"{what} — {patient}" if patient else what
 
     def _ask(self, case_id: str, response: dict, settings, error: str = "", name_check=None) -> None:
@@ -164,7 +165,7 @@ class OpinionController(QObject):
         except Exception:  # noqa: BLE001 - an unwritable settings file must not stop the signature
             pass
         self.dock.set_busy(True)
-        progress = QProgressDialog(self.tr("Signing the opinion…"), self.tr("Cancel"), 0, STEPS, self.window)
+        progress = QProgressDialog(_("Signing the opinion…"), _("Cancel"), 0, STEPS, self.window)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(300)
         progress.setAutoClose(False)
@@ -200,7 +201,7 @@ class OpinionController(QObject):
             self.dock.set_opinions(self.dock.opinions + [result.opinion], locked=True)
             self.case_view.open_pdf(opinion_key(result.opinion.number), self._title(result.opinion.number),
                                     result.pdf)
-        self.window.statusBar().showMessage(self.tr("Signed by {signer}; the case is Signed.").format(
+        self.window.statusBar().showMessage(_("Signed by {signer}; the case is Signed.").format(
             signer=result.opinion.signer), 8000)
         self.signed.emit(case_id, result.opinion.number)
 
@@ -209,7 +210,7 @@ class OpinionController(QObject):
         if isinstance(error, IdentityError) and not isinstance(error, IncompleteOpinionError):
             self._ask(case_id, response, settings, error=user_message(error, self))  # ask again, nothing kept
             return
-        self._failed(self.tr("Sign"), error)
+        self._failed(_("Sign"), error)
 
     def _failed(self, title: str, error: BaseException) -> None:
         self.window.statusBar().clearMessage()
@@ -237,7 +238,7 @@ class OpinionController(QObject):
         self.store_runner.run(lambda token, progress: SignedOpinionStore(store).pdf(case_id, number),
                               success=lambda pdf: self.case_view.open_pdf(opinion_key(number), self._title(number),
                                                                           pdf),
-                              failure=lambda error: self._failed(self.tr("Open the signed opinion"), error))
+                              failure=lambda error: self._failed(_("Open the signed opinion"), error))
 
     def print_signed(self) -> None:
         """The latest signed opinion in a print preview (app/ui/pdf_print.py), byte for byte as signed."""
@@ -251,10 +252,10 @@ class OpinionController(QObject):
             try:
                 self.print_preview = preview_and_print(self.window, pdf, self._title(number))
             except Exception as error:  # noqa: BLE001 - said in words, nothing else changes
-                self._failed(self.tr("Print"), error)
+                self._failed(_("Print"), error)
 
         self.store_runner.run(lambda token, progress: SignedOpinionStore(store).pdf(case_id, number), success=show,
-                              failure=lambda error: self._failed(self.tr("Print"), error))
+                              failure=lambda error: self._failed(_("Print"), error))
 
     def export_path(self, case_id: str, opinion) -> str:
         """Where the export dialog starts: the folder of the last export, else the user's
@@ -266,27 +267,27 @@ class OpinionController(QObject):
         data = self.case_view.data
         patient = (data.view.get("patient") or {}) if data is not None and data.case_id == case_id else {}
         name = " ".join(p for p in (patient.get("given_names"), patient.get("family_name")) if p)
-        what = (self.tr("Addendum {n}").format(n=opinion.number) if opinion.number
-                else self.tr("Second opinion"))
+        what = (_("Addendum {n}").format(n=opinion.number) if opinion.number
+                else _("Second opinion"))
         stem = " - ".join(p for p in (what, name, (opinion.signed_at or "")[:10]) if p)
-        return str(Path(folder) / readable_file_name(stem, ".pdf", fallback=self.tr("Second opinion")))
+        return str(Path(folder) / readable_file_name(stem, ".pdf", fallback=_("Second opinion")))
 
     def export_signed(self, path: str | None = None) -> None:
         """Write the latest signed opinion to a file, byte for byte; audited as an export."""
         case_id = self.dock.case_id
         if case_id is None or not self.dock.opinions:
-            self._warn(self.tr("Export"), self.tr("The case has no signed opinion yet."))
+            self._warn(_("Export"), _("The case has no signed opinion yet."))
             return
         number = self.dock.opinions[-1].number
         if path is None:
-            path, _filter = QFileDialog.getSaveFileName(self.window, self.tr("Export the signed opinion"),
+            path, _filter = QFileDialog.getSaveFileName(self.window, _("Export the signed opinion"),
                                                         self.export_path(case_id, self.dock.opinions[-1]),
-                                                        self.tr("PDF documents (*.pdf)"))
+                                                        _("PDF documents (*.pdf)"))
             if not path:
                 return
             self.window.settings.export_folder = str(Path(path).parent)
         store, target = self.store, Path(path)
         self.store_runner.run(lambda token, progress: export_signed_opinion(store, case_id, target, number),
                               success=lambda _number: self.window.statusBar().showMessage(
-                                  self.tr("Exported to {path}").format(path=target), 8000),
-                              failure=lambda error: self._failed(self.tr("Export"), error))
+                                  _("Exported to {path}").format(path=target), 8000),
+                              failure=lambda error: self._failed(_("Export"), error))

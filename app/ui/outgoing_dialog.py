@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QPushButton, QRadioButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
 from app.ui.outgoing_result import OutgoingResultWidget
@@ -34,16 +34,16 @@ class OutgoingDialog(QDialog):
 
     def __init__(self, store, store_runner, case_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Send the signed opinion"))
+        self.setWindowTitle(_("Send the signed opinion"))
         self.store, self.runner, self.case_id = store, store_runner, case_id
         self.desk: dict | None = None
         self.last_result = None
         self.progress_dialog = None
-        self.header = QLabel(self.tr("Reading the case…"))
+        self.header = QLabel(_("Reading the case…"))
         self.header.setWordWrap(True)
         self.table = QTableWidget(0, 5, self)
-        self.table.setHorizontalHeaderLabels([self.tr("Recipient"), self.tr("Name"), self.tr("Address"),
-                                              self.tr("Encryption"), self.tr("Sent")])
+        self.table.setHorizontalHeaderLabels([_("Recipient"), _("Name"), _("Address"),
+                                              _("Encryption"), _("Sent")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -52,14 +52,14 @@ class OutgoingDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)
         self.table.itemSelectionChanged.connect(self._selected)
-        self.consent_note = QLabel(self.tr("Only the recipients the patient consented to are listed."))
+        self.consent_note = QLabel(_("Only the recipients the patient consented to are listed."))
         self.consent_note.setStyleSheet("color: #555;")
 
         self.use_certificate = QRadioButton()
-        self.use_passphrase = QRadioButton(self.tr("A generated passphrase, printed on a separate sheet to send by "
+        self.use_passphrase = QRadioButton(_("A generated passphrase, printed on a separate sheet to send by "
                                                    "another channel"))
-        self.certificate_button = QPushButton(self.tr("Certificate file…"))
-        self.certificate_button.setToolTip(self.tr("Import the recipient's encryption certificate (PEM or DER) "
+        self.certificate_button = QPushButton(_("Certificate file…"))
+        self.certificate_button.setToolTip(_("Import the recipient's encryption certificate (PEM or DER) "
                                                    "into the address book"))
         self.certificate_button.clicked.connect(lambda _checked=False: self._import_certificate())
         cert_row = QHBoxLayout()
@@ -67,52 +67,52 @@ class OutgoingDialog(QDialog):
         cert_row.addWidget(self.certificate_button)
         self.form_box = QComboBox()
         for value, label in FORMS:
-            self.form_box.addItem(self.tr(label), value)
+            self.form_box.addItem(_(label), value)
         self.key_images = QCheckBox()
         self.destination = QLineEdit(str(Path.home() / "Second-O outgoing"))
-        browse = QPushButton(self.tr("Browse…"))
+        browse = QPushButton(_("Browse…"))
         browse.clicked.connect(self._browse)
         dest_row = QHBoxLayout()
         dest_row.addWidget(self.destination, 1)
         dest_row.addWidget(browse)
         self.sheet_folder = QLineEdit()
-        self.sheet_folder.setPlaceholderText(self.tr("beside the package; better: a folder that does not travel "
+        self.sheet_folder.setPlaceholderText(_("beside the package; better: a folder that does not travel "
                                                      "with it"))
         self.org_passphrase = QLineEdit()
         self.org_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.org_remember = QCheckBox(self.tr("remember in the OS keyring"))
+        self.org_remember = QCheckBox(_("remember in the OS keyring"))
         org_row = QHBoxLayout()
         org_row.addWidget(self.org_passphrase, 1)
         org_row.addWidget(self.org_remember)
         self._show_remembered()
-        self.make_button = QPushButton(self.tr("Make package"))
+        self.make_button = QPushButton(_("Make package"))
         self.make_button.setObjectName("make-package")
         self.make_button.clicked.connect(self.make_package)
-        package_box = QGroupBox(self.tr("Package for the selected recipient"))
+        package_box = QGroupBox(_("Package for the selected recipient"))
         form = QFormLayout(package_box)
-        form.addRow(self.tr("Encryption:"), cert_row)
+        form.addRow(_("Encryption:"), cert_row)
         form.addRow("", self.use_passphrase)
-        form.addRow(self.tr("Output:"), self.form_box)
-        form.addRow(self.tr("Key images:"), self.key_images)
-        form.addRow(self.tr("Destination:"), dest_row)
-        form.addRow(self.tr("Passphrase sheet to:"), self.sheet_folder)
-        form.addRow(self.tr("Organisation identity passphrase:"), org_row)
+        form.addRow(_("Output:"), self.form_box)
+        form.addRow(_("Key images:"), self.key_images)
+        form.addRow(_("Destination:"), dest_row)
+        form.addRow(_("Passphrase sheet to:"), self.sheet_folder)
+        form.addRow(_("Organisation identity passphrase:"), org_row)
         form.addRow("", self.make_button)
 
         self.channel = QComboBox()
         for value in CHANNELS:
-            self.channel.addItem(self.tr(channel_label(value)), value)
+            self.channel.addItem(_(channel_label(value)), value)
         self.sent_on = QDateEdit(QDate.currentDate())
         self.sent_on.setCalendarPopup(True)
         self.sent_on.setDisplayFormat("dd-MM-yyyy")
-        self.sent_button = QPushButton(self.tr("Mark as sent"))
+        self.sent_button = QPushButton(_("Mark as sent"))
         self.sent_button.setObjectName("mark-sent")
         self.sent_button.clicked.connect(self.mark_sent)
-        sent_box = QGroupBox(self.tr("Sent"))
+        sent_box = QGroupBox(_("Sent"))
         sent_row = QHBoxLayout(sent_box)
-        sent_row.addWidget(QLabel(self.tr("Channel:")))
+        sent_row.addWidget(QLabel(_("Channel:")))
         sent_row.addWidget(self.channel)
-        sent_row.addWidget(QLabel(self.tr("Date:")))
+        sent_row.addWidget(QLabel(_("Date:")))
         sent_row.addWidget(self.sent_on)
         sent_row.addStretch(1)
         sent_row.addWidget(self.sent_button)
@@ -159,10 +159,10 @@ class OutgoingDialog(QDialog):
         self.desk = desk
         opinion = desk["opinion"]
         if opinion is None:
-            self.header.setText(self.tr("<b>Not signed yet.</b> Nothing can be sent before the opinion is signed."))
+            self.header.setText(_("<b>Not signed yet.</b> Nothing can be sent before the opinion is signed."))
         else:
-            what = self.tr("Addendum {n}").format(n=opinion.number) if opinion.number else self.tr("The opinion")
-            self.header.setText(self.tr("<b>{what}</b>, signed on {date} by {signer} ({pages}).").format(
+            what = _("Addendum {n}").format(n=opinion.number) if opinion.number else _("The opinion")
+            self.header.setText(_("<b>{what}</b>, signed on {date} by {signer} ({pages}).").format(
                 what=what, date=format_date(opinion.signed_at[:10]), signer=opinion.signer,
                 pages=ngettext("{n} page", "{n} pages", opinion.pages).format(n=opinion.pages)))
         rows = desk["recipients"]
@@ -170,25 +170,25 @@ class OutgoingDialog(QDialog):
         for r, row in enumerate(rows):
             recipient = row["recipient"]
             details = row["certificate_details"]
-            encryption = (self.tr("Certificate of {name}").format(name=details["name"]) if details
-                          else self.tr("Passphrase (no certificate)"))
+            encryption = (_("Certificate of {name}").format(name=details["name"]) if details
+                          else _("Passphrase (no certificate)"))
             if details and details["problem"]:
-                encryption = self.tr("Certificate unusable: {problem}").format(problem=details["problem"])
+                encryption = _("Certificate unusable: {problem}").format(problem=details["problem"])
             sent = [s for s in row["shipments"] if s.sent]
             made = [s for s in row["shipments"] if not s.sent]
             if sent:
-                state = self.tr("Sent {date} ({channel}) by {who}").format(
-                    date=format_date(sent[-1].sent_on), channel=self.tr(channel_label(sent[-1].channel)),
+                state = _("Sent {date} ({channel}) by {who}").format(
+                    date=format_date(sent[-1].sent_on), channel=_(channel_label(sent[-1].channel)),
                     who=sent[-1].sent_by)
             elif made:
-                state = self.tr("Packaged {date}, not sent yet").format(date=format_date(made[-1].made_at[:10]))
+                state = _("Packaged {date}, not sent yet").format(date=format_date(made[-1].made_at[:10]))
             else:
-                state = self.tr("To send") if row["addressed"] else self.tr("Not addressed in the opinion")
+                state = _("To send") if row["addressed"] else _("Not addressed in the opinion")
             if row["to_send"] and sent:
-                state += self.tr(" — the latest opinion still to send")
-            values = [self.tr(row["label"]), recipient.name, ", ".join(
+                state += _(" — the latest opinion still to send")
+            values = [_(row["label"]), recipient.name, ", ".join(
                 [recipient.organisation, *recipient.address_lines] if recipient.organisation
-                else recipient.address_lines) or self.tr("(no address: add it in the address book)"), encryption, state]
+                else recipient.address_lines) or _("(no address: add it in the address book)"), encryption, state]
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setToolTip(value if c != 3 or not details else details["subject"])
@@ -229,9 +229,9 @@ class OutgoingDialog(QDialog):
             return
         details = row["certificate_details"]
         usable = details is not None and not details["problem"]
-        self.use_certificate.setText(self.tr("Their certificate: {name} (valid to {end})").format(
+        self.use_certificate.setText(_("Their certificate: {name} (valid to {end})").format(
             name=details["name"], end=format_date(details["not_after"][:10]))
-                                     if details else self.tr("Their certificate (none in the address book yet)"))
+                                     if details else _("Their certificate (none in the address book yet)"))
         self.use_certificate.setEnabled(usable)
         (self.use_certificate if usable else self.use_passphrase).setChecked(True)
         self.sent_button.setEnabled(any(not s.sent for s in row["shipments"]))
@@ -245,8 +245,8 @@ class OutgoingDialog(QDialog):
             remembered = bool(path) and remembered_passphrase(Path(path)) is not None
         except Exception:  # noqa: BLE001 - an unreadable identity file: it will be reported on use
             remembered = False
-        self.org_passphrase.setPlaceholderText(self.tr("(remembered in the OS keyring)") if remembered
-                                               else self.tr("passphrase of the organisation identity"))
+        self.org_passphrase.setPlaceholderText(_("(remembered in the OS keyring)") if remembered
+                                               else _("passphrase of the organisation identity"))
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.make_button, self.form_box, self.use_passphrase, self.certificate_button,
@@ -256,7 +256,7 @@ class OutgoingDialog(QDialog):
             self.sent_button.setEnabled(False)
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Destination"), self.destination.text())
+        folder = QFileDialog.getExistingDirectory(self, _("Destination"), self.destination.text())
         if folder:
             self.destination.setText(folder)
 
@@ -267,8 +267,8 @@ class OutgoingDialog(QDialog):
         if row is None:
             return
         if path is None:
-            path, _filter = QFileDialog.getOpenFileName(self, self.tr("Encryption certificate"), "",
-                                                        self.tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
+            path, _filter = QFileDialog.getOpenFileName(self, _("Encryption certificate"), "",
+                                                        _("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
             if not path:
                 return
         import_certificate_for(self, self.store, self.runner, row["recipient"], row["contact_id"], Path(path),
@@ -286,7 +286,7 @@ class OutgoingDialog(QDialog):
             return
         organisation = load_signing_settings().organisation_identity
         if not organisation:
-            self._failed_text(self.tr("Choose the organisation identity that signs outgoing packages first "
+            self._failed_text(_("Choose the organisation identity that signs outgoing packages first "
                                       "(Settings ▸ Reviewer and letterhead)."))
             return
         request = OutgoingRequest(row["role"], self.form_box.currentData(),
@@ -297,7 +297,7 @@ class OutgoingDialog(QDialog):
         if sheet_folder and not self.use_certificate.isChecked():
             folder = Path(sheet_folder).expanduser()
             if not folder.is_absolute():
-                self._failed_text(self.tr("The folder for the passphrase sheet must be a full path."))
+                self._failed_text(_("The folder for the passphrase sheet must be a full path."))
                 return
             request.sheet_path = folder / f"passphrase-sheet-{self.case_id[:8]}-{row['role'].replace('_', '-')}.pdf"
         passphrase = self.org_passphrase.text() or None
@@ -305,18 +305,18 @@ class OutgoingDialog(QDialog):
         destination = self.destination.text().strip()
         out_dir = Path(destination).expanduser() if destination else None
         if out_dir is None or not out_dir.is_absolute():
-            self._failed_text(self.tr("Choose the destination folder (a full path, e.g. on the CD writer's disk)."))
+            self._failed_text(_("Choose the destination folder (a full path, e.g. on the CD writer's disk)."))
             return
         store, case_id = self.store, self.case_id
         self.make_button.setEnabled(False)
         self.message.setStyleSheet("")
-        self.message.setText(self.tr("Making the package…"))
+        self.message.setText(_("Making the package…"))
 
         from PySide6.QtWidgets import QProgressDialog
 
         from app.core.tasks import CancelToken
 
-        progress_dialog = QProgressDialog(self.tr("Making the package…"), self.tr("Cancel"), 0, 4, self)
+        progress_dialog = QProgressDialog(_("Making the package…"), _("Cancel"), 0, 4, self)
         progress_dialog.setWindowModality(Qt.WindowModality.WindowModal)
         progress_dialog.setMinimumDuration(300)
         progress_dialog.setAutoClose(False)
@@ -341,7 +341,7 @@ class OutgoingDialog(QDialog):
 
         def cancelled(_error) -> None:
             finished()
-            self.message.setText(self.tr("Cancelled: nothing was written."))
+            self.message.setText(_("Cancelled: nothing was written."))
 
         self.runner.run(work, success=guarded(self, lambda result: (finished(), self._made(result))),
                         failure=guarded(self, lambda e: (finished(), self._failed(e))),
@@ -355,10 +355,10 @@ class OutgoingDialog(QDialog):
 
     def _made(self, result) -> None:
         self.last_result = result
-        lines = [self.tr("Package written: {path}").format(path=result.output),
-                 self.tr("Cover letter to print: {path}").format(path=result.cover_letter)]
+        lines = [_("Package written: {path}").format(path=result.output),
+                 _("Cover letter to print: {path}").format(path=result.cover_letter)]
         if result.passphrase_sheet is not None:
-            lines.append(self.tr("Passphrase sheet — send it apart from the package: {path}").format(
+            lines.append(_("Passphrase sheet — send it apart from the package: {path}").format(
                 path=result.passphrase_sheet))
         self.message.setStyleSheet("color: #1b5e20;")
         self.message.setText("\n".join(lines))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QWidg
 from app.store.opinions import SignedOpinionStore
 from app.ui.pdf_print import open_with_desktop, preview_and_print
 from app.ui.task_runner import guarded, user_message
+from app.core.i18n import _
 
 
 class OutgoingResultWidget(QGroupBox):
@@ -21,24 +22,24 @@ class OutgoingResultWidget(QGroupBox):
     failed = Signal(str)
 
     def __init__(self, store, store_runner, case_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(self.tr("To print"), parent)
+        super().__init__(_("To print"), parent)
         self.store, self.runner, self.case_id = store, store_runner, case_id
         self.opinion_number: int | None = None
         self.paths: dict[str, Path | None] = {"cover": None, "sheet": None}
         self.preview = None  # the last print preview opened
         grid = QGridLayout(self)
         self.buttons: dict[str, tuple[QPushButton, QPushButton | None]] = {}
-        rows = (("cover", self.tr("Cover letter")), ("sheet", self.tr("Passphrase sheet (send it apart)")),
-                ("opinion", self.tr("Signed opinion")))
+        rows = (("cover", _("Cover letter")), ("sheet", _("Passphrase sheet (send it apart)")),
+                ("opinion", _("Signed opinion")))
         for row, (name, label) in enumerate(rows):
             grid.addWidget(QLabel(label), row, 0)
             open_button = None
             if name != "opinion":  # the signed opinion opens in the window (Opinion ▸ Open)
-                open_button = QPushButton(self.tr("Open"))
+                open_button = QPushButton(_("Open"))
                 open_button.setObjectName(f"open-{name}")
                 open_button.clicked.connect(lambda _checked=False, n=name: self.open_file(n))
                 grid.addWidget(open_button, row, 1)
-            print_button = QPushButton(self.tr("Print…"))
+            print_button = QPushButton(_("Print…"))
             print_button.setObjectName(f"print-{name}")
             print_button.clicked.connect(lambda _checked=False, n=name: self.print_file(n))
             grid.addWidget(print_button, row, 2)
@@ -63,7 +64,7 @@ class OutgoingResultWidget(QGroupBox):
         if path is None:
             return False
         if not open_with_desktop(Path(path)):
-            self.failed.emit(self.tr("No program on this computer opens {path}; open it from its folder.").format(
+            self.failed.emit(_("No program on this computer opens {path}; open it from its folder.").format(
                 path=path))
             return False
         return True
@@ -74,7 +75,7 @@ class OutgoingResultWidget(QGroupBox):
             if number is None:
                 return
             self.runner.run(lambda token, progress: SignedOpinionStore(store).pdf(case_id, number),
-                            success=guarded(self, lambda pdf: self._preview(pdf, self.tr("Signed opinion"))),
+                            success=guarded(self, lambda pdf: self._preview(pdf, _("Signed opinion"))),
                             failure=guarded(self, lambda error: self.failed.emit(user_message(error, self))))
             return
         path = self.paths.get(name)
@@ -83,7 +84,7 @@ class OutgoingResultWidget(QGroupBox):
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            self.failed.emit(self.tr("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc))
+            self.failed.emit(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc))
             return
         self._preview(data, Path(path).name)
 

@@ -6,19 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, QRectF, QSize, QUrl
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, QSize, QUrl
 from PySide6.QtGui import QDesktopServices, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QWidget
 
 from app.core.errors import BadInputError
+from app.core.i18n import _
 
 PRINT_DPI = 300  # a letter's text stays sharp on paper; a page is about 2500 x 3500 pixels
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PdfPrint", text)
 
 
 def load_pdf(data: bytes, parent: QObject | None = None) -> QPdfDocument:
@@ -29,7 +27,7 @@ def load_pdf(data: bytes, parent: QObject | None = None) -> QPdfDocument:
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     document.load(buffer)
     if document.status() != QPdfDocument.Status.Ready or document.pageCount() < 1:
-        raise BadInputError(_tr("The document cannot be printed: it is not a readable PDF."))
+        raise BadInputError(_("The document cannot be printed: it is not a readable PDF."))
     return document
 
 
@@ -38,7 +36,7 @@ def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
     proportions; the number of pages printed."""
     painter = QPainter()
     if not painter.begin(printer):
-        raise BadInputError(_tr("The printer cannot be used; check that it is ready."))
+        raise BadInputError(_("The printer cannot be used; check that it is ready."))
     try:
         for page in range(document.pageCount()):
             if page:

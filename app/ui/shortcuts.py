@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
+from app.core.i18n import _
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Shortcuts", text)
 
 
 #: name -> (keys, description); the window binds a handler to each name.
@@ -59,19 +57,19 @@ class KeyboardDialog(QDialog):
         super().__init__(parent)
         from viewers.dicom.keys import VIEWER_KEYS
 
-        self.setWindowTitle(self.tr("Keyboard shortcuts"))
-        rows = ([(keys, _tr(text), self.tr("Window")) for keys, text in SHORTCUTS.values()]
-                + [(keys, QCoreApplication.translate("FormKeys", text), self.tr("Opinion form"))
+        self.setWindowTitle(_("Keyboard shortcuts"))
+        rows = ([(keys, _(text), _("Window")) for keys, text in SHORTCUTS.values()]
+                + [(keys, _(text), _("Opinion form"))
                    for keys, text in FORM_KEYS]
-                + [(keys, QCoreApplication.translate("ViewerKeys", text), self.tr("Image viewer"))
+                + [(keys, _(text), _("Image viewer"))
                    for keys, text in VIEWER_KEYS])
         self.table = QTableWidget(len(rows), 3, self)
-        self.table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Action"), self.tr("Where")])
+        self.table.setHorizontalHeaderLabels([_("Keys"), _("Action"), _("Where")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, (keys, description, where) in enumerate(rows):
             shown = [QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k for k in keys]
-            self.table.setItem(row, 0, QTableWidgetItem(self.tr(" or ").join(shown)))
+            self.table.setItem(row, 0, QTableWidgetItem(_(" or ").join(shown)))
             self.table.setItem(row, 1, QTableWidgetItem(description))
             self.table.setItem(row, 2, QTableWidgetItem(where))
         header = self.table.horizontalHeader()

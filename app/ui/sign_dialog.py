@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
 from app.signing.settings import PKCS11, PKCS12, SigningSettings
+from app.core.i18n import _
 
 
 class SigningIdentityWidget(QWidget):
@@ -23,44 +24,44 @@ class SigningIdentityWidget(QWidget):
         super().__init__(parent)
         self._remembered = remembered
         self._remembered_cache: dict[str, bool] = {}
-        self.use_file = QRadioButton(self.tr("Certificate file (PKCS#12, .p12 / .pfx)"))
-        self.use_token = QRadioButton(self.tr("Smart card or token (PKCS#11, e.g. eID)"))
+        self.use_file = QRadioButton(_("Certificate file (PKCS#12, .p12 / .pfx)"))
+        self.use_token = QRadioButton(_("Smart card or token (PKCS#11, e.g. eID)"))
         group = QButtonGroup(self)
         group.addButton(self.use_file)
         group.addButton(self.use_token)
         self.path = QLineEdit(settings.identity_path)
-        self.path.setPlaceholderText(self.tr("The reviewer's .p12 file"))
-        browse = QPushButton(self.tr("Browse…"))
+        self.path.setPlaceholderText(_("The reviewer's .p12 file"))
+        browse = QPushButton(_("Browse…"))
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(browse)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember_box = QCheckBox(self.tr("Remember the passphrase in the OS keyring"))
-        self.remembered_note = QLabel(self.tr("The passphrase is remembered in the OS keyring."))
+        self.remember_box = QCheckBox(_("Remember the passphrase in the OS keyring"))
+        self.remembered_note = QLabel(_("The passphrase is remembered in the OS keyring."))
         self.remembered_note.setStyleSheet("color: #1b5e20;")
         self.token = QLineEdit(settings.token_label)
-        self.token.setPlaceholderText(self.tr("Token label, e.g. BELPIC"))
+        self.token.setPlaceholderText(_("Token label, e.g. BELPIC"))
         self.module = QLineEdit(settings.module)
-        self.module.setPlaceholderText(self.tr("Found automatically when empty"))
+        self.module.setPlaceholderText(_("Found automatically when empty"))
         self.key_label = QLineEdit(settings.key_label)
-        self.key_label.setPlaceholderText(self.tr("e.g. Signature (empty: the first key)"))
+        self.key_label.setPlaceholderText(_("e.g. Signature (empty: the first key)"))
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
 
         self.file_form = QWidget()
         file_layout = QFormLayout(self.file_form)
-        file_layout.addRow(self.tr("File:"), path_row)
-        file_layout.addRow(self.tr("Passphrase:"), self.passphrase)
+        file_layout.addRow(_("File:"), path_row)
+        file_layout.addRow(_("Passphrase:"), self.passphrase)
         file_layout.addRow("", self.remember_box)
         file_layout.addRow("", self.remembered_note)
         self.token_form = QWidget()
         token_layout = QFormLayout(self.token_form)
-        token_layout.addRow(self.tr("Token:"), self.token)
-        token_layout.addRow(self.tr("Key:"), self.key_label)
-        token_layout.addRow(self.tr("PKCS#11 module:"), self.module)
-        token_layout.addRow(self.tr("PIN:"), self.pin)
+        token_layout.addRow(_("Token:"), self.token)
+        token_layout.addRow(_("Key:"), self.key_label)
+        token_layout.addRow(_("PKCS#11 module:"), self.module)
+        token_layout.addRow(_("PIN:"), self.pin)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.use_file)
@@ -77,8 +78,8 @@ class SigningIdentityWidget(QWidget):
         self._update()
 
     def _browse(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, self.tr("Signing certificate"), self.path.text(),
-                                                    self.tr("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
+        path, _filter = QFileDialog.getOpenFileName(self, _("Signing certificate"), self.path.text(),
+                                                    _("PKCS#12 identities (*.p12 *.pfx);;All files (*)"))
         if path:
             self.path.setText(path)
 
@@ -102,7 +103,7 @@ class SigningIdentityWidget(QWidget):
         self.remembered = file_mode and (self._path_remembered() if check_keyring or path in self._remembered_cache
                                          else False)
         self.remembered_note.setVisible(self.remembered)
-        self.passphrase.setPlaceholderText(self.tr("(remembered)") if self.remembered else "")
+        self.passphrase.setPlaceholderText(_("(remembered)") if self.remembered else "")
         self.changed.emit()
 
     def ready(self) -> bool:
@@ -133,13 +134,13 @@ class SignDialog(QDialog):
                  error: str = "", name_check: tuple[str, str, str | None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Sign the opinion"))
+        self.setWindowTitle(_("Sign the opinion"))
         # (warning, the certificate's name, the passphrase typed): the letter's name was checked
         self.name_check = name_check
         self.certificate_name_chosen = ""
         self.setModal(True)
         self._organisation = settings.organisation_identity  # kept as it was: not chosen here
-        intro = QLabel(self.tr("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
+        intro = QLabel(_("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
                                "a new, numbered addendum that is signed in its turn.").format(what=what))
         intro.setWordWrap(True)
         self.identity = identity = SigningIdentityWidget(settings, remembered=remembered, parent=self)
@@ -155,7 +156,7 @@ class SignDialog(QDialog):
         self.error.setVisible(bool(error))
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.sign_button = self.buttons.addButton(self.tr("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign_button = self.buttons.addButton(_("Sign"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.name_warning = QLabel(name_check[0] if name_check else "")
@@ -163,12 +164,12 @@ class SignDialog(QDialog):
         self.name_warning.setWordWrap(True)
         self.name_warning.setStyleSheet("color: #8a5300; font-weight: bold;")
         self.name_warning.setVisible(bool(name_check))
-        self.use_certificate_name = QPushButton(self.tr("Use the certificate's name and sign"))
+        self.use_certificate_name = QPushButton(_("Use the certificate's name and sign"))
         self.use_certificate_name.setAutoDefault(False)
         self.use_certificate_name.clicked.connect(self._use_certificate_name)
         self.use_certificate_name.setVisible(bool(name_check))
         if name_check:
-            self.sign_button.setText(self.tr("Sign as written"))
+            self.sign_button.setText(_("Sign as written"))
             if name_check[2] is not None and settings.kind == PKCS12:
                 identity.passphrase.setText(name_check[2])  # checked a moment ago: not typed twice
         layout = QVBoxLayout(self)

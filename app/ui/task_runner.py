@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.core.errors import SecondoError
 from app.core.tasks import CancelToken, Cancelled, Progress
+from app.core.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ class TaskRunner(QObject):
         if not isinstance(error, SecondoError):
             log.error("background task failed", exc_info=error)
         parent = self.parent() if isinstance(self.parent(), QWidget) else None
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Second-O"), user_message(error, self), parent=parent)
+        box = QMessageBox(QMessageBox.Icon.Warning, _("Second-O"), user_message(error, self), parent=parent)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # Without a parent nothing else holds the box: keep it until it is closed.
         self._messages.append(box)
@@ -207,7 +208,7 @@ def user_message(error: BaseException, context: QObject) -> str:
     """What the user reads about a failure: a domain error's own message, else a generic one."""
     if isinstance(error, SecondoError):
         return str(error)
-    return context.tr("Something went wrong ({kind}); nothing was changed.").format(kind=type(error).__name__)
+    return _("Something went wrong ({kind}); nothing was changed.").format(kind=type(error).__name__)
 
 
 def guarded(widget: QObject, callback: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
                                QMessageBox, QPushButton, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
@@ -15,10 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
 from app.core.formatting import format_date
 from app.signing import trust
 from app.ui.task_runner import guarded, user_message
+from app.core.i18n import _
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("TrustDialog", text)
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
@@ -39,16 +37,16 @@ def details_html(entry: trust.TrustedCertificate) -> str:
     """Who the certificate is, who issued it, how long it is valid, and its fingerprint."""
     from html import escape
 
-    rows = [(_tr("Subject"), entry.subject), (_tr("Issuer"), entry.issuer),
-            (_tr("Valid"), _tr("{start} to {end}").format(start=format_date(entry.not_before[:10]),
+    rows = [(_("Subject"), entry.subject), (_("Issuer"), entry.issuer),
+            (_("Valid"), _("{start} to {end}").format(start=format_date(entry.not_before[:10]),
                                                           end=format_date(entry.not_after[:10]))),
-            (_tr("SHA-256"), trust.spaced_fingerprint(entry.sha256))]
+            (_("SHA-256"), trust.spaced_fingerprint(entry.sha256))]
     cells = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;</td><td>{escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
 
 
 def list_title(which: str) -> str:
-    return _tr("Signatures on opinions") if which == trust.SIGNERS else _tr("Dossier senders")
+    return _("Signatures on opinions") if which == trust.SIGNERS else _("Dossier senders")
 
 
 def ask_and_trust(parent: QWidget, store, runner, which: str, certificate, done) -> None:
@@ -56,16 +54,16 @@ def ask_and_trust(parent: QWidget, store, runner, which: str, certificate, done)
     (audited) and call `done(entry)`. A certificate that is no authority is refused with the reason."""
     problem = trust.ca_problem(certificate)
     if problem:
-        inform(parent, _tr("Trusted issuers"), problem)
+        inform(parent, _("Trusted issuers"), problem)
         return
     entry = trust.describe(certificate)
-    question = _tr("Trust <b>{name}</b> for {list}? Compare the fingerprint with the one the authority "
+    question = _("Trust <b>{name}</b> for {list}? Compare the fingerprint with the one the authority "
                    "publishes before you say yes.").format(name=entry.name, list=list_title(which).lower())
-    if not confirm(parent, _tr("Trust this issuer?"), f"<p>{question}</p>{details_html(entry)}"):
+    if not confirm(parent, _("Trust this issuer?"), f"<p>{question}</p>{details_html(entry)}"):
         return
     runner.run(lambda token, progress: trust.add_trusted(which, certificate, audit=store.audit),
                success=guarded(parent, done),
-               failure=guarded(parent, lambda error: inform(parent, _tr("Trusted issuers"),
+               failure=guarded(parent, lambda error: inform(parent, _("Trusted issuers"),
                                                             user_message(error, parent))))
 
 
@@ -76,7 +74,7 @@ def offer_issuer_trust(parent: QWidget, store, runner, data: bytes, done) -> Non
 
     chain = issuer_chain(data)
     if not chain:
-        inform(parent, _tr("Trust this issuer"), _tr(
+        inform(parent, _("Trust this issuer"), _(
             "The document does not carry the certificate of its issuer. Import the issuer's certificate in "
             "Settings ▸ Trusted issuers…"))
         return
@@ -96,15 +94,15 @@ class TrustListWidget(QWidget):
         self.table = QTreeWidget(self)
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setHeaderLabels([_tr("Subject"), _tr("Issuer"), _tr("Valid from"), _tr("Valid to"),
-                                    _tr("SHA-256")])
+        self.table.setHeaderLabels([_("Subject"), _("Issuer"), _("Valid from"), _("Valid to"),
+                                    _("SHA-256")])
         self.table.itemSelectionChanged.connect(self._update)
-        self.empty = QLabel(_tr("No issuer is trusted here yet: signatures and packages from them show as "
+        self.empty = QLabel(_("No issuer is trusted here yet: signatures and packages from them show as "
                                 "not trusted."), self)
         self.empty.setWordWrap(True)
-        self.import_button = QPushButton(_tr("Import…"), self)
+        self.import_button = QPushButton(_("Import…"), self)
         self.import_button.clicked.connect(self.choose_file)
-        self.remove_button = QPushButton(_tr("Remove"), self)
+        self.remove_button = QPushButton(_("Remove"), self)
         self.remove_button.clicked.connect(self.remove_selected)
         buttons = QHBoxLayout()
         buttons.addWidget(self.import_button)
@@ -143,8 +141,8 @@ class TrustListWidget(QWidget):
         return self.entries[self.table.indexOfTopLevelItem(items[0])] if items else None
 
     def choose_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _tr("Import a trusted issuer"), "",
-                                                    _tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
+        path, _filter = QFileDialog.getOpenFileName(self, _("Import a trusted issuer"), "",
+                                                    _("Certificates (*.pem *.crt *.cer *.der);;All files (*)"))
         if path:
             self.import_file(Path(path))
 
@@ -152,7 +150,7 @@ class TrustListWidget(QWidget):
         try:
             certificate = trust.read_certificate_file(path)
         except Exception as error:  # noqa: BLE001 - not a certificate: said, nothing kept
-            inform(self, _tr("Trusted issuers"), user_message(error, self))
+            inform(self, _("Trusted issuers"), user_message(error, self))
             return
         ask_and_trust(self, self.store, self.runner, self.which, certificate, lambda _entry: self._changed())
 
@@ -160,13 +158,13 @@ class TrustListWidget(QWidget):
         entry = self.selected()
         if entry is None:
             return
-        question = _tr("Stop trusting <b>{name}</b> for {list}? Signatures or packages it issued will show as "
+        question = _("Stop trusting <b>{name}</b> for {list}? Signatures or packages it issued will show as "
                        "not trusted.").format(name=entry.name, list=list_title(self.which).lower())
-        if not confirm(self, _tr("Remove a trusted issuer?"), f"<p>{question}</p>{details_html(entry)}"):
+        if not confirm(self, _("Remove a trusted issuer?"), f"<p>{question}</p>{details_html(entry)}"):
             return
         self.runner.run(lambda token, progress: trust.remove_trusted(self.which, entry.sha256, audit=self.store.audit),
                         success=guarded(self, lambda _entry: self._changed()),
-                        failure=guarded(self, lambda error: inform(self, _tr("Trusted issuers"),
+                        failure=guarded(self, lambda error: inform(self, _("Trusted issuers"),
                                                                    user_message(error, self))))
 
     def _changed(self) -> None:
@@ -179,8 +177,8 @@ class TrustDialog(QDialog):
 
     def __init__(self, store, runner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Trusted issuers"))
-        intro = QLabel(self.tr("Certificate authorities this workstation trusts. A signature or a package is "
+        self.setWindowTitle(_("Trusted issuers"))
+        intro = QLabel(_("Certificate authorities this workstation trusts. A signature or a package is "
                                "trusted only when its certificate was issued by one of them."))
         intro.setWordWrap(True)
         self.tabs = QTabWidget(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.opinion.questionnaire import missing_required
 from app.ui.form_widget import OpinionFormWidget
 
@@ -58,14 +58,14 @@ class ValidationPanelWidget(QWidget):
         for link_id, text in missing:
             entry = QListWidgetItem(self._path(link_id, text))
             entry.setData(LINK_ROLE, link_id)
-            entry.setToolTip(self.tr("Go to this field"))
+            entry.setToolTip(_("Go to this field"))
             self.list.addItem(entry)
         if missing:
             self.header.setText(ngettext("{n} required item missing before signing:", "{n} required items missing before signing:",
                                      len(missing)).format(n=len(missing)))
             self.header.setStyleSheet("color: #b00020; font-weight: bold")
         else:
-            self.header.setText(self.tr("Every required item is filled in: the opinion can be signed."))
+            self.header.setText(_("Every required item is filled in: the opinion can be signed."))
             self.header.setStyleSheet("color: #1b5e20; font-weight: bold")
         self.list.setVisible(bool(missing))
         self.missing_changed.emit(len(missing))

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout,
                                QWidget)
 
 from app.store.keys import MIN_PASSPHRASE_LENGTH, VaultLockedError
+from app.core.i18n import _
 
 MAX_TRIES = 3  # the messages below say "one" and "two" tries left
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("VaultPassphraseDialog", text)
-
 
 def other_folder_hint() -> str:
-    return _tr("To use another data folder, start Second-O with the environment variable SECONDO_HOME set to "
+    return _("To use another data folder, start Second-O with the environment variable SECONDO_HOME set to "
                "that folder.")
 
 
@@ -30,12 +28,12 @@ class VaultPassphraseDialog(QDialog):
     def __init__(self, home: Path, is_new: bool, reason: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.is_new = is_new
-        self.setWindowTitle(self.tr("Second-O — vault passphrase"))
-        intro = QLabel(self.tr("This workstation has no OS keyring, so its data folder is locked with a passphrase "
+        self.setWindowTitle(_("Second-O — vault passphrase"))
+        intro = QLabel(_("This workstation has no OS keyring, so its data folder is locked with a passphrase "
                                "you choose. Without it the data cannot be opened; keep it safe.") if is_new else
-                       self.tr("Enter the vault passphrase of this workstation's data folder."))
+                       _("Enter the vault passphrase of this workstation's data folder."))
         intro.setWordWrap(True)
-        folder = QLabel(self.tr("Data folder: {path}").format(path=home))
+        folder = QLabel(_("Data folder: {path}").format(path=home))
         folder.setObjectName("vault-folder")
         folder.setWordWrap(True)
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -47,19 +45,19 @@ class VaultPassphraseDialog(QDialog):
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         form = QFormLayout()
-        form.addRow(self.tr("Passphrase:"), self.passphrase)
+        form.addRow(_("Passphrase:"), self.passphrase)
         if is_new:
-            self.passphrase.setPlaceholderText(self.tr("at least {n} characters").format(n=MIN_PASSPHRASE_LENGTH))
-            form.addRow(self.tr("The same again:"), self.again)
+            self.passphrase.setPlaceholderText(_("at least {n} characters").format(n=MIN_PASSPHRASE_LENGTH))
+            form.addRow(_("The same again:"), self.again)
         self.error = QLabel(reason)
         self.error.setObjectName("vault-error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020; font-weight: bold;")
         self.error.setVisible(bool(reason))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Quit"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Quit"))
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
-            self.tr("Create the vault") if is_new else self.tr("Open"))
+            _("Create the vault") if is_new else _("Open"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -82,7 +80,7 @@ def ask_passphrase(home: Path, is_new: bool, reason: str) -> tuple[str, str] | N
 
 def show_locked(home: Path, message: str) -> None:
     """The last word before quitting: why, and where the data folder is."""
-    QMessageBox.critical(None, _tr("Second-O"), message + "\n\n" + _tr("Data folder: {path}").format(path=home)
+    QMessageBox.critical(None, _("Second-O"), message + "\n\n" + _("Data folder: {path}").format(path=home)
                          + "\n" + other_folder_hint())
 
 
@@ -99,21 +97,21 @@ class VaultPrompt:
     def refused(self, reason: str) -> None:
         self.tries += 1
         if self.tries >= MAX_TRIES:
-            message = _tr("The vault passphrase was refused three times; Second-O closes.")
+            message = _("The vault passphrase was refused three times; Second-O closes.")
             self.locked(self.home, message)
             raise VaultLockedError(message)
         left = MAX_TRIES - self.tries
-        self.reason = reason + " " + (_tr("One try left.") if left == 1 else _tr("Two tries left."))
+        self.reason = reason + " " + (_("One try left.") if left == 1 else _("Two tries left."))
 
     def __call__(self, is_new: bool) -> str:
         while True:
             answer = self.ask(self.home, is_new, self.reason)
             if answer is None:
-                raise VaultLockedError(_tr("No vault passphrase given; the data folder stays locked."))
+                raise VaultLockedError(_("No vault passphrase given; the data folder stays locked."))
             text, again = answer
             if len(text) < MIN_PASSPHRASE_LENGTH:
-                self.refused(_tr("At least {n} characters.").format(n=MIN_PASSPHRASE_LENGTH))
+                self.refused(_("At least {n} characters.").format(n=MIN_PASSPHRASE_LENGTH))
             elif is_new and again != text:
-                self.refused(_tr("The two passphrases differ."))
+                self.refused(_("The two passphrases differ."))
             else:
                 return text

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDockWidget, QFi
                                QListWidgetItem, QMainWindow, QMenu, QMessageBox, QWidget)
 
 from app.core.tasks import CancelToken, Progress, no_progress
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import TaskRunner
 from viewers.dicom.cache import MiB, FrameCache
@@ -107,7 +107,7 @@ class ViewerWindow(QMainWindow):
     def __init__(self, path: Path | None = None, *, layout: str = "1x1", preset: str | None = None,
                  slice_number: int | None = None) -> None:
         super().__init__()
-        self.setWindowTitle(self.tr("Second-O DICOM viewer"))
+        self.setWindowTitle(_("Second-O DICOM viewer"))
         self.resize(1400, 900)
         fit_to_screen(self)
         self.runner = TaskRunner(self)
@@ -122,13 +122,13 @@ class ViewerWindow(QMainWindow):
         self.series_view = SeriesListWidget(self)
         self.series_view.itemActivated.connect(
             lambda item: self.viewer.assign(self.viewer.viewports.index(self.viewer.active), self.series_view.row(item)))
-        left = QDockWidget(self.tr("Series"), self)
+        left = QDockWidget(_("Series"), self)
         left.setObjectName("series")
         left.setWidget(self.series_view)
         left.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, left)
         self.tags = DicomTagsWidget(self)
-        self.tags_dock = QDockWidget(self.tr("DICOM tags"), self)
+        self.tags_dock = QDockWidget(_("DICOM tags"), self)
         self.tags_dock.setObjectName("tags")
         self.tags_dock.setWidget(self.tags)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.tags_dock)
@@ -142,27 +142,27 @@ class ViewerWindow(QMainWindow):
         self.viewer.keyImageAdded.connect(self._key_image_added)
         self._thumbnailReady.connect(self._set_thumbnail, Qt.ConnectionType.QueuedConnection)
         self._build_menus()
-        self.statusBar().showMessage(self.tr("Ready"))
+        self.statusBar().showMessage(_("Ready"))
         if path is not None:
             self.open_path(Path(path))
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.addAction(self.tr("Open folder…"), self._choose_folder)
-        file_menu.addAction(self.tr("Open file or DICOMDIR…"), self._choose_file)
-        self.key_image_menu = QMenu(self.tr("Save key image PNG…"), self)
+        file_menu = self.menuBar().addMenu(_("&File"))
+        file_menu.addAction(_("Open folder…"), self._choose_folder)
+        file_menu.addAction(_("Open file or DICOMDIR…"), self._choose_file)
+        self.key_image_menu = QMenu(_("Save key image PNG…"), self)
         self.key_image_menu.setEnabled(False)
         file_menu.addMenu(self.key_image_menu)
         file_menu.addSeparator()
-        quit_action = file_menu.addAction(self.tr("Close"), self.close)
+        quit_action = file_menu.addAction(_("Close"), self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Close)
-        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu = self.menuBar().addMenu(_("&View"))
         tags_action: QAction = self.tags_dock.toggleViewAction()
-        tags_action.setText(self.tr("DICOM tags"))
+        tags_action.setText(_("DICOM tags"))
         tags_action.setShortcut(QKeySequence("Ctrl+T"))
         view_menu.addAction(tags_action)
         for name in ("1x1", "1x2", "2x2"):
-            view_menu.addAction(self.tr("Layout {name}").format(name=name.replace("x", "×")),
+            view_menu.addAction(_("Layout {name}").format(name=name.replace("x", "×")),
                                 lambda n=name: self.viewer.set_layout(n))
 
     # -- loading -------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ class ViewerWindow(QMainWindow):
         if self._loading is not None:
             self._loading.cancel()  # a path still loading: its results are dropped
         token = self._loading = CancelToken()
-        self.statusBar().showMessage(self.tr("Reading {path}…").format(path=path))
+        self.statusBar().showMessage(_("Reading {path}…").format(path=path))
         cache = self.cache
         self.runner.run(lambda _token, _progress: preview_series(path, cache),
                         success=lambda result: self._previewed(path, *result, token),
@@ -196,7 +196,7 @@ class ViewerWindow(QMainWindow):
                         token=token)
 
     def _indexing_progress(self, path: Path, done: int, total: int) -> None:
-        self.statusBar().showMessage(self.tr("Reading {path}: {done} of {total} files…")
+        self.statusBar().showMessage(_("Reading {path}: {done} of {total} files…")
                                      .format(path=path, done=done, total=total))
 
     def _clear_series(self) -> None:
@@ -207,17 +207,17 @@ class ViewerWindow(QMainWindow):
         self.series_view.clear()
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a DICOM folder"))
+        folder = QFileDialog.getExistingDirectory(self, _("Open a DICOM folder"))
         if folder:
             self.open_path(Path(folder))
 
     def _choose_file(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(self, self.tr("Open a DICOM file or DICOMDIR"))
+        name, _filter = QFileDialog.getOpenFileName(self, _("Open a DICOM file or DICOMDIR"))
         if name:
             self.open_path(Path(name))
 
     def _failed(self, error: BaseException) -> None:
-        self.statusBar().showMessage(self.tr("Nothing could be opened."))
+        self.statusBar().showMessage(_("Nothing could be opened."))
         self.runner.report_failure(error)
 
     def _loaded(self, path: Path, series: list[SeriesModel], skipped: list[str]) -> None:
@@ -254,7 +254,7 @@ class ViewerWindow(QMainWindow):
                 target.set_index(slice_number - 1)
         self.viewer.active.setFocus()
         if not series:
-            message = self.tr("No DICOM images in {path}.").format(path=path)
+            message = _("No DICOM images in {path}.").format(path=path)
         else:
             message = ngettext("{n} series from {path}", "{n} series from {path}", len(series)).format(n=len(series), path=path)
         if skipped:
@@ -326,23 +326,23 @@ class ViewerWindow(QMainWindow):
     def _key_image_added(self, key_image) -> None:
         self.key_image_menu.setEnabled(True)
         number = len(self.viewer.key_images)
-        label = f"{number}. {key_image.caption or self.tr('(no caption)')}"
+        label = f"{number}. {key_image.caption or _('(no caption)')}"
         self.key_image_menu.addAction(label, lambda k=key_image: self.save_key_image(k))
-        self.statusBar().showMessage(self.tr("Key image {n} kept in memory; File ▸ Save key image PNG… to save it.")
+        self.statusBar().showMessage(_("Key image {n} kept in memory; File ▸ Save key image PNG… to save it.")
                                      .format(n=number))
 
     def save_key_image(self, key_image, path: str | None = None) -> Path | None:
         if path is None:
-            path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save key image"), "key-image.png",
-                                                        self.tr("PNG images (*.png)"))
+            path, _filter = QFileDialog.getSaveFileName(self, _("Save key image"), "key-image.png",
+                                                        _("PNG images (*.png)"))
             if not path:
                 return None
         target = Path(path)
         try:
             target.write_bytes(key_image.png)
         except OSError as exc:
-            QMessageBox.warning(self, self.tr("Save key image"),
-                                self.tr("{path} cannot be written: {reason}").format(path=target, reason=exc.strerror))
+            QMessageBox.warning(self, _("Save key image"),
+                                _("{path} cannot be written: {reason}").format(path=target, reason=exc.strerror))
             return None
         return target
 

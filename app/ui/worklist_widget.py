@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QWidget)
 
 from app.core.formatting import format_date, format_patient_name
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary
 from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
 from app.outgoing.recipients import role_label
@@ -54,15 +54,15 @@ class CaseTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[dict] = []
         self.target_days = 14
-        self._headers = (self.tr("Patient"), self.tr("Born"), self.tr("Dossier date"), self.tr("Question"),
-                         self.tr("Status"), self.tr("Complete"), self.tr("Identity"), self.tr("Days"),
-                         self.tr("To send"))
+        self._headers = (_("Patient"), _("Born"), _("Dossier date"), _("Question"),
+                         _("Status"), _("Complete"), _("Identity"), _("Days"),
+                         _("To send"))
 
     def overdue(self, row: dict) -> bool:
         return is_overdue(row, self.target_days)
 
     def to_send_text(self, row: dict) -> str:
-        return ", ".join(self.tr(role_label(r)) for r in row.get("to_send") or [])
+        return ", ".join(_(role_label(r)) for r in row.get("to_send") or [])
 
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
@@ -81,21 +81,21 @@ class CaseTableModel(QAbstractTableModel):
         return None
 
     def identity_label(self, identity: str) -> str:
-        return {"ok": self.tr("OK"), "mismatch": self.tr("Mismatch")}.get(identity, self.tr("Not verified"))
+        return {"ok": _("OK"), "mismatch": _("Mismatch")}.get(identity, _("Not verified"))
 
     def identity_tooltip(self, identity: str, mismatches: int) -> str:
         if identity == "ok":
-            return self.tr("Every study matches the case's patient: name and birth date agree.")
+            return _("Every study matches the case's patient: name and birth date agree.")
         if identity == "mismatch":
             if mismatches <= 1:
-                return self.tr("Images of another patient: 1 study does not match the case's patient.")
-            return self.tr("Images of another patient: {n} studies do not match the case's patient.").format(
+                return _("Images of another patient: 1 study does not match the case's patient.")
+            return _("Images of another patient: {n} studies do not match the case's patient.").format(
                 n=mismatches)
-        return self.tr("Not verified: there is no case patient to compare the images with, or their name or "
+        return _("Not verified: there is no case patient to compare the images with, or their name or "
                        "birth date is missing. Complete the case's patient.")
 
     def status_label(self, status: str) -> str:
-        return self.tr(STATUS_LABELS.get(status, status))
+        return _(STATUS_LABELS.get(status, status))
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -110,7 +110,7 @@ class CaseTableModel(QAbstractTableModel):
             return row["case_id"]
         if role == Qt.ItemDataRole.DisplayRole:
             if column == "patient" and row.get("damaged"):
-                return self.tr("Damaged case {id}").format(id=row["case_id"][:8])
+                return _("Damaged case {id}").format(id=row["case_id"][:8])
             if column == "patient":
                 return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
             if column == "birth":
@@ -121,9 +121,9 @@ class CaseTableModel(QAbstractTableModel):
                 return row.get("question") or ""
             if column == "status":
                 label = self.status_label(row.get("status", ""))
-                return self.tr("{status} (archived)").format(status=label) if row.get("archived") else label
+                return _("{status} (archived)").format(status=label) if row.get("archived") else label
             if column == "completeness":
-                return self.tr("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
+                return _("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
             if column == "identity":
                 return self.identity_label(identity)
             if column == "days":
@@ -131,7 +131,7 @@ class CaseTableModel(QAbstractTableModel):
                 if days is None:
                     return ""
                 text = ngettext("{n} day", "{n} days", days).format(n=days)
-                return self.tr("{days} — overdue").format(days=text) if self.overdue(row) else text
+                return _("{days} — overdue").format(days=text) if self.overdue(row) else text
             if column == "to_send":
                 return self.to_send_text(row)
         if role == SORT_ROLE:
@@ -152,7 +152,7 @@ class CaseTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#c62828")
             if role == Qt.ItemDataRole.ToolTipRole:
-                return self.tr("This case cannot be read: {reason}").format(reason=row["damaged"])
+                return _("This case cannot be read: {reason}").format(reason=row["damaged"])
         if role == Qt.ItemDataRole.ToolTipRole and column == "question":
             return row.get("question") or ""
         if row.get("archived") and role == Qt.ItemDataRole.ForegroundRole and column != "identity":
@@ -262,13 +262,13 @@ class WorklistWidget(QWidget):
         self.proxy = CaseFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.status_box = QComboBox(self)
-        self.status_box.addItem(self.tr("All statuses"), None)
+        self.status_box.addItem(_("All statuses"), None)
         for status, label in STATUS_LABELS.items():
-            self.status_box.addItem(self.tr(label), status)
+            self.status_box.addItem(_(label), status)
         self.status_box.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.status_box.currentData()))
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText(self.tr("Search patient, question…"))
+        self.search_box.setPlaceholderText(_("Search patient, question…"))
         self.search_box.setClearButtonEnabled(True)
         self.search_box.textChanged.connect(self.proxy.set_search)
         self.count_label = QLabel(self)
@@ -293,7 +293,7 @@ class WorklistWidget(QWidget):
         group = QButtonGroup(self)
         group.setExclusive(True)
         desk = QHBoxLayout()
-        desk.addWidget(QLabel(self.tr("Status:"), self))
+        desk.addWidget(QLabel(_("Status:"), self))
         for status in [None, *STATUS_LABELS]:
             button = QToolButton(self)
             button.setCheckable(True)
@@ -308,18 +308,18 @@ class WorklistWidget(QWidget):
         self.status_box.currentIndexChanged.connect(
             lambda _i: self.status_buttons[self.status_box.currentData()].setChecked(True))
         desk.addStretch(1)
-        self.overdue_box = QCheckBox(self.tr("Overdue only"), self)
+        self.overdue_box = QCheckBox(_("Overdue only"), self)
         self.overdue_box.toggled.connect(self.proxy.set_overdue_only)
         self.target_box = QSpinBox(self)
         self.target_box.setRange(1, 365)
-        self.target_box.setPrefix(self.tr("target "))
-        self.target_box.setToolTip(self.tr("A case open longer than this since its referral (or its import) is "
+        self.target_box.setPrefix(_("target "))
+        self.target_box.setToolTip(_("A case open longer than this since its referral (or its import) is "
                                            "marked overdue"))
         self.target_box.valueChanged.connect(self.set_target_days)
         self.send_button = QToolButton(self)
-        self.send_button.setText(self.tr("Send…"))
+        self.send_button.setText(_("Send…"))
         self.send_button.setObjectName("send-button")
-        self.send_button.setToolTip(self.tr("Package and send the signed opinion of the selected case"))
+        self.send_button.setToolTip(_("Package and send the signed opinion of the selected case"))
         self.send_button.clicked.connect(self._send)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_send())
         bar = QHBoxLayout()
@@ -327,7 +327,7 @@ class WorklistWidget(QWidget):
         bar.addWidget(self.search_box, 1)
         bar.addWidget(self.overdue_box)
         bar.addWidget(self.target_box)
-        self.archived_box = QCheckBox(self.tr("Show archived"), self)
+        self.archived_box = QCheckBox(_("Show archived"), self)
         self.archived_box.toggled.connect(self.proxy.set_show_archived)
         self.archived_box.toggled.connect(lambda _on: self._count())
         bar.addWidget(self.archived_box)
@@ -415,15 +415,15 @@ class WorklistWidget(QWidget):
         if row is None:
             return menu
         case_id = row["case_id"]
-        menu.addAction(self.tr("Open"), lambda: self.caseActivated.emit(case_id))
-        send = menu.addAction(self.tr("Send…"), lambda: self.sendRequested.emit(case_id))
+        menu.addAction(_("Open"), lambda: self.caseActivated.emit(case_id))
+        send = menu.addAction(_("Send…"), lambda: self.sendRequested.emit(case_id))
         send.setEnabled(self.send_button.isEnabled())
         menu.addSeparator()
         if row.get("archived"):
-            menu.addAction(self.tr("Restore from the archive"), lambda: self.archiveRequested.emit(case_id, False))
+            menu.addAction(_("Restore from the archive"), lambda: self.archiveRequested.emit(case_id, False))
         else:
-            menu.addAction(self.tr("Archive"), lambda: self.archiveRequested.emit(case_id, True))
-        menu.addAction(self.tr("Delete…"), lambda: self.deleteRequested.emit(case_id))
+            menu.addAction(_("Archive"), lambda: self.archiveRequested.emit(case_id, True))
+        menu.addAction(_("Delete…"), lambda: self.deleteRequested.emit(case_id))
         return menu
 
     def selected_row(self) -> dict | None:
@@ -458,8 +458,8 @@ class WorklistWidget(QWidget):
             return
         counts = self.status_counts()
         for status, button in self.status_buttons.items():
-            label = self.tr("All") if status is None else self.tr(STATUS_LABELS[status])
+            label = _("All") if status is None else _(STATUS_LABELS[status])
             button.setText(f"{label} ({counts[status]})")
         overdue = self.overdue_count()
-        self.overdue_box.setText(self.tr("Overdue only ({n})").format(n=overdue))
+        self.overdue_box.setText(_("Overdue only ({n})").format(n=overdue))
         self.overdue_box.setStyleSheet("color: #c62828; font-weight: bold;" if overdue else "")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPolygonF, QTransform
 
 from viewers.dicom.measure import Angle, Distance, EllipseROI, MeasurementSet, RectROI
+from app.core.i18n import _
 
 TOOLS = ("window", "distance", "angle", "ellipse", "rect")
 HANDLE_PX = 7.0  # how near (screen pixels) a press must be to grab a point
@@ -25,7 +26,7 @@ SHADOW = QColor(0, 0, 0, 200)
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("MeasurementTool", text)
+    return _(text)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 
 MAX_VALUE_CHARS = 160
 MAX_MULTI_VALUES = 16
@@ -74,10 +74,10 @@ class DicomTagsWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText(self.tr("Search tag, keyword or value…"))
+        self.search.setPlaceholderText(_("Search tag, keyword or value…"))
         self.search.setClearButtonEnabled(True)
         self.model = QStandardItemModel(0, len(self.COLUMNS), self)
-        self.model.setHorizontalHeaderLabels([self.tr("Tag"), self.tr("Keyword"), self.tr("VR"), self.tr("Value")])
+        self.model.setHorizontalHeaderLabels([_("Tag"), _("Keyword"), _("VR"), _("Value")])
         self.proxy = _TagFilter(self)
         self.proxy.set_text("")
         self.proxy.setSourceModel(self.model)
@@ -116,13 +116,13 @@ class DicomTagsWidget(QWidget):
     def _add_elements(self, parent: QStandardItem, dataset: Dataset) -> None:
         for element in dataset:
             row = [QStandardItem(tag_text(element.tag)),
-                   QStandardItem(element.keyword or (self.tr("Private tag") if element.tag.is_private else element.name)),
+                   QStandardItem(element.keyword or (_("Private tag") if element.tag.is_private else element.name)),
                    QStandardItem(element.VR),
                    QStandardItem("")]
             if element.VR == "SQ" and isinstance(element.value, Sequence):
                 row[3].setText(ngettext("{n} item", "{n} items", len(element.value)).format(n=len(element.value)))
                 for number, item in enumerate(element.value, start=1):
-                    item_row = [QStandardItem(self.tr("Item {n}").format(n=number)), QStandardItem(""),
+                    item_row = [QStandardItem(_("Item {n}").format(n=number)), QStandardItem(""),
                                 QStandardItem(""), QStandardItem("")]
                     self._add_elements(item_row[0], item)
                     row[0].appendRow(item_row)
@@ -130,7 +130,7 @@ class DicomTagsWidget(QWidget):
                 try:
                     row[3].setText(value_text(element))
                 except Exception:  # noqa: BLE001 - a damaged value is shown as such, never fatal
-                    row[3].setText(self.tr("<unreadable value>"))
+                    row[3].setText(_("<unreadable value>"))
             for item in row:
                 item.setEditable(False)
             parent.appendRow(row)

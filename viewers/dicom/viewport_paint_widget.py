@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
 
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 
 from viewers.dicom import display, geometry
 from viewers.dicom import overlay_widget as overlay
@@ -63,10 +63,10 @@ class ViewportPaintMixin:
         painter.fillRect(QRectF(0, 0, size.width(), size.height()), Qt.GlobalColor.black)
         painter.setFont(overlay.overlay_font(self.font(), size))
         if self.series is None:
-            overlay.centre_text(painter, size, self.tr("Drop a series here"))
+            overlay.centre_text(painter, size, _("Drop a series here"))
             return
         if self.image_size() is None:
-            overlay.centre_text(painter, size, self.tr("Loading…"))
+            overlay.centre_text(painter, size, _("Loading…"))
             return
         t = self.transform(size)
         if self.frame is not None:
@@ -114,7 +114,7 @@ class ViewportPaintMixin:
         painter.setTransform(t)
         painter.drawImage(QRectF(0, 0, w, h), self._placeholder[2])
         painter.restore()
-        title = self.tr("Image {n} cannot be shown").format(n=(self.displayed_index or 0) + 1)
+        title = _("Image {n} cannot be shown").format(n=(self.displayed_index or 0) + 1)
         painter.save()
         painter.setPen(PLACEHOLDER_TEXT)
         rect = QRectF(size.width() * 0.1, size.height() * 0.3, size.width() * 0.8, size.height() * 0.4)
@@ -140,16 +140,16 @@ class ViewportPaintMixin:
             return
         length, pixels = bar
         if mm:
-            text = self.tr("{n} mm").format(n=f"{length:g}")
+            text = _("{n} mm").format(n=f"{length:g}")
             if source == "ImagerPixelSpacing":
-                text += " " + self.tr("(at detector)")
+                text += " " + _("(at detector)")
         else:
-            text = self.tr("{n} px").format(n=f"{length:g}")
+            text = _("{n} px").format(n=f"{length:g}")
         overlay.draw_scale_bar(painter, size, pixels, text)
 
     def warning_text(self) -> str:
         """"OTHER PATIENT" when the case view flagged the series (`SeriesModel.other_patient`)."""
-        return self.tr("OTHER PATIENT") if getattr(self.series, "other_patient", False) else ""
+        return _("OTHER PATIENT") if getattr(self.series, "other_patient", False) else ""
 
     def corner_texts(self, info=None) -> display.Corners:
         """The text of the four corners, describing the slice that is drawn."""
@@ -158,7 +158,7 @@ class ViewportPaintMixin:
         n = self.displayed_index if self.displayed_index is not None else self.index
         note = ""
         if self.displayed_index is not None and self.displayed_index != self.index:
-            note = self.tr("loading image {n}…").format(n=self.index + 1)
+            note = _("loading image {n}…").format(n=self.index + 1)
         bottom_left = display.slice_lines(n, self.count, info, note)
         if self.frame is not None and len(self.frame.notes):
             bottom_left.append(ngettext("{n} note on this image", "{n} notes on this image", len(self.frame.notes)).format(

@@ -19,6 +19,7 @@ from viewers.dicom.measure_widget import TOOLS, MeasurementTool
 from viewers.dicom.pixels import CT_PRESETS, Frame, Window, voi_lut_window
 from viewers.dicom.viewport_input_widget import SERIES_MIME, ViewportInputMixin  # noqa: F401 - SERIES_MIME is public here
 from viewers.dicom.viewport_paint_widget import ViewportPaintMixin, to_qimage  # noqa: F401 - to_qimage is public here
+from app.core.i18n import _
 
 PREFETCH_RADIUS = 8
 MIN_SCALE, MAX_SCALE = 0.02, 64.0
@@ -241,7 +242,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         if not 1 <= number <= len(presets):
             return False
         if self.frame is not None and self.frame.units != "HU":
-            self.flash(self.tr("CT presets apply to images in HU"))
+            self.flash(_("CT presets apply to images in HU"))
             return False
         self.set_window(presets[number - 1])
         self.flash(display.window_text(presets[number - 1]))
@@ -256,13 +257,13 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
             windows.append(lut)
         if not windows:
             self.set_window(None)
-            self.flash(self.tr("Default window"))
+            self.flash(_("Default window"))
             return
         current = self.state.window
         turn = (self._file_window_turn + 1) % len(windows) if current in windows else 0
         self._file_window_turn = turn
         self.set_window(windows[turn])
-        self.flash(display.window_text(windows[turn]) or self.tr("File window"))
+        self.flash(display.window_text(windows[turn]) or _("File window"))
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         old = self.scale()

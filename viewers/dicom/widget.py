@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
                                QVBoxLayout, QWidget)
@@ -20,6 +20,7 @@ from viewers.dicom.measure import MeasurementSet
 from viewers.dicom.pixels import CT_PRESETS
 from viewers.dicom.viewport_widget import ViewportWidget
 from viewers.message_widget import message_label
+from app.core.i18n import _
 
 LAYOUTS = {"1x1": (1, 1), "1x2": (1, 2), "2x2": (2, 2)}
 PRESET_NAMES = list(CT_PRESETS)  # number key n applies PRESET_NAMES[n - 1]
@@ -33,7 +34,7 @@ def series_label(series) -> str:
         return f"({len(series)})"
     details = info.series or {}
     number = details.get("number")
-    parts = [QCoreApplication.translate("DicomViewerWidget", "Se {n}").format(n=number) if number not in (None, "") else "",
+    parts = [_("Se {n}").format(n=number) if number not in (None, "") else "",
              info.modality or "", str(details.get("description") or "").strip()]
     return " ".join(p for p in parts if p) + f" ({len(series)})"
 
@@ -127,69 +128,69 @@ class DicomViewerWidget(QWidget):
         self.layout_actions = {}
         for name in LAYOUTS:
             label = name.replace("x", "×")
-            self.layout_actions[name] = self._action(label, self.tr("Layout {name}").format(name=label),
+            self.layout_actions[name] = self._action(label, _("Layout {name}").format(name=label),
                                                      lambda _=False, n=name: self.set_layout(n),
                                                      checkable=True, group=layouts)
         tb.addSeparator()
         tools = QActionGroup(self)
-        specs = (("window", self.tr("W/L"), self.tr("Window/level: left-drag (right = wider, down = higher level)"), "W"),
-                 ("distance", self.tr("Distance"), self.tr("Measure a distance: drag"), "D"),
-                 ("angle", self.tr("Angle"), self.tr("Measure an angle: drag one arm, then click the end of the other"),
+        specs = (("window", _("W/L"), _("Window/level: left-drag (right = wider, down = higher level)"), "W"),
+                 ("distance", _("Distance"), _("Measure a distance: drag"), "D"),
+                 ("angle", _("Angle"), _("Measure an angle: drag one arm, then click the end of the other"),
                   "A"),
-                 ("ellipse", self.tr("Ellipse"), self.tr("Elliptical ROI: drag (area, mean, SD, min, max)"), "E"),
-                 ("rect", self.tr("Rectangle"), self.tr("Rectangular ROI: drag (area, mean, SD, min, max)"), "O"))
+                 ("ellipse", _("Ellipse"), _("Elliptical ROI: drag (area, mean, SD, min, max)"), "E"),
+                 ("rect", _("Rectangle"), _("Rectangular ROI: drag (area, mean, SD, min, max)"), "O"))
         self.tool_actions = {}
         for tool, text, tip, key in specs:
             self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
                                                    checkable=True, group=tools, key=key)
         self.tool_actions["window"].setChecked(True)
         tb = self._row = self.tool_rows[1]  # the second row: what a reviewer uses most first
-        self._action(self.tr("Key image"), self.tr("Keep the current view, as shown, as a key image"),
+        self._action(_("Key image"), _("Keep the current view, as shown, as a key image"),
                      lambda: self.add_key_image(), key="K")
-        self.window_menu = QMenu(self.tr("Window"), self)
+        self.window_menu = QMenu(_("Window"), self)
         for number, name in enumerate(PRESET_NAMES, start=1):
             preset = CT_PRESETS[name]
-            action = self.window_menu.addAction(self.tr("{name}  W {w:g} L {c:g}").format(
+            action = self.window_menu.addAction(_("{name}  W {w:g} L {c:g}").format(
                 name=preset.name, w=preset.width, c=preset.center))
             action.setShortcut(QKeySequence(str(number)))
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the viewport handles the key
             action.triggered.connect(lambda _=False, n=number: self.active.apply_preset(n))
         self.window_menu.addSeparator()
-        file_window = self.window_menu.addAction(self.tr("The file's window"))
+        file_window = self.window_menu.addAction(_("The file's window"))
         file_window.setShortcut(QKeySequence("9"))
         file_window.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         file_window.triggered.connect(lambda: self.active.file_window())
         button = QToolButton(self)
-        button.setText(self.tr("Window"))
-        button.setToolTip(self.tr("CT presets (keys 1-8) and the file's own window (9)"))
+        button.setText(_("Window"))
+        button.setToolTip(_("CT presets (keys 1-8) and the file's own window (9)"))
         button.setMenu(self.window_menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         tb.addWidget(button)
-        self._action(self.tr("Fit"), self.tr("Fit to the viewport"), lambda: self.active.fit(), key="F")
-        self._action(self.tr("Reset"), self.tr("Reset window, zoom, pan, rotation and flips"),
+        self._action(_("Fit"), _("Fit to the viewport"), lambda: self.active.fit(), key="F")
+        self._action(_("Reset"), _("Reset window, zoom, pan, rotation and flips"),
                      lambda: self.active.reset(), key="Esc")
         tb.addSeparator()
-        self.play_action = self._action(self.tr("Play"), self.tr("Cine: play or pause"), self.toggle_cine,
+        self.play_action = self._action(_("Play"), _("Cine: play or pause"), self.toggle_cine,
                                         checkable=True, key="P / Space")
         self.fps = QSpinBox(self)
         self.fps.setRange(1, 60)
         self.fps.setValue(DEFAULT_FPS)
-        self.fps.setSuffix(self.tr(" fps"))
-        self.fps.setToolTip(self.tr("Cine speed, frames per second"))
+        self.fps.setSuffix(_(" fps"))
+        self.fps.setToolTip(_("Cine speed, frames per second"))
         self.fps.valueChanged.connect(self._set_fps)
         tb.addWidget(self.fps)
-        self.sync_action = self._action(self.tr("Sync"), self.tr(
+        self.sync_action = self._action(_("Sync"), _(
             "Scroll series of the same frame of reference together, by slice position"),
             self.set_sync, checkable=True, key="S")
         self.sync_action.setChecked(True)
         tb.addSeparator()
-        self._action(self.tr("1:1"), self.tr("One image pixel per screen pixel"), lambda: self.active.actual_size(),
+        self._action(_("1:1"), _("One image pixel per screen pixel"), lambda: self.active.actual_size(),
                      key="0")
-        self._action(self.tr("⟲"), self.tr("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R")
-        self._action(self.tr("⟳"), self.tr("Rotate 90° right"), lambda: self.active.rotate(1), key="R")
-        self._action(self.tr("Flip H"), self.tr("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H")
-        self._action(self.tr("Flip V"), self.tr("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V")
-        self.invert_action = self._action(self.tr("Invert"), self.tr("Invert grey levels"),
+        self._action(_("⟲"), _("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R")
+        self._action(_("⟳"), _("Rotate 90° right"), lambda: self.active.rotate(1), key="R")
+        self._action(_("Flip H"), _("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H")
+        self._action(_("Flip V"), _("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V")
+        self.invert_action = self._action(_("Invert"), _("Invert grey levels"),
                                           lambda: self.active.toggle_invert(), checkable=True, key="I")
 
     # -- series and layout -------------------------------------------------------------------
@@ -287,18 +288,18 @@ class DicomViewerWidget(QWidget):
         menu = QMenu(self)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         target = self.viewports.index(vp)
-        series_menu = menu.addMenu(self.tr("Show series"))
+        series_menu = menu.addMenu(_("Show series"))
         for i, series in enumerate(self.series_list):
             action = series_menu.addAction(series_label(series))
             action.setCheckable(True)
             action.setChecked(series is vp.series)
             action.triggered.connect(lambda _=False, i=i: self.assign(target, i))
-        layout_menu = menu.addMenu(self.tr("Layout"))
+        layout_menu = menu.addMenu(_("Layout"))
         for name in LAYOUTS:
             layout_menu.addAction(name.replace("x", "×"), lambda n=name: self.set_layout(n))
         menu.addMenu(self.window_menu)
         menu.addSeparator()
-        menu.addAction(self.tr("Reset view"), vp.reset)
+        menu.addAction(_("Reset view"), vp.reset)
         menu.popup(global_pos)
         self._menu = menu  # the menu on screen (tests reach it here)
 
@@ -365,12 +366,12 @@ class DicomViewerWidget(QWidget):
         self._set_fps(self.fps.value())
         self.cine.start()
         self.play_action.setChecked(True)
-        self.play_action.setText(self.tr("Pause"))
+        self.play_action.setText(_("Pause"))
 
     def stop_cine(self) -> None:
         self.cine.stop()
         self.play_action.setChecked(False)
-        self.play_action.setText(self.tr("Play"))
+        self.play_action.setText(_("Play"))
 
     def _set_fps(self, fps: int) -> None:
         self.cine.setInterval(max(1, round(1000 / max(1, fps))))
@@ -448,7 +449,7 @@ class DicomViewerWidget(QWidget):
         None when there is no image or the user cancels."""
         vp = self.active
         if vp.frame is None:
-            vp.flash(self.tr("No image to keep"))
+            vp.flash(_("No image to keep"))
             return None
         image = vp.render_view()
         if caption is None:
@@ -464,7 +465,7 @@ class DicomViewerWidget(QWidget):
         if self._annotations is not None:
             store, case_id = self._annotations
             self._background(lambda: store.add_key_image(case_id, key_image))
-        vp.flash(self.tr("Key image kept: {caption}").format(caption=caption or self.tr("(no caption)")))
+        vp.flash(_("Key image kept: {caption}").format(caption=caption or _("(no caption)")))
         self.keyImageAdded.emit(key_image)
         return key_image
 

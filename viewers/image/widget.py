@@ -16,6 +16,7 @@ from app.core.errors import BadInputError
 from viewers import base
 from viewers.image.model import load_image_pages
 from viewers.message_widget import message_label
+from app.core.i18n import _
 
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.02, 16.0
@@ -92,19 +93,19 @@ class ImageViewerWidget(QWidget):
         return action
 
     def _build_toolbar(self) -> None:
-        self.previous_action = self._action(self.tr("Previous page"), self.previous_page, QKeySequence.StandardKey.MoveToPreviousPage)
+        self.previous_action = self._action(_("Previous page"), self.previous_page, QKeySequence.StandardKey.MoveToPreviousPage)
         self.page_label = QLabel(self)
         self.page_label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.toolbar.addWidget(self.page_label)
-        self.next_action = self._action(self.tr("Next page"), self.next_page, QKeySequence.StandardKey.MoveToNextPage)
+        self.next_action = self._action(_("Next page"), self.next_page, QKeySequence.StandardKey.MoveToNextPage)
         self.toolbar.addSeparator()
-        self.zoom_out_action = self._action(self.tr("Zoom out"), self.zoom_out, QKeySequence.StandardKey.ZoomOut)
-        self.zoom_in_action = self._action(self.tr("Zoom in"), self.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self.fit_action = self._action(self.tr("Fit"), self.fit_to_window)
-        self.actual_size_action = self._action(self.tr("1:1"), self.actual_size)
+        self.zoom_out_action = self._action(_("Zoom out"), self.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_action = self._action(_("Zoom in"), self.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self.fit_action = self._action(_("Fit"), self.fit_to_window)
+        self.actual_size_action = self._action(_("1:1"), self.actual_size)
         self.toolbar.addSeparator()
-        self.rotate_left_action = self._action(self.tr("Rotate left"), lambda: self.rotate(-90))
-        self.rotate_right_action = self._action(self.tr("Rotate right"), lambda: self.rotate(90))
+        self.rotate_left_action = self._action(_("Rotate left"), lambda: self.rotate(-90))
+        self.rotate_right_action = self._action(_("Rotate right"), lambda: self.rotate(90))
 
     def _set_enabled(self, enabled: bool) -> None:
         for action in self.toolbar.actions():
@@ -191,7 +192,7 @@ class ImageViewerWidget(QWidget):
         image = self.pages[self.page]
         self._shown = image.transformed(QTransform().rotate(self.rotation)) if self.rotation else image
         count = len(self.pages)
-        self.page_label.setText(self.tr("Page {page} of {count}").format(page=self.page + 1, count=count) if count > 1 else "")
+        self.page_label.setText(_("Page {page} of {count}").format(page=self.page + 1, count=count) if count > 1 else "")
         self.previous_action.setEnabled(self.page > 0)
         self.next_action.setEnabled(self.page < count - 1)
         self.previous_action.setVisible(count > 1)

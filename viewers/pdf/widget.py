@@ -16,7 +16,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
-from app.core.i18n import ngettext
+from app.core.i18n import _, ngettext
 from viewers import base
 from viewers.pdf import model
 from viewers.message_widget import message_label
@@ -102,7 +102,7 @@ class PdfViewerWidget(QWidget):
         return action
 
     def _build_toolbar(self) -> None:
-        self.previous_action = self._action(self.tr("Previous page"), self.previous_page, QKeySequence.StandardKey.MoveToPreviousPage)
+        self.previous_action = self._action(_("Previous page"), self.previous_page, QKeySequence.StandardKey.MoveToPreviousPage)
         self.page_box = QSpinBox(self)
         self.page_box.setMinimum(1)
         self.page_box.setKeyboardTracking(False)
@@ -110,22 +110,22 @@ class PdfViewerWidget(QWidget):
         self.toolbar.addWidget(self.page_box)
         self.page_label = QLabel(self)
         self.toolbar.addWidget(self.page_label)
-        self.next_action = self._action(self.tr("Next page"), self.next_page, QKeySequence.StandardKey.MoveToNextPage)
+        self.next_action = self._action(_("Next page"), self.next_page, QKeySequence.StandardKey.MoveToNextPage)
         self.toolbar.addSeparator()
-        self.zoom_out_action = self._action(self.tr("Zoom out"), self.zoom_out, QKeySequence.StandardKey.ZoomOut)
-        self.zoom_in_action = self._action(self.tr("Zoom in"), self.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self.fit_width_action = self._action(self.tr("Fit width"), self.fit_width)
-        self.fit_page_action = self._action(self.tr("Fit page"), self.fit_page)
+        self.zoom_out_action = self._action(_("Zoom out"), self.zoom_out, QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_action = self._action(_("Zoom in"), self.zoom_in, QKeySequence.StandardKey.ZoomIn)
+        self.fit_width_action = self._action(_("Fit width"), self.fit_width)
+        self.fit_page_action = self._action(_("Fit page"), self.fit_page)
         self.toolbar.addSeparator()
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText(self.tr("Search"))
+        self.search_box.setPlaceholderText(_("Search"))
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMaximumWidth(220)
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         self.search_box.returnPressed.connect(self.next_hit)
         self.toolbar.addWidget(self.search_box)
-        self.previous_hit_action = self._action(self.tr("Previous match"), self.previous_hit, QKeySequence.StandardKey.FindPrevious)
-        self.next_hit_action = self._action(self.tr("Next match"), self.next_hit, QKeySequence.StandardKey.FindNext)
+        self.previous_hit_action = self._action(_("Previous match"), self.previous_hit, QKeySequence.StandardKey.FindPrevious)
+        self.next_hit_action = self._action(_("Next match"), self.next_hit, QKeySequence.StandardKey.FindNext)
         self.hits_label = QLabel(self)
         self.toolbar.addWidget(self.hits_label)
 
@@ -160,14 +160,14 @@ class PdfViewerWidget(QWidget):
             return False
         self.problem = None
         if problem:  # QtPdf repaired what it could (e.g. a truncated file): say so, show the rest
-            self.notice.setText(self.tr("This PDF appears damaged or incomplete: pages may be missing."))
+            self.notice.setText(_("This PDF appears damaged or incomplete: pages may be missing."))
             self.notice.show()
         count = self.document.pageCount()
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(count)
         self.page_box.setValue(1)
         self.page_box.blockSignals(False)
-        self.page_label.setText(self.tr("of %n", "", count))
+        self.page_label.setText(_("of {pages}").format(pages=count))
         self.stack.setCurrentWidget(self.view)
         self._set_enabled(True)
         self.fit_width()
@@ -333,11 +333,11 @@ class PdfViewerWidget(QWidget):
         if not text:
             self.hits_label.setText("")
         elif count == 0:
-            self.hits_label.setText(self.tr("No match"))
+            self.hits_label.setText(_("No match"))
         elif self.current_hit() < 0:
             self.hits_label.setText(ngettext("{n} match", "{n} matches", count).format(n=count))
         else:
-            self.hits_label.setText(self.tr("{index} of {count}").format(index=self.current_hit() + 1, count=count))
+            self.hits_label.setText(_("{index} of {count}").format(index=self.current_hit() + 1, count=count))
         enabled = count > 0 and self.problem is None
         self.next_hit_action.setEnabled(enabled)
         self.previous_hit_action.setEnabled(enabled)

@@ -14,6 +14,7 @@ from app.core.errors import BadInputError
 from viewers import base
 from viewers.text.model import decode_text
 from viewers.message_widget import message_label
+from app.core.i18n import _
 
 
 class TextViewerWidget(QWidget):
@@ -34,24 +35,24 @@ class TextViewerWidget(QWidget):
         self.stack.addWidget(self.editor)
         self.stack.addWidget(self.message)
         self.toolbar = QToolBar(self)
-        self.monospace_action = self.toolbar.addAction(self.tr("Monospace"))
+        self.monospace_action = self.toolbar.addAction(_("Monospace"))
         self.monospace_action.setCheckable(True)
         self.monospace_action.toggled.connect(self.set_monospace)
-        self.wrap_action = self.toolbar.addAction(self.tr("Wrap lines"))
+        self.wrap_action = self.toolbar.addAction(_("Wrap lines"))
         self.wrap_action.setCheckable(True)
         self.wrap_action.setChecked(True)
         self.wrap_action.toggled.connect(lambda on: self.editor.setLineWrapMode(
             QPlainTextEdit.LineWrapMode.WidgetWidth if on else QPlainTextEdit.LineWrapMode.NoWrap))
         self.toolbar.addSeparator()
         self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText(self.tr("Search"))
+        self.search_box.setPlaceholderText(_("Search"))
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMaximumWidth(220)
         self.search_box.returnPressed.connect(self.find_next)
         self.toolbar.addWidget(self.search_box)
-        self.previous_hit_action = self.toolbar.addAction(self.tr("Previous match"), self.find_previous)
+        self.previous_hit_action = self.toolbar.addAction(_("Previous match"), self.find_previous)
         self.previous_hit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.FindPrevious))
-        self.next_hit_action = self.toolbar.addAction(self.tr("Next match"), self.find_next)
+        self.next_hit_action = self.toolbar.addAction(_("Next match"), self.find_next)
         self.next_hit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.FindNext))
         for action in (self.previous_hit_action, self.next_hit_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -108,7 +109,7 @@ class TextViewerWidget(QWidget):
         if not found:  # wrap around
             self.editor.moveCursor(QTextCursor.MoveOperation.End if backward else QTextCursor.MoveOperation.Start)
             found = self.editor.find(needle, flags)
-        self.status_label.setText("" if found else self.tr("No match"))
+        self.status_label.setText("" if found else _("No match"))
         return found
 
     def find_next(self) -> bool:
