@@ -146,3 +146,19 @@ def test_the_tarball_installs_and_uninstalls(tmp_path):
             assert kind.stdout.strip() == "application/x-secondo-package"
     subprocess.run(["sh", str(top / "install.sh"), "--uninstall"], check=True, capture_output=True, env=env)
     assert not (prefix / "bin" / "secondo").exists() and not (prefix / "lib" / "secondo").exists()
+
+
+def test_the_bundle_speaks_dutch_and_french_and_carries_only_those_catalogues(tmp_path):
+    for language in ("nl", "fr"):
+        assert list(BUNDLE.rglob(f"resources/i18n/{language}/LC_MESSAGES/secondo.mo")), language
+        assert list(BUNDLE.rglob(f"translations/qtbase_{language}.qm")), language  # Qt's own dialogs
+        assert list(BUNDLE.rglob(f"babel/locale-data/{language}_BE.dat")), language  # dates and numbers
+    assert not list(BUNDLE.rglob("translations/qtbase_de.qm")) and not list(BUNDLE.rglob("locale-data/de.dat"))
+    missing = tmp_path / "no-such-opinion.pdf"
+    said = {}
+    for locale in ("C.UTF-8", "nl_BE.UTF-8", "fr_BE.UTF-8"):
+        done = run("verify", missing, home=tmp_path / "home", LANG=locale, LC_ALL="", LANGUAGE="",
+                   SECONDO_LANGUAGE="")
+        assert done.returncode == 3, done.stderr
+        said[locale] = done.stderr
+    assert len(set(said.values())) == 3, said  # three languages, three different messages
