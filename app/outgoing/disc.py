@@ -9,7 +9,7 @@ from pathlib import Path
 import re
 
 from app.core.files import write_synced
-from app.core.i18n import _
+from app.core.i18n import _, in_language
 
 PACKAGE_NAME = "OPINION.SOD"
 README_NAME = "README.TXT"
@@ -20,9 +20,16 @@ def is_level1_name(name: str) -> bool:
     return bool(_LEVEL1.fullmatch(name))
 
 
-def readme_text(*, encrypted_to: str | None, case_ref: str, organisation: str) -> str:
-    """README.TXT, in CRLF line ends and plain ASCII-safe wording so that every system reads it.
-    It names no one (the disc may be lost): the certificate's holder is not written here."""
+def readme_text(*, encrypted_to: str | None, case_ref: str, organisation: str, language: str | None = None) -> str:
+    """README.TXT, in CRLF line ends and plain wording so that every system reads it (UTF-8).
+    It names no one (the disc may be lost): the certificate's holder is not written here.
+    `language`: the recipient's language, a code or BCP 47 tag ('nl', 'fr-BE'); None writes in
+    the current language."""
+    with in_language(language):
+        return _readme_text(encrypted_to=encrypted_to, case_ref=case_ref, organisation=organisation)
+
+
+def _readme_text(*, encrypted_to: str | None, case_ref: str, organisation: str) -> str:
     if encrypted_to:
         key = _("It is encrypted for the recipient's certificate; only its private key opens it.")
     else:

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
 from app.core.formatting import format_date
-from app.core.i18n import _, ngettext
+from app.core.i18n import _, in_language, ngettext
 from app.opinion.profile import load_profile
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
@@ -123,8 +123,15 @@ def _return_line(letterhead: Letterhead) -> str:
 
 
 def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = None,
-                        letter_date: str | None = None) -> bytes:
-    """The cover letter as PDF bytes (one page)."""
+                        letter_date: str | None = None, *, language: str | None = None) -> bytes:
+    """The cover letter as PDF bytes (one page). `language`: the recipient's language, a code or
+    BCP 47 tag ('nl', 'fr-BE'); every fixed text and date of the letter is written in it,
+    whatever the interface speaks; None writes in the current language."""
+    with in_language(language):
+        return _render_cover_letter(details, letterhead, letter_date)
+
+
+def _render_cover_letter(details: CoverDetails, letterhead: Letterhead | None, letter_date: str | None) -> bytes:
     register_fonts()
     st = styles()
     letterhead, signer = _letterhead(letterhead)
@@ -151,8 +158,18 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
 
 
 def render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lines: list[str], case_ref: str,
-                            package_name: str, letterhead: Letterhead | None = None) -> bytes:
-    """The sheet with the passphrase of a package: to be sent apart from the package."""
+                            package_name: str, letterhead: Letterhead | None = None,
+                            language: str | None = None) -> bytes:
+    """The sheet with the passphrase of a package: to be sent apart from the package.
+    `language`: the recipient's language, a code or BCP 47 tag ('nl', 'fr-BE'); the sheet's
+    fixed texts and date are written in it; None writes in the current language."""
+    with in_language(language):
+        return _render_passphrase_sheet(passphrase, recipient_name=recipient_name, address_lines=address_lines,
+                                        case_ref=case_ref, package_name=package_name, letterhead=letterhead)
+
+
+def _render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lines: list[str], case_ref: str,
+                             package_name: str, letterhead: Letterhead | None) -> bytes:
     register_fonts()
     st = styles()
     letterhead, _signer = _letterhead(letterhead)

@@ -35,6 +35,7 @@ from reportlab.platypus import (
     Spacer, Table, TableStyle)
 
 from app.core.formatting import format_date, format_patient_name
+from app.core.i18n import in_language
 from app.dossier.case_details import details
 from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles, patient_display
 from app.opinion.questionnaire import enabled, get_answers, prefill_source
@@ -385,7 +386,7 @@ def _embed_response(raw: bytes, response: dict, title: str, author: str, languag
 
 def render_opinion(record: dict, questionnaire, response: dict, *, key_images: Sequence = (),
                    letterhead: Letterhead | None = None, addendum_number: int | None = None,
-                   language: str = "en", signature_space: bool = True, original_date: str | None = None,
+                   language: str | None = None, signature_space: bool = True, original_date: str | None = None,
                    letter_date: str | None = None, changed_sections: list[str] | None = None) -> RenderedOpinion:
     """The opinion letter for the case `record` from the draft `response` of `questionnaire`.
 
@@ -395,7 +396,22 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     `letter_date`: ISO date printed on the letter, today when None. With `signature_space`
     an empty area is reserved for the stamp on the last page (`signature_box`).
     `changed_sections` (an addendum's): the titles of the sections that differ from the
-    signed opinion, said in a note under the title ([] says nothing changed but the date)."""
+    signed opinion, said in a note under the title ([] says nothing changed but the date).
+    `language`: the reader's language, a code or BCP 47 tag ('nl', 'fr-BE', 'en'); every fixed
+    text, date and number of the letter is written in it, whatever the interface speaks. None
+    writes in the current language (app.core.i18n.current_language). An addendum is given the
+    language of the opinion it adds to unless the reviewer changed it."""
+    with in_language(language) as chosen:
+        return _render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
+                               addendum_number=addendum_number, language=chosen, signature_space=signature_space,
+                               original_date=original_date, letter_date=letter_date,
+                               changed_sections=changed_sections)
+
+
+def _render_opinion(record: dict, questionnaire, response: dict, *, key_images: Sequence,
+                    letterhead: Letterhead | None, addendum_number: int | None, language: str,
+                    signature_space: bool, original_date: str | None, letter_date: str | None,
+                    changed_sections: list[str] | None) -> RenderedOpinion:
     register_fonts()
     st = styles()
     manifest = dict(record.get("manifest") or {}) | details(record)  # the patient and referral as the case says

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from app.core.i18n import _
+from app.core.i18n import _, in_language
 
 # Titles written before a name, as they are written in a salutation.
 _TITLES = {"dr": "Dr", "dr.": "Dr", "prof": "Prof.", "prof.": "Prof.", "professor": "Prof.",
@@ -35,10 +35,16 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def salutation(name: str, *, role: str = "", title: str = "", family_name: str = "",
-               given_names: str = "") -> str:
+               given_names: str = "", language: str | None = None) -> str:
     """'Dear Dr Janssens,': `title` (Dr, Prof., Ms, Mr...) if given, else one written in the
     name; physicians' roles default to Dr. A patient (`family_name` given) without a title is
-    'Dear Given Family,'."""
+    'Dear Given Family,'. `language`: the addressee's language, a code or BCP 47 tag ('nl',
+    'fr-BE'); None writes in the current language."""
+    with in_language(language):
+        return _salutation(name, role=role, title=title, family_name=family_name, given_names=given_names)
+
+
+def _salutation(name: str, *, role: str, title: str, family_name: str, given_names: str) -> str:
     if not family_name and "," in name:  # a clinical label, 'FAMILY, Given'
         family_name, given_names = (part.strip() for part in name.split(",", 1))
     if family_name:
