@@ -8,10 +8,12 @@ from datetime import date
 import re
 
 from app.core.errors import BadInputError
-from app.core.i18n import _
+from app.core.i18n import _, pgettext
 
 BELGIAN = "national-register"  # the system name app/dossier/SODP.md uses
 DUTCH = "nl-bsn"
+#: The country whose register issues the numbers of a system.
+COUNTRY_OF_SYSTEM = {BELGIAN: "BE", DUTCH: "NL"}
 _SEPARATORS = re.compile(r"[\s.\-/]")
 
 
@@ -58,3 +60,46 @@ def parse(text: str, birth_date: str | None = None) -> dict:
         raise BadInputError(_("The BSN is not valid: it fails the 11-proof; check it against the identity "
                               "document."))
     return {"system": DUTCH, "value": digits}
+
+
+def country_of(system_or_country: str | None) -> str | None:
+    """'BE' or 'NL' for a system name (BELGIAN, DUTCH) or a country code ('be', 'NL-x');
+    None for anything else."""
+    if not system_or_country:
+        return None
+    if system_or_country in COUNTRY_OF_SYSTEM:
+        return COUNTRY_OF_SYSTEM[system_or_country]
+    code = system_or_country.strip().replace("_", "-").split("-")[0].upper()
+    return code if code in ("BE", "NL") else None
+
+
+def number_name(system_or_country: str | None) -> str:
+    """The number's name as a reader of the current language writes it inside a sentence:
+    for Belgium 'rijksregisternummer' / 'numéro de registre national' / 'national register
+    number', for the Netherlands 'burgerservicenummer (BSN)' / 'numéro BSN' / 'BSN', and a
+    generic 'national number' when the country is unknown. `system_or_country` is an
+    identifier's system (BELGIAN, DUTCH) or a country code ('BE', 'NL'). Use `number_label`
+    for a field label or the start of a line."""
+    country = country_of(system_or_country)
+    if country == "BE":
+        # TRANSLATORS: the Belgian national number's official name, lower case as inside a sentence
+        return pgettext("national number name", "national register number")
+    if country == "NL":
+        # TRANSLATORS: the Dutch national number's name as a reader expects it (nl: "burgerservicenummer
+        # (BSN)"), lower case as inside a sentence
+        return pgettext("national number name", "BSN")
+    # TRANSLATORS: a patient's national identification number when its country is not known
+    return pgettext("national number name", "national number")
+
+
+def number_label(system_or_country: str | None) -> str:
+    """`number_name` with a capital first letter, for a field label or a line of a letter:
+    'Rijksregisternummer', 'Numéro de registre national', 'BSN'."""
+    name = number_name(system_or_country)
+    return name[:1].upper() + name[1:]
+
+
+def identifier_label(identifier: dict | None) -> str:
+    """The label of a stored identifier {"system", "value"} ('Rijksregisternummer'); the
+    generic one for None or an unknown system."""
+    return number_label((identifier or {}).get("system"))
