@@ -1,18 +1,18 @@
-"""Dates and names the way Belgian and Dutch clinicians write them: 01-01-1970, TEST, Patient."""
+"""Dates and names the way Belgian and Dutch clinicians write them: a date in the reader's
+numeric form (01/01/1970 in Belgium, 01-01-1970 in the Netherlands), TEST, Patient."""
 
 from datetime import date
 
+from app.core import locale_format
 
-def format_date(value: str | None) -> str:
-    """'1970-01-01' or DICOM '19700101' → '01-01-1970'; anything else unchanged ('' for None)."""
-    if not value:
+
+def format_date(value: str | date | None) -> str:
+    """'1970-01-01', an ISO timestamp or DICOM '19700101' in the current language's short
+    form with a four-digit year (nl_BE and fr_BE '01/01/1970', nl_NL '01-01-1970', en
+    '01/01/1970'; a reader's inside `in_language`); anything else unchanged ('' for None)."""
+    if value is None or value == "":
         return ""
-    text = value[:10]
-    try:
-        parsed = date.fromisoformat(text) if "-" in text else date(int(value[:4]), int(value[4:6]), int(value[6:8]))
-    except ValueError:
-        return value
-    return parsed.strftime("%d-%m-%Y")
+    return locale_format.format_date(value, "short")
 
 
 def format_patient_name(family: str, given: str | None = None) -> str:

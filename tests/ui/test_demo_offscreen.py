@@ -46,7 +46,7 @@ def demo_run(tmp_path_factory):
 
 def test_demo_writes_a_screenshot_of_each_kind_of_document(qapp, demo_run):
     out, printed, _passphrase = demo_run
-    assert "Patient: TEST, Patient, born 01-01-1970" in printed  # the text output is kept
+    assert "Patient: TEST, Patient, born 01/01/1970" in printed  # the text output is kept
     for name in SHOTS:
         path = out / f"{name}.png"
         assert f"Screenshot: {path}" in printed

@@ -261,8 +261,8 @@ class TestOverlays:
         vp = make_viewer(ct_dir).active
         corners = vp.corner_texts()
         assert corners.top_left[0] == "TEST, Patient"
-        assert any("born 01-01-1970" in line for line in corners.top_left)
-        assert any("14-09-2026" in line for line in corners.top_right)
+        assert any("born 01/01/1970" in line for line in corners.top_left)
+        assert any("14/09/2026" in line for line in corners.top_right)
         assert any("Thorax" in line for line in corners.top_right)
         assert corners.bottom_left[:3] == ["Im 1/20", "Loc 0 mm", "Thk 1.25 mm"]
         assert corners.bottom_right[0] == "W 1500 L -600 (LUNG)"  # the file explains its window

@@ -204,7 +204,7 @@ class TestDraftNote:
         form.set_draft_saved(datetime(2026, 3, 4, 9, 5, tzinfo=zone), today=today)
         assert form.status.text() == "Draft restored from 09:05." and form.status.isVisibleTo(form)
         form.set_draft_saved(datetime(2026, 3, 2, 18, 30, tzinfo=zone), today=today)
-        assert form.status.text() == "Draft restored from 02-03-2026 18:30."
+        assert form.status.text() == "Draft restored from 02/03/2026 18:30."
         form.set_read_only(True, "Signed.")
         assert form.status.text() == "Signed."
         form.set_draft_saved(None)

@@ -44,7 +44,7 @@ def test_the_prefilled_response_is_shown_and_read_back(form, record):
     assert len(get_answers(response, "documents-reviewed")) == 8
     assert [c["code"] for c in get_answers(response, "recipients")] == ["treating_physician", "patient"]
     assert get_answer(response, "reviewer-name") == PROFILE.name
-    assert response["subject"]["display"] == "TEST, Patient, born 01-01-1970"
+    assert response["subject"]["display"] == "TEST, Patient, born 01/01/1970"
 
 
 def test_typing_changes_the_response_and_emits_changed(qtbot, form):

@@ -199,7 +199,7 @@ class TestSeveralPatients:
         assert len(summary.reports) == 2 and len(store.index.cases()) == 2
         assert summary.findChild(QLabel, "import-headline").text() == (
             "The source held 2 patients: one case was made for each.")
-        assert {r.title for r in summary.reports} == {"TEST, PATIENT, born 01-01-1970", "OTHER, TEST, born 01-01-1971"}
+        assert {r.title for r in summary.reports} == {"TEST, PATIENT, born 01/01/1970", "OTHER, TEST, born 01/01/1971"}
         assert {summary.lines(r.case_id)["Identity"].split(":")[0] for r in summary.reports} == {"Not verified"}
         assert set(summary.open_buttons) == {r.case_id for r in summary.reports}
 

@@ -54,7 +54,7 @@ class TestWorklist:
         window = open_window(qtbot, store)
         model = window.worklist.model
         row = [model.data(model.index(0, c)) for c in range(model.columnCount())]
-        assert row[0] == "TEST, Patient" and row[1] == "01-01-1970"
+        assert row[0] == "TEST, Patient" and row[1] == "01/01/1970"
         assert row[4] == "Received" and row[5] == "6 of 6" and row[6] == "OK"
         assert "nodule" in row[3]
         assert window.worklist.visible_case_ids() == [case_id]

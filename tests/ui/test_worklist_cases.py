@@ -59,8 +59,8 @@ class TestDaysOpen:
         shown = {days_column(widget, r) for r in range(3)}
         assert shown == {"1 day", "2 days", "20 days — overdue"}
         tips = [days_column(widget, r, Qt.ItemDataRole.ToolTipRole) for r in range(3)]
-        assert any("1 day since the referral of 01-01-2026" in t for t in tips)
-        assert any("2 days since the import of 01-01-2026 (the case has no referral date)" in t for t in tips)
+        assert any("1 day since the referral of 01/01/2026" in t for t in tips)
+        assert any("2 days since the import of 01/01/2026 (the case has no referral date)" in t for t in tips)
         assert any("20 days since the referral" in t and "The target is 14 days." in t for t in tips)
         assert widget.count_label.text() == "3 of 3 cases"
         widget.set_cases([summary("a" * 32, 1)])

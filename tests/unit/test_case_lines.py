@@ -18,6 +18,6 @@ def test_a_case_without_a_birth_date_says_so():
 
 def test_a_case_with_a_birth_date_shows_it():
     line = render_cases([summary("1970-01-01")])
-    assert "(01-01-1970)" in line
+    assert "(01/01/1970)" in line
     assert "unknown" not in line
 

@@ -92,9 +92,9 @@ def test_a_plain_cd_is_completed_signed_and_sent(capsys, tmp_path, isolated_home
         recipients = [o["valueCoding"] for o in q.item("recipients")["answerOption"]]
         path, response = response_for(store, case_id, tmp_path / "response.json")
     displays = [d["display"] for d in documents]
-    assert displays[:2] == ["Referral letter — 20-11-2026, Dr A. Janssens", "Scanned lab result"]
+    assert displays[:2] == ["Referral letter — 20/11/2026, Dr A. Janssens", "Scanned lab result"]
     assert {d["display"] for d in documents if d["system"] == STUDY_SYSTEM} == {
-        "CT CT thorax — 19-01-2004", "MR MR brain — 26-08-2004"}
+        "CT CT thorax — 19/01/2004", "MR MR brain — 26/08/2004"}
     assert [r["code"] for r in recipients] == ["patient", "treating_physician"]
     assert "Dr A. Janssens" in recipients[1]["display"] and "TEST, Patient" in recipients[0]["display"]
     assert len(get_answers(response, "documents-reviewed")) == 4

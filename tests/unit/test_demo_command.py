@@ -12,7 +12,7 @@ def test_demo_builds_imports_and_shows_the_case(tmp_path, capsys, isolated_home)
     out = capsys.readouterr().out
     assert "Manifest signature: signed by DEMO Sending Hospital, trusted" in out
     assert f"Imported into {isolated_home}" in out
-    assert "Patient: TEST, Patient, born 01-01-1970" in out
+    assert "Patient: TEST, Patient, born 01/01/1970" in out
     assert main(["cases", "--json"]) == 0
     (case,) = json.loads(capsys.readouterr().out)
     assert case["signature"] == "valid" and case["missing_items"] == 0

@@ -64,8 +64,8 @@ class TestText:
         ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = "Test^Patient", "X1", "19700101", "F"
         ds.StudyDate, ds.StudyTime, ds.Modality, ds.SeriesNumber = "20260914", "101500", "CT", 2
         ds.SeriesDescription = "Thorax"
-        assert display.patient_lines(ds) == ["TEST, Patient", "X1", "born 01-01-1970 F"]
-        assert display.study_lines(ds) == ["14-09-2026 10:15", "CT Se 2 Thorax"]
+        assert display.patient_lines(ds) == ["TEST, Patient", "X1", "born 01/01/1970 F"]
+        assert display.study_lines(ds) == ["14/09/2026 10:15", "CT Se 2 Thorax"]
         assert display.patient_lines(None) == []
 
     def test_view_lines_and_probe(self):

@@ -14,7 +14,7 @@ VIEW = {"case_id": "c1", "patient": {"family_name": "Test", "given_names": "Pati
 def test_one_of_each_is_said_in_the_singular_and_the_patient_heads_the_report():
     report = case_report(VIEW)
     lines = {what: (text, level) for what, text, level in report.lines}
-    assert report.title == "TEST, Patient, born 01-01-1970"
+    assert report.title == "TEST, Patient, born 01/01/1970"
     assert lines["Documents"] == ("1 document", OK)
     assert lines["Studies"] == ("1 study, 2 series, 4 image files", OK)
     assert lines["Sender signature"] == ("Unsigned: the sender cannot be confirmed", WARN)
@@ -33,7 +33,7 @@ def test_missing_studies_are_named_by_date_and_description_then_files():
     view = VIEW | {"missing_studies": [{"study_date": "2024-05-06", "study_description": "CT ABDOMEN",
                                         "paths": ["DICOM/IM3"]}],
                    "missing_series": [], "missing_files": [{"path": "DICOM/IM9"}, {"path": "DICOM/IM8"}]}
-    assert missing_text(view) == ("1 study named by the DICOMDIR is missing from the disc (06-05-2024 CT ABDOMEN); "
+    assert missing_text(view) == ("1 study named by the DICOMDIR is missing from the disc (06/05/2024 CT ABDOMEN); "
                                   "2 files named by the DICOMDIR are not on the disc (DICOM/IM9, DICOM/IM8)")
     assert missing_text(VIEW | {"missing": ["A", "B", "C", "D"]}).endswith("(A, B, C, …)")
     assert missing_text(VIEW) == ""

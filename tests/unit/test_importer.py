@@ -105,10 +105,10 @@ class TestPackageImport:
         case_id = out.strip()
         rc, out, _ = secondo(capsys, "show", case_id[:8])
         assert rc == 0
-        assert "Patient: TEST, Patient, born 01-01-1970" in out
+        assert "Patient: TEST, Patient, born 01/01/1970" in out
         assert "[x] Referral letter with the question" in out
         rc, out, _ = secondo(capsys, "cases")
-        assert "TEST, Patient (01-01-1970)" in out and "sender untrusted" in out
+        assert "TEST, Patient (01/01/1970)" in out and "sender untrusted" in out
 
     def test_the_same_package_twice_is_one_case(self, demo, capsys):
         first = import_json(capsys, demo.package, "--passphrase-env", "DOSSIER_PASS")

@@ -149,7 +149,7 @@ def test_text_is_in_reading_order_with_footers(rendered, tmp_path):
     findings = text.index("Solid nodule of 9 mm in the posterior basal")
     answer = text.index(flat(ANSWER))
     assert question < findings < answer
-    for expected in ("DEMO University Hospital", "Dr. Test Treating (DEMO)", "TEST, Patient", "01-01-1970",
+    for expected in ("DEMO University Hospital", "Dr. Test Treating (DEMO)", "TEST, Patient", "01/01/1970",
                      "70.01.01-000.00", "Documents reviewed", "Figure 1.", "Diameter 8.1 mm",
                      "Prof. Dr. Łukasz Nowak (DEMO)", "Registration no. 1-00000-99-000", "Hamartoma"):
         assert expected in text, expected
@@ -163,7 +163,7 @@ def test_the_documents_table_lists_title_date_and_author(rendered, case, tmp_pat
     record, _, _ = case
     text = flat("\n".join(page_texts(rendered.pdf, tmp_path)))
     first = record["documents"][0]
-    assert first["title"].split()[0] in text and "04-11-2026" in text
+    assert first["title"].split()[0] in text and "04/11/2026" in text
     assert "Dr. Test Generalist (DEMO)" not in text.split("Copy to")[-1]  # the GP did not consent
 
 
@@ -223,7 +223,7 @@ def test_an_addendum_is_titled_as_such(case, tmp_path):
     out = render_opinion(record, q, response, letterhead=DEMO_LETTERHEAD, addendum_number=2,
                          original_date="2026-11-20")
     text = flat("\n".join(page_texts(out.pdf, tmp_path)))
-    assert "Addendum 2 to the opinion of 20-11-2026" in text
+    assert "Addendum 2 to the opinion of 20/11/2026" in text
 
 
 def test_no_demo_mark_for_a_real_sender(case, tmp_path):

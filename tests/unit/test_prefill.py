@@ -40,8 +40,8 @@ def form(record):
 def test_the_question_and_patient_are_copied(form, record):
     q, r = form
     assert get_answer(r, "question") == record["manifest"]["referral"]["question"]
-    assert get_answer(r, "patient") == "TEST, Patient, born 01-01-1970"
-    assert r["subject"]["display"] == "TEST, Patient, born 01-01-1970"
+    assert get_answer(r, "patient") == "TEST, Patient, born 01/01/1970"
+    assert r["subject"]["display"] == "TEST, Patient, born 01/01/1970"
     assert r["resourceType"] == "QuestionnaireResponse" and r["status"] == "in-progress"
     assert r["questionnaire"] == "http://second-o.example/fhir/Questionnaire/second-opinion|1.0.0"
 
@@ -52,7 +52,7 @@ def test_the_eight_documents_are_offered_and_pre_checked(form, record):
     assert len(options) == len(record["documents"]) == 8
     ticked = get_answers(r, "documents-reviewed")
     assert [c["code"] for c in ticked] == [f"doc{n}" for n in range(8)]
-    assert ticked[0]["display"].startswith("Referral for a second opinion (DEMO) — 04-11-2026")
+    assert ticked[0]["display"].startswith("Referral for a second opinion (DEMO) — 04/11/2026")
 
 
 def test_the_gp_is_never_offered_because_the_patient_did_not_consent(form):
