@@ -34,6 +34,12 @@ def document_kinds() -> dict[str, str]:
             "second_opinion": _("Second opinion"), "other": _("Other")}
 
 
+def kind_label(kind: str) -> str:
+    """A document kind's label in the current language ('referral_letter' → 'Verwijsbrief');
+    an unknown kind as it is. The kind itself (stored, in --json) never changes."""
+    return document_kinds().get(kind, kind)
+
+
 def _kind(kind: object) -> str:
     if kind not in DOCUMENT_KINDS:
         raise BadInputError(_("{kind} is not a document kind; the kinds are: {kinds}.").format(

@@ -155,26 +155,46 @@ def _patient(entered: dict, changes: dict, birth_date: str | None) -> None:
         entered["identifiers"] = [national_number.parse(text, entered.get("birth_date") or birth_date)] if text else None
 
 
+def _person_labels(role: str) -> dict[str, str]:
+    """The names of a physician's fields, as the subject of an error ('The treating
+    physician's e-mail address'), one whole phrase each."""
+    if role == "referring_physician":
+        return {"name": _("The referring physician's name"), "title": _("The referring physician's title"),
+                "organisation": _("The referring physician's organisation"),
+                "address": _("The referring physician's address"),
+                "email": _("The referring physician's e-mail address"),
+                "language": _("The referring physician's language")}
+    if role == "treating_physician":
+        return {"name": _("The treating physician's name"), "title": _("The treating physician's title"),
+                "organisation": _("The treating physician's organisation"),
+                "address": _("The treating physician's address"),
+                "email": _("The treating physician's e-mail address"),
+                "language": _("The treating physician's language")}
+    return {"name": _("The general practitioner's name"), "title": _("The general practitioner's title"),
+            "organisation": _("The general practitioner's organisation"),
+            "address": _("The general practitioner's address"),
+            "email": _("The general practitioner's e-mail address"),
+            "language": _("The general practitioner's language")}
+
+
 def _person(entered: dict, changes: object, role: str) -> None:
     if not isinstance(changes, dict):
         changes = {"name": changes}
     _unknown(changes, PERSON_KEYS, role)
-    label = {"referring_physician": _("The referring physician's {field}"),
-             "treating_physician": _("The treating physician's {field}"),
-             "general_practitioner": _("The general practitioner's {field}")}[role]
+    label = _person_labels(role)
     person = dict(entered.get(role) or {})
     for key in ("name", "title", "organisation"):
         if key in changes:
-            person[key] = text_field(changes[key], label.format(field=key))
+            person[key] = text_field(changes[key], label[key])
     if "address_lines" in changes:
-        person["address"] = _lines(changes["address_lines"], label.format(field=_("address")))
+        person["address"] = _lines(changes["address_lines"], label["address"])
     if "email" in changes:
-        email = text_field(changes["email"], label.format(field=_("e-mail address")))
+        email = text_field(changes["email"], label["email"])
         if email and not _EMAIL.fullmatch(email):
-            raise BadInputError(label.format(field=_("e-mail address")) + " " + _("is not an e-mail address."))
+            raise BadInputError(_("{field} is not an e-mail address.").format(field=label["email"]))
         person["email"] = email
     if "language" in changes:
-        language = text_field(changes["language"], label.format(field=_("language")), 2)
+        language = text_field(changes["language"], label["language"], 2)
         if language and not _LANGUAGE.fullmatch(language.lower()):
             raise BadInputError(_("A language is a two-letter code such as nl, fr, de or en."))
         person["language"] = language.lower() if language else None

@@ -3,14 +3,35 @@
 
 from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
-from app.core.i18n import _, ngettext
+from app.core.i18n import N_, _, ngettext
 from app.dossier.case_details import details, patient_from_images
 from app.dossier.case_record import case_identity, identity_entries, missing_items
+from app.dossier.case_documents import kind_label
 from app.dossier.completeness import disc_problems
+from app.dossier.identity import field_label
+from app.dossier.manifest_signature import state_label
 from app.store.store import CaseStore
 
-STATUS_LABELS = {"received": "Received", "in_review": "In review", "signed": "Signed",
-                 "packaged": "Packaged", "sent": "Sent"}
+#: A case's status (the stored key, also in --json) and its label in English; `status_label`
+#: gives the label in the current language.
+STATUS_LABELS = {
+    # TRANSLATORS: a case's status in the worklist: imported, not yet opened
+    "received": N_("Received"),
+    # TRANSLATORS: a case's status in the worklist: a reviewer has opened it
+    "in_review": N_("In review"),
+    # TRANSLATORS: a case's status in the worklist: its opinion is signed
+    "signed": N_("Signed"),
+    # TRANSLATORS: a case's status in the worklist: its outgoing packages are made
+    "packaged": N_("Packaged"),
+    # TRANSLATORS: a case's status in the worklist: its packages are sent
+    "sent": N_("Sent"),
+}
+
+
+def status_label(status: str) -> str:
+    """The label of a case status ('in_review' → 'In review', 'In behandeling'); an unknown
+    status as it is."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 def _patient(record: dict) -> dict:
@@ -128,10 +149,12 @@ def render_cases(summaries: list[dict]) -> str:
             flags.append(_("identity not verified"))
         if s["missing_items"]:
             flags.append(_("{n} missing").format(n=s["missing_items"]))
-        if s["signature"] in ("untrusted", "unsigned"):
-            flags.append(_("sender {state}").format(state=_(s["signature"])))
+        if s["signature"] == "untrusted":
+            flags.append(_("sender untrusted"))
+        elif s["signature"] == "unsigned":
+            flags.append(_("sender unsigned"))
         born = format_date(s["patient"].get("birth_date")) or _("birth date unknown")
-        lines.append(f"{s['case_id'][:8]}  {_(STATUS_LABELS[s['status']]):<10} {format_date(s['received_at'])}  "
+        lines.append(f"{s['case_id'][:8]}  {status_label(s['status']):<10} {format_date(s['received_at'])}  "
                      f"{_name(s['patient'])} ({born})  {'; '.join(flags)}")
         if s["question"]:
             lines.append(f"          {s['question']}")
@@ -140,11 +163,11 @@ def render_cases(summaries: list[dict]) -> str:
 
 def render_case(view: dict) -> str:
     patient = view["patient"]
-    lines = [_("Case {id}  [{status}]").format(id=view["case_id"], status=_(STATUS_LABELS[view["status"]])),
+    lines = [_("Case {id}  [{status}]").format(id=view["case_id"], status=status_label(view["status"])),
              (_("Patient: {name}, born {born}").format(name=_name(patient), born=format_date(patient["birth_date"]))
               if patient.get("birth_date") else _("Patient: {name}, birth date unknown").format(name=_name(patient))),
              _("Received: {date}; sender signature: {state}").format(
-                 date=format_date(view["received_at"]), state=view["manifest_signature"]["state"])]
+                 date=format_date(view["received_at"]), state=state_label(view["manifest_signature"]["state"]))]
     lines.append(IDENTITY_LINES[view["identity"]]())
     if view["question"]:
         lines.append(_("Question: {q}").format(q=view["question"]))
@@ -157,7 +180,7 @@ def render_case(view: dict) -> str:
     lines.append("")
     lines.append(_("Documents ({n}):").format(n=len(view["documents"])))
     for doc in view["documents"]:
-        lines.append(f"  {doc['kind']:<17} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
+        lines.append(f"  {kind_label(doc['kind']):<17} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
                      + (f" — {doc['author']}" if doc.get("author") else ""))
     lines.append("")
     lines.append(ngettext("Imaging ({n} study):", "Imaging ({n} studies):", len(view["studies"])).format(n=len(view["studies"])))
@@ -165,16 +188,18 @@ def render_case(view: dict) -> str:
         ident = study["identity"]
         warning = ""
         if ident["status"] == "mismatch":
-            warning = "  !! " + _("PATIENT MISMATCH ({fields})").format(fields=", ".join(ident.get("mismatches", [])))
+            warning = "  !! " + _("PATIENT MISMATCH ({fields})").format(fields=", ".join(field_label(f) for f in ident.get("mismatches", [])))
         elif ident["status"] == "not_verified":
             warning = "  ? " + _("patient not verified")
         lines.append(f"  {format_date(study.get('date'))}  {study.get('description') or _('(no description)')}{warning}")
         for series in study["series"]:
             lines.append(f"      {series.get('modality') or '?':<3} #{series.get('number') or '-':<4} "
                          f"{series.get('description') or '':<30} "
-                         + ngettext("{n} instance", "{n} instances", series["instances"]).format(n=series["instances"])
-                         + ", " + ngettext("{f} frame", "{f} frames", series.get("frames") or 0).format(
-                             f=series.get("frames")))
+                         + _("{instances}, {frames}").format(
+                             instances=ngettext("{n} instance", "{n} instances", series["instances"]).format(
+                                 n=series["instances"]),
+                             frames=ngettext("{f} frame", "{f} frames", series.get("frames") or 0).format(
+                                 f=series.get("frames"))))
     for missing in view["missing_studies"]:
         lines.append(f"  {format_date(missing.get('study_date'))}  {missing.get('study_description') or _('(no description)')}"
                      "  !! " + _("Named by the DICOMDIR, not on the disc"))

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from app.core.i18n import _, ngettext
+from app.core.i18n import N_, _, ngettext
 from app.dossier.dicom_index import ENCAPSULATED_PDF_CLASS, StudySummary
-
-
-def N_(message: str) -> str:
-    """Mark a string for translation; it is translated where it is shown."""
-    return message
 
 
 CHECKLIST = [

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, field
 import re
 import unicodedata
 
-from app.core.i18n import _
+from app.core.i18n import N_, _
 
 NAME, BIRTH_DATE, PATIENT_ID = "name", "birth date", "patient ID"
 MATCH, MISMATCH, UNKNOWN, NOT_COMPARABLE = "match", "mismatch", "unknown", "not comparable"
+#: The fields compared (stored keys, also in --json) and their names for a reader.
+FIELD_LABELS = {NAME: N_("name"), BIRTH_DATE: N_("birth date"), PATIENT_ID: N_("patient ID")}
 NOT_VERIFIED = "not_verified"  # a study's or document's status: no case patient, or data missing
 CASE_OK, CASE_NOT_VERIFIED, CASE_MISMATCH = "ok", "not_verified", "mismatch"
 
@@ -171,6 +173,12 @@ class FieldCheck:
     found: str | None = None
 
 
+def field_label(field_name: str) -> str:
+    """A compared field's name in the current language, lower case ('birth date' →
+    'geboortedatum'); an unknown field as it is."""
+    return _(FIELD_LABELS[field_name]) if field_name in FIELD_LABELS else field_name
+
+
 @dataclass
 class IdentityResult:
     status: str  # match, mismatch or not_verified
@@ -180,9 +188,8 @@ class IdentityResult:
 
     def message(self) -> str:
         """What to tell the user, naming fields but never their values."""
-        names = {NAME: _("name"), BIRTH_DATE: _("birth date"), PATIENT_ID: _("patient ID")}
         if self.status == MISMATCH:
-            listed = ", ".join(names[f] for f in self.mismatches)
+            listed = ", ".join(field_label(f) for f in self.mismatches)
             if self.basis == "studies":
                 return _("Possibly another patient's images. Not matching the other studies: "
                          "{fields}.").format(fields=listed)
@@ -191,7 +198,7 @@ class IdentityResult:
         if self.basis == "studies":
             return _("Not verified: the case has no patient to compare these images with.")
         if self.status == NOT_VERIFIED:
-            missing = ", ".join(names[c.field] for c in self.checks
+            missing = ", ".join(field_label(c.field) for c in self.checks
                                 if c.field != PATIENT_ID and c.status == UNKNOWN)
             return _("The patient of these images could not be confirmed. Missing or "
                      "unreadable: {fields}.").format(fields=missing)

@@ -19,11 +19,13 @@ from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 
-from app.core.i18n import _
+from app.core.i18n import N_, _
 from app.crypto.cms_checks import certificate_problem, strict_cms_problem
 from app.crypto.identity import KeyIdentity
 
 UNSIGNED, INVALID, UNTRUSTED, VALID = "unsigned", "invalid", "untrusted", "valid"
+#: Each state's word for a reader (the state itself is stored and in --json).
+STATE_LABELS = {UNSIGNED: N_("unsigned"), INVALID: N_("invalid"), UNTRUSTED: N_("untrusted"), VALID: N_("valid")}
 SIGNATURE_NAME = "manifest.json.p7s"
 # The rule of app/signing/certificate_checks.py: a signing certificate allows one of these.
 SIGNING_USAGES = frozenset({"digital_signature", "non_repudiation"})
@@ -47,6 +49,11 @@ class SignatureState:
         if self.state == INVALID:
             return _("signature INVALID: {reason}").format(reason=self.reason)
         return _("unsigned")
+
+
+def state_label(state: str) -> str:
+    """A sender signature state in the current language ('untrusted' → 'niet vertrouwd')."""
+    return _(STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
 def sign_manifest(manifest_bytes: bytes, identity: KeyIdentity) -> bytes:

@@ -65,10 +65,11 @@ class RemovalPlan:
 
     def lines(self) -> list[str]:
         """One sentence per kind of thing that will be destroyed."""
-        lines = [ngettext("{n} document", "{n} documents", self.documents).format(n=self.documents) + ", "
-                 + ngettext("{n} imaging study", "{n} imaging studies", self.studies).format(n=self.studies)
-                 + " (" + ngettext("{n} image file", "{n} image files", self.instances).format(n=self.instances)
-                 + ")."]
+        # TRANSLATORS: e.g. "3 documents, 2 imaging studies (420 image files)."
+        lines = [_("{documents}, {studies} ({images}).").format(
+            documents=ngettext("{n} document", "{n} documents", self.documents).format(n=self.documents),
+            studies=ngettext("{n} imaging study", "{n} imaging studies", self.studies).format(n=self.studies),
+            images=ngettext("{n} image file", "{n} image files", self.instances).format(n=self.instances))]
         if self.opinions:
             lines.append(ngettext("{n} signed opinion (kept nowhere else on this workstation).",
                                   "{n} signed opinions and addenda (kept nowhere else on this workstation).",
