@@ -6,8 +6,10 @@ any label too narrow for a longer language (the text clipped)."""
 from __future__ import annotations
 
 from pathlib import Path
+import os
 import re
 import subprocess
+import sys
 
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -39,7 +41,9 @@ def build(locale_dir: Path) -> Path:
     """Extract the template afresh and write locale_dir/qps/LC_MESSAGES/secondo.mo."""
     pot = locale_dir / "secondo.pot"
     locale_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(ROOT / "scripts" / "i18n"), "extract", str(pot)], check=True, cwd=ROOT)
+    # pybabel of the Python running the tests (a worktree has no .venv of its own)
+    env = dict(os.environ, SECONDO_VENV=os.environ.get("SECONDO_VENV") or sys.prefix)
+    subprocess.run([str(ROOT / "scripts" / "i18n"), "extract", str(pot)], check=True, cwd=ROOT, env=env)
     with pot.open("rb") as handle:
         template = read_po(handle)
     catalog = Catalog(locale=None, domain="secondo")

@@ -1,0 +1,232 @@
+"""The window in the pseudo-language "qps" (every message wrapped in ⟦ ⟧ and 40 % longer):
+a walk through the worklist, the case view with its documents and images, the form, the case
+sheet, the sign dialog, the outgoing dialog, the address book and the Settings menu finds no
+visible text outside the markers (the case's own data excepted) and no label or button too
+narrow for its text, at the window's default size and on a small screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
+
+from app.core import i18n
+from app.core.i18n import _
+from tests import pseudo_locale
+from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
+from tests.ui.pseudo_walk import Clipped, Found, clipped, residue, unmarked, visible_texts
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SIZE = QSize(1400, 900)  # MainWindow's own size on a screen that has room for it
+SMALL_SIZE = QSize(1024 - 16, 700 - 40)  # the small laptop of app/ui/screen_fit.py, less the frame
+
+
+@pytest.fixture(scope="session")
+def qps_dir(tmp_path_factory) -> Path:
+    """The qps catalogue, extracted afresh from app/ and viewers/ once per session."""
+    root = tmp_path_factory.mktemp("qps")
+    pseudo_locale.build(root)
+    return root
+
+
+@pytest.fixture
+def qps(qps_dir, monkeypatch) -> Iterator[None]:
+    """The interface in qps for this test."""
+    monkeypatch.setenv("SECONDO_LOCALE_DIR", str(qps_dir))
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, i18n.PSEUDO_LANGUAGE)
+    i18n.translation.cache_clear()
+    assert i18n.set_interface_language(i18n.PSEUDO_LANGUAGE) == i18n.PSEUDO_LANGUAGE
+    yield
+    i18n.translation.cache_clear()  # nl and fr read from the real catalogues again
+
+
+def strings_of(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_of(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_of(item)
+
+
+def case_data(store, case_id: str, *extra: str) -> set[str]:
+    """The case's own words (patient, physicians, document titles, question): shown as they are.
+    Codes (`referral_letter`, `routine`) are left out: shown raw, they are offenders."""
+    record = store.record(case_id)
+    values = {s for s in strings_of(record) if len(s) > 1 and not s.replace("_", "").replace("-", "").islower()}
+    patient = record["manifest"]["patient"]
+    family, given = patient["family_name"], patient["given_names"]
+    values |= {f"{family.upper()}, {given}", f"{given} {family}", f"{family} {given}"}
+    return values | {e for e in extra if e} | form_texts()
+
+
+def template_texts(value) -> Iterator[str]:
+    """Item texts, titles and answer options' displays of a Questionnaire."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("text", "display", "title") and isinstance(item, str):
+                yield item
+            else:
+                yield from template_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from template_texts(item)
+
+
+def form_texts() -> set[str]:
+    """The opinion forms' own texts: the Questionnaire templates carry their translations
+    (FHIR's translation extension, tests of app/opinion), so in qps they show in English."""
+    texts: set[str] = set()
+    for path in (ROOT / "resources" / "forms").glob("*.json"):
+        texts |= set(template_texts(json.loads(path.read_text(encoding="utf-8"))))
+    return texts
+
+
+class Walk:
+    """Collects, screen after screen, the unmarked texts and the clipped widgets, each once,
+    grouped by the module that owns the widget."""
+
+    def __init__(self, data: set[str]) -> None:
+        self.data = data
+        self.unmarked: dict[str, list[Found]] = {}
+        self.clipped: dict[str, list[Clipped]] = {}
+        self._seen: set = set()
+        self._shots: list[str] = []
+
+    def look(self, screen: str, *roots: QWidget) -> None:
+        QApplication.processEvents()
+        shots = os.environ.get("SECONDO_PSEUDO_SHOTS")  # a folder: a PNG of each screen, to look at
+        for root in roots:
+            if shots:
+                root.grab().save(str(Path(shots) / f"qps-{len(self._shots):02d}-{screen.replace(' ', '-')}.png"))
+                self._shots.append(screen)
+            for found in unmarked(visible_texts(root), self.data):
+                self._add(self.unmarked, screen, found, (found.text, found.where))
+            for item in clipped(root):
+                self._add(self.clipped, screen, item, (item.text, item.where, item.width))
+
+    def _add(self, into: dict, screen: str, item, key) -> None:
+        if key not in self._seen:
+            self._seen.add(key)
+            into.setdefault(item.owner, []).append((screen, item))
+
+    @staticmethod
+    def report(part: dict) -> str:
+        return "\n".join(f"  {owner}\n" + "\n".join(f"    [{screen}] {item}" for screen, item in items)
+                         for owner, items in sorted(part.items()))
+
+
+def test_the_residue_keeps_only_unmarked_words():
+    marked = pseudo_locale.pseudo("Imported {count} studies for {name}.")
+    assert residue(marked.format(count=3, name="TEST, Patient"), ["TEST, Patient"]) == ""
+    assert residue("Status: ⟦Sîgñéd··⟧ 04/11/2026 report.pdf 9,8 mm") == "Status"
+    assert residue("⟦Ãddéñdüm 1⟧ Draft") == "Draft"
+    assert residue("Ctrl+PgDown⟦ õr ·⟧Alt+Down") == ""
+    assert residue("⟦Çîñé: pláý õr páüsé······⟧ (P / Space)") == ""
+    assert residue("Next page (PgDown)") == "Next page"
+
+
+def test_the_walk_finds_an_unmarked_label_and_a_clipped_button(qtbot, qps):
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    QLabel(_("Patient"), widget).move(0, 0)
+    QLabel("Status", widget).move(0, 30)
+    button = QPushButton(_("&Export the signed opinion…"), widget)
+    button.setGeometry(0, 60, 40, 30)
+    widget.show()
+    found = unmarked(visible_texts(widget))
+    assert [(f.kind, f.text) for f in found] == [("label", "Status")]
+    assert [c.text for c in clipped(widget)] == [button.text().replace("&", "")]
+
+
+@pytest.fixture
+def no_modal_boxes(monkeypatch):
+    """A warning box is opened, never exec'd: a walk is never stopped by one."""
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Cancel)
+
+
+def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, qps, demo_store, demo_package,
+                                                                        no_modal_boxes, tmp_path):
+    from app.demo.pki import DEMO_PASSPHRASE
+    from app.signing.settings import SigningSettings, save_signing_settings
+    from app.ui.main_window import MainWindow
+    from tests.unit.test_opinion_pdf import fill
+
+    store, case_id = demo_store
+    save_signing_settings(SigningSettings(identity_path=str(demo_package.reviewer_p12),
+                                          organisation_identity=str(demo_package.pki_files["workstation.p12"])))
+    reviewer = "Dr. Test Reviewer (DEMO)"
+    walk = Walk(case_data(store, case_id, reviewer, "Pulmonology", str(store.home)))
+    window = MainWindow(store)
+    qtbot.addWidget(window)
+    window.resize(DEFAULT_SIZE)
+    window.show()
+    qtbot.waitUntil(lambda: window.worklist.model.rowCount() > 0, timeout=10000)
+    walk.look("worklist", window)
+
+    with qtbot.waitSignal(window.caseShown, timeout=20000):
+        window.open_case(case_id)
+    window.focus_form()
+    walk.look("case view and form", window)
+    view = window.case_view
+    for n, document in enumerate(view.data.documents):
+        if document.get("kind") == "referral_letter" or (document.get("media_type") or "") == "image/tiff":
+            with qtbot.waitSignal(view.documentShown, timeout=20000):
+                view.open_document(n)
+            walk.look("documents", window)
+    view.open_series(next(iter(view.data.series)))
+    qtbot.waitUntil(lambda: view.dicom is not None and view.dicom.active.frame is not None, timeout=20000)
+    walk.look("image viewer", window)
+    window.resize(SMALL_SIZE)
+    walk.look("small screen", window)
+    window.resize(DEFAULT_SIZE)
+
+    with qtbot.waitSignal(window.case_sheet.dialogShown, timeout=20000) as shown:
+        window.case_sheet.open()
+    walk.look("case sheet", shown.args[0])
+    shown.args[0].close()
+    for name, dialog in (("address book", window.show_address_book()), ("letterhead", window.show_letterhead()),
+                         ("trusted issuers", window.show_trust()), ("keyboard", window.show_keyboard())):
+        walk.look(name, dialog)
+        dialog.close()
+
+    form = window.form.form
+    form.set_response(fill(form.questionnaire, form.response(), **{
+        "reviewer-name": reviewer, "reviewer-specialty": "Pulmonology", "reviewer-registration": "1-00000-99-000"}))
+    form.changed.emit()
+    walk.data |= set(strings_of(form.response()))
+    walk.look("form filled", window)
+    window.opinion.sign()
+    dialog = window.opinion.dialog
+    assert dialog is not None and dialog.isVisible()
+    walk.look("sign dialog", dialog)
+    signed = []
+    window.opinion.signed.connect(lambda case, number: signed.append(number))
+    dialog.passphrase.setText(DEMO_PASSPHRASE)
+    dialog.sign_button.click()
+    qtbot.waitUntil(lambda: bool(signed), timeout=60000)
+    walk.look("signed opinion", window)
+
+    outgoing = window.show_outgoing(case_id)
+    qtbot.waitUntil(lambda: outgoing.desk is not None, timeout=20000)
+    walk.look("outgoing dialog", outgoing)
+    outgoing.close()
+
+    problems = []
+    if any(walk.unmarked.values()):
+        problems.append("Texts outside ⟦ ⟧ (not through gettext):\n" + walk.report(walk.unmarked))
+    if any(walk.clipped.values()):
+        problems.append("Clipped labels and buttons:\n" + walk.report(walk.clipped))
+    window.close()
+    window.shutdown()
+    report = os.environ.get("SECONDO_PSEUDO_REPORT")  # where to keep the list for the integrator
+    if report:
+        Path(report).write_text("\n\n".join(problems) + "\n", encoding="utf-8")
+    assert not problems, "\n\n".join(problems)
