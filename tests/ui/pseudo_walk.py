@@ -11,7 +11,7 @@ import re
 
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QAction, Qt, QTextDocument  # QtGui's Qt also has mightBeRichText
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QComboBox,
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QCheckBox, QComboBox,
                                QDialogButtonBox, QDockWidget, QGroupBox, QHeaderView, QLabel, QLineEdit,
                                QMenu, QMenuBar, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
                                QStatusBar, QStyle, QStyleOptionButton, QTabBar, QTextEdit, QToolBar, QToolButton, QWidget)
@@ -314,11 +314,25 @@ def _button_needs(button: QAbstractButton) -> int | None:
     return width + icon
 
 
+#: A text field narrower than this many average characters has been squeezed by its neighbours.
+FIELD_CHARS = 6
+
+
 def clipped(root: QWidget) -> list[Clipped]:
-    """The visible labels (one line, not elided on purpose) and buttons narrower than their text."""
+    """The visible labels (one line, not elided on purpose) and buttons narrower than their
+    text, and the text fields squeezed by long labels beside them to a few characters."""
     found = []
     for widget in [root, *root.findChildren(QWidget)]:
         if not widget.isVisible() or widget.width() <= 0:
+            continue
+        if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit | QComboBox):
+            if isinstance(widget.parentWidget(), QAbstractSpinBox | QComboBox):
+                continue
+            needed = FIELD_CHARS * widget.fontMetrics().averageCharWidth()
+            if widget.width() < needed and widget.maximumWidth() >= needed:
+                text = widget.currentText() if isinstance(widget, QComboBox) else (
+                    widget.text() if isinstance(widget, QLineEdit) else widget.toPlainText())
+                found.append(Clipped(f"field: {text[:30]}", describe(widget), needed, widget.width(), owner(widget)))
             continue
         if isinstance(widget, QLabel):
             text = widget.text()

@@ -192,6 +192,10 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
         window.case_sheet.open()
     walk.look("case sheet", shown.args[0])
     shown.args[0].close()
+    prepared = window.importer.prepare([demo_package.package])
+    qtbot.wait(200)  # what the package says of its recipients is read in the background
+    walk.look("import dialog", prepared)
+    prepared.reject()
     for name, dialog in (("address book", window.show_address_book()), ("letterhead", window.show_letterhead()),
                          ("trusted issuers", window.show_trust()), ("keyboard", window.show_keyboard())):
         walk.look(name, dialog)
