@@ -7,18 +7,26 @@ app/dossier/case_details.py: "referral.question", "referral.reason"...), "patien
 "consented_recipients" (ONLY the roles the patient consented to are ever offered),
 "reviewer.name", "reviewer.specialty", "reviewer.registration", and "key_images" (a display
 item the form fills with key image captions).
+
+The options made here (documents, recipients) carry their labels in every language of the
+workstation: the English text as the display, Dutch and French in the FHIR translation
+extension, as the template's own options do (app/opinion/questionnaire.py), so the form
+shows them in the interface language and the letter in its reader's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from app.core.formatting import format_date, format_patient_name
-from app.core.i18n import _
+from app.core.formatting import format_patient_name
+from app.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, _, current_language, in_language
+from app.core.locale_format import format_date
 from app.dossier.case_details import details
 from app.opinion.profile import ReviewerProfile
-from app.opinion.questionnaire import Questionnaire, empty_response, prefill_source, set_answer
+from app.opinion.questionnaire import (
+    Questionnaire, empty_response, prefill_source, set_answer, set_translation, translated)
 
 DOCUMENT_SYSTEM = "urn:second-o:case-document"
 STUDY_SYSTEM = "urn:second-o:case-study"
@@ -28,9 +36,21 @@ ROLE_PEOPLE = {"treating_physician": "treating_physician", "referring_physician"
                "general_practitioner": "general_practitioner"}
 
 
-def _role_labels() -> dict[str, str]:
-    return {"treating_physician": _("Treating physician"), "referring_physician": _("Referring physician"),
-            "general_practitioner": _("General practitioner"), "patient": _("The patient")}
+#: The roles a patient may consent to, for a role the template does not list.
+ROLE_LABELS = {"treating_physician": N_("Treating physician"), "referring_physician": N_("Referring physician"),
+               "general_practitioner": N_("General practitioner"), "patient": N_("The patient")}
+
+
+def _coding(system: str, code: str, label: Callable[[], str]) -> dict:
+    """A Coding whose display is `label()` in English, with its Dutch and French (`label` is
+    called in each language: it translates and formats dates there)."""
+    with in_language(SOURCE_LANGUAGE):
+        coding = {"system": system, "code": code, "display": label()}
+    for language in LANGUAGES:
+        if language != SOURCE_LANGUAGE:
+            with in_language(language):
+                set_translation(coding, "display", language, label())
+    return coding
 
 
 def manifest_value(manifest: dict, path: str) -> Any:
@@ -43,6 +63,8 @@ def manifest_value(manifest: dict, path: str) -> Any:
 
 
 def patient_display(record: dict) -> str:
+    """'TEST, Patient, born 01/01/1970' in the current language (the reader's inside
+    `in_language`)."""
     patient = details(record)["patient"]
     if not patient.get("family_name"):
         return ""
@@ -52,20 +74,26 @@ def patient_display(record: dict) -> str:
 
 
 def document_options(record: dict) -> list[dict]:
+    """A checklist option per document and imaging study of the case: its title (or the study's
+    modalities and description), date and author."""
     options = []
     for n, doc in enumerate(record.get("documents") or []):
-        facts = ", ".join(str(x) for x in (format_date(doc.get("date")), doc.get("author")) if x)
-        title = doc.get("title") or doc.get("path") or _("Document {n}").format(n=n + 1)
-        options.append({"valueCoding": {"system": DOCUMENT_SYSTEM, "code": str(doc.get("id") or doc.get("path") or n),
-                                        "display": f"{title} — {facts}" if facts else title}})
+        def document(doc: dict = doc, n: int = n) -> str:
+            title = doc.get("title") or doc.get("path") or _("Document {n}").format(n=n + 1)
+            facts = ", ".join(str(x) for x in (format_date(doc.get("date")), doc.get("author")) if x)
+            return f"{title} — {facts}" if facts else title
+        options.append({"valueCoding": _coding(DOCUMENT_SYSTEM, str(doc.get("id") or doc.get("path") or n),
+                                               document)})
     for study in record.get("studies") or []:
         if not study.get("study_uid"):
             continue
         modalities = sorted({str(s["modality"]) for s in study.get("series") or [] if s.get("modality")})
-        what = " ".join(x for x in (" ".join(modalities), study.get("description")) if x) or _("Imaging study")
-        when = format_date(study.get("date"))
-        options.append({"valueCoding": {"system": STUDY_SYSTEM, "code": str(study["study_uid"]),
-                                        "display": f"{what} — {when}" if when else what}})
+
+        def imaging(study: dict = study, modalities: list[str] = modalities) -> str:
+            what = " ".join(x for x in (" ".join(modalities), study.get("description")) if x) or _("Imaging study")
+            when = format_date(study.get("date"))
+            return f"{what} — {when}" if when else what
+        options.append({"valueCoding": _coding(STUDY_SYSTEM, str(study["study_uid"]), imaging)})
     return options
 
 
@@ -82,17 +110,24 @@ def recipient_options(q_item: dict, record: dict) -> list[dict]:
     consented = consented_roles(record)
     template = {o["valueCoding"]["code"]: o["valueCoding"] for o in q_item.get("answerOption", []) or []
                 if "valueCoding" in o}
-    labels = _role_labels()
     options = []
     for role in consented:
-        base = dict(template.get(role) or {"system": RECIPIENT_SYSTEM, "code": role,
-                                           "display": labels.get(role, role.replace("_", " "))})
-        person = referral.get(ROLE_PEOPLE.get(role, "")) if role in ROLE_PEOPLE else None
-        if isinstance(person, dict) and person.get("name"):
-            base["display"] = f"{base.get('display', role)}: {person['name']}"
-        elif role == "patient" and patient_display(record):
-            base["display"] = f"{base.get('display', role)}: {patient_display(record)}"
-        options.append({"valueCoding": base})
+        known = template.get(role)
+        person = referral.get(ROLE_PEOPLE[role]) if role in ROLE_PEOPLE else None
+        name = person.get("name") if isinstance(person, dict) else None
+
+        def label(role: str = role, known: dict | None = known, name: str | None = name) -> str:
+            if known is not None:  # the template's words for the role, in this language
+                role_text = translated(known, "display", current_language()) or role
+            else:
+                role_text = _(ROLE_LABELS[role]) if role in ROLE_LABELS else role.replace("_", " ")
+            person_text = name or (patient_display(record) if role == "patient" else "")
+            # TRANSLATORS: a recipient of the opinion: their role and name ("Treating physician: Dr Janssens")
+            return _("{role}: {name}").format(role=role_text, name=person_text) if person_text else role_text
+        system = (known or {}).get("system") or RECIPIENT_SYSTEM
+        coding = _coding(system, role, label)
+        options.append({"valueCoding": {k: v for k, v in (known or {}).items() if k not in coding and
+                                        not k.startswith("_")} | coding})
     return options
 
 

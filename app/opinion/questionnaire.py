@@ -27,7 +27,7 @@ from typing import Any, overload
 from collections.abc import Iterator
 
 from app.core.errors import BadInputError
-from app.core.i18n import SOURCE_LANGUAGE, _, language_of
+from app.core.i18n import SOURCE_LANGUAGE, _, language_of, translation
 from app.core.resources import resource_path
 
 FORMS_DIR = resource_path("forms")
@@ -186,8 +186,9 @@ def load_template(name: str = DEFAULT_TEMPLATE, folder: Path | None = None) -> Q
 def to_answer(item: dict, value: Any) -> dict:
     """A python value as a QuestionnaireResponse answer for `item` ({"valueString": ...})."""
     kind = item["type"]
-    if kind == "choice":
-        return {"valueCoding": dict(value)} if isinstance(value, dict) else {"valueString": str(value)}
+    if kind == "choice":  # a Coding as stored: without the option's translations of its display
+        return ({"valueCoding": {k: v for k, v in value.items() if not k.startswith("_")}} if isinstance(value, dict)
+                else {"valueString": str(value)})
     if kind == "decimal":
         return {"valueDecimal": float(value)}
     if kind == "integer":
@@ -399,13 +400,16 @@ def translations(owner: dict, key: str) -> dict[str, str]:
 
 
 def translated(owner: dict, key: str, language: str | None) -> Any:
-    """`owner[key]` in `language` (a code or tag: 'fr', 'nl-BE'); the base (English) text when
-    the language is English or has no translation there."""
+    """`owner[key]` in `language` (a code or tag: 'fr', 'nl-BE'): the template's translation,
+    else the gettext catalogue's for the same English text, else the base (English) text."""
     base = owner.get(key)
     wanted = language_of(language) or (language or "").lower()
     if not wanted or wanted == SOURCE_LANGUAGE or not isinstance(base, str):
         return base
-    return translations(owner, key).get(wanted, base)
+    given = translations(owner, key).get(wanted)
+    # A template's own translation first; then the program's catalogue (a language the
+    # template does not carry, such as the test pseudo-language); the English text last.
+    return given if given is not None else translation(wanted).gettext(base) if base else base
 
 
 def set_translation(owner: dict, key: str, language: str, content: str) -> None:
@@ -542,3 +546,15 @@ def untranslated(questionnaire: dict | Questionnaire, languages: tuple[str, ...]
                 check(coding, "display", f'item "{link}" option "{coding.get("code")}"')
             check(option, "valueString", f'item "{link}" option "{option.get("valueString")}"')
     return gaps
+
+
+def template_texts(questionnaire: dict | Questionnaire) -> list[str]:
+    """The English texts of a template that `localized` translates (title, item texts and
+    prefixes, option displays and string options), each once, in form order."""
+    data = questionnaire.original.data if isinstance(questionnaire, Questionnaire) else questionnaire
+    texts = [data.get("title")]
+    for item in _items_by_link(data).values():
+        texts += [item.get(key) for key in ITEM_TEXT_KEYS]
+        for option in item.get("answerOption") or []:
+            texts.append((option.get("valueCoding") or {}).get("display") or option.get("valueString"))
+    return list(dict.fromkeys(t for t in texts if isinstance(t, str) and t.strip()))

@@ -5,6 +5,7 @@ keys (Ctrl+Enter, Ctrl+Backspace) are handled by app/ui/form_repeat.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.core.key_images import KeyImage
+from app.core.locale_format import format_date
 from app.opinion.questionnaire import from_answer, prefill_source, to_answer
 from app.core.i18n import _
 
@@ -25,10 +27,14 @@ EMPTY_NUMBER = -999_999_999
 
 
 class Node:
-    """One item of the questionnaire on screen (a question, a display or a group instance)."""
+    """One item of the questionnaire on screen (a question, a display or a group instance).
+    `item` is as shown (in the interface language), `stored` as the template writes it: what
+    goes into the response (its text, its options' codes and English displays)."""
 
     def __init__(self, form: FormHost, item: dict) -> None:
         self.form, self.item, self.link_id = form, item, item["linkId"]
+        template = getattr(form, "questionnaire", None)
+        self.stored: dict = template.original.items.get(self.link_id, item) if template is not None else item
         self.row = QWidget()
         self.row.setObjectName(f"item-{self.link_id}")
 
@@ -64,15 +70,14 @@ class CheckList(QWidget):
 
     toggled = Signal()
 
-    def __init__(self, options: list[dict]) -> None:
+    def __init__(self, options: list[dict], values: list) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.options, self.boxes = options, []
+        self.values, self.boxes = values, []
         for n, option in enumerate(options):
-            value = from_answer(option)
-            text = value.get("display") or value.get("code") if isinstance(value, dict) else str(value)
+            text = option_label(option)
             line = QHBoxLayout()
             box = QCheckBox()
             box.setObjectName(f"option-{n}")
@@ -87,6 +92,18 @@ class CheckList(QWidget):
             self.boxes.append(box)
 
 
+def date_pattern() -> str:
+    """The current language's numeric date as a Qt display format ('dd/MM/yyyy' in Belgium,
+    'dd-MM-yyyy' in the Netherlands), read from a date whose day, month and year differ."""
+    return format_date(date(2033, 11, 22)).replace("2033", "yyyy").replace("11", "MM").replace("22", "dd")
+
+
+def option_label(option: dict) -> str:
+    """How an answer option reads on screen: its display (or code), or its string."""
+    value = from_answer(option)
+    return str(value.get("display") or value.get("code") or "") if isinstance(value, dict) else str(value)
+
+
 class Question(Node):
     def __init__(self, form: FormHost, item: dict) -> None:
         super().__init__(form, item)
@@ -97,6 +114,9 @@ class Question(Node):
         if self.kind != "boolean":
             layout.addWidget(item_label(item))
         self.options = item.get("answerOption", []) or []
+        stored = self.stored.get("answerOption", []) or []
+        #: The value each option stores (the template's, not the translated one shown).
+        self.values = [from_answer(o) for o in (stored if len(stored) == len(self.options) else self.options)]
         self.editors: list[QWidget] = []
         self.lines = QVBoxLayout()
         self.lines.setSpacing(3)
@@ -132,15 +152,13 @@ class Question(Node):
             editor = QCheckBox(self.item.get("text") or self.link_id)
             editor.toggled.connect(form._edited)
         elif kind == "choice" and self.item.get("repeats"):
-            editor = CheckList(self.options)
+            editor = CheckList(self.options, self.values)
             editor.toggled.connect(form._edited)
         elif kind == "choice":
             editor = QComboBox()
             editor.addItem("", None)
-            for option in self.options:
-                value = from_answer(option)
-                editor.addItem(value.get("display") or value.get("code") if isinstance(value, dict) else str(value),
-                               value)
+            for option, value in zip(self.options, self.values):
+                editor.addItem(option_label(option), value)
             if self.item.get("answerConstraint") == "optionsOrString":
                 editor.setEditable(True)
                 editor.editTextChanged.connect(form._edited)
@@ -148,7 +166,7 @@ class Question(Node):
         elif kind == "date":
             editor = QDateEdit()
             editor.setCalendarPopup(True)
-            editor.setDisplayFormat("dd-MM-yyyy")
+            editor.setDisplayFormat(date_pattern())
             editor.setMinimumDate(EMPTY_DATE)
             editor.setSpecialValueText("—")
             editor.setDate(EMPTY_DATE)
@@ -228,7 +246,7 @@ class Question(Node):
         if isinstance(editor, QCheckBox):
             return [editor.isChecked()]
         if isinstance(editor, CheckList):
-            return [from_answer(o) for o, b in zip(editor.options, editor.boxes) if b.isChecked()]
+            return [v for v, b in zip(editor.values, editor.boxes) if b.isChecked()]
         if isinstance(editor, QComboBox):
             data = editor.currentData()
             if editor.isEditable() and editor.currentText().strip() and editor.currentText() != editor.itemText(
@@ -252,8 +270,8 @@ class Question(Node):
             editor.setChecked(bool(value))
         elif isinstance(editor, CheckList):
             chosen = value or []
-            for option, box in zip(editor.options, editor.boxes):
-                box.setChecked(any(same_answer(from_answer(option), v) for v in chosen))
+            for option_value, box in zip(editor.values, editor.boxes):
+                box.setChecked(any(same_answer(option_value, v) for v in chosen))
         elif isinstance(editor, QComboBox):
             index = next((i for i in range(1, editor.count()) if value is not None
                           and same_answer(editor.itemData(i), value)), 0)
@@ -261,16 +279,16 @@ class Question(Node):
             if index == 0 and editor.isEditable():
                 editor.setEditText("" if value is None else str(value))
         elif isinstance(editor, QDateEdit):
-            date = QDate.fromString(str(value)[:10], "yyyy-MM-dd") if value else EMPTY_DATE
-            editor.setDate(date if date.isValid() else EMPTY_DATE)
+            picked = QDate.fromString(str(value)[:10], "yyyy-MM-dd") if value else EMPTY_DATE
+            editor.setDate(picked if picked.isValid() else EMPTY_DATE)
         elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
             editor.setValue(EMPTY_NUMBER if value is None else type(editor.value())(value))
 
     def to_items(self) -> list[dict]:
         values = [v for editor in self.editors for v in self._values(editor)]
         node = {"linkId": self.link_id}
-        if self.item.get("text"):
-            node["text"] = self.item["text"]
+        if self.stored.get("text"):
+            node["text"] = self.stored["text"]
         if values:
             node["answer"] = [to_answer(self.item, v) for v in values]
         return [node]

@@ -47,8 +47,8 @@ class Group(Node):
 
     def to_items(self) -> list[dict]:
         node = {"linkId": self.link_id}
-        if self.item.get("text"):
-            node["text"] = self.item["text"]
+        if self.stored.get("text"):
+            node["text"] = self.stored["text"]
         node["item"] = [ri for child in self.children for ri in child.to_items()]
         return [node]
 
@@ -85,7 +85,8 @@ class GroupSet(Node):
         self.instances_layout = QVBoxLayout()
         layout.addLayout(self.instances_layout)
         self.instances: list[Group] = []
-        self.add_button = QPushButton(_("Add: {0}").replace("{0}", item.get("text", "")))
+        # TRANSLATORS: the button under a repeating group of the opinion form ("Add: Findings per region")
+        self.add_button = QPushButton(_("Add: {group}").format(group=item.get("text", "")))
         self.add_button.setObjectName(f"add-{self.link_id}")
         self.add_button.setToolTip(_("Add an entry (Ctrl+Enter in an entry)"))
         self.add_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -106,7 +107,8 @@ class GroupSet(Node):
 
     def _renumber(self) -> None:
         for n, group in enumerate(self.instances, 1):
-            group.box.setTitle(_("Entry %1").replace("%1", str(n)))
+            # TRANSLATORS: the title of the n-th entry of a repeating group of the opinion form
+            group.box.setTitle(_("Entry {n}").format(n=n))
 
     def add_entry(self, after: Group | None = None) -> Group:
         """A new instance (after `after`, else last), with the cursor in its first field."""

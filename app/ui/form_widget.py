@@ -5,6 +5,11 @@ QuestionnaireResponse (app.opinion.questionnaire), and the draft autosaver.
     form.set_response(drafts.load(case_id) or new_response(form.questionnaire, record, profile))
     saver = DraftAutosaver(form, lambda r: runner.run(...save r...))
 
+The form shows the interface language: it is built from `localized(questionnaire,
+interface_language())`, which is its `questionnaire` (the texts shown, e.g. in the validation
+panel), while the response it gives keeps the codes and English texts of the template
+(app.opinion.questionnaire), whatever language it was filled in.
+
 The widget only edits; saving, signing and the choice of template are the window's. It is
 made for the keyboard: Tab goes from field to field in reading order (`order_tabs`), the
 focused field is scrolled into view with a visible frame (`FOCUS_STYLE`), and repeated lines and
@@ -21,12 +26,12 @@ from datetime import datetime, timezone
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.formatting import format_date
+from app.core.i18n import _, interface_language
 from app.core.key_images import KeyImage
-from app.opinion.questionnaire import Questionnaire, empty_response, enabled
+from app.core.locale_format import format_date
+from app.opinion.questionnaire import Questionnaire, empty_response, enabled, localized
 from app.ui.form_items import Display, Node, Question
 from app.ui.form_repeat import Group, GroupSet, RowKeys
-from app.core.i18n import _
 
 #: Every kind of field shows where the cursor is: a blue frame (checkboxes: a tinted box).
 FOCUS_STYLE = """
@@ -52,10 +57,12 @@ class OpinionFormWidget(QWidget):
 
     def __init__(self, questionnaire: Questionnaire, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.questionnaire = questionnaire
+        #: What the form shows: the template in the interface language (`.original`: as written).
+        self.questionnaire = localized(questionnaire, interface_language())
+        questionnaire = self.questionnaire
         self.read_only = False
         self._loading = False
-        self._header = {k: v for k, v in empty_response(questionnaire).items() if k != "item"}
+        self._header = {k: v for k, v in empty_response(questionnaire.original).items() if k != "item"}
         self.keys = RowKeys(self)
         self.top: list[Node] = []
         self.draft_note = ""
@@ -197,10 +204,12 @@ class OpinionFormWidget(QWidget):
             self.draft_note = ""
         else:
             today = (today or datetime.now(timezone.utc)).astimezone(saved_at.tzinfo)
-            when = saved_at.strftime("%H:%M")
+            time = saved_at.strftime("%H:%M")
             if saved_at.date() != today.date():
-                when = f"{format_date(saved_at.date().isoformat())} {when}"
-            self.draft_note = _("Draft restored from {when}.").format(when=when)
+                self.draft_note = _("Draft restored from {date} {time}.").format(
+                    date=format_date(saved_at.date()), time=time)
+            else:
+                self.draft_note = _("Draft restored from {time}.").format(time=time)
         self._show_status()
 
     def _show_status(self) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from app.opinion.questionnaire import (
     TRANSLATION_URL, answer_display, empty_response, invalid_choices, list_templates, load_template, localized,
-    missing_required, option_display, set_answer, translations, untranslated)
+    get_answer, missing_required, option_display, set_answer, template_texts, translations, untranslated)
 
 
 def _texts(data: dict) -> list[tuple[str, str]]:
@@ -72,15 +72,15 @@ def test_localized_accepts_the_plain_json_and_a_regional_tag():
 def test_a_missing_translation_falls_back_to_the_english_text():
     data = {"resourceType": "Questionnaire", "title": "Test form", "item": [
         {"linkId": "a", "type": "string", "text": "Only English"},
-        {"linkId": "b", "type": "choice", "text": "Both", "_text": {"extension": [
+        {"linkId": "b", "type": "choice", "text": "Both texts", "_text": {"extension": [
             {"url": TRANSLATION_URL, "extension": [{"url": "lang", "valueCode": "nl-BE"},
-                                                   {"url": "content", "valueString": "Beide"}]}]},
+                                                   {"url": "content", "valueString": "Beide teksten"}]}]},
          "answerOption": [{"valueCoding": {"code": "x", "display": "Ex"}}]}]}
     nl, de = localized(data, "nl"), localized(data, "de")
-    assert [i["text"] for i in nl["item"]] == ["Only English", "Beide"]
+    assert [i["text"] for i in nl["item"]] == ["Only English", "Beide teksten"]
     assert nl["item"][1]["answerOption"][0]["valueCoding"]["display"] == "Ex"
-    assert [i["text"] for i in de["item"]] == ["Only English", "Both"]
-    assert translations(data["item"][1], "text") == {"nl": "Beide"}
+    assert [i["text"] for i in de["item"]] == ["Only English", "Both texts"]
+    assert translations(data["item"][1], "text") == {"nl": "Beide teksten"}
     assert untranslated(data) == ['title: nl', 'title: fr', 'item "a" text: nl', 'item "a" text: fr',
                                   'item "b" text: fr', 'item "b" option "x": nl', 'item "b" option "x": fr']
 
@@ -118,3 +118,27 @@ def test_a_response_filled_in_a_french_form_validates_like_an_english_one():
     set_answer(q, response, "recipients", [{"system": "urn:second-o:recipient-role", "code": "nobody",
                                             "display": "Médecin traitant"}])
     assert invalid_choices(q, response) == ["recipients"]  # the code counts, not the words
+
+
+def test_a_text_the_template_does_not_translate_comes_from_the_catalogue_before_english(monkeypatch):
+    class Catalogue:
+        def gettext(self, message):
+            return {"Only English": "⟦Óñlý Éñglîsh⟧"}.get(message, message)
+    monkeypatch.setattr("app.opinion.questionnaire.translation", lambda language: Catalogue())
+    data = {"resourceType": "Questionnaire", "item": [{"linkId": "a", "type": "string", "text": "Only English"}]}
+    assert localized(data, "qps")["item"][0]["text"] == "⟦Óñlý Éñglîsh⟧"
+    assert localized(data, "en")["item"][0]["text"] == "Only English"
+
+
+def test_the_template_texts_are_listed_for_a_catalogue():
+    texts = template_texts(load_template("radiology-review"))
+    assert texts[0] == "Radiology review" and {"Findings per region", "Lungs", "Largest lesion (mm)"} <= set(texts)
+    assert len(texts) == len(set(texts))
+
+
+def test_a_stored_coding_keeps_its_code_and_english_display_without_the_translations():
+    q = load_template("second-opinion")
+    response = empty_response(q)
+    set_answer(q, response, "urgency", q.item("urgency")["answerOption"][2]["valueCoding"])
+    assert get_answer(response, "urgency") == {"system": "urn:second-o:urgency", "code": "urgent",
+                                               "display": "Urgent (within days)"}
