@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+import subprocess
+import sys
 import time
 
 from PySide6.QtWidgets import QApplication
@@ -24,10 +26,17 @@ def has_display() -> bool:
         os.uname().sysname == "Darwin"
 
 
-def application() -> QApplication:
+def application(language: str | None = None) -> QApplication:
+    """The QApplication, speaking `language` ('system', 'nl', 'fr', 'en'; default: the choice of
+    Settings ▸ Language kept in the data folder; SECONDO_LANGUAGE overrides) before any widget
+    is built."""
     if not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication.instance() or QApplication([])
+    from app.store import paths
+    from app.ui.language_settings import install_language, saved_language
+
+    install_language(app, language or saved_language(paths.data_dir()))
     app.setApplicationName("Second-O")
     app.setOrganizationName("Second-O")
     app.setDesktopFileName("secondo")  # matches packaging/linux/secondo.desktop (icon on Wayland)
@@ -75,13 +84,35 @@ def run_gui(args, prompt=None) -> int:
         print(_("Second-O is already open on this data folder; the files were handed to it.") if message.files
               else _("Second-O is already open on this data folder; it was brought to the front."))
         return 0
+    restart: list[bool] = []
     try:
-        return _run_window(instance, message, prompt, getattr(args, "exit_when_shown", False))
+        code = _run_window(instance, message, prompt, getattr(args, "exit_when_shown", False), restart)
     finally:
         instance.release()
+    if restart:  # Settings ▸ Language ▸ Restart now: the window has saved and closed, the lock is free
+        start_again()
+    return code
 
 
-def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
+def restart_command() -> list[str]:
+    """The command that starts the window again on the same data folder (no files, no case:
+    the last case open is reopened by itself)."""
+    if getattr(sys, "frozen", False):  # the bundle: its executable is the `secondo` command
+        return [sys.executable, "gui"]
+    return [sys.executable, "-m", "app", "gui"]
+
+
+def start_again() -> None:
+    """A new window process, on its own, once this one has released the data folder."""
+    env = dict(os.environ)
+    if not getattr(sys, "frozen", False):
+        root = str(Path(__file__).resolve().parents[2])  # where the `app` package is importable
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (root, env.get("PYTHONPATH"))))
+    subprocess.Popen(restart_command(), env=env, stdin=subprocess.DEVNULL, close_fds=True,
+                     start_new_session=True)
+
+
+def _run_window(instance, message, prompt, exit_when_shown: bool, restart: list[bool]) -> int:
     from app.ui.main_window import MainWindow
 
     if not has_display() and not os.environ.get("QT_QPA_PLATFORM"):
@@ -94,6 +125,8 @@ def _run_window(instance, message, prompt, exit_when_shown: bool) -> int:
     with open_store(instance.home, prompt) as store:
         case_id = store.resolve_case(message.case) if message.case else None
         window = MainWindow(store)
+        window.restart_available = True  # Settings ▸ Language may offer "Restart now"
+        window.restartRequested.connect(lambda: restart.append(True))
         last = window.settings.last_case
         if case_id is None and last and store.index.case(last) is not None:
             case_id = last

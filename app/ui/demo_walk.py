@@ -21,7 +21,9 @@ def run_demo_window(out: Path, screenshots: bool, *, store, case_id: str, creden
     """The window on the demo case; `screenshots`: walk offscreen and write PNGs into `out`."""
     from app.ui.main_window import MainWindow
 
-    app = application()
+    from app.core.i18n import interface_language
+
+    app = application(interface_language())  # the demo's language (`demo --lang`), not the saved choice
     window = MainWindow(store, credentials=credentials, roots=roots)
     window.resize(1600, 1000)
     shown = []
@@ -118,7 +120,7 @@ def _send_demo_opinion(window, case_id: str, out: Path, shot) -> list[Path]:
         return []
     window.show_worklist()
     window.refresh_cases()
-    wait_until(lambda: "Signed (1)" in window.worklist.status_buttons["signed"].text(), 20)
+    wait_until(lambda: window.worklist.status_counts().get("signed") == 1, 20)
     window.worklist.select_case(case_id)
     shot("08-desk")
     dialog = window.show_outgoing(case_id)
@@ -129,9 +131,10 @@ def _send_demo_opinion(window, case_id: str, out: Path, shot) -> list[Path]:
     dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
     made = []
     dialog.packaged.connect(made.append)
+    before = dialog.table.item(0, 4).text() if dialog.table.item(0, 4) else ""
     dialog.make_button.click()
     wait_until(lambda: bool(made), 60)
-    wait_until(lambda: "Packaged" in (dialog.table.item(0, 4).text() if dialog.table.item(0, 4) else ""), 20)
+    wait_until(lambda: (dialog.table.item(0, 4).text() if dialog.table.item(0, 4) else before) != before, 20)
     settle(0.4)
     path = out / "09-outgoing.png"
     dialog.grab().save(str(path))

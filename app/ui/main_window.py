@@ -15,6 +15,7 @@ from app.ui.case_sheet_controller import CaseSheetController
 from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
 from app.ui.form_dock import FormDockWidget
 from app.ui.import_dialog import ImportController, importable
+from app.ui.language_menu import LanguageMenu
 from app.ui.opinion_controller import OpinionController
 from app.ui.screen_fit import fit_to_screen
 from app.ui.settings import WindowSettings
@@ -33,6 +34,7 @@ class MainWindow(QMainWindow):
     caseShown = Signal(str)
     casesLoaded = Signal(int)
     closing = Signal()  # the close has begun: work is stopping, nothing new is taken
+    restartRequested = Signal()  # Settings ▸ Language ▸ Restart now: start again once closed
 
     def __init__(self, store, *, credentials: list = (), roots: list | None = None) -> None:
         super().__init__()
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         # The one writer (and index reader); on close its writes are waited for, not cancelled.
         self.store_runner = TaskRunner(self, max_threads=1, cancel_on_close=False)
         self._closing = self._closed = False
+        self.restart_available = False  # set by app_main.run_gui, which can start the window again
         self.cache = FrameCache(CACHE_MB * MiB)
         self.drafts = DraftStore(store)
         self.settings = WindowSettings(store.home)
@@ -125,8 +128,18 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(_("&Reviewer and letterhead…"), self.show_letterhead)
         settings_menu.addAction(_("&Address book…"), self.show_address_book)
         settings_menu.addAction(_("&Trusted issuers…"), self.show_trust)
+        settings_menu.addSeparator()
+        self.language_menu = LanguageMenu(self.store.home, self, self.request_restart,
+                                          lambda: self.restart_available)
+        settings_menu.addMenu(self.language_menu)
         help_menu = self.menuBar().addMenu(_("&Help"))
         help_menu.addAction(make_action(self, "keyboard", _("&Keyboard…"), self.show_keyboard))
+
+    def request_restart(self) -> None:
+        """Close as the user would (layout, drafts and work in flight saved or waited for), then
+        start again, where the starter can (app_main.run_gui); otherwise only the close."""
+        self.restartRequested.emit()
+        self.close()
 
     def fit_to_screen(self) -> None:
         """No larger than the screen's free area (a 1024x700 laptop, a 2x scaled display): the

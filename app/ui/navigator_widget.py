@@ -9,8 +9,9 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.core.formatting import format_date, format_dicom_name, format_patient_name
+from app.core.formatting import format_dicom_name, format_patient_name
 from app.core.i18n import _, ngettext
+from app.core.locale_format import format_date
 
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
@@ -117,7 +118,9 @@ class NavigatorWidget(QTreeWidget):
             by_kind.setdefault(doc.get("kind") or "other", []).append(n)
         self.document_items = [None] * len(documents)
         for kind in sorted(by_kind, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else len(KIND_ORDER)):
-            group = QTreeWidgetItem(self, [f"{self.kind_labels.get(kind, kind)} ({len(by_kind[kind])})"])
+            # TRANSLATORS: a group of documents in the case navigator: "Referral letters (2)".
+            group = QTreeWidgetItem(self, [_("{kind} ({count})").format(kind=self.kind_labels.get(kind, kind),
+                                                                         count=len(by_kind[kind]))])
             for n in by_kind[kind]:
                 doc = documents[n]
                 date = format_date(doc.get("date"))
@@ -153,7 +156,7 @@ class NavigatorWidget(QTreeWidget):
                 frames = series.get("frames") or series.get("instances") or 0
                 label = (f"{series.get('modality') or '?'} #{series.get('number') or '-'} "
                          f"{series.get('description') or ''}").strip()
-                count = _("1 image") if frames == 1 else _("{n} images").format(n=frames)
+                count = ngettext("{n} image", "{n} images", frames).format(n=frames)
                 child = QTreeWidgetItem(node, [label + "\n" + count])
                 child.setData(0, DOC_ROLE, ("series", series["series_uid"]))
                 if foreign:
@@ -182,8 +185,9 @@ class NavigatorWidget(QTreeWidget):
 
     def _missing(self, parent: QTreeWidgetItem, label: str, files: int) -> None:
         child = QTreeWidgetItem(parent, [f"{label}\n" + _("Named by the DICOMDIR, not on the disc")])
-        tooltip = (_("1 file named by the DICOMDIR is not on the disc; ask the sender for it.") if files == 1 else
-                   _("{n} files named by the DICOMDIR are not on the disc; ask the sender for them.").format(n=files))
+        tooltip = ngettext("{n} file named by the DICOMDIR is not on the disc; ask the sender for it.",
+                           "{n} files named by the DICOMDIR are not on the disc; ask the sender for them.",
+                           files).format(n=files)
         self.problem_items.append(_red(child, "missing", tooltip))
 
     def set_thumbnail(self, series_uid: str, pixmap: QPixmap) -> None:

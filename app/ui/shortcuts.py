@@ -9,32 +9,30 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
-from app.core.i18n import _
-
-
+from app.core.i18n import N_, _
 
 #: name -> (keys, description); the window binds a handler to each name.
 SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
-    "next_document": (("Ctrl+PgDown", "Alt+Down"), "Next document or series"),
-    "previous_document": (("Ctrl+PgUp", "Alt+Up"), "Previous document or series"),
-    "focus_form": (("F6",), "Put the cursor in the opinion form"),
-    "toggle_form": (("F7",), "Show or hide the opinion form"),
-    "full_screen_viewer": (("F11",), "Viewer full screen (again to leave)"),
-    "split": (("Ctrl+\\",), "Documents side by side"),
-    "preview": (("Ctrl+Shift+P",), "Preview the opinion letter (not signed)"),
-    "sign": (("Ctrl+Shift+S",), "Sign the opinion"),
-    "import": (("Ctrl+O",), "Import a dossier package, folder or ISO"),
-    "case_sheet": (("Ctrl+Shift+E",), "The case sheet: patient, question, consent, documents"),
-    "worklist": (("Ctrl+L",), "Back to the worklist"),
-    "keyboard": (("F1",), "This list"),
-    "quit": (("Ctrl+Q",), "Quit the workstation"),
+    "next_document": (("Ctrl+PgDown", "Alt+Down"), N_("Next document or series")),
+    "previous_document": (("Ctrl+PgUp", "Alt+Up"), N_("Previous document or series")),
+    "focus_form": (("F6",), N_("Put the cursor in the opinion form")),
+    "toggle_form": (("F7",), N_("Show or hide the opinion form")),
+    "full_screen_viewer": (("F11",), N_("Viewer full screen (again to leave)")),
+    "split": (("Ctrl+\\",), N_("Documents side by side")),
+    "preview": (("Ctrl+Shift+P",), N_("Preview the opinion letter (not signed)")),
+    "sign": (("Ctrl+Shift+S",), N_("Sign the opinion")),
+    "import": (("Ctrl+O",), N_("Import a dossier package, folder or ISO")),
+    "case_sheet": (("Ctrl+Shift+E",), N_("The case sheet: patient, question, consent, documents")),
+    "worklist": (("Ctrl+L",), N_("Back to the worklist")),
+    "keyboard": (("F1",), N_("This list")),
+    "quit": (("Ctrl+Q",), N_("Quit the workstation")),
 }
 
 #: Keys of the opinion form (app/ui/form_repeat.py, app/ui/form_widget.py): listed, bound there.
 FORM_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("Tab", "Shift+Tab"), "Next / previous field"),
-    (("Ctrl+Enter",), "In a repeated line or entry: add one after it"),
-    (("Ctrl+Backspace", "Ctrl+Del"), "In an empty repeated line or entry: remove it"),
+    (("Tab", "Shift+Tab"), N_("Next / previous field")),
+    (("Ctrl+Enter",), N_("In a repeated line or entry: add one after it")),
+    (("Ctrl+Backspace", "Ctrl+Del"), N_("In an empty repeated line or entry: remove it")),
 )
 
 
@@ -69,6 +67,7 @@ class KeyboardDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, (keys, description, where) in enumerate(rows):
             shown = [QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k for k in keys]
+            # TRANSLATORS: between two keys of one action in the keys help: "Ctrl+PgDown or Alt+Down".
             self.table.setItem(row, 0, QTableWidgetItem(_(" or ").join(shown)))
             self.table.setItem(row, 1, QTableWidgetItem(description))
             self.table.setItem(row, 2, QTableWidgetItem(where))

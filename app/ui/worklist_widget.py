@@ -11,8 +11,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QLabel, QLineEdit, QMenu, QSpinBox, QStyle, QTableView, QToolButton, QVBoxLayout,
                                QWidget)
 
-from app.core.formatting import format_date, format_patient_name
+from app.core.formatting import format_patient_name
 from app.core.i18n import _, ngettext
+from app.core.locale_format import format_date
 from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary
 from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
 from app.outgoing.recipients import role_label
@@ -62,7 +63,7 @@ class CaseTableModel(QAbstractTableModel):
         return is_overdue(row, self.target_days)
 
     def to_send_text(self, row: dict) -> str:
-        return ", ".join(_(role_label(r)) for r in row.get("to_send") or [])
+        return ", ".join(role_label(r) for r in row.get("to_send") or [])
 
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
@@ -87,10 +88,9 @@ class CaseTableModel(QAbstractTableModel):
         if identity == "ok":
             return _("Every study matches the case's patient: name and birth date agree.")
         if identity == "mismatch":
-            if mismatches <= 1:
-                return _("Images of another patient: 1 study does not match the case's patient.")
-            return _("Images of another patient: {n} studies do not match the case's patient.").format(
-                n=mismatches)
+            return ngettext("Images of another patient: {n} study does not match the case's patient.",
+                            "Images of another patient: {n} studies do not match the case's patient.",
+                            max(1, mismatches)).format(n=max(1, mismatches))
         return _("Not verified: there is no case patient to compare the images with, or their name or "
                        "birth date is missing. Complete the case's patient.")
 
@@ -312,6 +312,7 @@ class WorklistWidget(QWidget):
         self.overdue_box.toggled.connect(self.proxy.set_overdue_only)
         self.target_box = QSpinBox(self)
         self.target_box.setRange(1, 365)
+        # TRANSLATORS: before the number of days of the overdue target in the worklist ("target 14 days").
         self.target_box.setPrefix(_("target "))
         self.target_box.setToolTip(_("A case open longer than this since its referral (or its import) is "
                                            "marked overdue"))
@@ -364,6 +365,7 @@ class WorklistWidget(QWidget):
         """The overdue target (at least a day); kept in the data folder's desk settings when `save`."""
         days = max(1, int(days))
         self.model.target_days = days
+        # TRANSLATORS: after the number of the overdue target ("target 14 days"); keep the space.
         self.target_box.setSuffix(ngettext(" day", " days", days))
         if self.target_box.value() != days:
             self.target_box.blockSignals(True)
@@ -459,7 +461,8 @@ class WorklistWidget(QWidget):
         counts = self.status_counts()
         for status, button in self.status_buttons.items():
             label = _("All") if status is None else _(STATUS_LABELS[status])
-            button.setText(f"{label} ({counts[status]})")
+            # TRANSLATORS: a status filter button of the worklist: "In review (3)".
+            button.setText(_("{status} ({count})").format(status=label, count=counts[status]))
         overdue = self.overdue_count()
         self.overdue_box.setText(_("Overdue only ({n})").format(n=overdue))
         self.overdue_box.setStyleSheet("color: #c62828; font-weight: bold;" if overdue else "")
