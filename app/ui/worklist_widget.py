@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 from app.core.formatting import format_patient_name
 from app.core.i18n import _, ngettext
 from app.core.locale_format import format_date
-from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary
+from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary, status_label
 from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
 from app.outgoing.recipients import role_label
 from app.store.case_removal import archived_cases
@@ -95,7 +95,7 @@ class CaseTableModel(QAbstractTableModel):
                        "birth date is missing. Complete the case's patient.")
 
     def status_label(self, status: str) -> str:
-        return _(STATUS_LABELS.get(status, status))
+        return status_label(status)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -263,8 +263,8 @@ class WorklistWidget(QWidget):
         self.proxy.setSourceModel(self.model)
         self.status_box = QComboBox(self)
         self.status_box.addItem(_("All statuses"), None)
-        for status, label in STATUS_LABELS.items():
-            self.status_box.addItem(_(label), status)
+        for status in STATUS_LABELS:
+            self.status_box.addItem(status_label(status), status)
         self.status_box.currentIndexChanged.connect(
             lambda _i: self.proxy.set_status(self.status_box.currentData()))
         self.search_box = QLineEdit(self)
@@ -460,7 +460,7 @@ class WorklistWidget(QWidget):
             return
         counts = self.status_counts()
         for status, button in self.status_buttons.items():
-            label = _("All") if status is None else _(STATUS_LABELS[status])
+            label = _("All") if status is None else status_label(status)
             # TRANSLATORS: a status filter button of the worklist: "In review (3)".
             button.setText(_("{status} ({count})").format(status=label, count=counts[status]))
         overdue = self.overdue_count()
