@@ -38,7 +38,7 @@ UNIVERSAL_WORDS = frozenset({*LANGUAGE_NAMES.values(), "mm", "cm", "HU", "px", "
 _MARKED = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
 _FILE = re.compile(r"(?:[\w.~-]*/)*[\w.~-]+\.(?:pdf|tiff?|dcm|iso|sodp|p7m|p12|pfx|pem|png|jpe?g|json|txt|zip)\b",
                    re.IGNORECASE)
-_PATH = re.compile(r"(?:[A-Za-z]:)?[/\\][\w.~/\\ -]*")
+_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:|~)?(?:[/\\][\w.~-]+){2,}[/\\]?")  # two parts at least: not "Next / previous"
 _DATE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}:\d{2}\b")
 _NUMBER = re.compile(r"[-+]?\d[\d.,:/×x]*")
 # Key names as QKeySequence writes them ("Ctrl+PgDown", "Shift+R", "F11", "Esc"): Qt's words.
@@ -98,7 +98,7 @@ def plain(text: str, rich: bool = False) -> str:
 def residue(text: str, data: Iterable[str] = ()) -> str:
     """What is left of `text` once every ⟦marked⟧ part, the case's own data, file names, paths,
     dates, numbers and words the same in every language are taken out."""
-    rest = text
+    rest = _PATH.sub(" ", _FILE.sub(" ", text))  # before the data: a file may be named after a date
     while True:
         shorter = _MARKED.sub(" ", rest)
         if shorter == rest:
@@ -107,7 +107,7 @@ def residue(text: str, data: Iterable[str] = ()) -> str:
     for value in sorted(data, key=len, reverse=True):
         if value and value.lower() in rest.lower():
             rest = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", rest, flags=re.IGNORECASE)
-    for pattern in (_TAG, _ENTITY, _KEYS, _FILE, _PATH, _DATE, _UID, _NUMBER):
+    for pattern in (_TAG, _ENTITY, _KEYS, _DATE, _UID, _NUMBER):
         rest = pattern.sub(" ", rest)
     words = [w for w in re.findall(r"[^\W\d_]+", rest) if w not in UNIVERSAL_WORDS]
     return " ".join(words)

@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from babel.messages.pofile import read_po
 import pytest
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
@@ -56,11 +57,20 @@ def strings_of(value) -> Iterator[str]:
             yield from strings_of(item)
 
 
-def case_data(store, case_id: str, *extra: str) -> set[str]:
+def messages(qps_dir: Path) -> set[str]:
+    """The catalogue's messages (English): words the window must translate, never data."""
+    with (qps_dir / "secondo.pot").open("rb") as handle:
+        return {m for message in read_po(handle) if message.id
+                for m in (message.id if isinstance(message.id, tuple | list) else [message.id])}
+
+
+def case_data(store, case_id: str, known: set[str], *extra: str) -> set[str]:
     """The case's own words (patient, physicians, document titles, question): shown as they are.
-    Codes (`referral_letter`, `routine`) are left out: shown raw, they are offenders."""
+    Codes (`referral_letter`, `routine`) and English kept in the record that the catalogue
+    translates (a checklist item, an identity check) are left out: shown raw, they are offenders."""
     record = store.record(case_id)
-    values = {s for s in strings_of(record) if len(s) > 1 and not s.replace("_", "").replace("-", "").islower()}
+    values = {s for s in strings_of(record) if len(s) > 1 and not s.replace("_", "").replace("-", "").islower()
+              and s not in known}
     patient = record["manifest"]["patient"]
     family, given = patient["family_name"], patient["given_names"]
     values |= {f"{family.upper()}, {given}", f"{given} {family}", f"{family} {given}"}
@@ -131,6 +141,9 @@ def test_the_residue_keeps_only_unmarked_words():
     assert residue("Ctrl+PgDown⟦ õr ·⟧Alt+Down") == ""
     assert residue("⟦Çîñé: pláý õr páüsé······⟧ (P / Space)") == ""
     assert residue("Next page (PgDown)") == "Next page"
+    assert residue("Next / previous field") == "Next previous field"
+    assert residue("Report 14/09/2026 (DEMO)", ["Report 14/09/2026 (DEMO)"]) == ""
+    assert residue("⟦Wrîttéñ···⟧ /tmp/out/scan-2026-11-04.pdf", ["2026-11-04"]) == ""
 
 
 def test_the_walk_finds_an_unmarked_label_and_a_clipped_button(qtbot, qps):
@@ -146,16 +159,27 @@ def test_the_walk_finds_an_unmarked_label_and_a_clipped_button(qtbot, qps):
     assert [c.text for c in clipped(widget)] == [button.text().replace("&", "")]
 
 
+def message_boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def close_message_boxes() -> None:
+    for box in message_boxes():
+        box.close()
+
+
 @pytest.fixture
 def no_modal_boxes(monkeypatch):
     """A warning box is opened, never exec'd: a walk is never stopped by one."""
     monkeypatch.setattr(QMessageBox, "exec", lambda self: QMessageBox.StandardButton.Cancel)
 
 
-def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, qps, demo_store, demo_package,
+def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, qps, qps_dir, demo_store, demo_package,
                                                                         no_modal_boxes, tmp_path):
     from app.demo.pki import DEMO_PASSPHRASE
     from app.signing.settings import SigningSettings, save_signing_settings
+    from app.store.case_removal import removal_plan
+    from app.ui.case_delete_dialog import CaseDeleteDialog
     from app.ui.main_window import MainWindow
     from tests.unit.test_opinion_pdf import fill
 
@@ -163,13 +187,14 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     save_signing_settings(SigningSettings(identity_path=str(demo_package.reviewer_p12),
                                           organisation_identity=str(demo_package.pki_files["workstation.p12"])))
     reviewer = "Dr. Test Reviewer (DEMO)"
-    walk = Walk(case_data(store, case_id, reviewer, "Pulmonology", str(store.home)))
+    walk = Walk(case_data(store, case_id, messages(qps_dir), reviewer, "Pulmonology", str(store.home)))
     window = MainWindow(store)
     qtbot.addWidget(window)
     window.resize(DEFAULT_SIZE)
     window.show()
     qtbot.waitUntil(lambda: window.worklist.model.rowCount() > 0, timeout=10000)
     walk.look("worklist", window)
+    signed_button = window.worklist.status_buttons["signed"].text()
 
     with qtbot.waitSignal(window.caseShown, timeout=20000):
         window.open_case(case_id)
@@ -201,6 +226,20 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
         walk.look(name, dialog)
         dialog.close()
 
+    window.opinion.sign()  # the form is still empty: a warning box says what is missing
+    walk.look("sign refused", *message_boxes())
+    close_message_boxes()
+    letter = tmp_path / "scan-2026-11-04.pdf"
+    letter.write_bytes((demo_package.source / "documents" / "referral-letter.pdf").read_bytes())
+    window.case_sheet.add_documents([letter])
+    adding = window.case_sheet.adder.dialog
+    walk.look("add documents", adding)
+    adding.reject()
+    delete = CaseDeleteDialog(removal_plan(store, case_id), "TEST, Patient", "Test", window)
+    delete.show()
+    walk.look("delete case", delete)
+    delete.close()
+
     form = window.form.form
     form.set_response(fill(form.questionnaire, form.response(), **{
         "reviewer-name": reviewer, "reviewer-specialty": "Pulmonology", "reviewer-registration": "1-00000-99-000"}))
@@ -218,9 +257,20 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     qtbot.waitUntil(lambda: bool(signed), timeout=60000)
     walk.look("signed opinion", window)
 
+    window.show_worklist()
+    window.refresh_cases()
+    qtbot.waitUntil(lambda: window.worklist.status_buttons["signed"].text() != signed_button, timeout=20000)
+    walk.look("worklist, signed", window)
+
     outgoing = window.show_outgoing(case_id)
     qtbot.waitUntil(lambda: outgoing.desk is not None, timeout=20000)
     walk.look("outgoing dialog", outgoing)
+    outgoing.table.selectRow(1)  # the patient: a passphrase sheet
+    outgoing.destination.setText(str(tmp_path / "out"))
+    outgoing.org_passphrase.setText(DEMO_PASSPHRASE)
+    with qtbot.waitSignal(outgoing.packaged, timeout=30000):
+        outgoing.make_button.click()
+    walk.look("outgoing dialog, packaged", outgoing)
     outgoing.close()
 
     problems = []
