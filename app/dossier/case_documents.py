@@ -12,7 +12,7 @@ from pathlib import Path
 import uuid
 
 from app.core.errors import BadInputError
-from app.core.i18n import _, ngettext
+from app.core.i18n import _, ngettext, pgettext
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.case_update import commit, read_for_update
 from app.dossier.content_type import HEAD_SIZE, media_type, sniff
@@ -31,7 +31,7 @@ def document_kinds() -> dict[str, str]:
     return {"referral_letter": _("Referral letter"), "history_letter": _("History letter"),
             "correspondence": _("Correspondence"), "imaging_report": _("Imaging report"),
             "operation_report": _("Operation report"), "lab_result": _("Laboratory result"),
-            "second_opinion": _("Second opinion"), "other": _("Other")}
+            "second_opinion": _("Second opinion"), "other": pgettext("document kind", "Other")}
 
 
 def kind_label(kind: str) -> str:
