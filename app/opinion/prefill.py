@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from app.core.formatting import format_patient_name
-from app.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, _, current_language, in_language
+from app.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, _, current_language, in_language, interface_language
 from app.core.locale_format import format_date
 from app.dossier.case_details import details
 from app.opinion.profile import ReviewerProfile
@@ -46,7 +46,8 @@ def _coding(system: str, code: str, label: Callable[[], str]) -> dict:
     called in each language: it translates and formats dates there)."""
     with in_language(SOURCE_LANGUAGE):
         coding = {"system": system, "code": code, "display": label()}
-    for language in LANGUAGES:
+    # and in the interface's, should it be another (the test pseudo-language)
+    for language in dict.fromkeys((*LANGUAGES, interface_language())):
         if language != SOURCE_LANGUAGE:
             with in_language(language):
                 set_translation(coding, "display", language, label())

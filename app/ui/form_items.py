@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractSpinBox, QCheckBox, QComboBox, QDateEdit, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.core.key_images import KeyImage
-from app.core.locale_format import format_date
+from app.core.locale_format import format_date, locale_for
 from app.opinion.questionnaire import from_answer, prefill_source, to_answer
 from app.core.i18n import _
 
@@ -96,6 +96,11 @@ def date_pattern() -> str:
     """The current language's numeric date as a Qt display format ('dd/MM/yyyy' in Belgium,
     'dd-MM-yyyy' in the Netherlands), read from a date whose day, month and year differ."""
     return format_date(date(2033, 11, 22)).replace("2033", "yyyy").replace("11", "MM").replace("22", "dd")
+
+
+def field_locale() -> QLocale:
+    """Qt's locale for the current language and region: a decimal comma in nl and fr."""
+    return QLocale(str(locale_for()))
 
 
 def option_label(option: dict) -> str:
@@ -184,6 +189,8 @@ class Question(Node):
             editor.setSpecialValueText("—")
             editor.setValue(EMPTY_NUMBER)
             editor.valueChanged.connect(form._edited)
+        if isinstance(editor, (QAbstractSpinBox, QDateEdit)):
+            editor.setLocale(field_locale())  # typed and shown as the reader writes: 9,8
         editor.setObjectName(f"field-{self.link_id}")
         return editor
 

@@ -2,7 +2,7 @@
 Dutch or French, while the response it gives keeps the template's codes and English texts."""
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QComboBox, QGroupBox, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit, QPushButton
 
 from app.opinion.prefill import bind, new_response
 from app.opinion.questionnaire import (
@@ -108,3 +108,15 @@ def test_a_repeating_group_and_its_string_options_in_dutch(qtbot, record, interf
     assert get_answer(form.response(), "region-name") == "Lungs"  # the template's value, not the Dutch word
     form.findChild(QPushButton, "add-region").click()
     assert {"Item 1", "Item 2"} <= {box.title() for box in form.findChildren(QGroupBox)}
+
+
+def test_a_decimal_is_shown_with_a_comma_in_dutch_and_a_point_in_english(qtbot, record, interface_language):
+    interface_language("nl")
+    form = make_form(qtbot, record, "radiology-review")
+    size = form.findChild(QDoubleSpinBox, "field-region-size-mm")
+    size.setValue(9.8)
+    assert size.text() == "9,80"
+    assert get_answer(form.response(), "region-size-mm") == 9.8
+    interface_language("en")
+    assert make_form(qtbot, record, "radiology-review").findChild(
+        QDoubleSpinBox, "field-region-size-mm").locale().decimalPoint() == "."
