@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from app.core.i18n import _, ngettext
 from app.core.tasks import CancelToken
 from app.dossier.case_documents import document_kinds
-from app.ui.date_field import DateLineEdit
+from app.ui.date_field import DateLineEdit, date_placeholder
 from app.ui.task_runner import TaskRunner, guarded, user_message
 
 DOCUMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".text")
@@ -137,8 +137,8 @@ class AddDocumentsDialog(QDialog):
     def accept(self) -> None:
         for path, (_title, _kind, when, _author) in zip(self.paths, self.rows):
             if not when.valid():
-                self.message.setText(_("The date of {name} is not a real date; write it as dd/mm/yyyy or "
-                                             "leave it empty.").format(name=path.name))
+                self.message.setText(_("The date of {name} is not a real date; write it as {pattern} or "
+                                       "leave it empty.").format(name=path.name, pattern=date_placeholder()))
                 self.message.show()
                 when.setFocus()
                 return

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from app.core.formatting import format_date
+from app.core.locale_format import format_date
 from app.ui.add_documents_dialog import kind_combo
 from app.core.i18n import _
 

@@ -12,6 +12,7 @@ recorded with its date and by whom."""
 from __future__ import annotations
 
 from pathlib import Path
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
@@ -20,13 +21,26 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.ui.add_documents_dialog import is_document
 from app.ui.case_documents_table import CaseDocumentsTable
-from app.ui.date_field import DateLineEdit, shown_date
+from app.ui.date_field import DateLineEdit, date_placeholder, shown_date
 from app.core.i18n import _
+from app.core.locale_format import locale_for
 
 SEXES = ("", "F", "M", "O", "U")
 PERSON_ROLES = ("referring_physician", "treating_physician", "general_practitioner")
 CONSENT_ROLES = ("patient", "treating_physician", "referring_physician", "general_practitioner")
 PERSON_FIELDS = ("name", "organisation", "email")
+
+
+def national_number_label(value: str | None = None) -> str:
+    """The national number's label as its reader names it: the Belgian national register number
+    (rijksregisternummer, numéro de registre national) or the Dutch BSN, by the number entered
+    (11 or 9 digits), else by the region of the interface's locale (BSN in the Netherlands)."""
+    digits = re.sub(r"\D", "", value or "")
+    if len(digits) == 11:
+        return _("National register number:")
+    if len(digits) in (8, 9) or (not digits and locale_for().territory == "NL"):
+        return _("BSN:")
+    return _("National register number:")
 
 
 def _get(view: dict, path: str):
@@ -107,7 +121,7 @@ class CaseSheetDialog(QDialog):
 
     def _add(self, form: QFormLayout, label: str, path: str, widget: QWidget, locked_by_package: bool = True) -> None:
         """One row: `widget` for `path`, with its note ("from the package")."""
-        note = self._bind(path, widget, label.rstrip(":"), locked_by_package)
+        note = self._bind(path, widget, label.rstrip(" :\u00a0"), locked_by_package)
         if note:
             row = QHBoxLayout()
             row.addWidget(widget, 1)
@@ -158,8 +172,9 @@ class CaseSheetDialog(QDialog):
             sex.addItem(text, code)
         self._add(form, _("Sex:"), "patient.sex", sex)
         national = QLineEdit(box)
-        national.setPlaceholderText(_("Belgian national number or Dutch BSN"))
-        self._add(form, _("National number:"), "patient.national_number", national)
+        national.setPlaceholderText(_("Belgian national register number or Dutch BSN"))
+        self._add(form, national_number_label(_get(self.view, "patient.national_number")),
+                  "patient.national_number", national)
         self._add(form, _("Address:"), "patient.address_lines", self._text_box(box, 54))
         return box
 
@@ -179,7 +194,8 @@ class CaseSheetDialog(QDialog):
             for name, label in zip(PERSON_FIELDS, (_("Name"), _("Organisation"), _("E-mail"))):
                 edit = QLineEdit(box)
                 edit.setPlaceholderText(label)
-                notes.add(self._bind(f"referral.{role}.{name}", edit, f"{titles[role]}: {label}"))
+                notes.add(self._bind(f"referral.{role}.{name}", edit,
+                                     _("{role}: {field}").format(role=titles[role], field=label)))
                 row.addWidget(edit, 3 if name == "name" else 2)
             pick = QPushButton(_("Address book…"), box)
             pick.setToolTip(_("Fill in this person from the address book"))
@@ -188,7 +204,8 @@ class CaseSheetDialog(QDialog):
             pick.clicked.connect(lambda _c=False, r=role, b=pick: self._pick_contact(r, b))
             self.pick_buttons[role] = pick
             row.addWidget(pick)
-            heading = titles[role] + ":"
+            # TRANSLATORS: a form label; French puts a space before the colon.
+            heading = _("{role}:").format(role=titles[role])
             if _("from the package") in notes:
                 heading = _("{role} (from the package):").format(role=titles[role])
             form.addRow(heading, row)
@@ -286,8 +303,8 @@ class CaseSheetDialog(QDialog):
         for widget in self.fields.values():
             if isinstance(widget, DateLineEdit) and not widget.valid():
                 widget.setFocus()
-                raise ValueError(_("{field} is not a real date; write it as dd/mm/yyyy.").format(
-                    field=widget.accessibleName()))
+                raise ValueError(_("{field} is not a real date; write it as {pattern}.").format(
+                    field=widget.accessibleName(), pattern=date_placeholder()))
         changes: dict = {}
         for path in self.fields:
             if path.startswith("consent.") or (self._value(path) or "") == (self._initial[path] or ""):

@@ -18,6 +18,7 @@ from app.signing.settings import load_signing_settings, save_signing_settings
 from app.ui.letterhead_dialog import LetterheadGroup, ReviewerGroup
 from app.ui.sign_dialog import SigningIdentityWidget
 from app.core.i18n import _
+from app.core.locale_format import format_date
 
 SKIPPED_KEY = "first_run/skipped"
 NEW, SKIPPED, DONE = "new", "skipped", "done"
@@ -149,7 +150,7 @@ class FirstRunDialog(QDialog):
         else:
             self._status(_("The passphrase is right: the certificate of {name}, valid to {end}.").format(
                 name=certificate_person_name(identity.certificate),
-                end=identity.certificate.not_valid_after_utc.date().isoformat()), ok=True)
+                end=format_date(identity.certificate.not_valid_after_utc.date())), ok=True)
         self._check_name()
         return problem is None
 

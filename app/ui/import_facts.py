@@ -152,7 +152,8 @@ def case_identity(view: dict) -> str:
 
 
 def _patient(view: dict) -> str:
-    from app.core.formatting import format_date, format_patient_name
+    from app.core.formatting import format_patient_name
+    from app.core.locale_format import format_date
 
     patient = view.get("patient") or {}
     name = format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
@@ -163,7 +164,7 @@ def _patient(view: dict) -> str:
 def missing_text(view: dict) -> str:
     """What the DICOMDIR names that is not on the disc, in words: studies (by date and
     description), series, then files; "" when nothing is missing."""
-    from app.core.formatting import format_date
+    from app.core.locale_format import format_date
 
     parts = []
     studies = view.get("missing_studies")
@@ -203,9 +204,11 @@ def case_report(view: dict, duplicate: bool = False) -> CaseReport:
     images = sum(se.get("instances") or 0 for s in studies for se in s.get("series") or [])
     lines.append((_("Documents"), ngettext("{n} document", "{n} documents", len(documents)).format(n=len(documents)),
                   OK))
-    lines.append((_("Studies"), ngettext("{n} study", "{n} studies", len(studies)).format(n=len(studies)) + ", "
-                  + ngettext("{n} series", "{n} series", series).format(n=series) + ", "
-                  + ngettext("{n} image file", "{n} image files", images).format(n=images), OK))
+    # TRANSLATORS: "3 studies, 12 series, 840 image files"; each part is translated on its own.
+    lines.append((_("Studies"), _("{studies}, {series}, {images}").format(
+        studies=ngettext("{n} study", "{n} studies", len(studies)).format(n=len(studies)),
+        series=ngettext("{n} series", "{n} series", series).format(n=series),
+        images=ngettext("{n} image file", "{n} image files", images).format(n=images)), OK))
     missing = missing_text(view)
     lines.append((_("Missing"), missing or _("Nothing: everything the DICOMDIR names is on the disc"),
                   BAD if missing else OK))

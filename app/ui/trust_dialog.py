@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QFi
                                QMessageBox, QPushButton, QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
 
-from app.core.formatting import format_date
+from app.core.locale_format import format_date
 from app.signing import trust
 from app.ui.task_runner import guarded, user_message
 from app.core.i18n import _

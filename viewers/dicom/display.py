@@ -13,8 +13,10 @@ import math
 
 import numpy as np
 
-from app.core.formatting import format_date, format_dicom_name
+from app.core.formatting import format_dicom_name
 from app.core.i18n import _
+from app.core.locale_format import format_date
+from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import Frame, Window, default_window, render
 
 MAX_LEVEL = 64
@@ -155,19 +157,15 @@ def _get(ds, keyword: str) -> str:
 
 
 def _number(value, digits: int = 2) -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return ""
-    text = f"{number:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return trimmed(value, digits)
 
 
 def window_text(window: Window | None) -> str:
     if window is None:
         return ""
     text = _("W {width} L {center}").format(width=_number(window.width, 1), center=_number(window.center, 1))
-    name = window.name if window.name and window.name != "VOI LUT" else ""
+    # A preset's name was marked with N_() (viewers/dicom/voi.py); a file's own name is its text.
+    name = _(window.name) if window.name and window.name != "VOI LUT" else ""
     return f"{text} ({name})" if name else text
 
 

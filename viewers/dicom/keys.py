@@ -4,26 +4,29 @@ widget.py (the viewer: tools, cine, key image, sync, viewports); docs/viewer.md 
 
 from __future__ import annotations
 
-#: (keys, what they do) in the order of docs/viewer.md.
+from app.core.i18n import N_
+
+#: (keys, what they do) in the order of docs/viewer.md; what they do is marked for the
+#: catalogue and translated where it is shown (app/ui/shortcuts.py).
 VIEWER_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("Down", "Up"), "Next / previous slice"),
-    (("PgDown", "PgUp"), "Ten slices on / back"),
-    (("Home", "End"), "First / last slice"),
-    (("+", "-"), "Zoom in / out"),
-    (("F",), "Fit the image to the viewport"),
-    (("0",), "Actual size (1:1)"),
-    (("R", "Shift+R"), "Rotate right / left"),
-    (("H", "V"), "Flip horizontally / vertically"),
-    (("I",), "Invert the greyscale"),
-    (("Esc",), "Cancel a drawing, else reset the view"),
-    (("1", "2", "3", "4", "5", "6", "7", "8"), "CT window presets (brain … bone)"),
-    (("9",), "The file's own window; again: its next window"),
-    (("P", "Space"), "Cine play / pause"),
-    (("W",), "Window/level tool"),
-    (("D", "A"), "Distance / angle measurement"),
-    (("E", "O"), "Ellipse / rectangle region of interest"),
-    (("Del",), "Remove the selected measurement"),
-    (("K",), "Keep a key image of the shown frame"),
-    (("S",), "Synchronised scrolling on / off"),
-    (("Tab",), "Next viewport"),
+    (("Down", "Up"), N_("Next / previous slice")),
+    (("PgDown", "PgUp"), N_("Ten slices on / back")),
+    (("Home", "End"), N_("First / last slice")),
+    (("+", "-"), N_("Zoom in / out")),
+    (("F",), N_("Fit the image to the viewport")),
+    (("0",), N_("Actual size (1:1)")),
+    (("R", "Shift+R"), N_("Rotate right / left")),
+    (("H", "V"), N_("Flip horizontally / vertically")),
+    (("I",), N_("Invert the greyscale")),
+    (("Esc",), N_("Cancel a drawing, else reset the view")),
+    (("1", "2", "3", "4", "5", "6", "7", "8"), N_("CT window presets (brain … bone)")),
+    (("9",), N_("The file's own window; again: its next window")),
+    (("P", "Space"), N_("Cine play / pause")),
+    (("W",), N_("Window/level tool")),
+    (("D", "A"), N_("Distance / angle measurement")),
+    (("E", "O"), N_("Ellipse / rectangle region of interest")),
+    (("Del",), N_("Remove the selected measurement")),
+    (("K",), N_("Keep a key image of the shown frame")),
+    (("S",), N_("Synchronised scrolling on / off")),
+    (("Tab",), N_("Next viewport")),
 )

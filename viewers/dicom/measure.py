@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.core.i18n import _
+from viewers.dicom.numbers import fixed
 from viewers.dicom.sources import SliceKey
 
 FORMAT = "secondo-measurements/1"
@@ -64,12 +65,16 @@ def _key(value) -> SliceKey | None:
 
 
 def _number(value: float, digits: int = 1) -> str:
-    text = f"{value:.{digits}f}"
-    return text.lstrip("-") if float(text) == 0 else text
+    return fixed(value, digits)
 
 
-def _detector_note(spacing_source: str | None) -> str:
-    return " " + _("(at detector)") if spacing_source == "ImagerPixelSpacing" else ""
+def quantity(value: float, unit: str, spacing_source: str | None = None) -> str:
+    """'9,8 mm' in the reader's convention; a length or area in mm from Imager Pixel Spacing
+    says that it is measured at the detector."""
+    if unit in ("mm", "mm²") and spacing_source == "ImagerPixelSpacing":
+        # TRANSLATORS: a length or area measured on a projection image, e.g. "10,0 mm (at detector)".
+        return _("{value} {unit} (at detector)").format(value=_number(value), unit=unit)
+    return f"{_number(value)} {unit}"
 
 
 # --- the measurements ------------------------------------------------------------------------
@@ -96,7 +101,7 @@ class Distance:
 
     def text(self, spacing: Spacing = None, spacing_source: str | None = None) -> str:
         value, unit = self.length(spacing)
-        return f"{_number(value)} {unit}" + (_detector_note(spacing_source) if unit == "mm" else "")
+        return quantity(value, unit, spacing_source)
 
     def to_json(self) -> dict:
         return {"type": self.kind, "id": self.id, "slice": _key_json(self.slice_key),
@@ -157,8 +162,7 @@ class RoiStats:
 
     def text(self, spacing_source: str | None = None) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        area = f"{_number(self.area)} {self.area_unit}" + (
-            _detector_note(spacing_source) if self.area_unit == "mm²" else "")
+        area = quantity(self.area, self.area_unit, spacing_source)
         if self.mean is None:
             return _("Area {area}").format(area=area)
         return _("Area {area}, mean {mean}{unit}, SD {sd}, min {min}, max {max}").format(
@@ -228,8 +232,7 @@ class _Roi:
              unit: str | None = None) -> str:
         if values is None:
             area, area_unit = self.area(spacing)
-            return _("Area {area}").format(area=f"{_number(area)} {area_unit}") + (
-                _detector_note(spacing_source) if area_unit == "mm²" else "")
+            return _("Area {area}").format(area=quantity(area, area_unit, spacing_source))
         return self.stats(values, spacing, unit).text(spacing_source)
 
     def to_json(self) -> dict:

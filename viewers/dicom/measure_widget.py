@@ -13,8 +13,9 @@ import math
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPolygonF, QTransform
 
-from viewers.dicom.measure import Angle, Distance, EllipseROI, MeasurementSet, RectROI
 from app.core.i18n import _
+from viewers.dicom.measure import Angle, Distance, EllipseROI, MeasurementSet, RectROI, quantity
+from viewers.dicom.numbers import fixed
 
 TOOLS = ("window", "distance", "angle", "ellipse", "rect")
 HANDLE_PX = 7.0  # how near (screen pixels) a press must be to grab a point
@@ -23,10 +24,6 @@ MIN_DRAG_PX = 3.0
 COLOR = QColor(255, 214, 10)
 SELECTED = QColor(40, 200, 255)
 SHADOW = QColor(0, 0, 0, 200)
-
-
-def tr(text: str) -> str:
-    return _(text)
 
 
 @dataclass
@@ -288,25 +285,23 @@ class MeasurementTool:
         return QPointF(right + 6, bottom + 2)
 
     def label(self, m, spacing, spacing_source, frame) -> list[str]:
-        """The lines written next to a measurement."""
-        detector = " " + tr("(at detector)") if spacing_source == "ImagerPixelSpacing" else ""
+        """The lines written next to a measurement, in the reader's number convention."""
         if isinstance(m, Distance):
             value, unit = m.length(spacing)
-            return [f"{value:.1f} {unit}" + (detector if unit == "mm" else "")]
+            return [quantity(value, unit, spacing_source)]
         if isinstance(m, Angle):
             degrees = m.degrees(spacing)
-            return ["-" if degrees is None else f"{degrees:.1f}°"]
+            return ["-" if degrees is None else f"{fixed(degrees)}°"]
         stats = self._stats(m, spacing, frame)
         if stats is None:
             area, unit = m.area(spacing)
-            return [tr("Area {area} {unit}").format(area=f"{area:.1f}", unit=unit) + detector]
-        lines = [tr("Area {area} {unit}").format(area=f"{stats.area:.1f}", unit=stats.area_unit)
-                 + (detector if stats.area_unit == "mm²" else "")]
+            return [_("Area {area}").format(area=quantity(area, unit, spacing_source))]
+        lines = [_("Area {area}").format(area=quantity(stats.area, stats.area_unit, spacing_source))]
         if stats.mean is not None:
             units = f" {stats.unit}" if stats.unit else ""
-            lines.append(tr("Mean {mean}{units}  SD {sd}").format(mean=f"{stats.mean:.1f}", units=units,
-                                                                   sd=f"{stats.sd:.1f}"))
-            lines.append(tr("Min {min}  Max {max}").format(min=f"{stats.min:.0f}", max=f"{stats.max:.0f}"))
+            lines.append(_("Mean {mean}{units}  SD {sd}").format(mean=fixed(stats.mean), units=units,
+                                                                  sd=fixed(stats.sd)))
+            lines.append(_("Min {min}  Max {max}").format(min=fixed(stats.min, 0), max=fixed(stats.max, 0)))
         return lines
 
     def _stats(self, m, spacing, frame):

@@ -10,6 +10,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QHeaderView, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from app.core.i18n import _, ngettext
+from app.core.locale_format import format_decimal
 
 MAX_VALUE_CHARS = 160
 MAX_MULTI_VALUES = 16
@@ -25,7 +26,7 @@ def value_text(element) -> str:
     value = element.value
     if element.tag == 0x7FE00010 or element.VR in ("OB", "OW", "OF", "OD", "OL", "OV", "UN"):
         length = len(value) if isinstance(value, (bytes, bytearray)) else 0
-        return f"<{length:,} bytes>"
+        return ngettext("<{n} byte>", "<{n} bytes>", length).format(n=format_decimal(length, 0))
     if value is None or value == "":
         return ""
     if element.VM > 1 and not isinstance(value, (str, bytes)):

@@ -10,6 +10,7 @@ from app.core.i18n import _, ngettext
 
 from viewers.dicom import display, geometry
 from viewers.dicom import overlay_widget as overlay
+from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import default_window, placeholder
 
 ACTIVE_BORDER = QColor(255, 170, 0)
@@ -140,11 +141,10 @@ class ViewportPaintMixin:
             return
         length, pixels = bar
         if mm:
-            text = _("{n} mm").format(n=f"{length:g}")
-            if source == "ImagerPixelSpacing":
-                text += " " + _("(at detector)")
+            text = (_("{value} {unit} (at detector)").format(value=trimmed(length, 3), unit="mm")
+                    if source == "ImagerPixelSpacing" else _("{n} mm").format(n=trimmed(length, 3)))
         else:
-            text = _("{n} px").format(n=f"{length:g}")
+            text = _("{n} px").format(n=trimmed(length, 3))
         overlay.draw_scale_bar(painter, size, pixels, text)
 
     def warning_text(self) -> str:

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from pydicom.multival import MultiValue
 
-from app.core.i18n import _
+from app.core.i18n import N_, _
 from viewers.dicom.frame import Frame, Window
 
 #: Name of the window `default_window` returns for a frame whose default VOI is its VOI
@@ -25,16 +25,17 @@ VOI_LUT_NAME = "VOI LUT"
 _BLOCK_PIXELS = 1 << 18
 
 
-# The order is the number key a radiologist presses: 1 brain ... 8 bone.
+# The order is the number key a radiologist presses: 1 brain ... 8 bone. The names are
+# marked for the catalogue and translated where shown (display.window_text, the Window menu).
 CT_PRESETS: dict[str, Window] = {
-    "brain": Window(40, 80, _("Brain")),
-    "subdural": Window(75, 200, _("Subdural")),
-    "stroke": Window(40, 40, _("Stroke")),
-    "lung": Window(-600, 1500, _("Lung")),
-    "mediastinum": Window(50, 350, _("Mediastinum")),
-    "abdomen": Window(40, 400, _("Abdomen")),
-    "liver": Window(90, 150, _("Liver")),
-    "bone": Window(350, 2000, _("Bone")),
+    "brain": Window(40, 80, N_("Brain")),
+    "subdural": Window(75, 200, N_("Subdural")),
+    "stroke": Window(40, 40, N_("Stroke")),
+    "lung": Window(-600, 1500, N_("Lung")),
+    "mediastinum": Window(50, 350, N_("Mediastinum")),
+    "abdomen": Window(40, 400, N_("Abdomen")),
+    "liver": Window(90, 150, N_("Liver")),
+    "bone": Window(350, 2000, N_("Bone")),
 }
 
 

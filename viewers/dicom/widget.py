@@ -17,6 +17,7 @@ from app.core.key_images import KeyImage
 from viewers import base
 from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.measure import MeasurementSet
+from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import CT_PRESETS
 from viewers.dicom.viewport_widget import ViewportWidget
 from viewers.message_widget import message_label
@@ -150,8 +151,8 @@ class DicomViewerWidget(QWidget):
         self.window_menu = QMenu(_("Window"), self)
         for number, name in enumerate(PRESET_NAMES, start=1):
             preset = CT_PRESETS[name]
-            action = self.window_menu.addAction(_("{name}  W {w:g} L {c:g}").format(
-                name=preset.name, w=preset.width, c=preset.center))
+            action = self.window_menu.addAction(_("{name}  W {w} L {c}").format(
+                name=_(preset.name), w=trimmed(preset.width), c=trimmed(preset.center)))
             action.setShortcut(QKeySequence(str(number)))
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the viewport handles the key
             action.triggered.connect(lambda _=False, n=number: self.active.apply_preset(n))
