@@ -1,5 +1,6 @@
-"""Numbers on a viewer's overlays and measurements in the reader's convention (Babel's CLDR data
-through app.core.locale_format): '9,8 mm' and 'L -12,5' in nl and fr, '9.8 mm' in English."""
+"""Numbers on a viewer's overlays and measurements in the reader's convention (Babel's CLDR data,
+for the locale app.core.locale_format picks): '9,8 mm' and 'L -12,5' in nl and fr, '9.8 mm' in
+English; like locale_format.format_decimal but without grouping."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import math
 
 from babel import numbers as babel_numbers
 
-from app.core.locale_format import format_decimal, locale_for
+from app.core.locale_format import locale_for
 
 
 def fixed(value: float, digits: int = 1) -> str:
-    """`value` with exactly `digits` decimals ('9,8'); never '-0,0' for a value that rounds to 0."""
-    text = format_decimal(value, digits)
-    if text.startswith(("-", "\u2212")) and round(abs(value), digits) == 0:
-        return text[1:]
-    return text
+    """`value` with exactly `digits` decimals and no grouping ('9,8', '2531,2': a measurement is
+    read digit by digit, and a group dot would read as a decimal point to an English reader);
+    never '-0,0' for a value that rounds to 0."""
+    number = round(float(value), digits)
+    if number == 0:
+        number = 0.0
+    pattern = "0" + ("." + "0" * digits if digits > 0 else "")
+    return babel_numbers.format_decimal(number, format=pattern, locale=locale_for(), decimal_quantization=True)
 
 
 def trimmed(value: float, digits: int = 2) -> str:
