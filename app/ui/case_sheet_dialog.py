@@ -24,6 +24,7 @@ from app.ui.case_documents_table import CaseDocumentsTable
 from app.ui.date_field import DateLineEdit, date_placeholder, shown_date
 from app.core.i18n import _
 from app.core.locale_format import locale_for
+from app.dossier.national_number import number_label
 
 SEXES = ("", "F", "M", "O", "U")
 PERSON_ROLES = ("referring_physician", "treating_physician", "general_practitioner")
@@ -32,15 +33,20 @@ PERSON_FIELDS = ("name", "organisation", "email")
 
 
 def national_number_label(value: str | None = None) -> str:
-    """The national number's label as its reader names it: the Belgian national register number
-    (rijksregisternummer, numéro de registre national) or the Dutch BSN, by the number entered
-    (11 or 9 digits), else by the region of the interface's locale (BSN in the Netherlands)."""
+    """The national number's label as its reader names it (app.dossier.national_number): the
+    Belgian rijksregisternummer / numéro de registre national or the Dutch BSN, by the number
+    entered (11 or 9 digits), else by the region of the interface's locale; a generic name
+    elsewhere."""
     digits = re.sub(r"\D", "", value or "")
     if len(digits) == 11:
-        return _("National register number:")
-    if len(digits) in (8, 9) or (not digits and locale_for().territory == "NL"):
-        return _("BSN:")
-    return _("National register number:")
+        country: str | None = "BE"
+    elif len(digits) in (8, 9):
+        country = "NL"
+    else:
+        territory = locale_for().territory
+        country = territory if territory in ("BE", "NL") else None
+    # TRANSLATORS: a form label made of a field's name; French puts a no-break space before the colon.
+    return _("{field}:").format(field=number_label(country))
 
 
 def _get(view: dict, path: str):

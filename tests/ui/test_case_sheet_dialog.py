@@ -81,7 +81,7 @@ def test_tab_walks_the_sheet_in_reading_order(qtbot, sheet):
     people = [f"{role}: {field}" for role in ("Referring physician", "Treating physician", "General practitioner")
               for field in ("Name", "Organisation", "E-mail")]
     assert names == [
-        "Family name", "Given names", "Birth date", "Sex", "National register number", "Address",
+        "Family name", "Given names", "Birth date", "Sex", "National number", "Address",
         "Question", "Reason", "Referral date",
         *people,
         "The patient", "The treating physician", "The referring physician", "The general practitioner",

@@ -30,6 +30,19 @@ SIZE = 64
 SPACING = 360.0 / SIZE  # the phantom's field of view: 360 mm over 64 pixels, 5.625 mm a pixel
 
 
+def os_locale(monkeypatch, name: str) -> None:
+    """The OS locale `name` ('nl_NL'), which gives the region of a language's conventions."""
+    monkeypatch.setenv("LANG", f"{name}.UTF-8")
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def belgium(monkeypatch):
+    """Belgian conventions unless a test says otherwise, whatever the machine's locale."""
+    os_locale(monkeypatch, "en_BE")
+
+
 @pytest.fixture(autouse=True)
 def catalogues(tmp_path_factory, monkeypatch):
     """The Dutch and French catalogues compiled from the .po files of this tree (the .mo files
@@ -138,7 +151,7 @@ class TestDialogsInFrench:
         dialog = CaseSheetDialog(view, [])
         qtbot.addWidget(dialog)
         labels = {label.text() for label in dialog.findChildren(QLabel)}
-        assert "BSN:" in labels and "Rijksregisternummer:" not in labels
+        assert "Burgerservicenummer (BSN):" in labels and "Rijksregisternummer:" not in labels
 
 
 class TestDateField:
@@ -152,18 +165,14 @@ class TestDateField:
         assert shown_date("2026-11-04") == "04/11/2026"
 
     def test_a_netherlands_date_shows_with_dashes_and_still_parses(self, monkeypatch, interface_language):
-        monkeypatch.setenv("LANG", "nl_NL.UTF-8")
-        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-            monkeypatch.delenv(name, raising=False)
+        os_locale(monkeypatch, "nl_NL")
         interface_language("nl")
         assert shown_date("2026-11-04") == "04-11-2026"
         assert date_placeholder() == "dd-mm-jjjj"
         assert parse_date("4/11/2026") == "2026-11-04"
 
     def test_a_united_states_date_is_read_month_first(self, monkeypatch, interface_language):
-        monkeypatch.setenv("LANG", "en_US.UTF-8")
-        for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
-            monkeypatch.delenv(name, raising=False)
+        os_locale(monkeypatch, "en_US")
         interface_language("en")
         assert parse_date("11/04/2026") == "2026-11-04"
         with pytest.raises(ValueError):

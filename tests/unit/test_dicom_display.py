@@ -64,11 +64,7 @@ class TestText:
         ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = "Test^Patient", "X1", "19700101", "F"
         ds.StudyDate, ds.StudyTime, ds.Modality, ds.SeriesNumber = "20260914", "101500", "CT", 2
         ds.SeriesDescription = "Thorax"
-<<<<<<< HEAD
         assert display.patient_lines(ds) == ["TEST, Patient", "X1", "born 01/01/1970 F"]
-=======
-        assert display.patient_lines(ds) == ["TEST, Patient", "X1", "born 01/01/1970 F"]  # the locale's short date (en_GB)
->>>>>>> 6328004 (Viewers and case dialogs: numbers in the reader's convention (9,8 mm, W/L, scale bar), the locale's short dates, the date field in the locale's order, viewer keys and CT presets marked for the catalogue, the national number named as its reader expects)
         assert display.study_lines(ds) == ["14/09/2026 10:15", "CT Se 2 Thorax"]
         assert display.patient_lines(None) == []
 
