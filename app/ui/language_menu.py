@@ -11,8 +11,17 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from app.core import i18n
-from app.core.i18n import _
+from app.core.i18n import N_, _
 from app.ui.language_settings import CHOICES, SYSTEM, language_for, save_language, saved_language
+
+
+#: What the window says after a change, per new language: a whole sentence each, so that
+#: every language names the other as its own grammar wants ("in het Frans", "en néerlandais").
+NEXT_START = {
+    "nl": N_("From its next start, Second-O will be in Dutch."),
+    "fr": N_("From its next start, Second-O will be in French."),
+    "en": N_("From its next start, Second-O will be in English."),
+}
 
 
 def choice_text(choice: str) -> str:
@@ -32,8 +41,7 @@ def change_message(new: str) -> tuple[str, str]:
     for language in dict.fromkeys((new, i18n.interface_language())):
         with i18n.in_language(language):
             title = title or _("Language")
-            paragraphs.append(_("From its next start, Second-O will be in {language}.").format(
-                language=i18n.LANGUAGE_NAMES.get(new, new)))
+            paragraphs.append(_(NEXT_START[new]))
     return title, "\n\n".join(paragraphs)
 
 

@@ -74,8 +74,8 @@ def test_a_choice_is_kept_said_in_the_new_language_and_spoken_at_the_next_start(
     box = window.language_menu.message_box
     assert isinstance(box, QMessageBox)
     french, english = box.text().split("\n\n")
-    assert french == "À partir de son prochain démarrage, Second-O sera en Français."
-    assert english == "From its next start, Second-O will be in Français."  # and in the window's language
+    assert french == "À partir de son prochain démarrage, Second-O sera en français."
+    assert english == "From its next start, Second-O will be in French."  # and in the window's language
     assert [b.text() for b in box.buttons()] == ["OK"]  # no restart where nothing can start the window again
     box.close()
     assert i18n.interface_language() == "en"  # the window keeps its language until the next start
