@@ -146,3 +146,16 @@ def test_secondo_language_overrides_the_saved_choice(qapp, isolated_home, os_loc
     app_main.application()
     assert i18n.interface_language() == "nl"
     assert cancel_text() == "Annuleren"
+
+
+def test_the_keys_help_lists_the_window_and_form_keys_in_dutch(qtbot, interface_language):
+    from app.ui.shortcuts import FORM_KEYS, SHORTCUTS, KeyboardDialog
+
+    interface_language("nl")
+    dialog = KeyboardDialog()
+    qtbot.addWidget(dialog)
+    rows = dialog.rows()
+    window_rows = [(action, where) for _keys, action, where in rows[:len(SHORTCUTS)]]
+    assert ("Terug naar de werklijst", "Venster") in window_rows
+    english = {text for _keys, text in SHORTCUTS.values()} | {text for _keys, text in FORM_KEYS}
+    assert not english & {action for _keys, action, _where in rows[:len(SHORTCUTS) + len(FORM_KEYS)]}
