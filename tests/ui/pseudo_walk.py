@@ -205,6 +205,11 @@ def _action_texts(actions: Iterable[QAction], where: str, seen: set, mine: str) 
     return found
 
 
+def menu_texts(menu: QMenu) -> list[Found]:
+    """The texts of a context menu and its submenus (shown or not)."""
+    return _action_texts(menu.actions(), describe(menu), set(), owner(menu))
+
+
 def visible_texts(root: QWidget, *, max_rows: int = 40, tooltips: bool = True) -> list[Found]:
     """Every text `root` and its visible children show (menus and toolbars included)."""
     found: list[Found] = []

@@ -14,13 +14,13 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QPushButton, QWidget
 
 from app.core import i18n
 from app.core.i18n import _
 from tests import pseudo_locale
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
-from tests.ui.pseudo_walk import Clipped, Found, clipped, residue, unmarked, visible_texts
+from tests.ui.pseudo_walk import Clipped, Found, clipped, menu_texts, residue, unmarked, visible_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SIZE = QSize(1400, 900)  # MainWindow's own size on a screen that has room for it
@@ -110,6 +110,10 @@ class Walk:
         self._seen: set = set()
         self._shots: list[str] = []
 
+    def look_menu(self, screen: str, menu: QMenu) -> None:
+        for found in unmarked(menu_texts(menu), self.data):
+            self._add(self.unmarked, screen, found, (found.text, found.where))
+
     def look(self, screen: str, *roots: QWidget) -> None:
         QApplication.processEvents()
         shots = os.environ.get("SECONDO_PSEUDO_SHOTS")  # a folder: a PNG of each screen, to look at
@@ -181,6 +185,7 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     from app.store.case_removal import removal_plan
     from app.ui.case_delete_dialog import CaseDeleteDialog
     from app.ui.main_window import MainWindow
+    from app.ui.viewer_window import ViewerWindow
     from tests.unit.test_opinion_pdf import fill
 
     store, case_id = demo_store
@@ -194,6 +199,8 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     window.show()
     qtbot.waitUntil(lambda: window.worklist.model.rowCount() > 0, timeout=10000)
     walk.look("worklist", window)
+    window.worklist.select_case(case_id)
+    walk.look_menu("worklist menu", window.worklist.case_menu())
     signed_button = window.worklist.status_buttons["signed"].text()
 
     with qtbot.waitSignal(window.caseShown, timeout=20000):
@@ -209,6 +216,9 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     view.open_series(next(iter(view.data.series)))
     qtbot.waitUntil(lambda: view.dicom is not None and view.dicom.active.frame is not None, timeout=20000)
     walk.look("image viewer", window)
+    view.dicom._show_menu(view.dicom.active, window.mapToGlobal(window.rect().center()))
+    walk.look_menu("image viewer menu", view.dicom._menu)
+    view.dicom._menu.close()
     window.resize(SMALL_SIZE)
     walk.look("small screen", window)
     window.resize(DEFAULT_SIZE)
@@ -272,6 +282,13 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
         outgoing.make_button.click()
     walk.look("outgoing dialog, packaged", outgoing)
     outgoing.close()
+
+    viewer = ViewerWindow(demo_package.source / "DICOM")  # `secondo view`: the viewer on its own
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitUntil(lambda: bool(viewer.series) and viewer.viewer.active.frame is not None, timeout=20000)
+    walk.look("viewer window", viewer)
+    viewer.close()
 
     problems = []
     if any(walk.unmarked.values()):
