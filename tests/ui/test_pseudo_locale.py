@@ -71,9 +71,9 @@ def case_data(store, case_id: str, known: set[str], *extra: str) -> set[str]:
     record = store.record(case_id)
     values = {s for s in strings_of(record) if len(s) > 1 and not s.replace("_", "").replace("-", "").islower()
               and s not in known}
-    patient = record["manifest"]["patient"]
-    family, given = patient["family_name"], patient["given_names"]
-    values |= {f"{family.upper()}, {given}", f"{given} {family}", f"{family} {given}"}
+    patient = (record.get("manifest") or {}).get("patient") or {}
+    family, given = patient.get("family_name") or "Test", patient.get("given_names") or "Patient"
+    values |= {f"{family.upper()}, {given}", f"{given} {family}", f"{family} {given}", f"{family.upper()}^{given}"}
     return values | {e for e in extra if e} | form_texts()
 
 
@@ -182,7 +182,9 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
                                                                         no_modal_boxes, tmp_path):
     from app.demo.pki import DEMO_PASSPHRASE
     from app.signing.settings import SigningSettings, save_signing_settings
+    from app.dossier.importer import DossierImporter
     from app.store.case_removal import removal_plan
+    from tests.ui.sheet_fixtures import plain_cd
     from app.ui.case_delete_dialog import CaseDeleteDialog
     from app.ui.main_window import MainWindow
     from app.ui.viewer_window import ViewerWindow
@@ -191,18 +193,24 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     store, case_id = demo_store
     save_signing_settings(SigningSettings(identity_path=str(demo_package.reviewer_p12),
                                           organisation_identity=str(demo_package.pki_files["workstation.p12"])))
+    plain = DossierImporter(store, [], []).run([plain_cd(tmp_path / "cd")]).case_id  # says nothing of the referral
     reviewer = "Dr. Test Reviewer (DEMO)"
-    walk = Walk(case_data(store, case_id, messages(qps_dir), reviewer, "Pulmonology", str(store.home)))
+    known = messages(qps_dir)
+    walk = Walk(case_data(store, case_id, known, reviewer, "Pulmonology", str(store.home))
+                | case_data(store, plain, known))
     window = MainWindow(store)
     qtbot.addWidget(window)
     window.resize(DEFAULT_SIZE)
     window.show()
-    qtbot.waitUntil(lambda: window.worklist.model.rowCount() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: window.worklist.model.rowCount() == 2, timeout=10000)
     walk.look("worklist", window)
     window.worklist.select_case(case_id)
     walk.look_menu("worklist menu", window.worklist.case_menu())
     signed_button = window.worklist.status_buttons["signed"].text()
 
+    with qtbot.waitSignal(window.caseShown, timeout=20000):
+        window.open_case(plain)
+    walk.look("incomplete case", window)
     with qtbot.waitSignal(window.caseShown, timeout=20000):
         window.open_case(case_id)
     window.focus_form()
