@@ -182,7 +182,6 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
                                                                         no_modal_boxes, tmp_path):
     from app.demo.pki import DEMO_PASSPHRASE
     from app.signing.settings import SigningSettings, save_signing_settings
-    from app.dossier.importer import DossierImporter
     from app.store.case_removal import removal_plan
     from tests.ui.sheet_fixtures import plain_cd
     from app.ui.case_delete_dialog import CaseDeleteDialog
@@ -193,23 +192,25 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     store, case_id = demo_store
     save_signing_settings(SigningSettings(identity_path=str(demo_package.reviewer_p12),
                                           organisation_identity=str(demo_package.pki_files["workstation.p12"])))
-    plain = DossierImporter(store, [], []).run([plain_cd(tmp_path / "cd")]).case_id  # says nothing of the referral
     reviewer = "Dr. Test Reviewer (DEMO)"
     known = messages(qps_dir)
-    walk = Walk(case_data(store, case_id, known, reviewer, "Pulmonology", str(store.home))
-                | case_data(store, plain, known))
+    walk = Walk(case_data(store, case_id, known, reviewer, "Pulmonology", str(store.home)))
     window = MainWindow(store)
     qtbot.addWidget(window)
     window.resize(DEFAULT_SIZE)
     window.show()
-    qtbot.waitUntil(lambda: window.worklist.model.rowCount() == 2, timeout=10000)
+    qtbot.waitUntil(lambda: window.worklist.model.rowCount() > 0, timeout=10000)
     walk.look("worklist", window)
     window.worklist.select_case(case_id)
     walk.look_menu("worklist menu", window.worklist.case_menu())
     signed_button = window.worklist.status_buttons["signed"].text()
 
-    with qtbot.waitSignal(window.caseShown, timeout=20000):
-        window.open_case(plain)
+    with qtbot.waitSignal(window.caseShown, timeout=60000) as shown:  # a plain CD: nothing of the referral
+        window.importer.start([plain_cd(tmp_path / "cd")])
+    walk.data |= case_data(store, shown.args[0], known)
+    qtbot.waitUntil(lambda: window.importer.summary is not None, timeout=10000)
+    walk.look("import summary", window.importer.summary)
+    window.importer.summary.close()
     walk.look("incomplete case", window)
     with qtbot.waitSignal(window.caseShown, timeout=20000):
         window.open_case(case_id)
