@@ -356,8 +356,13 @@ class ViewerWindow(QMainWindow):
 
 def run_viewer(path: Path, *, layout: str = "1x1", preset: str | None = None, slice_number: int | None = None) -> int:
     """Start Qt, show the viewer window on `path`, run until it is closed."""
+    from app.store import paths
+    from app.ui.language_settings import install_language, saved_language
+
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("Second-O")
+    # The window's language (Settings ▸ Language), Qt's own words and QLocale included.
+    install_language(app, saved_language(paths.data_dir()))
     window = ViewerWindow(path, layout=layout, preset=preset, slice_number=slice_number)
     screen = app.primaryScreen()
     if screen is not None:
