@@ -138,7 +138,8 @@ def render_cases(summaries: list[dict]) -> str:
     lines = []
     for s in summaries:
         if s.get("damaged"):
-            lines.append(f"{s['case_id'][:8]}  {_('DAMAGED'):<10} {format_date(s['received_at'])}  {s['damaged']}")
+            damaged = _("DAMAGED")
+            lines.append(f"{s['case_id'][:8]}  {damaged:<10} {format_date(s['received_at'])}  {s['damaged']}")
             continue
         flags = []
         if s.get("archived"):
@@ -191,7 +192,8 @@ def render_case(view: dict) -> str:
             warning = "  !! " + _("PATIENT MISMATCH ({fields})").format(fields=", ".join(field_label(f) for f in ident.get("mismatches", [])))
         elif ident["status"] == "not_verified":
             warning = "  ? " + _("patient not verified")
-        lines.append(f"  {format_date(study.get('date'))}  {study.get('description') or _('(no description)')}{warning}")
+        described = study.get("description") or _("(no description)")
+        lines.append(f"  {format_date(study.get('date'))}  {described}{warning}")
         for series in study["series"]:
             lines.append(f"      {series.get('modality') or '?':<3} #{series.get('number') or '-':<4} "
                          f"{series.get('description') or '':<30} "
@@ -201,7 +203,8 @@ def render_case(view: dict) -> str:
                              frames=ngettext("{f} frame", "{f} frames", series.get("frames") or 0).format(
                                  f=series.get("frames"))))
     for missing in view["missing_studies"]:
-        lines.append(f"  {format_date(missing.get('study_date'))}  {missing.get('study_description') or _('(no description)')}"
+        described = missing.get("study_description") or _("(no description)")
+        lines.append(f"  {format_date(missing.get('study_date'))}  {described}"
                      "  !! " + _("Named by the DICOMDIR, not on the disc"))
     for label, items in ((_("Unreadable files"), [f"{u['path']}: {u['reason']}" for u in view["unreadable"]]),
                          (_("Missing from the disc"), view["missing"]),
