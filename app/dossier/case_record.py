@@ -10,7 +10,7 @@ import uuid
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.dossier import case_details, completeness, identity
-from app.dossier.dicom_index import InstanceInfo, build_studies, extract_encapsulated_pdf
+from app.dossier.dicom_index import InstanceInfo, StudySummary, build_studies, extract_encapsulated_pdf
 from app.dossier.import_batch import DuplicateDossier, ImportBatch, ImportResult
 from app.store.store import CaseStore
 
@@ -75,6 +75,18 @@ def recompute_checks(record: dict) -> None:
     question = said["referral"].get("question")
     record["completeness"] = completeness.assess(record["documents"], studies, question,
                                                  missing=missing_items(record), unreadable=record.get("unreadable"))
+
+
+def completeness_now(record: dict) -> list[dict]:
+    """The record's completeness checklist in the current language (the record keeps the
+    words of the language it was imported in); the same items, counts and states."""
+    try:
+        studies = [StudySummary.from_json(s) for s in record.get("studies") or []]
+    except (KeyError, TypeError, ValueError):  # a record of an older shape: what it said then
+        return record.get("completeness") or []
+    question = case_details.details(record)["referral"].get("question")
+    return completeness.assess(record.get("documents") or [], studies, question,
+                               missing=missing_items(record), unreadable=record.get("unreadable"))
 
 
 def missing_items(record: dict) -> list:

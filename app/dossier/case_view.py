@@ -5,7 +5,7 @@ from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import N_, _, ngettext
 from app.dossier.case_details import details, patient_from_images
-from app.dossier.case_record import case_identity, identity_entries, missing_items
+from app.dossier.case_record import case_identity, completeness_now, identity_entries, missing_items
 from app.dossier.case_documents import kind_label
 from app.dossier.completeness import disc_problems
 from app.dossier.identity import field_label
@@ -112,7 +112,7 @@ def case_json(store: CaseStore, case_id: str) -> dict:
                               "kind": se.get("kind"), "instances": len(se.get("instances", [])),
                               "frames": se.get("frames")} for se in s.get("series", [])]}
                  for s in record.get("studies", [])],
-        completeness=record["completeness"], unreadable=record["unreadable"], missing=record["missing"],
+        completeness=completeness_now(record), unreadable=record["unreadable"], missing=record["missing"],
         missing_studies=problems["studies"], missing_series=problems["series"],
         missing_files=problems["files"], refused=record["refused"], skipped=len(record.get("skipped", [])), notes=record["notes"])
     from app.store.opinions import SignedOpinionStore  # the case store's own part: no cycle at import
@@ -180,8 +180,9 @@ def render_case(view: dict) -> str:
         lines.append(f"  {mark} {item['label']} ({item['count']}){note}")
     lines.append("")
     lines.append(_("Documents ({n}):").format(n=len(view["documents"])))
+    width = max([17, *(len(kind_label(doc["kind"])) for doc in view["documents"])])
     for doc in view["documents"]:
-        lines.append(f"  {kind_label(doc['kind']):<17} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
+        lines.append(f"  {kind_label(doc['kind']):<{width}} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
                      + (f" — {doc['author']}" if doc.get("author") else ""))
     lines.append("")
     lines.append(ngettext("Imaging ({n} study):", "Imaging ({n} studies):", len(view["studies"])).format(n=len(view["studies"])))

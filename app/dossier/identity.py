@@ -352,10 +352,17 @@ def study_status(entry: dict | None) -> str:
 
 
 def normalised(entry: dict | None) -> dict:
-    """A stored study check with its status in today's words (see `study_status`)."""
+    """A stored study check with its status in today's words (see `study_status`) and its
+    message in the current language (the record keeps the words of the language it was
+    imported in)."""
     entry = dict(entry or {"mismatches": []})
     entry["status"] = study_status(entry)
     entry.setdefault("mismatches", [])
+    if "message" in entry:
+        try:
+            entry["message"] = IdentityResult.from_json(entry).message()
+        except (KeyError, TypeError, ValueError):  # a check of another shape keeps its own words
+            pass
     return entry
 
 

@@ -95,20 +95,25 @@ class TestLabels:
 
 
 def test_json_keeps_the_english_keys_while_the_text_is_dutch(demo, capsys, monkeypatch, interface_language):
+    """Imported in English, shown in Dutch: the words follow the reader, the keys stay."""
     monkeypatch.setenv("DOSSIER_PASS", DEMO_DOSSIER_PASSPHRASE)
-    interface_language("nl")
     rc, out, err = secondo(capsys, "import", demo.package, "--passphrase-env", "DOSSIER_PASS", "--json")
     assert rc == 0, err
     case_id = json.loads(out)["case_id"]
+    interface_language("nl")
     rc, out, err = secondo(capsys, "show", case_id, "--json")
     view = json.loads(out)
     assert view["documents"]
     assert view["status"] == "received"
     assert {d["kind"] for d in view["documents"]} <= {"referral_letter", "history_letter", "correspondence",
                                                      "imaging_report", "operation_report", "lab_result", "other"}
+    checklist = {c["item"]: c["label"] for c in view["completeness"]}
+    assert checklist["referral_letter"] == "Verwijsbrief met de gestelde vraag"
+    assert {s["identity"]["message"] for s in view["studies"]} == {
+        "De beelden horen bij de patiënt van het dossier: naam en geboortedatum komen overeen."}
     rc, out, err = secondo(capsys, "show", case_id)
     assert rc == 0
-    assert "[Ontvangen]" in out and "Volledigheid:" in out
+    assert "[Ontvangen]" in out and "Volledigheid:" in out and "Verwijsbrief met de gestelde vraag" in out
     assert any(kind_label(d["kind"]) in out for d in view["documents"])
     rc, out, err = secondo(capsys, "cases")
     assert "Ontvangen" in out and "received" not in out
