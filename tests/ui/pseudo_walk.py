@@ -44,6 +44,8 @@ _NUMBER = re.compile(r"[-+]?\d[\d.,:/×x]*")
 # Key names as QKeySequence writes them ("Ctrl+PgDown", "Shift+R", "F11", "Esc"): Qt's words.
 _KEYS = re.compile(r"(?<![\w+])(?:(?:Ctrl|Shift|Alt|Meta)\+)*(?:F\d{1,2}|PgUp|PgDown|Space|Esc|Del|Ins|Home|End|Tab"
                    r"|Backspace|Enter|Return|Up|Down|Left|Right|[A-Z]|[-+\\=])(?![\w+])")
+# A certificate's distinguished name ("CN=Dr. Test (DEMO),O=Hospital,C=BE"): data.
+_DN = re.compile(r"\b(?:CN|OU|O|C|L|ST|E|SN|serialNumber|emailAddress)=(?:[^,\n(]|\([^)\n]*\))*")
 _UID = re.compile(r"\b[0-9a-f]{8,}\b")
 _TAG = re.compile(r"<[^>]*>")
 _ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
@@ -98,7 +100,7 @@ def plain(text: str, rich: bool = False) -> str:
 def residue(text: str, data: Iterable[str] = ()) -> str:
     """What is left of `text` once every ⟦marked⟧ part, the case's own data, file names, paths,
     dates, numbers and words the same in every language are taken out."""
-    rest = _PATH.sub(" ", _FILE.sub(" ", text))  # before the data: a file may be named after a date
+    rest = _DN.sub(" ", _PATH.sub(" ", _FILE.sub(" ", text)))  # before the data: a file may be named after a date
     while True:
         shorter = _MARKED.sub(" ", rest)
         if shorter == rest:

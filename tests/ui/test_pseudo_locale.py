@@ -147,6 +147,7 @@ def test_the_residue_keeps_only_unmarked_words():
     assert residue("Next page (PgDown)") == "Next page"
     assert residue("Next / previous field") == "Next previous field"
     assert residue("Report 14/09/2026 (DEMO)", ["Report 14/09/2026 (DEMO)"]) == ""
+    assert residue("⟦Sübjéçt: ⟧CN=Dr. Test (DEMO),O=Second-O DEMO (not for clinical use),C=BE") == ""
     assert residue("⟦Wrîttéñ···⟧ /tmp/out/scan-2026-11-04.pdf", ["2026-11-04"]) == ""
 
 
@@ -182,6 +183,7 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
                                                                         no_modal_boxes, tmp_path):
     from app.demo.pki import DEMO_PASSPHRASE
     from app.signing.settings import SigningSettings, save_signing_settings
+    from app.outgoing.address_book import AddressBook, Contact
     from app.store.case_removal import removal_plan
     from tests.ui.sheet_fixtures import plain_cd
     from app.ui.case_delete_dialog import CaseDeleteDialog
@@ -192,6 +194,9 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     store, case_id = demo_store
     save_signing_settings(SigningSettings(identity_path=str(demo_package.reviewer_p12),
                                           organisation_identity=str(demo_package.pki_files["workstation.p12"])))
+    AddressBook(store).save(Contact("Dr. Test Treating (DEMO)", role="treating_physician",
+                                    organisation="DEMO Sending Hospital",
+                                    certificate_pem=demo_package.pki_files["treating-physician.pem"].read_text()))
     reviewer = "Dr. Test Reviewer (DEMO)"
     known = messages(qps_dir)
     walk = Walk(case_data(store, case_id, known, reviewer, "Pulmonology", str(store.home)))
@@ -240,7 +245,12 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     qtbot.wait(200)  # what the package says of its recipients is read in the background
     walk.look("import dialog", prepared)
     prepared.reject()
-    for name, dialog in (("address book", window.show_address_book()), ("letterhead", window.show_letterhead()),
+    book = window.show_address_book()
+    qtbot.waitUntil(lambda: book.list.count() == 1, timeout=10000)
+    book.list.setCurrentRow(0)  # the contact's details and its certificate
+    walk.look("address book", book)
+    book.close()
+    for name, dialog in (("letterhead", window.show_letterhead()),
                          ("trusted issuers", window.show_trust()), ("keyboard", window.show_keyboard())):
         walk.look(name, dialog)
         dialog.close()
