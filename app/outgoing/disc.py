@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 from pathlib import Path
 import re
+import textwrap
 
 from app.core.files import write_synced
 from app.core.i18n import _, in_language
 
 PACKAGE_NAME = "OPINION.SOD"
 README_NAME = "README.TXT"
+README_WIDTH = 76  # columns of README.TXT: every text editor shows it without wrapping
 _LEVEL1 = re.compile(r"[A-Z0-9_]{1,8}(\.[A-Z0-9_]{1,3})?")
 
 
@@ -35,29 +37,36 @@ def _readme_text(*, encrypted_to: str | None, case_ref: str, organisation: str) 
     else:
         key = _("It is protected by a passphrase that reaches you separately (a printed sheet or another "
                 "channel).")
-    lines = [
-        _("SECOND OPINION - encrypted Second-O package"),
-        "",
-        _("From: {organisation}").format(organisation=organisation or _("the reviewing workstation")),
-        _("Reference: case {ref}").format(ref=case_ref),
-        "",
-        _("{name} holds the signed second opinion (PDF) and its cover letter, encrypted (SODP v1:").format(
-            name=PACKAGE_NAME),
-        _("AES-256-GCM with an authenticated header). {key}").format(key=key),
-        "",
-        _("To open it:"),
-        _("1. With a Second-O workstation: File > Import package or ISO..., choose {name}").format(name=PACKAGE_NAME),
-        _("   (or run: secondo import {name} --identity YOUR.p12)").format(name=PACKAGE_NAME),
-        _("2. The opinion shows in the case; its PAdES signature is checked on opening and can be"),
-        _("   checked again in any PDF reader with signature validation (e.g. Adobe Acrobat)."),
-        "",
-        _("Nothing on this disc is readable without the key: do not send the passphrase with the disc."),
+    # Whole sentences for the translators; the lines are wrapped here, in the reader's language.
+    paragraphs = [
+        [_("SECOND OPINION - encrypted Second-O package")],
+        [_("From: {organisation}").format(organisation=organisation or _("the reviewing workstation")),
+         _("Reference: case {ref}").format(ref=case_ref)],
+        [_("{name} holds the signed second opinion (PDF) and its cover letter, encrypted (SODP v1: AES-256-GCM "
+           "with an authenticated header).").format(name=PACKAGE_NAME) + " " + key],
+        [_("To open it:"),
+         _("1. With a Second-O workstation: File > Import package or ISO..., choose {name} (or run: secondo "
+           "import {name} --identity YOUR.p12).").format(name=PACKAGE_NAME),
+         _("2. The opinion shows in the case; its PAdES signature is checked on opening and can be checked again "
+           "in any PDF reader with signature validation (e.g. Adobe Acrobat).")],
+        [_("Nothing on this disc is readable without the key: do not send the passphrase with the disc.")],
     ]
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        if lines:
+            lines.append("")
+        for line in paragraph:
+            indent = "   " if re.match(r"\d\. ", line) else ""
+            lines += textwrap.wrap(line, README_WIDTH, subsequent_indent=indent, break_on_hyphens=False,
+                                   break_long_words=False) or [""]
     return "\r\n".join(lines) + "\r\n"
 
 
 def cd_files(package: bytes, readme: str) -> dict[str, bytes]:
-    return {PACKAGE_NAME: package, README_NAME: readme.encode("utf-8")}
+    """The files of the disc. A README with accents ('Ouvrez-le', 'één') starts with the UTF-8
+    byte order mark, so that older Windows editors do not read it as ANSI."""
+    encoding = "utf-8" if readme.isascii() else "utf-8-sig"
+    return {PACKAGE_NAME: package, README_NAME: readme.encode(encoding)}
 
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:

@@ -17,12 +17,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
-from app.core.formatting import format_date
-from app.core.i18n import _, in_language, ngettext
+from app.core.i18n import _, ngettext
 from app.opinion.profile import load_profile
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
-from app.report.salutation import salutation
+from app.report.reader import reader, reader_date
+from app.report.salutation import closing, salutation
 from app.report.layout import FRAME_W, GREY, MARGIN_X, PAGE_H, PAGE_W, letterhead_block, styles, text
 
 WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 85 * mm, 40 * mm
@@ -31,7 +31,7 @@ BODY_TOP = 105 * mm  # below the window
 
 @dataclass
 class CoverDetails:
-    """What the cover letter says; plain text, formatted here."""
+    """What the cover letter says; plain text, formatted here in the letter's language."""
 
     recipient_name: str
     address_lines: list[str]
@@ -46,37 +46,55 @@ class CoverDetails:
     key_images: int = 0
     is_patient: bool = False
     package_name: str = ""
-    salutation: str = ""  # "Dear Dr Janssens," (app/report/salutation.py); from the name when empty
+    # The salutation and the closing, made in the letter's language from the recipient's role,
+    # title (Dr, Prof., Ms, Mr) and sex ('F', 'M') by app/report/salutation.py; `salutation`
+    # and `closing`, when given, are printed as they are.
+    salutation: str = ""
+    role: str = ""
+    title: str = ""
+    sex: str = ""
+    closing: str = ""
+
+    def _addressee(self) -> dict:
+        return {"role": "patient" if self.is_patient else self.role, "title": self.title, "sex": self.sex}
 
 
 def _paragraphs(details: CoverDetails) -> list[str]:
-    what = (_("addendum {n} to the second opinion").format(n=details.opinion_number) if details.opinion_number
-            else _("the second opinion"))
+    n, patient = details.opinion_number, details.patient
     if details.is_patient:
-        opening = _("Please find enclosed {what} you asked for.").format(what=what)
+        opening = (_("Please find enclosed addendum {n} to the second opinion you asked for.").format(n=n) if n
+                   else _("Please find enclosed the second opinion you asked for."))
     else:
-        opening = _("Please find enclosed {what} on your patient {patient}.").format(what=what, patient=details.patient)
-    medium = _("on the enclosed CD") if details.medium == "cd" else _("in the file {name}").format(
-        name=details.package_name or _("sent with this letter"))
+        opening = (_("Please find enclosed addendum {n} to the second opinion on your patient {patient}.").format(
+                       n=n, patient=patient) if n
+                   else _("Please find enclosed the second opinion on your patient {patient}.").format(patient=patient))
+    if details.medium == "cd":
+        carried = _("It is on the enclosed CD as an encrypted Second-O package (.sodp).")
+    elif details.package_name:
+        carried = _("It is in the file {name} as an encrypted Second-O package (.sodp).").format(
+            name=details.package_name)
+    else:
+        carried = _("It is in the file sent with this letter as an encrypted Second-O package (.sodp).")
     if details.encrypted_to:
         protection = _("It is encrypted for your certificate ({subject}): only your key opens it.").format(
             subject=details.encrypted_to)
     else:
         protection = _("It is protected by a passphrase, which reaches you separately, by another channel.")
-    contents = ngettext("The package holds the signed opinion ({pages} page) and this letter",
-                        "The package holds the signed opinion ({pages} pages) and this letter",
-                        details.pages).format(pages=details.pages)
+    contents = [ngettext("The package holds the signed opinion ({pages} page) and this letter.",
+                         "The package holds the signed opinion ({pages} pages) and this letter.",
+                         details.pages).format(pages=details.pages)]
     if details.key_images:
-        contents += ngettext(", with {n} key image", ", with {n} key images", details.key_images).format(n=details.key_images)
-    how = (_("Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how.")
-           if details.medium == "cd" else _("Open it with a Second-O workstation (File ▸ Import)."))
+        contents.append(ngettext("It also holds {n} key image.", "It also holds {n} key images.",
+                                 details.key_images).format(n=details.key_images))
+    contents.append(_("Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how.")
+                    if details.medium == "cd" else _("Open it with a Second-O workstation (File ▸ Import)."))
     return [
         opening,
         _("The opinion was signed electronically by {signer} on {date} (PAdES); any PDF reader with signature "
-          "validation shows whether it is intact.").format(signer=details.signer, date=format_date(details.signed_on)),
-        _("It is {medium} as an encrypted Second-O package (.sodp). {protection}").format(
-            medium=medium, protection=protection),
-        contents + ". " + how,
+          "validation shows whether it is intact.").format(signer=details.signer,
+                                                           date=reader_date(details.signed_on, "long")),
+        " ".join([carried, protection]),
+        " ".join(contents),
     ]
 
 
@@ -127,7 +145,7 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
     """The cover letter as PDF bytes (one page). `language`: the recipient's language, a code or
     BCP 47 tag ('nl', 'fr-BE'); every fixed text and date of the letter is written in it,
     whatever the interface speaks; None writes in the current language."""
-    with in_language(language):
+    with reader(language):
         return _render_cover_letter(details, letterhead, letter_date)
 
 
@@ -141,35 +159,38 @@ def _render_cover_letter(details: CoverDetails, letterhead: Letterhead | None, l
     story.append(Paragraph(text(_return_line(letterhead)), small))
     story += [Paragraph(text(line), st["address"]) for line in [details.recipient_name, *details.address_lines] if line]
     story.append(FrameBreak())
-    story.append(Paragraph(text(_("Date: {date}").format(date=format_date(letter_date or date.today().isoformat()))),
-                           st["date"]))
+    story.append(Paragraph(text(_("Date: {date}").format(
+        date=reader_date(letter_date or date.today().isoformat(), "long"))), st["date"]))
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Second opinion — {patient}").format(patient=details.patient)), st["title"]))
     story.append(Paragraph(text(_("Our reference: case {ref}").format(ref=details.case_ref)), st["re"]))
-    greeting = details.salutation or salutation(details.recipient_name)
+    greeting = details.salutation or salutation(details.recipient_name, **details._addressee())
     story.append(Paragraph(text(greeting), st["body"]))
     story += [Paragraph(text(line), st["body"]) for line in _paragraphs(details)]
-    story += [Spacer(1, 6 * mm), Paragraph(text(_("Yours sincerely,")), st["body"]), Spacer(1, 4 * mm),
+    farewell = details.closing or closing(details.recipient_name, **details._addressee())
+    story += [Spacer(1, 6 * mm), Paragraph(text(farewell), st["body"]), Spacer(1, 4 * mm),
               Paragraph(text(signer), st["signer"])]
     footer = _("Case {ref}").format(ref=details.case_ref)
     if letterhead.is_demo:
-        footer += " · " + _("DEMO — not for clinical use")
+        footer = " · ".join([footer, _("DEMO — not for clinical use")])
     return _build(story, footer, _("Cover letter — case {ref}").format(ref=details.case_ref))
 
 
 def render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lines: list[str], case_ref: str,
                             package_name: str, letterhead: Letterhead | None = None,
-                            language: str | None = None) -> bytes:
+                            language: str | None = None, letter_date: str | None = None) -> bytes:
     """The sheet with the passphrase of a package: to be sent apart from the package.
     `language`: the recipient's language, a code or BCP 47 tag ('nl', 'fr-BE'); the sheet's
-    fixed texts and date are written in it; None writes in the current language."""
-    with in_language(language):
+    fixed texts and date are written in it; None writes in the current language. `letter_date`:
+    the ISO date printed on the sheet, today when None."""
+    with reader(language):
         return _render_passphrase_sheet(passphrase, recipient_name=recipient_name, address_lines=address_lines,
-                                        case_ref=case_ref, package_name=package_name, letterhead=letterhead)
+                                        case_ref=case_ref, package_name=package_name, letterhead=letterhead,
+                                        letter_date=letter_date)
 
 
 def _render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lines: list[str], case_ref: str,
-                             package_name: str, letterhead: Letterhead | None) -> bytes:
+                             package_name: str, letterhead: Letterhead | None, letter_date: str | None) -> bytes:
     register_fonts()
     st = styles()
     letterhead, _signer = _letterhead(letterhead)
@@ -177,7 +198,8 @@ def _render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_li
     story.append(FrameBreak())
     story += [Paragraph(text(line), st["address"]) for line in [recipient_name, *address_lines] if line]
     story.append(FrameBreak())
-    story.append(Paragraph(text(_("Date: {date}").format(date=format_date(date.today().isoformat()))), st["date"]))
+    story.append(Paragraph(text(_("Date: {date}").format(
+        date=reader_date(letter_date or date.today().isoformat(), "long"))), st["date"]))
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Passphrase of a Second-O package")), st["title"]))
     story.append(Paragraph(text(_("Our reference: case {ref}; package {name}").format(ref=case_ref, name=package_name)),

@@ -17,7 +17,7 @@ from reportlab.platypus import Image, Paragraph, Spacer, Table, TableStyle
 
 from app.report.fonts import BOLD, ITALIC, REGULAR
 from app.report.letterhead import Letterhead
-from app.report.wording import word
+from app.core.i18n import _
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 20 * mm
@@ -72,7 +72,8 @@ def letterhead_block(letterhead: Letterhead, st: dict) -> list:
         left.append(Paragraph(text(letterhead.department), st["department"]))
     contact = list(letterhead.address_lines)
     if letterhead.phone:
-        contact.append(word("phone", phone=letterhead.phone))
+        # TRANSLATORS: the telephone number in the letterhead (nl "Tel. {phone}", fr "Tél. {phone}")
+        contact.append(_("Tel. {phone}").format(phone=letterhead.phone))
     if letterhead.email:
         contact.append(letterhead.email)
     if contact:

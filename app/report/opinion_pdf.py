@@ -21,29 +21,36 @@ from dataclasses import dataclass
 from datetime import date
 import io
 import json
+import re
 from typing import Any
 from collections.abc import Iterable, Sequence
 
+from babel.numbers import get_decimal_symbol
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate, Flowable, Frame, Image, KeepTogether, NextPageTemplate, PageTemplate, Paragraph,
     Spacer, Table, TableStyle)
 
-from app.core.formatting import format_date, format_patient_name
-from app.core.i18n import in_language
+from app.core.formatting import format_patient_name
+from app.core.i18n import _, pgettext
+from app.core.locale_format import locale_for
 from app.dossier.case_details import details
-from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles, patient_display
+from app.dossier.national_number import country_of, identifier_label
+from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles
+from app.opinion import questionnaire as questionnaires
 from app.opinion.questionnaire import enabled, get_answers, prefill_source
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
                                styles, text)
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
-from app.report.wording import word
+from app.report.reader import reader, reader_date, reader_tag
+from app.report.salutation import colleague_closing
 
 TOP_FIRST, TOP_LATER, BOTTOM = 16 * mm, 24 * mm, 22 * mm
 SIGNATURE_W, SIGNATURE_H = 75 * mm, 26 * mm
@@ -76,7 +83,7 @@ def _paragraphs(value: Any, style: ParagraphStyle) -> list[Paragraph]:
 
 # --- page decoration -------------------------------------------------------------------
 
-def _canvas_class(footer_left: str, demo: str, header_left: str, header_right: str, language: str):
+def _canvas_class(footer_left: str, demo: str, header_left: str, header_right: str):
     """A canvas that draws the header and "Page x of y" footer once the page count is known."""
 
     class OpinionCanvas(Canvas):
@@ -116,7 +123,7 @@ def _canvas_class(footer_left: str, demo: str, header_left: str, header_right: s
             self.setFont(REGULAR, 7.5)
             self.setFillColor(GREY)
             self.drawString(MARGIN_X, y, footer_left)
-            self.drawRightString(PAGE_W - MARGIN_X, y, word("page", language, page=page, pages=total))
+            self.drawRightString(PAGE_W - MARGIN_X, y, _("Page {page} of {pages}").format(page=page, pages=total))
             if demo:
                 self.setFont(BOLD, 7.5)
                 self.setFillColor(colors.HexColor("#a61b1b"))
@@ -155,9 +162,10 @@ def _addressee_lines(manifest: dict) -> list[str]:
     return [str(x) for x in lines if x]
 
 
-def _address_block(manifest: dict, letter_date: str, st: dict, language: str) -> list:
+def _address_block(manifest: dict, letter_date: str, st: dict) -> list:
     addressee = [Paragraph(text(line), st["address"]) for line in _addressee_lines(manifest)]
-    when = Paragraph(text(word("date_line", language, date=format_date(letter_date))), st["date"])
+    # The letter's own date is written out ("4 november 2026"), the dates in its tables are short.
+    when = Paragraph(text(_("Date: {date}").format(date=reader_date(letter_date, "long"))), st["date"])
     table = Table([[addressee or "", when]], colWidths=[FRAME_W * 0.6, FRAME_W * 0.4])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -165,36 +173,56 @@ def _address_block(manifest: dict, letter_date: str, st: dict, language: str) ->
     return [table, Spacer(1, 9 * mm)]
 
 
-def _identifier(patient: dict) -> str:
-    shown = []
+def _patient_line(manifest: dict) -> str:
+    """'TEST, Patient, born 01/01/1970' in the reader's language and date form."""
+    patient = manifest.get("patient") or {}
+    if not patient.get("family_name"):
+        return ""
+    name = format_patient_name(patient["family_name"], patient.get("given_names"))
+    born = reader_date(patient.get("birth_date"))
+    return _("{name}, born {date}").format(name=name, date=born) if born else name
+
+
+def _identifiers(patient: dict) -> list[tuple[str, str]]:
+    """(label, value) of each of the patient's identifiers: a national number named as its
+    reader knows it ('Rijksregisternummer', 'Numéro de registre national', 'BSN'), any other
+    with its system."""
+    rows = []
     for ident in patient.get("identifiers") or []:
-        if isinstance(ident, dict) and ident.get("value"):
-            system = str(ident.get("system") or "").replace("-", " ").replace("_", " ")
-            shown.append(f"{ident['value']} ({system})" if system else str(ident["value"]))
-    return "; ".join(shown)
+        if not (isinstance(ident, dict) and ident.get("value")):
+            continue
+        system = str(ident.get("system") or "")
+        if country_of(system):
+            rows.append((identifier_label(ident), str(ident["value"])))
+        else:
+            shown = system.replace("-", " ").replace("_", " ")
+            rows.append((_("Identifier"), f"{ident['value']} ({shown})" if shown else str(ident["value"])))
+    return rows
 
 
-def _patient_block(manifest: dict, st: dict, language: str) -> list:
+def _patient_block(manifest: dict, st: dict) -> list:
     patient = manifest.get("patient") or {}
     rows = []
     if patient.get("family_name"):
-        rows.append((word("name", language), format_patient_name(patient["family_name"], patient.get("given_names"))))
+        rows.append((_("Name"), format_patient_name(patient["family_name"], patient.get("given_names"))))
     if patient.get("birth_date"):
-        rows.append((word("birth_date", language), format_date(patient["birth_date"])))
-    if _identifier(patient):
-        rows.append((word("identifier", language), _identifier(patient)))
+        rows.append((_("Date of birth"), reader_date(patient["birth_date"])))
+    rows += _identifiers(patient)
     if not rows:
         return []
     data = [[Paragraph(text(k), st["cellhead"]), Paragraph(text(v), st["cell"])] for k, v in rows]
-    table = Table(data, colWidths=[35 * mm, FRAME_W - 35 * mm], hAlign="LEFT")
+    # The labels never wrap: 'Numéro de registre national' is wider than 'Name'.
+    head = st["cellhead"]
+    label_w = max([35 * mm] + [stringWidth(k, head.fontName, head.fontSize) + 6 * mm for k, _v in rows])
+    table = Table(data, colWidths=[label_w, FRAME_W - label_w], hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f1f4f7")),
         ("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
-    return [Paragraph(text(word("patient", language)), st["h1"]), table]
+    return [Paragraph(text(_("Patient")), st["h1"]), table]
 
 
-def _documents_table(q, response: dict, record: dict, st: dict, language: str) -> list:
+def _documents_table(q, response: dict, record: dict, st: dict) -> list:
     item = next((i for i in q.walk() if prefill_source(i) == "documents" or i["linkId"] == "documents-reviewed"), None)
     documents = record.get("documents") or []
     by_code = {str(d.get("id") or d.get("path") or n): d for n, d in enumerate(documents)}
@@ -215,9 +243,11 @@ def _documents_table(q, response: dict, record: dict, st: dict, language: str) -
                 chosen.append({"title": label})
     if not chosen:
         return []
-    head = [Paragraph(text(word(k, language)), st["cellhead"]) for k in ("doc_title", "doc_date", "doc_author")]
+    # TRANSLATORS: column heads of the table of documents reviewed in the opinion letter
+    head = [Paragraph(text(label), st["cellhead"]) for label in (_("Document"), pgettext("document", "Date"),
+                                                                  _("Author"))]
     rows = [head] + [[Paragraph(text(d.get("title") or d.get("path") or ""), st["cell"]),
-                      Paragraph(text(format_date(d.get("date"))), st["cell"]),
+                      Paragraph(text(reader_date(d.get("date"))), st["cell"]),
                       Paragraph(text(d.get("author") or ""), st["cell"])] for d in chosen]
     table = Table(rows, colWidths=[FRAME_W * 0.52, FRAME_W * 0.14, FRAME_W * 0.34], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -225,10 +255,10 @@ def _documents_table(q, response: dict, record: dict, st: dict, language: str) -
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT), ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5)]))
-    return [Paragraph(text(word("documents", language)), st["h1"]), table]
+    return [Paragraph(text(_("Documents reviewed")), st["h1"]), table]
 
 
-def _image_cell(n: int, image: Any, width: float, st: dict, language: str) -> list:
+def _image_cell(n: int, image: Any, width: float, st: dict) -> list:
     with PILImage.open(io.BytesIO(image.png)) as opened:
         opened.load()
         px_w, px_h = opened.size
@@ -240,20 +270,21 @@ def _image_cell(n: int, image: Any, width: float, st: dict, language: str) -> li
     buffer.seek(0)
     picture = Image(buffer, width=native_w * scale, height=native_h * scale)
     picture.hAlign = "LEFT"
-    caption = f"<b>{text(word('figure', language, n=n))}</b> {text(image.caption or '')}"
+    figure = _("Figure {n}.").format(n=n)
+    caption = f"<b>{text(figure)}</b> {text(image.caption or '')}"
     cell: list = [picture, Paragraph(caption, st["caption"])]
     if getattr(image, "measurements", ""):
-        cell.append(Paragraph(text(image.measurements), st["measure"]))
+        cell.append(Paragraph(text(_decimal_commas(image.measurements)), st["measure"]))
     return cell
 
 
-def _key_images_block(heading: str, key_images: list, st: dict, language: str) -> list:
+def _key_images_block(heading: str, key_images: list, st: dict) -> list:
     if not key_images:
         return []
     columns = 1 if len(key_images) == 1 else 2
     gap = 6 * mm
     width = (FRAME_W - gap * (columns - 1)) / columns
-    cells = [_image_cell(n + 1, img, width, st, language) for n, img in enumerate(key_images)]
+    cells = [_image_cell(n + 1, img, width, st) for n, img in enumerate(key_images)]
     rows = [cells[i:i + columns] + [""] * (columns - len(cells[i:i + columns])) for i in range(0, len(cells), columns)]
     table = Table(rows, colWidths=[width + (gap if c < columns - 1 else 0) for c in range(columns)], hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -263,14 +294,43 @@ def _key_images_block(heading: str, key_images: list, st: dict, language: str) -
     return [Paragraph(text(heading), st["h2"]), table]
 
 
-def _valuetext(item: dict, value: Any, language: str) -> str:
+def _valuetext(item: dict, value: Any) -> str:
     if isinstance(value, dict):
-        return str(value.get("display") or value.get("code") or "")
+        return _coded_display(item, value)
     if isinstance(value, bool):
-        return word("yes" if value else "no", language)
+        return _("Yes") if value else _("No")
     if item.get("type") == "date":
-        return format_date(str(value))
+        return reader_date(str(value))
     return str(value)
+
+
+def _coded_display(item: dict, value: dict) -> str:
+    """A coded answer as the (localized) form's answer option of that code displays it, so that
+    the letter names it in its own language; the answer's own display otherwise."""
+    for option in item.get("answerOption") or []:
+        coding = option.get("valueCoding") if isinstance(option, dict) else None
+        if (isinstance(coding, dict) and coding.get("code") == value.get("code")
+                and (not coding.get("system") or not value.get("system") or coding["system"] == value["system"])
+                and coding.get("display")):
+            return str(coding["display"])
+    return str(value.get("display") or value.get("code") or "")
+
+
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def _decimal_commas(measurements: str) -> str:
+    """The measurements of a key image (written by the viewer: 'Diameter 9.8 mm') with the
+    decimal sign of the letter's language ('9,8' in nl and fr)."""
+    return _DECIMAL.sub(get_decimal_symbol(locale_for(reader_tag())), measurements)
+
+
+def _localized(questionnaire, language: str):
+    """The form with its item texts (the letter's headings) and answer options in `language`,
+    from the FHIR translation extension (app.opinion.questionnaire.localized); the form as it
+    is while that is not there."""
+    localized = getattr(questionnaires, "localized", None)
+    return localized(questionnaire, language) if localized is not None else questionnaire
 
 
 def _is_admin(item: dict) -> bool:
@@ -279,23 +339,23 @@ def _is_admin(item: dict) -> bool:
 
 
 def _sections(q, response: dict, items: Iterable[dict], level: int, key_images: list, st: dict,
-              language: str, placed: dict) -> list:
+              placed: dict) -> list:
     out: list = []
     for item in items:
         link, kind = item["linkId"], item["type"]
         if kind == "display":
             if prefill_source(item) == "key_images" and key_images and not placed.get("images"):
-                out += _key_images_block(item.get("text") or word("key_images", language), key_images, st, language)
+                out += _key_images_block(item.get("text") or _("Key images"), key_images, st)
                 placed["images"] = True
             continue
         if _is_admin(item) or not enabled(q, response, link):
             continue
         if kind == "group":
-            inner = _sections(q, response, item.get("item", []), level + 1, key_images, st, language, placed)
+            inner = _sections(q, response, item.get("item", []), level + 1, key_images, st, placed)
             if inner:
                 out += [Paragraph(text(item.get("text") or link), st["h1" if level == 0 else "h2"]), *inner]
             continue
-        values = [_valuetext(item, v, language) for v in get_answers(response, link)]
+        values = [_valuetext(item, v) for v in get_answers(response, link)]
         values = [v for v in values if v.strip()]
         if not values:
             continue
@@ -313,7 +373,7 @@ def _question(q, response: dict, manifest: dict) -> str:
     return "\n".join(a for a in answers if a.strip()) or str((manifest.get("referral") or {}).get("question") or "")
 
 
-def _recipients(q, response: dict, record: dict, st: dict, language: str) -> list:
+def _recipients(q, response: dict, record: dict, st: dict) -> list:
     item = next((i for i in q.walk() if prefill_source(i) == "consented_recipients" or i["linkId"] == "recipients"),
                 None)
     if item is None:
@@ -323,10 +383,10 @@ def _recipients(q, response: dict, record: dict, st: dict, language: str) -> lis
     for value in get_answers(response, item["linkId"]):
         code = value.get("code") if isinstance(value, dict) else value
         if code in consented:  # never a copy to someone the patient did not consent to
-            shown.append(_valuetext(item, value, language))
+            shown.append(_valuetext(item, value))
     if not shown:
         return []
-    return [Paragraph(text(word("recipients", language)), st["h1"]),
+    return [Paragraph(text(_("Copy to")), st["h1"]),
             *[Paragraph(text(s), st["bullet"], bulletText="•") for s in shown]]
 
 
@@ -344,15 +404,17 @@ def _reviewer(q, response: dict) -> dict[str, str]:
     return found
 
 
-def _signature_block(reviewer: dict, sink: dict, st: dict, language: str) -> list:
-    lines = [Paragraph(text(word("closing", language)), st["body"]),
+def _signature_block(reviewer: dict, sink: dict, st: dict) -> list:
+    lines = [Paragraph(text(colleague_closing()), st["body"]),
              _SignatureSpace(SIGNATURE_W, SIGNATURE_H, sink)]
     if reviewer.get("name"):
         lines.append(Paragraph(f"<b>{text(reviewer['name'])}</b>", st["signer"]))
     if reviewer.get("specialty"):
         lines.append(Paragraph(text(reviewer["specialty"]), st["signer"]))
     if reviewer.get("registration"):
-        lines.append(Paragraph(text(word("registration", language, number=reviewer["registration"])), st["signer"]))
+        # TRANSLATORS: the reviewer's registration number with the medical council (RIZIV/INAMI, BIG) under the signature
+        lines.append(Paragraph(text(_("Registration no. {number}").format(number=reviewer["registration"])),
+                               st["signer"]))
     return [Spacer(1, 8 * mm), *lines]
 
 
@@ -364,7 +426,7 @@ def _is_demo(manifest: dict, letterhead: Letterhead) -> bool:
     return "DEMO" in organisation or letterhead.is_demo
 
 
-def _embed_response(raw: bytes, response: dict, title: str, author: str, language: str) -> bytes:
+def _embed_response(raw: bytes, response: dict, title: str, author: str) -> bytes:
     """The PDF rewritten by pyHanko as a single revision, with the response attached."""
     from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -376,7 +438,7 @@ def _embed_response(raw: bytes, response: dict, title: str, author: str, languag
         writer, data=payload, mime_type="application/json", params=embed.EmbeddedFileParams(embed_size=True))
     embed.embed_file(writer, embed.FileSpec(
         file_spec_string=ATTACHMENT_NAME, file_name=ATTACHMENT_NAME, embedded_data=data,
-        description=word("attachment", language)))
+        description=_("The opinion form as FHIR QuestionnaireResponse (JSON)")))
     meta = writer.document_meta
     meta.title, meta.author = title, author or None
     out = io.BytesIO()
@@ -401,7 +463,7 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     text, date and number of the letter is written in it, whatever the interface speaks. None
     writes in the current language (app.core.i18n.current_language). An addendum is given the
     language of the opinion it adds to unless the reviewer changed it."""
-    with in_language(language) as chosen:
+    with reader(language) as chosen:
         return _render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
                                addendum_number=addendum_number, language=chosen, signature_space=signature_space,
                                original_date=original_date, letter_date=letter_date,
@@ -414,52 +476,55 @@ def _render_opinion(record: dict, questionnaire, response: dict, *, key_images: 
                     changed_sections: list[str] | None) -> RenderedOpinion:
     register_fonts()
     st = styles()
+    questionnaire = _localized(questionnaire, language)
     manifest = dict(record.get("manifest") or {}) | details(record)  # the patient and referral as the case says
     key_images = list(key_images or [])
     letter_date = letter_date or date.today().isoformat()
     if addendum_number:
-        title = (word("addendum_title", language, number=addendum_number, date=format_date(original_date))
-                 if original_date else word("addendum_title_undated", language, number=addendum_number))
+        title = (_("Addendum {number} to the opinion of {date}").format(number=addendum_number,
+                                                                         date=reader_date(original_date, "long"))
+                 if original_date else _("Addendum {number} to the opinion").format(number=addendum_number))
     else:
-        title = word("title", language)
-    patient = patient_display(record) or str((response.get("subject") or {}).get("display") or "")
+        title = _("Second opinion")
+    patient = _patient_line(manifest) or str((response.get("subject") or {}).get("display") or "")
     reviewer = _reviewer(questionnaire, response)
     letterhead = with_reviewer_fallback(letterhead or load_letterhead(), reviewer.get("name", ""),
                                         reviewer.get("specialty", ""))
 
     story: list = [NextPageTemplate("later")]
     story += letterhead_block(letterhead, st)
-    story += _address_block(manifest, letter_date, st, language)
+    story += _address_block(manifest, letter_date, st)
     story.append(Paragraph(text(title), st["title"]))
     if patient:
-        story.append(Paragraph(f"{text(word('re', language))} {text(word('re_line', language, patient=patient))}",
-                               st["re"]))
+        # TRANSLATORS: the subject line of the letter (nl "Betreft: {patient}", fr "Concerne : {patient}")
+        story.append(Paragraph(text(_("Re: {patient}").format(patient=patient)), st["re"]))
     if addendum_number and changed_sections is not None:
-        note = (word("addendum_changes", language, sections=", ".join(changed_sections)) if changed_sections
-                else word("addendum_no_changes", language))
+        note = (_("This addendum changes the following sections of the signed opinion: {sections}. "
+                  "The other sections are repeated unchanged.").format(sections=", ".join(changed_sections))
+                if changed_sections else
+                _("This addendum repeats the signed opinion without changes to its sections."))
         story.append(Paragraph(text(note), st["body"]))
-    story += _patient_block(manifest, st, language)
+    story += _patient_block(manifest, st)
     question = _question(questionnaire, response, manifest)
     if question:
-        story += [Paragraph(text(word("question", language)), st["h1"]), *_paragraphs(question, st["body"])]
-    story += _documents_table(questionnaire, response, record, st, language)
+        story += [Paragraph(text(_("Question asked")), st["h1"]), *_paragraphs(question, st["body"])]
+    story += _documents_table(questionnaire, response, record, st)
     placed: dict = {}
-    story += _sections(questionnaire, response, questionnaire.data.get("item", []), 0, key_images, st, language,
-                       placed)
+    story += _sections(questionnaire, response, questionnaire.data.get("item", []), 0, key_images, st, placed)
     if key_images and not placed.get("images"):
-        story += _key_images_block(word("key_images", language), key_images, st, language)
+        story += _key_images_block(_("Key images"), key_images, st)
     # The recipients and the signature stay together, so the signature never stands alone on a page.
-    closing = _recipients(questionnaire, response, record, st, language)
+    closing = _recipients(questionnaire, response, record, st)
     sink: dict = {}
     if signature_space:
-        closing += _signature_block(reviewer, sink, st, language)
+        closing += _signature_block(reviewer, sink, st)
     if closing:
         story.append(KeepTogether(closing))
 
-    case_ref = word("case", language, ref=str(record.get("case_id") or "")[:8])
-    demo = word("demo", language) if _is_demo(manifest, letterhead) else ""
+    case_ref = _("Case {ref}").format(ref=str(record.get("case_id") or "")[:8])
+    demo = _("DEMO — not for clinical use") if _is_demo(manifest, letterhead) else ""
     header_left = " — ".join(x for x in (letterhead.institution, title) if x)
-    canvas_class = _canvas_class(case_ref, demo, header_left, patient, language)
+    canvas_class = _canvas_class(case_ref, demo, header_left, patient)
 
     raw = io.BytesIO()
     doc = BaseDocTemplate(raw, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=TOP_FIRST,
@@ -476,5 +541,5 @@ def _render_opinion(record: dict, questionnaire, response: dict, *, key_images: 
     if signature_space and sink.get("page") != page_count:
         raise RuntimeError("the signature space did not land on the last page")
     pdf = _embed_response(raw.getvalue(), response, title + (f" — {patient}" if patient else ""),
-                          reviewer.get("name", ""), language)
+                          reviewer.get("name", ""))
     return RenderedOpinion(pdf, box, page_count)

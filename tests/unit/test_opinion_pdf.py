@@ -223,7 +223,7 @@ def test_an_addendum_is_titled_as_such(case, tmp_path):
     out = render_opinion(record, q, response, letterhead=DEMO_LETTERHEAD, addendum_number=2,
                          original_date="2026-11-20")
     text = flat("\n".join(page_texts(out.pdf, tmp_path)))
-    assert "Addendum 2 to the opinion of 20/11/2026" in text
+    assert "Addendum 2 to the opinion of 20 November 2026" in text  # the date written out, as in the letter
 
 
 def test_no_demo_mark_for_a_real_sender(case, tmp_path):
