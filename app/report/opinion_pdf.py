@@ -38,13 +38,12 @@ from reportlab.platypus import (
     Spacer, Table, TableStyle)
 
 from app.core.formatting import format_patient_name
-from app.core.i18n import _, pgettext
+from app.core.i18n import LANGUAGES, _, pgettext
 from app.core.locale_format import locale_for
 from app.dossier.case_details import details
 from app.dossier.national_number import country_of, identifier_label
 from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles
-from app.opinion import questionnaire as questionnaires
-from app.opinion.questionnaire import enabled, get_answers, prefill_source
+from app.opinion.questionnaire import enabled, get_answers, localized, prefill_source
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
                                styles, text)
@@ -325,12 +324,15 @@ def _decimal_commas(measurements: str) -> str:
     return _DECIMAL.sub(get_decimal_symbol(locale_for(reader_tag())), measurements)
 
 
-def _localized(questionnaire, language: str):
-    """The form with its item texts (the letter's headings) and answer options in `language`,
-    from the FHIR translation extension (app.opinion.questionnaire.localized); the form as it
-    is while that is not there."""
-    localized = getattr(questionnaires, "localized", None)
-    return localized(questionnaire, language) if localized is not None else questionnaire
+def _section_titles(questionnaire, shown, titles: list[str]) -> list[str]:
+    """The titles of an addendum's changed sections (as the signing step names them, in any of
+    the form's languages or by linkId) as the letter's form `shown` names them."""
+    by_link = {item["linkId"]: item.get("text") or item["linkId"] for item in shown.data.get("item", [])}
+    link_of = {link: link for link in by_link}
+    for language in LANGUAGES:
+        for item in localized(questionnaire, language).data.get("item", []):
+            link_of.setdefault(item.get("text") or item["linkId"], item["linkId"])
+    return [by_link.get(link_of.get(title, ""), title) for title in titles]
 
 
 def _is_admin(item: dict) -> bool:
@@ -476,7 +478,10 @@ def _render_opinion(record: dict, questionnaire, response: dict, *, key_images: 
                     changed_sections: list[str] | None) -> RenderedOpinion:
     register_fonts()
     st = styles()
-    questionnaire = _localized(questionnaire, language)
+    shown = localized(questionnaire, language)  # headings and answer options in the letter's language
+    if changed_sections:
+        changed_sections = _section_titles(questionnaire, shown, changed_sections)
+    questionnaire = shown
     manifest = dict(record.get("manifest") or {}) | details(record)  # the patient and referral as the case says
     key_images = list(key_images or [])
     letter_date = letter_date or date.today().isoformat()

@@ -235,3 +235,12 @@ def test_a_readme_with_accents_carries_a_byte_order_mark():
     assert cd_files(b"x", french)["README.TXT"].startswith(b"\xef\xbb\xbf")
     assert cd_files(b"x", french)["README.TXT"].decode("utf-8-sig") == french
     assert cd_files(b"x", english)["README.TXT"] == english.encode("ascii")
+
+
+def test_an_addendums_changed_sections_are_named_in_its_language(case, tmp_path):
+    record, q, response = case
+    english = q.item("clinical-summary")["text"]
+    pdf = render_opinion(record, q, response, letterhead=DEMO_LETTERHEAD, letter_date=LETTER_DATE, language="nl",
+                         addendum_number=1, original_date="2026-11-02", changed_sections=[english]).pdf
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "wijzigt de volgende onderdelen van het ondertekende advies: Klinische samenvatting." in text
