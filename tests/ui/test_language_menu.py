@@ -159,3 +159,28 @@ def test_the_keys_help_lists_the_window_and_form_keys_in_dutch(qtbot, interface_
     assert ("Terug naar de werklijst", "Venster") in window_rows
     english = {text for _keys, text in SHORTCUTS.values()} | {text for _keys, text in FORM_KEYS}
     assert not english & {action for _keys, action, _where in rows[:len(SHORTCUTS) + len(FORM_KEYS)]}
+
+
+def test_restart_now_starts_a_new_window_only_once_this_one_let_go_of_the_data_folder(qapp, monkeypatch):
+    from types import SimpleNamespace
+
+    from app.ui.single_instance import SingleInstance
+
+    started: list = []
+
+    def window_asking_for_a_restart(instance, message, prompt, exit_when_shown, restart):
+        restart.append(True)  # what the window's restartRequested does
+        return 0
+
+    def popen(command, **kwargs):
+        free = SingleInstance(instance_home[0])
+        started.append((command, free.acquire()))  # the data folder is free for the new start
+        free.release()
+        return SimpleNamespace(pid=0)
+
+    instance_home: list = []
+    monkeypatch.setattr(app_main, "_run_window",
+                        lambda instance, *a: instance_home.append(instance.home) or window_asking_for_a_restart(instance, *a))
+    monkeypatch.setattr(app_main.subprocess, "Popen", popen)
+    assert app_main.run_gui(SimpleNamespace(files=[], case=None)) == 0
+    assert started == [(app_main.restart_command(), True)]
