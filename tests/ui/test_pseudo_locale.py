@@ -187,7 +187,9 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     from app.store.case_removal import removal_plan
     from tests.ui.sheet_fixtures import plain_cd
     from app.ui.case_delete_dialog import CaseDeleteDialog
+    from app.ui.first_run_dialog import FirstRunDialog
     from app.ui.main_window import MainWindow
+    from app.ui.vault_passphrase_dialog import VaultPassphraseDialog
     from app.ui.viewer_window import ViewerWindow
     from tests.unit.test_opinion_pdf import fill
 
@@ -250,7 +252,10 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     book.list.setCurrentRow(0)  # the contact's details and its certificate
     walk.look("address book", book)
     book.close()
-    for name, dialog in (("letterhead", window.show_letterhead()),
+    first_run, vault = FirstRunDialog(window), VaultPassphraseDialog(store.home, True, parent=window)
+    for dialog in (first_run, vault):
+        dialog.show()
+    for name, dialog in (("first run", first_run), ("vault passphrase", vault), ("letterhead", window.show_letterhead()),
                          ("trusted issuers", window.show_trust()), ("keyboard", window.show_keyboard())):
         walk.look(name, dialog)
         dialog.close()
