@@ -115,6 +115,9 @@ class DicomViewerWidget(QWidget):
     def _action(self, text: str, tip: str, slot, *, checkable: bool = False, group: QActionGroup | None = None,
                 key: str | None = None) -> QAction:
         action = QAction(text, self)
+        if key:  # the key's name as Qt writes it in the interface language ("Spatie", "Maj+R")
+            key = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k
+                             for k in key.split(" / "))
         action.setToolTip(f"{tip} ({key})" if key else tip)
         action.setCheckable(checkable)
         if group is not None:
