@@ -315,12 +315,13 @@ def _coded_display(item: dict, value: dict) -> str:
     return str(value.get("display") or value.get("code") or "")
 
 
-_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+_DECIMAL = re.compile(r"(?<=\d)[.,](?=\d)")  # the viewer writes no grouping separator
 
 
 def _decimal_commas(measurements: str) -> str:
-    """The measurements of a key image (written by the viewer: 'Diameter 9.8 mm') with the
-    decimal sign of the letter's language ('9,8' in nl and fr)."""
+    """The measurements of a key image (written by the viewer in the interface's convention,
+    '9.8 mm' or '9,8 mm', never with a grouping separator) with the decimal sign of the
+    letter's language: '9,8' in nl and fr, '9.8' in en."""
     return _DECIMAL.sub(get_decimal_symbol(locale_for(reader_tag())), measurements)
 
 

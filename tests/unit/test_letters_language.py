@@ -244,3 +244,14 @@ def test_an_addendums_changed_sections_are_named_in_its_language(case, tmp_path)
                          addendum_number=1, original_date="2026-11-02", changed_sections=[english]).pdf
     text = " ".join(pdf_text(pdf, tmp_path).split())
     assert "wijzigt de volgende onderdelen van het ondertekende advies: Klinische samenvatting." in text
+
+
+@pytest.mark.parametrize("written, language, printed", [("Diameter 9,8 mm", "en", "Diameter 9.8 mm"),
+                                                         ("Diameter 9.8 mm", "fr", "Diameter 9,8 mm")])
+def test_a_key_images_measurement_follows_the_letter_not_the_viewer(case, written, language, printed, tmp_path):
+    record, q, response = case
+    image = key_image(1)
+    image.measurements = written
+    pdf = render_opinion(record, q, response, key_images=[image], letterhead=DEMO_LETTERHEAD,
+                         letter_date=LETTER_DATE, language=language).pdf
+    assert printed in pdf_text(pdf, tmp_path)
