@@ -67,6 +67,21 @@ def todo(language: str, paths: list[str]) -> None:
     print()
 
 
+def _complete_plurals(catalog) -> None:
+    """Give a plural message every form its language has: French has three in CLDR (one, many
+    for round millions, other); a translator's two forms are one and other, and 'many' reads
+    as 'other' ("1 000 000 fichiers")."""
+    for message in catalog:
+        if not message.id or isinstance(message.id, str):
+            continue
+        forms = list(message.string) if isinstance(message.string, tuple | list) else [message.string]
+        if not any(forms):
+            continue
+        given = [f for f in forms if f]
+        forms += [""] * (catalog.num_plurals - len(forms))
+        message.string = tuple(f or given[-1] for f in forms)
+
+
 def fill(language: str, source: str) -> None:
     path = _po(language)
     catalog = _read(path, language)
@@ -82,6 +97,7 @@ def fill(language: str, source: str) -> None:
             continue
         message.string = tuple(value) if isinstance(value, list) else value
         message.flags.discard("fuzzy")
+    _complete_plurals(catalog)
     _write(catalog, path)
     if unknown:
         print(f"not in the catalogue (run scripts/i18n update?): {unknown[:10]}", file=sys.stderr)
