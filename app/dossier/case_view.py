@@ -136,10 +136,11 @@ def render_cases(summaries: list[dict]) -> str:
     if not summaries:
         return _("No cases on this workstation yet. Import one with: secondo import SOURCE")
     lines = []
+    damaged = _("DAMAGED")
+    width = max([10, len(damaged), *(len(status_label(s["status"])) for s in summaries if not s.get("damaged"))])
     for s in summaries:
         if s.get("damaged"):
-            damaged = _("DAMAGED")
-            lines.append(f"{s['case_id'][:8]}  {damaged:<10} {format_date(s['received_at'])}  {s['damaged']}")
+            lines.append(f"{s['case_id'][:8]}  {damaged:<{width}} {format_date(s['received_at'])}  {s['damaged']}")
             continue
         flags = []
         if s.get("archived"):
@@ -155,7 +156,7 @@ def render_cases(summaries: list[dict]) -> str:
         elif s["signature"] == "unsigned":
             flags.append(_("sender unsigned"))
         born = format_date(s["patient"].get("birth_date")) or _("birth date unknown")
-        lines.append(f"{s['case_id'][:8]}  {status_label(s['status']):<10} {format_date(s['received_at'])}  "
+        lines.append(f"{s['case_id'][:8]}  {status_label(s['status']):<{width}} {format_date(s['received_at'])}  "
                      f"{_name(s['patient'])} ({born})  {'; '.join(flags)}")
         if s["question"]:
             lines.append(f"          {s['question']}")
