@@ -2,10 +2,11 @@
 
     secondo contacts [--json]                         the contacts, with their certificates' state
     secondo contacts add --name NAME --role ROLE [--registration R] [--organisation O]
-                         [--address "street, city"] [--certificate CERT.pem] [--json]
+                         [--address "street, city"] [--language nl-BE] [--certificate CERT.pem] [--json]
     secondo contacts remove ID
 
-ROLE: treating_physician, referring_physician, general_practitioner or patient.
+ROLE: treating_physician, referring_physician, general_practitioner or patient. LANGUAGE: the
+language the contact reads, a BCP 47 tag (nl-BE, nl-NL, fr-BE, fr, en): their cover letters'.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--registration", default="")
     add.add_argument("--organisation", default="")
     add.add_argument("--address", default="", help=_('postal address, lines separated by ", "'))
+    add.add_argument("--language", default="", metavar="TAG",
+                     help=_("the language the contact reads, e.g. nl-BE, nl-NL, fr-BE or en"))
     add.add_argument("--certificate", metavar="CERT.pem", help=_("the encryption certificate (PEM or DER)"))
     add.add_argument("--id", help=argparse.SUPPRESS)
     add.add_argument("--json", action="store_true")
@@ -66,19 +69,20 @@ def run_list(args) -> int:
         cert = c["certificate"]
         state = (_("certificate of {name}, valid to {end}").format(name=cert["name"], end=cert["not_after"][:10])
                  if cert and not cert["problem"] else cert["problem"] if cert else _("no certificate"))
-        print(f"{c['id'][:8]}  {c['role']:<22} {c['name']}  ({state})")
+        print(f"{c['id'][:8]}  {c['role']:<22} {c.get('language') or '-':<6} {c['name']}  ({state})")
     return 0
 
 
 def run_add(args) -> int:
-    from app.outgoing.address_book import AddressBook, Contact, certificate_from_bytes, certificate_pem
+    from app.outgoing.address_book import AddressBook, Contact, certificate_from_bytes, certificate_pem, check_language
     from app.signing.identities import read_credential_file
 
     pem = ""
     if args.certificate:
         path = Path(args.certificate)
         pem = certificate_pem(certificate_from_bytes(read_credential_file(path, _("the certificate file")), path.name))
-    contact = Contact(args.name, args.role, args.registration, args.organisation, args.address, pem)
+    contact = Contact(args.name, args.role, args.registration, args.organisation, args.address, pem,
+                      language=check_language(args.language.strip()))
     with open_store(args) as store:
         book = AddressBook(store)
         if args.id:

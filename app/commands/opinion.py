@@ -7,7 +7,10 @@ PKCS#11 token (`--token LABEL --pin-env VAR [--pkcs11-module LIB]`) it signs it 
 `app.signoff.signing` exactly as the window does: kept with the case as the opinion or its
 next addendum, the case Signed, "sign" audited. Without a key it writes the unsigned preview.
 Either way the file is written atomically and "export" is audited. The identity is opened
-and its certificate checked before anything is rendered or written.
+and its certificate checked before anything is rendered or written. `--lang nl|fr|en` writes
+that letter (the preview, or the opinion or addendum signed now) in that language, instead of
+the draft's (default: the treating physician's language, else the interface's); a signed
+opinion's PDF never changes language: another language is a new addendum (`--lang` with a key).
 
 `opinion list CASE [--json]` lists the signed opinions; `opinion get CASE [--number N] -o
 OUT.pdf` writes one byte for byte (audited as an export).
@@ -32,7 +35,7 @@ from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError, OutputError, SignatureCheckError
 from app.core.files import atomic_output
-from app.core.i18n import _, ngettext
+from app.core.i18n import LANGUAGES, _, ngettext
 from app.signing import trust
 from app.signing.certificate_checks import check_signing_certificate
 from app.signing.secrets import open_identity
@@ -47,6 +50,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--response", metavar="R.json",
                         help=_("the QuestionnaireResponse (the filled form) as JSON; default: the case's draft"))
     export.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    export.add_argument("--lang", choices=LANGUAGES, metavar="LANG",
+                        help=_("write the letter in nl, fr or en (default: the language chosen for the case's "
+                               "opinion)"))
     key = export.add_mutually_exclusive_group()
     key.add_argument("--identity", metavar="ID.p12", help=_("sign with this PKCS#12 identity"))
     key.add_argument("--token", metavar="LABEL", help=_("sign with the key on this PKCS#11 token"))
@@ -135,6 +141,21 @@ def _draft_of(store, case_id: str) -> dict:
     return draft
 
 
+def _with_language(store, case_id: str, response: dict, lang: str | None) -> dict:
+    """The response to be written in `lang`, else in its own language, else in the case's
+    default (the treating physician's, else the interface's); an addendum keeps its opinion's."""
+    from app.outgoing.address_book import AddressBook
+    from app.outgoing.languages import default_opinion_language
+    from app.signoff.language import opinion_language, with_language
+    from app.store.opinions import SignedOpinionStore
+
+    if lang:
+        return with_language(response, lang)
+    if opinion_language(response) or SignedOpinionStore(store).language(case_id):
+        return response
+    return with_language(response, default_opinion_language(store.record(case_id), AddressBook(store)).tag)
+
+
 def run_export(args) -> int:
     from app.signoff.signing import preview_opinion, sign_opinion
 
@@ -145,7 +166,7 @@ def run_export(args) -> int:
         signer = _signer(args, stack)  # refused here, before anything is rendered or written
         store = stack.enter_context(open_store(args))
         case_id = store.resolve_case(args.case)
-        response = response or _draft_of(store, case_id)
+        response = _with_language(store, case_id, response or _draft_of(store, case_id), args.lang)
         if signer is not None:
             result = sign_opinion(store, case_id, response, signer, via="cli")
             pdf, pages, number = result.pdf, result.opinion.pages, result.opinion.number

@@ -1,7 +1,8 @@
 """`secondo outgoing`: the secretary's desk headless (docs/cli.md).
 
     secondo outgoing CASE --to ROLE [--recipient CERT.pem | --passphrase-env VAR] -o DIR
-            [--iso | --folder] [--key-images] [--sheet SHEET.pdf] [--sign ORG.p12 --sign-pass-env VAR] [--json]
+            [--iso | --folder] [--key-images] [--sheet SHEET.pdf] [--sign ORG.p12 --sign-pass-env VAR]
+            [--lang nl|fr|en] [--json]
     secondo outgoing CASE --to ROLE --mark-sent --channel CHANNEL [--date YYYY-MM-DD]
     secondo outgoing CASE --list [--json]
 
@@ -9,7 +10,9 @@ A package is made only for a role the patient consented to (else exit 3) and onl
 signed case. Without --recipient and --passphrase-env it is encrypted to the certificate kept
 for that role in the address book, else to a generated passphrase printed on a separate
 sheet (DIR/...-passphrase-sheet.pdf). The manifest is signed by the organisation identity
-(--sign, else the one chosen in the settings).
+(--sign, else the one chosen in the settings). The cover letter, the passphrase sheet and the
+disc's README.TXT are in the recipient's language (address book, else dossier, else the
+signed opinion's); --lang overrides it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from app.commands import secrets as cli_secrets
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
-from app.core.i18n import _
+from app.core.i18n import LANGUAGES, _
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +41,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--key-images", action="store_true", help=_("add the case's key images"))
     out.add_argument("--sheet", metavar="SHEET.pdf", help=_("where to write the sheet of a generated passphrase "
                                                             "(default: beside the package); keep it apart"))
+    out.add_argument("--lang", choices=LANGUAGES, metavar="LANG",
+                     help=_("the language of the cover letter, passphrase sheet and README: nl, fr or en "
+                            "(default: the recipient's)"))
     out.add_argument("--sign", metavar="ORG.p12", help=_("the organisation identity that signs the manifest"))
     out.add_argument("--sign-pass-env", metavar="VAR")
     out.add_argument("--mark-sent", action="store_true", help=_("record that the package for --to was sent"))
@@ -100,7 +106,7 @@ def run_outgoing(args) -> int:
                 "output": str(result.output), "cover_letter": str(result.cover_letter),
                 "passphrase_sheet": str(result.passphrase_sheet) if result.passphrase_sheet else None,
                 "protection": result.shipment.protection, "package_sha256": result.shipment.package_sha256,
-                "files": result.files}
+                "files": result.files, "language": result.language}
     return _print(args, document, _render_made)
 
 
@@ -115,7 +121,7 @@ def _request(args, store, case_id: str):
     form = "iso" if args.iso else "folder" if args.folder else "file"
     request = OutgoingRequest(args.to, form, key_images=args.key_images,
                               recipient=contact.recipient() if contact else None,
-                              sheet_path=Path(args.sheet) if args.sheet else None)
+                              sheet_path=Path(args.sheet) if args.sheet else None, language=args.lang)
     if args.recipient:
         request.certificate = load_certificate(Path(args.recipient))
     elif args.passphrase_env:

@@ -22,6 +22,17 @@ URGENCIES = ("routine", "urgent")
 FILE_LISTS = ("documents", "imaging")
 PERSON_ROLES = ("referring_physician", "treating_physician", "general_practitioner")
 PERSON_FIELDS = ("name", "registration", "organisation", "address")
+#: A well-formed BCP 47 language tag (RFC 5646 `langtag` or private use; case-insensitive):
+#: "nl", "nl-BE", "fr-BE", "zh-Hant-TW", "de-CH-1996", "x-local".
+_LANGTAG = re.compile(
+    r"(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"  # language (with extlang)
+    r"(?:-[a-z]{4})?"  # script
+    r"(?:-(?:[a-z]{2}|[0-9]{3}))?"  # region
+    r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"  # variants
+    r"(?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*"  # extensions
+    r"(?:-x(?:-[a-z0-9]{1,8})+)?"  # private use
+    r"|x(?:-[a-z0-9]{1,8})+)",
+    re.IGNORECASE)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CREATED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
@@ -61,6 +72,19 @@ def _optional_object(obj: dict, name: str, where: str) -> dict:
     if not isinstance(value, dict):
         raise _fail(where + name, _("is not an object"))
     return value
+
+
+def is_language_tag(value: object) -> bool:
+    """Whether `value` is a well-formed BCP 47 language tag ("nl-BE", "fr", "en-GB")."""
+    return isinstance(value, str) and len(value) <= 64 and bool(_LANGTAG.fullmatch(value))
+
+
+def _check_language(obj: dict, where: str) -> None:
+    """The optional `language` of a person: absent or null is fine (v1 manifests have none); a
+    language this workstation does not write in is kept, its readers get the default one."""
+    value = obj.get("language")
+    if value is not None and not is_language_tag(value):
+        raise _fail(where + "language", _("is not a BCP 47 language tag such as nl-BE, fr-BE or en"))
 
 
 def _check_entry(entry: object, key: str, require_hashes: bool) -> None:
@@ -114,6 +138,7 @@ def validate(manifest: object, require_hashes: bool = True) -> dict:
     if not isinstance(_require(patient, "family_name", "patient."), str):
         raise _fail("patient.family_name", _("is not text"))
     _optional_text(patient, ("given_names",), "patient.")
+    _check_language(patient, "patient.")
     _check_date(_require(patient, "birth_date", "patient."), "patient.birth_date")
     if "sex" in patient and not (isinstance(patient["sex"], str) and patient["sex"] in SEXES):
         raise _fail("patient.sex", _("is not one of F, M, O, U"))
@@ -132,7 +157,9 @@ def validate(manifest: object, require_hashes: bool = True) -> dict:
         raise _fail("referral.urgency", _("is not routine or urgent"))
     _optional_text(referral, ("reason", "requested_specialty", "in_reply_to"), "referral.")
     for role in PERSON_ROLES:
-        _optional_text(_optional_object(referral, role, "referral."), PERSON_FIELDS, f"referral.{role}.")
+        person = _optional_object(referral, role, "referral.")
+        _optional_text(person, PERSON_FIELDS, f"referral.{role}.")
+        _check_language(person, f"referral.{role}.")
     consented = referral.get("consented_recipients", [])
     if not isinstance(consented, list) or any(not isinstance(r, str) or r not in RECIPIENT_ROLES
                                               for r in consented):

@@ -1,6 +1,7 @@
 """The address book of the secretary's desk, kept encrypted in the vault (address-book.sov):
-recipients with name, role, registration number, organisation, postal address and an
-optional X.509 encryption certificate. `certificate_details` is what the window shows when
+recipients with name, role, registration number, organisation, postal address, the language
+they read (BCP 47, e.g. "nl-BE": their cover letters' language) and an optional X.509
+encryption certificate. `certificate_details` is what the window shows when
 a certificate is imported: subject, issuer, validity, key usage, and whether it can receive."""
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import uuid
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from app.core.errors import IdentityError
+from app.core.errors import BadInputError, IdentityError
 from app.core.i18n import _
 from app.crypto.stanzas import check_recipient_certificate
+from app.dossier.manifest import is_language_tag
 from app.outgoing.recipients import Recipient
 from app.store.locks import folder_lock
 from app.store.store import CaseStore
@@ -39,14 +41,17 @@ class Contact:
     address: str = ""
     certificate_pem: str = ""  # optional: packages for this contact are encrypted to it
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    language: str = ""  # BCP 47 ("nl-BE", "fr-BE"); "" when not known: the letters' default applies
 
     def to_json(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict) -> Contact:
+        language = data.get("language")
         return cls(**{k: str(data.get(k) or "") for k in ("name", "role", "registration", "organisation", "address",
-                                                          "certificate_pem")}, id=str(data.get("id") or uuid.uuid4().hex))
+                                                          "certificate_pem")}, id=str(data.get("id") or uuid.uuid4().hex),
+                   language=str(language) if is_language_tag(language) else "")
 
     @property
     def certificate(self) -> x509.Certificate | None:
@@ -59,7 +64,16 @@ class Contact:
                                   "again.").format(name=self.name)) from None
 
     def recipient(self) -> Recipient:
-        return Recipient(self.role, self.name, self.registration, self.organisation, self.address)
+        return Recipient(self.role, self.name, self.registration, self.organisation, self.address,
+                         language=self.language)
+
+
+def check_language(tag: str) -> str:
+    """`tag` when it is empty or a BCP 47 language tag; `BadInputError` naming the form expected."""
+    if tag and not is_language_tag(tag):
+        raise BadInputError(_("{tag} is not a language tag: give one such as nl-BE, nl-NL, fr-BE, fr or en.").format(
+            tag=tag))
+    return tag
 
 
 def certificate_from_bytes(data: bytes, name: str = "") -> x509.Certificate:
@@ -131,6 +145,7 @@ class AddressBook:
         """Add `contact`, or replace the one with its id. A certificate that cannot be read is refused."""
         if contact.certificate_pem:
             certificate_from_bytes(contact.certificate_pem.encode("ascii"), contact.name)
+        check_language(contact.language)
         with self._lock, folder_lock(self.store.home / ".address-book.lock"):
             contacts = [c for c in self.contacts() if c.id != contact.id]
             self._write(contacts + [contact])

@@ -45,6 +45,7 @@ class Shipment:
     channel: str | None = None
     sent_by: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    language: str | None = None  # the cover letter's and passphrase sheet's (BCP 47); None before it was kept
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -5,7 +5,11 @@ byte, a cover letter and optionally the key images, its manifest signed by the w
 organisation identity. Written as a file, a CD-ready folder or an .iso image, always through
 a staging folder in the destination, so that a failure (not writable, disk full, cancel)
 leaves nothing behind. Nothing of the patient is written in clear except the cover letter and
-the passphrase sheet, which are meant to be printed."""
+the passphrase sheet, which are meant to be printed.
+
+The cover letter, the passphrase sheet, the disc's README.TXT and the package's document
+titles are written in the recipient's language (app/outgoing/languages.py): the request's
+`language` (`secondo outgoing --lang`), else the recipient's own, else the signed opinion's."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from cryptography import x509
 
 from app.core.errors import BadInputError, SecondoError
 from app.core.files import atomic_output, output_error, write_synced
-from app.core.i18n import _
+from app.core.i18n import _, in_language
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier import manifest as manifest_mod
 from app.dossier.case_details import details
@@ -33,6 +37,7 @@ from app.dossier.package import write_package
 from app.opinion.questionnaire import get_answers
 from app.outgoing import disc
 from app.outgoing.dispatch import DispatchLog, Shipment, now_iso
+from app.outgoing.languages import recipient_language
 from app.outgoing.recipients import Recipient, consented_recipients, require_consent
 from app.signing.identities import KeyIdentity, subject_name
 from app.store.audit import current_user
@@ -58,6 +63,7 @@ class OutgoingRequest:
     key_images: bool = False
     recipient: Recipient | None = None  # name and address from the address book; default: the dossier's
     sheet_path: Path | None = None  # where the passphrase sheet goes; default beside the package
+    language: str | None = None  # the letters' language (BCP 47), instead of the recipient's own
 
 
 @dataclass
@@ -69,6 +75,7 @@ class OutgoingResult:
     passphrase_sheet: Path | None = None
     generated_passphrase: str | None = None
     files: list[str] = field(default_factory=list)  # the package's members
+    language: str = "en"  # the language the cover letter, sheet and README were written in
 
 
 @dataclass(frozen=True)
@@ -204,19 +211,28 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
     if opinion.number:
         base += f"-addendum-{opinion.number}"
     from app.opinion.prefill import patient_display
-    details = CoverDetails(
-        recipient.name, [recipient.organisation, *recipient.address_lines] if recipient.organisation
-        else recipient.address_lines, patient_display(record), case_ref, opinion.signer, opinion.signed_at[:10],
-        opinion.pages, opinion.number, "cd" if request.form in ("folder", "iso") else "file",
-        subject_name(request.certificate) if request.certificate is not None else None,
-        is_patient=request.role == "patient",
-        package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp",
-        salutation=_salutation(record, recipient))
+    language = recipient_language(recipient, request.language, opinion.language)
     images = _key_images(store, case_id) if request.key_images else []
-    details.key_images = len(images)
-    cover = render_cover_letter(details, letterhead)
-    members = _members(opinion, pdf, cover, images)
-    manifest = _manifest(record, members, letterhead)
+    with in_language(language):  # what the recipient reads, in their language (dates too)
+        details = CoverDetails(
+            recipient.name, [recipient.organisation, *recipient.address_lines] if recipient.organisation
+            else recipient.address_lines, patient_display(record), case_ref, opinion.signer, opinion.signed_at[:10],
+            opinion.pages, opinion.number, "cd" if request.form in ("folder", "iso") else "file",
+            subject_name(request.certificate) if request.certificate is not None else None,
+            is_patient=request.role == "patient",
+            package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp",
+            salutation=_salutation(record, recipient))
+        details.key_images = len(images)
+        cover = render_cover_letter(details, letterhead)
+        members = _members(opinion, pdf, cover, images)
+        manifest = _manifest(record, members, letterhead)
+        readme = disc.readme_text(encrypted_to=details.encrypted_to, case_ref=case_ref,
+                                  organisation=letterhead.institution)
+        sheet_bytes = None
+        if generated is not None:
+            sheet_bytes = render_passphrase_sheet(
+                generated, recipient_name=recipient.name, address_lines=recipient.address_lines, case_ref=case_ref,
+                package_name=details.package_name, letterhead=letterhead)
     progress(1, 4)
     token.check()
 
@@ -234,8 +250,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
             name = f"{base}.sodp"
             write_synced(staging / name, package_bytes)
         else:
-            files = disc.cd_files(package_bytes, disc.readme_text(
-                encrypted_to=details.encrypted_to, case_ref=case_ref, organisation=letterhead.institution))
+            files = disc.cd_files(package_bytes, readme)
             if request.form == "folder":
                 name = f"{base}-cd"
                 (staging / name).mkdir()
@@ -244,11 +259,8 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                 name = f"{base}.iso"
                 write_synced(staging / name, disc.iso_image(files, f"SECONDO_{case_ref}"))
         write_synced(staging / f"{base}-cover-letter.pdf", cover)
-        sheet_name, sheet_bytes, sheet_path = None, None, None
-        if passphrase is not None and generated is not None:
-            sheet_bytes = render_passphrase_sheet(
-                generated, recipient_name=recipient.name, address_lines=recipient.address_lines, case_ref=case_ref,
-                package_name=details.package_name, letterhead=letterhead)
+        sheet_name, sheet_path = None, None
+        if passphrase is not None and sheet_bytes is not None:
             if request.sheet_path is not None:  # elsewhere than the package: it travels another way
                 sheet_path = Path(request.sheet_path).expanduser()
             else:
@@ -265,7 +277,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                     path=target))
         shipment = Shipment(request.role, recipient.name, request.form,
                             "certificate" if request.certificate is not None else "passphrase", opinion.number,
-                            hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user())
+                            hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user(), language=language)
         # The passphrase sheet, when it goes elsewhere than the package (it travels another way).
         own_sheet = (sheet_path, sheet_bytes) if sheet_bytes is not None and sheet_name is None and \
             sheet_path is not None else None
@@ -300,7 +312,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
     progress(4, 4)
     return OutgoingResult(shipment, recipient, out_dir / name, out_dir / f"{base}-cover-letter.pdf",
                           sheet_path, generated,
-                          [path for path, _data, _meta in members])
+                          [path for path, _data, _meta in members], language)
 
 
 def _remove(paths: list[Path]) -> None:

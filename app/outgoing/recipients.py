@@ -11,6 +11,7 @@ from app.core.errors import BadInputError
 from app.core.formatting import format_patient_name
 from app.core.i18n import _
 from app.dossier.case_details import CONSENT_ROLES, details
+from app.dossier.manifest import is_language_tag
 from app.opinion.prefill import consented_roles
 
 
@@ -33,6 +34,7 @@ class Recipient:
     organisation: str = ""
     address: str = ""  # postal address, lines separated by ", " or newlines
     title: str = ""  # "Dr", "Prof.", "Ms"...: how the salutation addresses them
+    language: str = ""  # BCP 47 ("nl-BE"): their letters' language; "" when not known
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -43,7 +45,7 @@ class Recipient:
             return self
         return Recipient(self.role, other.name or self.name, other.registration or self.registration,
                          other.organisation or self.organisation, other.address or self.address,
-                         other.title or self.title)
+                         other.title or self.title, other.language or self.language)
 
     @property
     def address_lines(self) -> list[str]:
@@ -52,18 +54,26 @@ class Recipient:
         return [p.strip() for p in parts if p.strip()]
 
 
-def _person(record: dict, role: str) -> Recipient:
+def person(record: dict, role: str) -> Recipient:
+    """The person of `role` as the dossier names them (the package's manifest, the case sheet on
+    top), consented to or not; an empty name when the dossier does not name them."""
     said = details(record)
     if role == "patient":
         patient = said["patient"]
         name = format_patient_name(patient.get("family_name") or "", patient.get("given_names"))
-        return Recipient(role, name, address=str(patient.get("address") or ""), title=courtesy(patient.get("sex")))
+        return Recipient(role, name, address=str(patient.get("address") or ""), title=courtesy(patient.get("sex")),
+                         language=_language(patient))
     person = said["referral"].get(role) or {}
     if not isinstance(person, dict):
         person = {"name": str(person)}
     return Recipient(role, str(person.get("name") or ""), str(person.get("registration") or ""),
                      str(person.get("organisation") or ""), str(person.get("address") or ""),
-                     title=str(person.get("title") or ""))
+                     title=str(person.get("title") or ""), language=_language(person))
+
+
+def _language(person: dict) -> str:
+    value = person.get("language")
+    return str(value) if is_language_tag(value) else ""
 
 
 def courtesy(sex: object) -> str:
@@ -73,7 +83,7 @@ def courtesy(sex: object) -> str:
 
 def consented_recipients(record: dict) -> list[Recipient]:
     """The recipients the patient agreed to, as the dossier names them, in the manifest's order."""
-    return [_person(record, role) for role in consented_roles(record) if role in CONSENT_ROLES]
+    return [person(record, role) for role in consented_roles(record) if role in CONSENT_ROLES]
 
 
 def require_consent(record: dict, role: str) -> Recipient:

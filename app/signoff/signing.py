@@ -7,6 +7,10 @@ empty required items), renders the letter as the opinion or as the next numbered
 addendum, signs it (PAdES B-B), keeps it in the case's signed opinions, locks the draft (the
 signed response, status completed), sets the case Signed and records "sign" in the audit log.
 The signed original is never altered: every later signature is a new addendum.
+
+The letter is written in the response's `language` (app/signoff/language.py): chosen in the
+form, else the language of the opinion an addendum adds to, else the interface's; the signed
+response and the signed opinion's record keep it.
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ import copy
 from datetime import datetime, timezone
 
 from app.core.errors import BadInputError, OutputError, SecondoError
-from app.core.i18n import _, ngettext
+from app.core.i18n import _, in_language, language_of, ngettext
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.case_sheet import missing_sentence
 from app.opinion.prefill import bind
 from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
                                       missing_required)
 from app.report import render_opinion
+from app.signoff.language import letter_language, opinion_language
 from app.store.annotations import AnnotationStore
 from app.store.opinions import SignedOpinion, SignedOpinionStore
 
@@ -97,13 +102,26 @@ def _changes(store, case_id: str, questionnaire, opinions: list[SignedOpinion], 
     return changed_sections(questionnaire, SignedOpinionStore(store).response(case_id, opinions[-1].number), response)
 
 
+def opinion_language_of(store, case_id: str, response: dict, opinions: list[SignedOpinion] | None = None) -> str:
+    """The tag the letter of `response` is written in: the response's, else the case's latest
+    signed opinion's (an addendum keeps it), else the interface language."""
+    if opinions is None:
+        opinions = SignedOpinionStore(store).list(case_id)
+    for tag in (opinion_language(response), next((o.language for o in reversed(opinions) if o.language), None)):
+        if language_of(tag):
+            return str(tag)
+    return letter_language(None)
+
+
 def _render(store, case_id: str, record: dict, questionnaire, response: dict, opinions: list[SignedOpinion],
-            changed: list[str] | None, letterhead=None):
+            changed: list[str] | None, letterhead=None, language: str | None = None):
     key_images = AnnotationStore(store).key_images(case_id)
     original_date = opinions[0].signed_at[:10] if opinions else None
-    return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
-                          addendum_number=len(opinions) or None, original_date=original_date,
-                          changed_sections=changed)
+    code = letter_language(None, language)
+    with in_language(code):  # the letter's words, dates and decimals in its reader's language
+        return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
+                              addendum_number=len(opinions) or None, original_date=original_date,
+                              changed_sections=changed, language=code)
 
 
 def changed_sections(questionnaire, before: dict, after: dict) -> list[str]:
@@ -128,7 +146,8 @@ def preview_opinion(store, case_id: str, response: dict, letterhead=None):
     opinions = SignedOpinionStore(store).list(case_id)
     record, questionnaire = _context(store, case_id, response)
     changed = _changes(store, case_id, questionnaire, opinions, response)
-    return _render(store, case_id, record, questionnaire, response, opinions, changed, letterhead)
+    return _render(store, case_id, record, questionnaire, response, opinions, changed, letterhead,
+                   opinion_language_of(store, case_id, response, opinions))
 
 
 def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui", letterhead=None,
@@ -152,25 +171,29 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     if missing:
         raise IncompleteOpinionError(missing)
     changed = _changes(store, case_id, questionnaire, opinions, response)
-    if changed == []:
+    language = opinion_language_of(store, case_id, response, opinions)
+    if changed == [] and opinions and language_of(language) == language_of(opinions[-1].language or language):
         raise BadInputError(_("Nothing changed since the opinion signed on {date}: an addendum needs a change "
-                              "to one of its sections.").format(date=opinions[-1].signed_at[:10]))
+                              "to one of its sections or to its language.").format(date=opinions[-1].signed_at[:10]))
     signed_response = copy.deepcopy(response)
     signed_response["status"] = "amended" if number else "completed"
     signed_response["authored"] = _now()
-    rendered = _render(store, case_id, record, questionnaire, signed_response, opinions, changed, letterhead)
+    signed_response["language"] = language  # the draft, and an addendum started from it, keep it
+    rendered = _render(store, case_id, record, questionnaire, signed_response, opinions, changed, letterhead,
+                       language)
     progress(1, STEPS)
     if token is not None:
         token.check()
-    signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box,
-                      reason=_("Second opinion") if not number else _("Addendum {n}").format(n=number))
+    with in_language(language):
+        reason = _("Second opinion") if not number else _("Addendum {n}").format(n=number)
+    signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box, reason=reason)
     progress(2, STEPS)
     if token is not None:
         token.check()
     # Kept with the case Signed and "sign" audited, together (app/store/intents.py), whatever
     # happens to the draft afterwards.
     entry = opinions_store.add(case_id, number, signed.pdf, signed_response, signer=signed.signer,
-                               signed_at=signed.signing_time, pages=rendered.page_count, via=via)
+                               signed_at=signed.signing_time, pages=rendered.page_count, via=via, language=language)
     progress(3, STEPS)
     try:
         DraftStore(store).save(case_id, signed_response)

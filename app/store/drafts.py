@@ -1,6 +1,8 @@
 """Opinion drafts at rest: one encrypted file per case, replaced atomically (temp file,
 fsync, rename), so that a crash leaves the previous draft or the new one, never half. The
-last good version is kept beside it, for when the current one is damaged at rest."""
+last good version is kept beside it, for when the current one is damaged at rest. A draft is
+a QuestionnaireResponse; its `language` (BCP 47) is the language the opinion will be written
+in, chosen in the form (app/signoff/language.py), kept with the draft like its answers."""
 
 from datetime import datetime, timezone
 import json
@@ -64,6 +66,12 @@ class DraftStore:
         except OSError:
             return None
         return datetime.fromtimestamp(mtime, timezone.utc).astimezone()
+
+    def language(self, case_id: str) -> str | None:
+        """The language chosen for the case's opinion, None when the draft has none (or no draft)."""
+        draft = self.load(case_id)
+        value = (draft or {}).get("language")
+        return value if isinstance(value, str) and value else None
 
     def load(self, case_id: str) -> dict | None:
         path = self.path(case_id)

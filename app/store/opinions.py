@@ -36,6 +36,7 @@ class SignedOpinion:
     pdf_sha256: str
     pages: int
     size: int
+    language: str = ""  # the letter's language (BCP 47, "nl-BE"); "" for opinions signed before it was kept
 
     @property
     def is_addendum(self) -> bool:
@@ -47,7 +48,7 @@ class SignedOpinion:
     @classmethod
     def from_json(cls, data: dict) -> SignedOpinion:
         return cls(int(data["number"]), str(data["signed_at"]), str(data["signer"]), str(data["pdf_sha256"]),
-                   int(data["pages"]), int(data["size"]))
+                   int(data["pages"]), int(data["size"]), str(data.get("language") or ""))
 
 
 class SignedOpinionStore:
@@ -76,6 +77,14 @@ class SignedOpinionStore:
         data = json.loads(self.store.vault.read_file(path).decode("utf-8"))
         return [SignedOpinion.from_json(item) for item in data.get("opinions", [])]
 
+    def language(self, case_id: str) -> str:
+        """The language the latest signed opinion was written in ("" when none was recorded):
+        an addendum keeps it unless the reviewer chooses another."""
+        for opinion in reversed(self.list(case_id)):
+            if opinion.language:
+                return opinion.language
+        return ""
+
     def latest(self, case_id: str) -> SignedOpinion | None:
         opinions = self.list(case_id)
         return opinions[-1] if opinions else None
@@ -102,9 +111,10 @@ class SignedOpinionStore:
         return json.loads(self.store.vault.read_file(self._file(case_id, number, "json")).decode("utf-8"))
 
     def add(self, case_id: str, number: int, pdf: bytes, response: dict, *, signer: str, signed_at: str,
-            pages: int, via: str = "gui") -> SignedOpinion:
-        """Keep the signed `pdf` as opinion `number`, which must be the next one; the case
-        becomes Signed and "sign" is audited with it (app/store/intents.py: all or nothing)."""
+            pages: int, via: str = "gui", language: str = "") -> SignedOpinion:
+        """Keep the signed `pdf` as opinion `number`, which must be the next one, written in
+        `language`; the case becomes Signed and "sign" is audited with it
+        (app/store/intents.py: all or nothing)."""
         with self._lock, folder_lock(self.folder / ".lock"):
             opinions = self.list(case_id)
             if number != len(opinions):
@@ -115,7 +125,8 @@ class SignedOpinionStore:
             vault.replace_bytes(self._file(case_id, number, "pdf"), bytes(pdf))
             vault.replace_bytes(self._file(case_id, number, "json"),
                                 json.dumps(response, ensure_ascii=False).encode("utf-8"))
-            entry = SignedOpinion(number, signed_at, signer, hashlib.sha256(pdf).hexdigest(), pages, len(pdf))
+            entry = SignedOpinion(number, signed_at, signer, hashlib.sha256(pdf).hexdigest(), pages, len(pdf),
+                                  language)
             listing = {"format": FORMAT, "opinions": [o.to_json() for o in opinions] + [entry.to_json()]}
             encrypted = vault.encrypt(json.dumps(listing, ensure_ascii=False).encode("utf-8"))
             with intent(self.store, case_id, "sign", witness=self._list_path(case_id), witness_bytes=encrypted,

@@ -1,7 +1,8 @@
 """The opinion form in its dock with its validation panel, and the autosave of its draft:
 at most `AUTOSAVE_MS` after a change, on every case switch and on close. A form template
 that cannot be loaded leaves a plain notes field that keeps the draft, so that no word is
-ever lost."""
+ever lost. Above the form, beside Preview and Sign: the language the opinion letter is
+written in (kept in the draft as its `language`, app/signoff/language.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
-from app.core.i18n import _, ngettext
+from app.core.i18n import LANGUAGE_NAMES, LANGUAGES, _, interface_language, language_of, ngettext
+from app.signoff.language import language_label, opinion_language
 from app.ui.form_widget import DraftAutosaver, OpinionFormWidget
 from app.ui.validation_widget import ValidationPanelWidget
 
@@ -112,6 +114,8 @@ class FormDockWidget(QWidget):
     signRequested = Signal()
     addendumRequested = Signal()
     openSignedRequested = Signal(int)  # opinion number
+    defaultLanguageWanted = Signal(str)  # case id: its draft names no language (the controller finds the default)
+    languageChanged = Signal(str)  # the letter's language (BCP 47), whether chosen or the default
     actionsChanged = Signal()  # what can be done changed (signed, busy, items missing): the menus follow
 
     def __init__(self, save: Callable[[str, dict], None], parent: QWidget | None = None) -> None:
@@ -135,11 +139,22 @@ class FormDockWidget(QWidget):
         self.sign_button.setObjectName("sign-button")
         self.sign_button.setToolTip(_("Sign the opinion as PAdES (Ctrl+Shift+S)"))
         self.sign_button.clicked.connect(self.signRequested)
+        self.language: str | None = None  # the letter's language (BCP 47); None: no case
+        self.language_chosen = False  # by the reviewer (or the draft), not merely the default
+        self.language_box = QComboBox(self)
+        self.language_box.setObjectName("opinion-language")
+        for code in LANGUAGES:
+            self.language_box.addItem(LANGUAGE_NAMES[code], code)  # each language named in itself
+        self.language_box.activated.connect(self._language_activated)
+        self.language_label = QLabel(_("Opinion &language:"), self)
+        self.language_label.setBuddy(self.language_box)
         actions = QHBoxLayout()
         actions.setContentsMargins(8, 6, 8, 2)
         actions.addWidget(self.preview_button)
         actions.addWidget(self.sign_button)
         actions.addStretch(1)
+        actions.addWidget(self.language_label)
+        actions.addWidget(self.language_box)
         self.banner = QFrame(self)
         self.banner.setObjectName("signed-banner")
         self.banner.setStyleSheet("#signed-banner { background: #e6f4ea; border: 1px solid #9fd3ad; border-radius: 3px; }")
@@ -186,13 +201,63 @@ class FormDockWidget(QWidget):
             self._layout.addWidget(self.validation)
             self.validation.missing_changed.connect(lambda _n: self._update_actions())
         self.autosaver = DraftAutosaver(self.form, lambda response, case_id=case_id: self._saved(case_id, response),
-                                   AUTOSAVE_MS)
+                                        AUTOSAVE_MS)
         if draft_error:
             notices.append(draft_error)  # already worded for the user by the draft store
         self.message.setText("\n".join(notices))
         self.message.setVisible(bool(notices))
         from app.signoff.signing import is_locked
+        own = opinion_language(setup.response)
+        self._set_language(own or interface_language(), chosen=bool(own))
         self.set_opinions(list(opinions), locked=bool(opinions) and is_locked(setup.response))
+        if own is None and setup.questionnaire is not None:
+            self.defaultLanguageWanted.emit(case_id)
+
+    # -- the letter's language ------------------------------------------------------------------
+
+    def _set_language(self, tag: str | None, chosen: bool, source: str = "") -> None:
+        self.language, self.language_chosen = tag, chosen
+        index = self.language_box.findData(language_of(tag) or interface_language())
+        self.language_box.setCurrentIndex(max(index, 0))
+        tip = _("The language the opinion letter is written in; cover letters follow each recipient's "
+                "language.")
+        if not chosen and source:
+            tip += "\n" + source
+        self.language_box.setToolTip(tip)
+        if tag:
+            self.languageChanged.emit(tag)
+
+    def set_default_language(self, case_id: str, tag: str, source: str = "") -> None:
+        """The default found for `case_id` (the treating physician's language, else the
+        interface's); ignored when the reviewer chose one meanwhile or another case is shown.
+        It is saved with the draft's next save."""
+        if case_id != self.case_id or self.language_chosen or self.form is None:
+            return
+        self._set_language(tag, chosen=False, source=source)
+
+    def _language_activated(self, index: int) -> None:
+        code = self.language_box.itemData(index)
+        if not code or self.form is None or self.locked:
+            return
+        if language_of(self.language) == code and self.language_chosen:
+            return
+        # Keep the region of a default such as "nl-BE" when its language is the one chosen.
+        tag = self.language if language_of(self.language) == code and self.language else code
+        self._set_language(tag, chosen=True)
+        if hasattr(self.form, "changed"):
+            self.form.changed.emit()  # the draft is saved with it, like an answer
+
+    def response(self) -> dict:
+        """The form's response with the letter's language: what is saved, previewed and signed."""
+        response = self.form.response()
+        if self.language and response.get("resourceType") == "QuestionnaireResponse" \
+                and response.get("status") not in ("completed", "amended"):
+            response["language"] = self.language
+        return response
+
+    def language_text(self) -> str:
+        """The letter's language named in the interface's ("Dutch")."""
+        return language_label(self.language or interface_language())
 
     def _drop_form(self) -> None:
         """The shown form is saved, then removed with its validation panel."""
@@ -207,6 +272,7 @@ class FormDockWidget(QWidget):
         """No case: the form of the case left is saved, then removed (the worklist shows none)."""
         self._drop_form()
         self.case_id = None
+        self.language, self.language_chosen = None, False
         self.message.hide()
         self.set_opinions([], locked=False)
 
@@ -251,6 +317,7 @@ class FormDockWidget(QWidget):
     def _update_actions(self) -> None:
         has_form = self.validation is not None and not self.busy
         self.preview_button.setEnabled(has_form and not self.locked)  # the signed letter opens instead
+        self.language_box.setEnabled(has_form and not self.locked)  # a signed letter keeps its language
         self.sign_button.setEnabled(has_form and not self.locked and not self.missing)
         if self.locked:
             self.sign_button.setToolTip(_("Signed. Start a new addendum to change the opinion."))
@@ -263,6 +330,9 @@ class FormDockWidget(QWidget):
         self.actionsChanged.emit()
 
     def _saved(self, case_id: str, response: dict) -> None:
+        if self.language and case_id == self.case_id and response.get("status") not in ("completed", "amended") \
+                and not _is_notes(response):
+            response = dict(response, language=self.language)
         self._save(case_id, response)
         self.saved.emit(case_id)
 
@@ -281,7 +351,7 @@ class FormDockWidget(QWidget):
             return None
         self.autosaver.timer.stop()
         self.autosaver.dirty = False
-        return self.case_id, self.form.response()
+        return self.case_id, self.response()
 
     def set_key_images(self, images: list) -> None:
         if self.form is not None and hasattr(self.form, "set_key_images"):

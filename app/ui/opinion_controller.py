@@ -50,6 +50,7 @@ class OpinionController(QObject):
         form_dock.signRequested.connect(self.sign)
         form_dock.addendumRequested.connect(self.new_addendum)
         form_dock.openSignedRequested.connect(self.open_signed)
+        form_dock.defaultLanguageWanted.connect(self.find_default_language)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -66,13 +67,37 @@ class OpinionController(QObject):
     def _title(self, number: int) -> str:
         return _("Addendum {n} (signed)").format(n=number) if number else _("Opinion (signed)")
 
+    # -- the letter's language ------------------------------------------------------------------
+
+    def find_default_language(self, case_id: str) -> None:
+        """The case's draft names no language: the one of the opinion it adds to, else the
+        treating physician's (dossier, then address book), else the interface's, read on the
+        store's thread and handed to the form."""
+        store = self.store
+
+        def work(token, progress):
+            from app.outgoing.address_book import AddressBook
+            from app.outgoing.languages import FROM_ADDRESS_BOOK, FROM_DOSSIER, default_opinion_language
+
+            signed = SignedOpinionStore(store).language(case_id)
+            if signed:
+                return signed, _("As the signed opinion.")
+            found = default_opinion_language(store.record(case_id), AddressBook(store))
+            why = {FROM_DOSSIER: _("Default: the treating physician's language, as the dossier gives it."),
+                   FROM_ADDRESS_BOOK: _("Default: the treating physician's language, from the address book.")}
+            return found.tag, why.get(found.source, _("Default: the interface language (the treating physician's "
+                                                      "is not known)."))
+
+        self.store_runner.run(work, success=lambda found: self.dock.set_default_language(case_id, *found),
+                              failure=lambda _error: None, cancel_on_close=True)
+
     # -- preview -------------------------------------------------------------------------------
 
     def preview(self) -> None:
         form, case_id = self._form(), self.dock.case_id
         if form is None or case_id is None:
             return
-        response, store = form.response(), self.store
+        response, store = self.dock.response(), self.store
         self.window.statusBar().showMessage(_("Rendering the preview…"))
         self.store_runner.run(lambda token, progress: preview_opinion(store, case_id, response).pdf,
                               success=lambda pdf: self._show_preview(case_id, pdf),
@@ -103,7 +128,7 @@ class OpinionController(QObject):
             self.failed.emit(text)
             self.window.case_sheet.open(case_id, text)
             return
-        response = form.response()
+        response = self.dock.response()
         missing = missing_required(form.questionnaire, response)
         if missing:
             form.focus_item(missing[0][0])
@@ -120,7 +145,8 @@ class OpinionController(QObject):
 
     def _ask(self, case_id: str, response: dict, settings, error: str = "", name_check=None) -> None:
         dialog = SignDialog(settings, self._what(case_id), remembered=lambda path: remembered_passphrase(Path(path)),
-                            error=error, name_check=name_check, parent=self.window)
+                            error=error, name_check=name_check, language=response.get("language"),
+                            parent=self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._start(case_id, response, dialog))
         self.dialog = dialog

@@ -1,6 +1,7 @@
 """Send the signed opinion: the case's consented recipients (no one else is ever offered), for
 each what was packaged and sent, and for the chosen one: encryption (their certificate or a
 generated passphrase on its own sheet), output (file, CD folder, ISO image), key images, the
+language of the cover letter, passphrase sheet and README (the recipient's, or one chosen), the
 destination; "Make package" and "Mark as sent". The work runs on the store's writer thread
 (app.outgoing.package); this dialog only reads and shows."""
 
@@ -14,14 +15,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QPushButton, QRadioButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
-from app.core.i18n import _, ngettext
+from app.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_of, ngettext
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
 from app.ui.outgoing_result import OutgoingResultWidget
 from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import guarded, user_message
 
-FORMS = (("file", "Encrypted file (.sodp)"), ("folder", "CD-ready folder"), ("iso", "ISO image, ready to burn"))
+FORMS = (("file", N_("Encrypted file (.sodp)")), ("folder", N_("CD-ready folder")),
+         ("iso", N_("ISO image, ready to burn")))
 
 
 class OutgoingDialog(QDialog):
@@ -69,6 +71,13 @@ class OutgoingDialog(QDialog):
         for value, label in FORMS:
             self.form_box.addItem(_(label), value)
         self.key_images = QCheckBox()
+        self.letter_language = QComboBox()
+        self.letter_language.setObjectName("letter-language")
+        self.letter_language.addItem(_("The recipient's language"), "")
+        for code in LANGUAGES:
+            self.letter_language.addItem(LANGUAGE_NAMES[code], code)  # each language named in itself
+        self.letter_language.setToolTip(_("The language of the cover letter, the passphrase sheet and the disc's "
+                                          "README; the signed opinion stays as signed"))
         self.destination = QLineEdit(str(Path.home() / "Second-O outgoing"))
         browse = QPushButton(_("Browse…"))
         browse.clicked.connect(self._browse)
@@ -94,6 +103,7 @@ class OutgoingDialog(QDialog):
         form.addRow("", self.use_passphrase)
         form.addRow(_("Output:"), self.form_box)
         form.addRow(_("Key images:"), self.key_images)
+        form.addRow(_("Letters in:"), self.letter_language)
         form.addRow(_("Destination:"), dest_row)
         form.addRow(_("Passphrase sheet to:"), self.sheet_folder)
         form.addRow(_("Organisation identity passphrase:"), org_row)
@@ -186,7 +196,7 @@ class OutgoingDialog(QDialog):
                 state = _("To send") if row["addressed"] else _("Not addressed in the opinion")
             if row["to_send"] and sent:
                 state += _(" — the latest opinion still to send")
-            values = [_(row["label"]), recipient.name, ", ".join(
+            values = [row["label"], recipient.name, ", ".join(
                 [recipient.organisation, *recipient.address_lines] if recipient.organisation
                 else recipient.address_lines) or _("(no address: add it in the address book)"), encryption, state]
             for c, value in enumerate(values):
@@ -234,7 +244,17 @@ class OutgoingDialog(QDialog):
                                      if details else _("Their certificate (none in the address book yet)"))
         self.use_certificate.setEnabled(usable)
         (self.use_certificate if usable else self.use_passphrase).setChecked(True)
+        self._show_recipient_language(row)
         self.sent_button.setEnabled(any(not s.sent for s in row["shipments"]))
+
+    def _show_recipient_language(self, row: dict) -> None:
+        """The first choice names the language the selected recipient's letters get by default."""
+        from app.outgoing.languages import recipient_language
+
+        opinion = self.desk["opinion"] if self.desk is not None else None
+        tag = recipient_language(row["recipient"], None, opinion.language if opinion is not None else None)
+        name = LANGUAGE_NAMES.get(language_of(tag) or "", tag)
+        self.letter_language.setItemText(0, _("The recipient's language: {language}").format(language=name))
 
     def _show_remembered(self) -> None:
         from app.signing.secrets import remembered_passphrase
@@ -250,7 +270,7 @@ class OutgoingDialog(QDialog):
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.make_button, self.form_box, self.use_passphrase, self.certificate_button,
-                       self.destination):
+                       self.destination, self.letter_language):
             widget.setEnabled(enabled)
         if not enabled:
             self.sent_button.setEnabled(False)
@@ -292,7 +312,7 @@ class OutgoingDialog(QDialog):
         request = OutgoingRequest(row["role"], self.form_box.currentData(),
                                   certificate=row["certificate"] if self.use_certificate.isChecked() else None,
                                   key_images=self.key_images.isChecked() and self.key_images.isEnabled(),
-                                  recipient=row["recipient"])
+                                  recipient=row["recipient"], language=self.letter_language.currentData() or None)
         sheet_folder = self.sheet_folder.text().strip()
         if sheet_folder and not self.use_certificate.isChecked():
             folder = Path(sheet_folder).expanduser()

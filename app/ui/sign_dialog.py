@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QDialog, QDialogButtonBo
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
 from app.signing.settings import PKCS11, PKCS12, SigningSettings
+from app.signoff.language import written_in
 from app.core.i18n import _
 
 
@@ -132,7 +133,7 @@ class SignDialog(QDialog):
 
     def __init__(self, settings: SigningSettings, what: str, *, remembered=lambda path: False,
                  error: str = "", name_check: tuple[str, str, str | None] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 language: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Sign the opinion"))
         # (warning, the certificate's name, the passphrase typed): the letter's name was checked
@@ -143,6 +144,11 @@ class SignDialog(QDialog):
         intro = QLabel(_("<b>{what}</b><br>Once signed, the opinion cannot be changed: a later change is "
                                "a new, numbered addendum that is signed in its turn.").format(what=what))
         intro.setWordWrap(True)
+        # The letter's language, chosen in the form (app/ui/form_dock.py): said before it is final.
+        self.language_note = QLabel(_("{sentence} Change it in the form (Opinion language) before "
+                                      "signing.").format(sentence=written_in(language)))
+        self.language_note.setObjectName("sign-language")
+        self.language_note.setWordWrap(True)
         self.identity = identity = SigningIdentityWidget(settings, remembered=remembered, parent=self)
         self.use_file, self.use_token, self.path, self.passphrase = (identity.use_file, identity.use_token,
                                                                      identity.path, identity.passphrase)
@@ -174,6 +180,7 @@ class SignDialog(QDialog):
                 identity.passphrase.setText(name_check[2])  # checked a moment ago: not typed twice
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
+        layout.addWidget(self.language_note)
         layout.addWidget(identity)
         layout.addWidget(self.error)
         layout.addWidget(self.name_warning)
