@@ -23,9 +23,11 @@ FILE_LISTS = ("documents", "imaging")
 PERSON_ROLES = ("referring_physician", "treating_physician", "general_practitioner")
 PERSON_FIELDS = ("name", "registration", "organisation", "address")
 #: A well-formed BCP 47 language tag (RFC 5646 `langtag` or private use; case-insensitive):
-#: "nl", "nl-BE", "fr-BE", "zh-Hant-TW", "de-CH-1996", "x-local".
+#: "nl", "nl-BE", "fr-BE", "zh-Hant-TW", "de-CH-1996", "x-local". The primary language is an
+#: ISO 639 code of 2 or 3 letters (the 4 to 8 letter subtags the grammar reserves are none
+#: registered; refusing them refuses "Dutch" or "French" written in place of a tag).
 _LANGTAG = re.compile(
-    r"(?:(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})"  # language (with extlang)
+    r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}"  # language (with extlang)
     r"(?:-[a-z]{4})?"  # script
     r"(?:-(?:[a-z]{2}|[0-9]{3}))?"  # region
     r"(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"  # variants
