@@ -195,7 +195,7 @@ class OutgoingDialog(QDialog):
             else:
                 state = _("To send") if row["addressed"] else _("Not addressed in the opinion")
             if row["to_send"] and sent:
-                state += _(" — the latest opinion still to send")
+                state = _("{state} — the latest opinion still to send").format(state=state)
             values = [row["label"], recipient.name, ", ".join(
                 [recipient.organisation, *recipient.address_lines] if recipient.organisation
                 else recipient.address_lines) or _("(no address: add it in the address book)"), encryption, state]
