@@ -127,15 +127,16 @@ def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) 
     return manifest_mod.validate(manifest)
 
 
-def _salutation(record: dict, recipient: Recipient) -> str:
+def _salutation(record: dict, recipient: Recipient, language: str | None = None) -> str:
     from app.report.salutation import salutation
 
     if recipient.role == "patient":
         patient = details(record)["patient"]
         if patient.get("family_name"):
             return salutation(recipient.name, role="patient", title=recipient.title,
-                              family_name=patient["family_name"], given_names=patient.get("given_names") or "")
-    return salutation(recipient.name, role=recipient.role, title=recipient.title)
+                              family_name=patient["family_name"], given_names=patient.get("given_names") or "",
+                              language=language)
+    return salutation(recipient.name, role=recipient.role, title=recipient.title, language=language)
 
 
 def _key_images(store, case_id: str) -> list:
@@ -221,18 +222,18 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
             subject_name(request.certificate) if request.certificate is not None else None,
             is_patient=request.role == "patient",
             package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp",
-            salutation=_salutation(record, recipient))
+            salutation=_salutation(record, recipient, language))
         details.key_images = len(images)
-        cover = render_cover_letter(details, letterhead)
+        cover = render_cover_letter(details, letterhead, language=language)
         members = _members(opinion, pdf, cover, images)
         manifest = _manifest(record, members, letterhead)
         readme = disc.readme_text(encrypted_to=details.encrypted_to, case_ref=case_ref,
-                                  organisation=letterhead.institution)
+                                  organisation=letterhead.institution, language=language)
         sheet_bytes = None
         if generated is not None:
             sheet_bytes = render_passphrase_sheet(
                 generated, recipient_name=recipient.name, address_lines=recipient.address_lines, case_ref=case_ref,
-                package_name=details.package_name, letterhead=letterhead)
+                package_name=details.package_name, letterhead=letterhead, language=language)
     progress(1, 4)
     token.check()
 

@@ -25,7 +25,7 @@ from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.case_sheet import missing_sentence
 from app.opinion.prefill import bind
 from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
-                                      missing_required)
+                                      localized, missing_required)
 from app.report import render_opinion
 from app.signoff.language import letter_language, opinion_language
 from app.store.annotations import AnnotationStore
@@ -95,11 +95,14 @@ def _context(store, case_id: str, response: dict):
     return record, bind(questionnaire_for(response), record)
 
 
-def _changes(store, case_id: str, questionnaire, opinions: list[SignedOpinion], response: dict) -> list[str] | None:
-    """The sections `response` changes from the latest signed opinion; None when there is none."""
+def _changes(store, case_id: str, questionnaire, opinions: list[SignedOpinion], response: dict,
+             language: str | None = None) -> list[str] | None:
+    """The sections `response` changes from the latest signed opinion, titled in `language` (the
+    letter's); None when there is none."""
     if not opinions:
         return None
-    return changed_sections(questionnaire, SignedOpinionStore(store).response(case_id, opinions[-1].number), response)
+    shown = localized(questionnaire, language) if language and language_of(language) else questionnaire
+    return changed_sections(shown, SignedOpinionStore(store).response(case_id, opinions[-1].number), response)
 
 
 def opinion_language_of(store, case_id: str, response: dict, opinions: list[SignedOpinion] | None = None) -> str:
@@ -117,11 +120,11 @@ def _render(store, case_id: str, record: dict, questionnaire, response: dict, op
             changed: list[str] | None, letterhead=None, language: str | None = None):
     key_images = AnnotationStore(store).key_images(case_id)
     original_date = opinions[0].signed_at[:10] if opinions else None
-    code = letter_language(None, language)
-    with in_language(code):  # the letter's words, dates and decimals in its reader's language
+    tag = language if language_of(language) else letter_language(None)  # "nl-BE": the region counts too
+    with in_language(tag):  # the letter's words, dates and decimals in its reader's language
         return render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
                               addendum_number=len(opinions) or None, original_date=original_date,
-                              changed_sections=changed, language=code)
+                              changed_sections=changed, language=tag)
 
 
 def changed_sections(questionnaire, before: dict, after: dict) -> list[str]:
@@ -145,9 +148,9 @@ def preview_opinion(store, case_id: str, response: dict, letterhead=None):
     already has a signed opinion."""
     opinions = SignedOpinionStore(store).list(case_id)
     record, questionnaire = _context(store, case_id, response)
-    changed = _changes(store, case_id, questionnaire, opinions, response)
-    return _render(store, case_id, record, questionnaire, response, opinions, changed, letterhead,
-                   opinion_language_of(store, case_id, response, opinions))
+    language = opinion_language_of(store, case_id, response, opinions)
+    changed = _changes(store, case_id, questionnaire, opinions, response, language)
+    return _render(store, case_id, record, questionnaire, response, opinions, changed, letterhead, language)
 
 
 def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui", letterhead=None,
@@ -170,8 +173,8 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     missing = missing_required(questionnaire, response)
     if missing:
         raise IncompleteOpinionError(missing)
-    changed = _changes(store, case_id, questionnaire, opinions, response)
     language = opinion_language_of(store, case_id, response, opinions)
+    changed = _changes(store, case_id, questionnaire, opinions, response, language)
     if changed == [] and opinions and language_of(language) == language_of(opinions[-1].language or language):
         raise BadInputError(_("Nothing changed since the opinion signed on {date}: an addendum needs a change "
                               "to one of its sections or to its language.").format(date=opinions[-1].signed_at[:10]))

@@ -19,7 +19,7 @@ from app.outgoing.address_book import (CONTACT_ROLES, AddressBook, Contact, cert
                                        certificate_pem)
 from app.outgoing.recipients import role_label
 from app.ui.task_runner import guarded, user_message
-from app.core.i18n import _
+from app.core.i18n import N_, _
 
 ROLES = CONTACT_ROLES
 
@@ -36,10 +36,10 @@ def describe_certificate(details: dict) -> str:
     return "\n".join(lines)
 
 
-#: The languages offered for a contact: BCP 47 tags, each named in its own language (as a
-#: language menu names them; the region says which conventions their letters follow).
-CONTACT_LANGUAGES = (("nl-BE", "Nederlands (België)"), ("nl-NL", "Nederlands (Nederland)"),
-                     ("fr-BE", "Français (Belgique)"), ("fr-FR", "Français (France)"), ("en", "English"))
+#: The languages offered for a contact: BCP 47 tags (the region says which conventions their
+#: letters follow), named in the interface language where shown.
+CONTACT_LANGUAGES = (("nl-BE", N_("Dutch (Belgium)")), ("nl-NL", N_("Dutch (the Netherlands)")),
+                     ("fr-BE", N_("French (Belgium)")), ("fr-FR", N_("French (France)")), ("en", N_("English")))
 
 
 def import_certificate_for(parent, store, runner, recipient, contact_id: str | None, path: Path, *, done, failed):
@@ -93,7 +93,7 @@ class AddressBookDialog(QDialog):
         self.language.setObjectName("contact-language")
         self.language.addItem(_("Not known (the opinion's language)"), "")
         for tag, name in CONTACT_LANGUAGES:
-            self.language.addItem(name, tag)
+            self.language.addItem(_(name), tag)
         self.language.setToolTip(_("The language of this contact's cover letters and passphrase sheets, and of "
                                    "the opinion when they are the treating physician"))
         self.address = QPlainTextEdit()
