@@ -38,15 +38,20 @@ from tests.unit.test_outgoing import demo, organisation, signed_case  # noqa: F4
 from tests.unit.test_verify_cli import secondo
 
 ROOT = Path(__file__).resolve().parents[2]
+OPEN_IT = "Open it with a Second-O workstation (File ▸ Import)."
 #: Messages of the letters used as probes, with a translation used only when the catalogue
 #: has none yet.
 PROBES = {
-    "nl": {"Yours sincerely,": "Met vriendelijke groeten,",
+    "nl": {"Open it with a Second-O workstation (File ▸ Import).": "Open het met een Second-O-werkstation.",
+           "Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how.":
+               "Open het met een Second-O-werkstation; de README.TXT op de cd legt uit hoe.",
            "Our reference: case {ref}": "Onze referentie: dossier {ref}",
            "Passphrase of a Second-O package": "Wachtwoordzin van een Second-O-pakket",
            "Question asked": "Gestelde vraag",
            "To open it:": "Zo opent u het:"},
-    "fr": {"Yours sincerely,": "Veuillez agréer nos salutations distinguées,",
+    "fr": {"Open it with a Second-O workstation (File ▸ Import).": "Ouvrez-le avec un poste Second-O.",
+           "Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how.":
+               "Ouvrez-le avec un poste Second-O ; le README.TXT du CD explique comment.",
            "Our reference: case {ref}": "Notre référence : dossier {ref}",
            "Passphrase of a Second-O package": "Phrase secrète d'un paquet Second-O",
            "Question asked": "Question posée",
@@ -271,10 +276,10 @@ class TestOutgoingLanguages:
         fr = _package(store, case_id, demo, tmp_path / "fr", "patient", patient)
         ref = case_id[:8]
         nl_text, fr_text = pdf_text(nl.cover_letter), pdf_text(fr.cover_letter)
-        assert reader_catalogues("nl", "Yours sincerely,") in nl_text
+        assert reader_catalogues("nl", OPEN_IT) in nl_text
         assert words(reader_catalogues, "nl", "Our reference: case {ref}", ref=ref) in nl_text
-        assert reader_catalogues("fr", "Yours sincerely,") in fr_text
-        assert "Yours sincerely," not in nl_text and "Yours sincerely," not in fr_text
+        assert reader_catalogues("fr", OPEN_IT) in fr_text
+        assert OPEN_IT not in nl_text and OPEN_IT not in fr_text
         assert (nl.language, fr.language) == ("nl-BE", "fr-BE")
         assert nl.shipment.language == "nl-BE"
         # The passphrase sheet follows the recipient too.
@@ -292,7 +297,8 @@ class TestOutgoingLanguages:
         readme = (result.output / "README.TXT").read_text(encoding="utf-8")
         assert reader_catalogues("nl", "To open it:") in " ".join(readme.split())
         assert "To open it:" not in readme
-        assert reader_catalogues("nl", "Yours sincerely,") in pdf_text(result.cover_letter)
+        cd_open = "Open it with a Second-O workstation (File ▸ Import); the README.TXT on the CD says how."
+        assert reader_catalogues("nl", cd_open) in pdf_text(result.cover_letter)
 
     def test_the_request_language_overrides_the_recipients(self, signed_case, demo, reader_catalogues, tmp_path):
         store, case_id = signed_case
@@ -300,7 +306,7 @@ class TestOutgoingLanguages:
         treating.language = "nl-BE"
         result = _package(store, case_id, demo, tmp_path / "o", "treating_physician", treating, language="fr")
         assert result.language == "fr"
-        assert reader_catalogues("fr", "Yours sincerely,") in pdf_text(result.cover_letter)
+        assert reader_catalogues("fr", OPEN_IT) in pdf_text(result.cover_letter)
 
     def test_the_recipients_language_order(self):
         someone = Recipient("patient", "Test Patient", language="fr-BE")
@@ -328,12 +334,12 @@ class TestCommandLine:
         assert rc == 0, err
         own = json.loads(out)
         assert own["language"] == "nl-BE"
-        assert reader_catalogues("nl", "Yours sincerely,") in pdf_text(Path(own["cover_letter"]))
+        assert reader_catalogues("nl", OPEN_IT) in pdf_text(Path(own["cover_letter"]))
         rc, out, err = secondo(capsys, "outgoing", case_id, "-o", tmp_path / "fr", "--lang", "fr", *common)
         assert rc == 0, err
         made = json.loads(out)
         assert made["language"] == "fr"
-        assert reader_catalogues("fr", "Yours sincerely,") in pdf_text(Path(made["cover_letter"]))
+        assert reader_catalogues("fr", OPEN_IT) in pdf_text(Path(made["cover_letter"]))
 
     def test_outgoing_lang_takes_only_our_languages(self, signed_case, capsys, tmp_path):
         _store, case_id = signed_case
