@@ -104,6 +104,7 @@ class NavigatorWidget(QTreeWidget):
             if item.get("note"):
                 text += f" — {item['note']}"
             child = QTreeWidgetItem(check, [text])
+            child.setToolTip(0, text)  # a narrow navigator elides the longer languages' lines
             if item.get("item") == "disc":
                 child.setForeground(0, QBrush(RED))
             elif not item.get("present"):
