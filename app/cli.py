@@ -10,6 +10,7 @@ import os
 import sys
 
 from app.commands import case, cases, contacts, demo, gui, opinion, outgoing, package, snapshot, trust, view
+from app.commands.argparse_words import use_our_catalogue
 from app.core.errors import SecondoError
 from app.core.i18n import _, set_interface_language
 
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     # viewer shows the reason itself, and nothing of a dossier belongs in a log.
     logging.getLogger("pydicom").setLevel(logging.CRITICAL)
     set_interface_language(None)  # the OS locale, like any gettext program (SECONDO_LANGUAGE overrides)
+    use_our_catalogue()  # argparse's "usage:" and "error:" in that language too
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].split("=")[0] == "--case":  # no verb: the workstation

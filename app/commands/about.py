@@ -7,6 +7,7 @@ from importlib import metadata
 import platform
 
 from app import __version__
+from app.core.i18n import _
 
 COMPONENTS = ("PySide6-Essentials", "PySide6-Pdf", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg",
               "pylibjpeg-openjpeg", "pylibjpeg-rle", "pyHanko", "reportlab", "cryptography", "numpy", "pycdlib")
@@ -18,7 +19,7 @@ def component_versions() -> dict[str, str]:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            found[name] = "not installed"
+            found[name] = _("not installed")
     return found
 
 
@@ -27,7 +28,7 @@ def qt_version() -> str:
         from viewers.qt_runtime import qt_version as loaded_qt_version
         return loaded_qt_version()
     except ImportError:
-        return "not available"
+        return _("not available")
 
 
 def version_text() -> str:

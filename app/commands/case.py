@@ -17,7 +17,7 @@ import argparse
 from app.commands import case_lifecycle
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
-from app.core.formatting import format_date
+from app.core.locale_format import format_date
 from app.core.i18n import _
 from app.dossier import case_sheet
 from app.dossier.case_details import CONSENT_ROLES, PERSON_ROLES

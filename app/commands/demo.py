@@ -1,13 +1,14 @@
 """`secondo demo`: build the DEMO dossier package, import it into a DEMO data folder and
 open the workstation on the case; with no display, walk through it offscreen and write
-screenshots into --out."""
+screenshots into --out. `--lang` chooses the language of the window, the walk and the
+DEMO letter; `--no-window` signs the DEMO opinion without the window."""
 
 import argparse
 import os
 from pathlib import Path
 import tempfile
 
-from app.core.i18n import _
+from app.core.i18n import LANGUAGE_ENV, LANGUAGES, _, set_interface_language
 from app.demo import DEMO_LETTERHEAD
 from app.demo.pki import REVIEWER_RSA_NAME as DEMO_REVIEWER
 from app.opinion.profile import ReviewerProfile, load_profile, save_profile
@@ -22,6 +23,9 @@ DEMO_VAULT_PASSPHRASE = "demo-vault-passphrase-not-secret"
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help=_("build and import the DEMO dossier and show it"))
     demo.add_argument("--out", metavar="DIR", help=_("where to write the demo files (and its data folder)"))
+    demo.add_argument("--lang", choices=LANGUAGES, metavar="|".join(LANGUAGES),
+                      help=_("the language of the window, of its walk and of the DEMO letter (default: the "
+                             "interface language)"))
     demo.add_argument("--ct-slices", type=int, default=200, help=argparse.SUPPRESS)
     demo.add_argument("--no-window", action="store_true", help=argparse.SUPPRESS)  # the Qt-free part alone
     demo.set_defaults(handler=run_demo)
@@ -37,6 +41,10 @@ def run_demo(args) -> int:
     from app.dossier.case_view import case_json, render_case
     from app.dossier.importer import DossierImporter
 
+    if args.lang:
+        # In the environment too, so that the window's own start-up keeps it (SECONDO_LANGUAGE wins there).
+        os.environ[LANGUAGE_ENV] = args.lang
+        set_interface_language(args.lang)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="secondo-demo-"))
     # Demo data never mixes with real cases: its own data folder unless SECONDO_HOME says otherwise.
     home = Path(os.environ["SECONDO_HOME"]) if os.environ.get("SECONDO_HOME") else out / "home"
@@ -67,6 +75,10 @@ def run_demo(args) -> int:
         print(_("Imported into {home}:").format(home=home))
         print(render_case(case_json(store, result.case_id)))
         if args.no_window:
+            from app.commands.demo_letter import sign_demo_opinion
+
+            letter = sign_demo_opinion(store, result.case_id, built.reviewer_identity(), out)
+            print(_("The DEMO opinion, signed: {path}").format(path=letter))
             return 0
         return _open_window(out, store, result.case_id, built)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from app.core.i18n import _
 from app.demo import DEMO_PATIENT, DEMO_PEOPLE
 from app.demo.imaging import cr_chest_dataset, ct_series, real_sample_images, write_fileset
 from app.demo.letters import QUESTION, write_letters
@@ -57,7 +58,7 @@ def build_demo_source(directory: Path, ct_slices: int = 200, *, ct_size: int = 5
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         # Leftover files would end up unlisted, which makes a package invalid.
-        raise FileExistsError(f"{directory} is not empty; the demo dossier needs an empty folder")
+        raise FileExistsError(_("{path} is not empty; the DEMO dossier needs an empty folder.").format(path=directory))
     directory.mkdir(parents=True, exist_ok=True)
     documents = write_letters(directory)
     # A generator, so the CT slices stream into the file-set instead of sitting in memory.

@@ -27,7 +27,7 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from app.core.errors import BadInputError, IdentityError
-from app.core.i18n import _
+from app.core.i18n import _, in_language
 from app.signing.certificate_checks import check_signing_certificate
 from app.signing.identities import KeyIdentity, subject_name
 
@@ -65,6 +65,7 @@ def _stamp_style() -> stamp.TextStampStyle:
     # today, so the stamp uses plain Latin text (`stamp_name`) and the full name stays in the
     # certificate and in the letter's own signature block.
     return stamp.TextStampStyle(
+        # TRANSLATORS: the visible stamp of a signed letter; keep %(signer)s and %(ts)s and the three line breaks.
         stamp_text=_("Digitally signed by\n%(signer)s\nDate: %(ts)s\nPAdES, see the signature panel"),
         timestamp_format="%Y-%m-%d %H:%M UTC", text_box_style=TextBoxStyle(font_size=9, leading=12),
         border_width=1, border_color=(0.12, 0.23, 0.37),
@@ -85,8 +86,9 @@ def stamp_name(name: str) -> str:
 
 def sign_pdf(pdf: bytes, signer: KeyIdentity | signers.Signer, *, box: tuple[float, float, float, float] | None = None,
              field_name: str = FIELD_NAME, reason: str | None = None, location: str | None = None,
-             now: datetime | None = None) -> SignedPdf:
-    """`pdf` signed as PAdES B-B with a visible stamp in `box` on the last page.
+             now: datetime | None = None, language: str | None = None) -> SignedPdf:
+    """`pdf` signed as PAdES B-B with a visible stamp in `box` on the last page, worded in
+    `language` (the letter's; None: the current language).
 
     Raises `IdentityError` (certificate expired, not yet valid, not for signing; token
     errors) and `BadInputError` (`pdf` is not a PDF) before anything is produced."""
@@ -106,7 +108,9 @@ def sign_pdf(pdf: bytes, signer: KeyIdentity | signers.Signer, *, box: tuple[flo
         field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location=location, name=subject_name(certificate))
     field_spec = fields.SigFieldSpec(field_name, on_page=-1, box=(round(box[0]), round(box[1]), round(box[2]), round(box[3])))
-    pdf_signer = signers.PdfSigner(meta, pyhanko_signer, stamp_style=_stamp_style(), new_field_spec=field_spec)
+    with in_language(language):
+        style = _stamp_style()
+    pdf_signer = signers.PdfSigner(meta, pyhanko_signer, stamp_style=style, new_field_spec=field_spec)
     out = io.BytesIO()
     try:
         pdf_signer.sign_pdf(writer, output=out, appearance_text_params={"signer": stamp_name(subject_name(certificate))})

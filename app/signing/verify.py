@@ -280,9 +280,9 @@ def _when(iso: str | None) -> str:
         moment = datetime.fromisoformat(iso)
     except ValueError:
         return iso
-    from app.core.formatting import format_date
+    from app.core.locale_format import format_datetime
 
-    return f"{format_date(moment.date().isoformat())} {moment.strftime('%H:%M')} {moment.tzname() or ''}".strip()
+    return f"{format_datetime(moment)} {moment.tzname() or ''}".strip()
 
 
 def status_line(report: VerifyReport) -> tuple[str, str]:
@@ -295,20 +295,21 @@ def status_line(report: VerifyReport) -> tuple[str, str]:
             return "invalid", _("Not signed: {problem}.").format(problem=problem)
         return "invalid", _("Signature check FAILED: {problem}.").format(problem=problem)
     last = report.signatures[-1]
-    who = _("{signer} on {when}").format(signer=last.signer or _("an unknown signer"), when=_when(last.signing_time))
     count = len(report.signatures)
-    several = _(" ({n} signatures)").format(n=count) if count > 1 else ""
+    # TRANSLATORS: who signed last and when; "Signed by {who}" is the sentence around it.
+    who = (_("{signer} on {when}") if count == 1 else _("{signer} on {when} (the last of {n} signatures)")).format(
+        signer=last.signer or _("an unknown signer"), when=_when(last.signing_time), n=count)
     if report.ok:
-        return "valid", _("Signed by {who}{several}: intact, signer trusted, the signature covers the whole "
-                          "document.").format(who=who, several=several)
+        return "valid", _("Signed by {who}: intact, signer trusted, the signature covers the whole "
+                          "document.").format(who=who)
     if not report.problems and all(s.ok or s.only_issuer_untrusted for s in report.signatures):
         issuers = sorted({s.issuer or _("an unknown issuer") for s in report.signatures if not s.ok})
-        return "untrusted", _("Signed, issuer not trusted: {issuer} is on no trusted list. Signed by {who}{several}; "
+        return "untrusted", _("Signed, issuer not trusted: {issuer} is on no trusted list. Signed by {who}; "
                               "the document is intact and wholly covered by the signature.").format(
-            who=who, several=several, issuer=", ".join(issuers))
+            who=who, issuer=", ".join(issuers))
     problems = report.problems or [p for s in report.signatures for p in s.problems]
-    return "invalid", _("Signature check FAILED: {problem}. Signed by {who}{several}.").format(
-        problem=problems[0] if problems else _("unknown reason"), who=who, several=several)
+    return "invalid", _("Signature check FAILED: {problem}. Signed by {who}.").format(
+        problem=problems[0] if problems else _("unknown reason"), who=who)
 
 
 def issuer_chain(data: bytes) -> list[x509.Certificate]:
