@@ -41,5 +41,5 @@ ARGPARSE_MESSAGES = (
 
 def use_our_catalogue() -> None:
     """Make argparse translate its messages with `app.core.i18n` (idempotent)."""
-    setattr(argparse, "_", _)
-    setattr(argparse, "ngettext", ngettext)
+    argparse._ = _  # type: ignore[attr-defined]
+    argparse.ngettext = ngettext  # type: ignore[attr-defined]

@@ -78,9 +78,11 @@ def run_import(args) -> int:
             print(_("WARNING: the images are of {n} patients, kept in one case; the other patients' studies are "
                     "flagged (secondo show {id}).").format(n=result.patients, id=result.case_id), file=sys.stderr)
         elif result.identity_mismatches:
-            print(_("WARNING: {n} imaging studies do not match the patient of the dossier; check them before "
-                    "use (secondo show {id}).").format(n=result.identity_mismatches, id=result.case_id),
-                  file=sys.stderr)
+            print(ngettext("WARNING: {n} imaging study does not match the patient of the dossier; check it before "
+                           "use (secondo show {id}).",
+                           "WARNING: {n} imaging studies do not match the patient of the dossier; check them before "
+                           "use (secondo show {id}).", result.identity_mismatches)
+                  .format(n=result.identity_mismatches, id=result.case_id), file=sys.stderr)
         if result.signature == "untrusted":
             print(_("WARNING: the dossier's signature is sound but its sender is not trusted on this "
                     "workstation."), file=sys.stderr)

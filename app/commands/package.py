@@ -8,6 +8,7 @@ from app.commands import secrets
 from app.commands.output import print_json
 from app.core.errors import BadInputError, SignatureCheckError
 from app.core.i18n import _, ngettext
+from app.core.locale_format import format_date
 from app.crypto import stanzas
 from app.dossier import package
 from app.dossier.manifest_signature import INVALID, SignatureState
@@ -120,11 +121,11 @@ def render_inspect(result: dict) -> str:
     manifest = result["manifest"]
     lines += [
         _("Dossier {id}, created {created}, from {sender}").format(
-            id=manifest["dossier_id"], created=manifest["created"],
+            id=manifest["dossier_id"], created=format_date(manifest["created"]),
             sender=manifest.get("sender", {}).get("organisation", _("an unnamed sender"))),
         _("Patient: {family}, {given}, born {born}").format(
             family=manifest["patient"]["family_name"].upper(), given=manifest["patient"].get("given_names", ""),
-            born=manifest["patient"]["birth_date"]),
+            born=format_date(manifest["patient"]["birth_date"])),
         _("Question: {q}").format(q=manifest["referral"]["question"]),
         _("Documents: {d}; imaging files: {i}; {size} bytes, every hash checked").format(
             d=len(manifest["documents"]), i=len(manifest["imaging"]), size=result["payload_size"]),
