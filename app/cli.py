@@ -1,7 +1,8 @@
 """The `secondo` command: parses arguments, calls the services, prints the result.
 
 Domain errors become one line on stderr and their exit code (3 bad input, 4 a failed
-signature or trust check); usage errors exit 2 (argparse).
+signature or trust check); usage errors exit 2 (argparse). The human output is in the
+interface language (the OS locale, SECONDO_LANGUAGE overrides); a --json run writes English.
 """
 
 import argparse
@@ -12,7 +13,7 @@ import sys
 from app.commands import case, cases, contacts, demo, gui, opinion, outgoing, package, snapshot, trust, view
 from app.commands.argparse_words import use_our_catalogue
 from app.core.errors import SecondoError
-from app.core.i18n import _, set_interface_language
+from app.core.i18n import SOURCE_LANGUAGE, _, in_language, set_interface_language
 
 
 class VersionAction(argparse.Action):
@@ -55,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.handler(args)
+        # A --json document is read by scripts: its values (reasons, notes, problems) are the
+        # source language's in every locale, and so is the error line of such a run.
+        with in_language(SOURCE_LANGUAGE if getattr(args, "json", False) else None):
+            return args.handler(args)
     except SecondoError as exc:
         print(f"secondo: {exc}", file=sys.stderr)
         return exc.exit_code

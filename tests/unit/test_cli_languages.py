@@ -60,6 +60,10 @@ class TestTheOsLocale:
         assert done.returncode == 3
         assert done.stderr == f"secondo: {tmp_path / 'missing.sodp'} {expected}\n"
 
+    def test_a_json_run_writes_english_its_error_line_included(self, tmp_path):
+        done = secondo("inspect", tmp_path / "missing.sodp", "--json", lang="nl_BE.UTF-8")
+        assert done.returncode == 3 and done.stderr.endswith("does not exist.\n") and done.stdout == ""
+
     def test_secondo_language_overrides_the_locale(self, tmp_path):
         done = secondo("inspect", tmp_path / "missing.sodp", lang="nl_BE.UTF-8", SECONDO_LANGUAGE="fr")
         assert done.returncode == 3 and "n'existe pas" in done.stderr
@@ -89,6 +93,7 @@ class TestTheOsLocale:
         assert len(texts) == 1
         document = json.loads(texts.pop())
         assert document["opened"] is True and document["signature"]["state"] == "untrusted"
+        assert document["signature"]["reason"] == "the signer's certificate does not chain to a trusted sender root"
 
 
 class TestHumanOutput:
