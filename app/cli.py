@@ -2,7 +2,8 @@
 
 Domain errors become one line on stderr and their exit code (3 bad input, 4 a failed
 signature or trust check); usage errors exit 2 (argparse). The human output is in the
-interface language (the OS locale, SECONDO_LANGUAGE overrides); a --json run writes English.
+interface language (the OS locale, SECONDO_LANGUAGE overrides); --json keys and coded values
+do not change with it.
 """
 
 import argparse
@@ -13,7 +14,7 @@ import sys
 from app.commands import case, cases, contacts, demo, gui, opinion, outgoing, package, snapshot, trust, view
 from app.commands.argparse_words import use_our_catalogue
 from app.core.errors import SecondoError
-from app.core.i18n import SOURCE_LANGUAGE, _, in_language, set_interface_language
+from app.core.i18n import _, set_interface_language
 
 
 class VersionAction(argparse.Action):
@@ -56,10 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        # A --json document is read by scripts: its values (reasons, notes, problems) are the
-        # source language's in every locale, and so is the error line of such a run.
-        with in_language(SOURCE_LANGUAGE if getattr(args, "json", False) else None):
-            return args.handler(args)
+        return args.handler(args)
     except SecondoError as exc:
         print(f"secondo: {exc}", file=sys.stderr)
         return exc.exit_code
