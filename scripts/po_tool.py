@@ -110,6 +110,8 @@ def merge(base: str, ours: str, theirs: str) -> int:
     for key, message in other_keys.items():
         mine_message = mine.get(message.id, message.context)
         if mine_message is None:
+            if key in old_keys:  # dropped on our side (obsolete): it stays dropped
+                continue
             mine[message.id] = message  # added on their side
             mine[message.id].context = message.context
             continue
