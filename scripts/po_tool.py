@@ -120,6 +120,9 @@ def merge(base: str, ours: str, theirs: str) -> int:
                 base_message is not None and mine_message.string == base_message.string)):
             mine_message.string = message.string
             mine_message.flags.discard("fuzzy")
+    for message in list(mine):  # dropped on their side (obsolete): dropped here too
+        if message.id and _key(message) in old_keys and _key(message) not in other_keys:
+            mine.delete(message.id, message.context)
     _write(mine, Path(ours))
     return 0
 
