@@ -8,8 +8,10 @@ import json
 import pytest
 
 from app.cli import main
+from app.core.errors import BadInputError
 from app.core.i18n import in_language
 from app.demo.package import DEMO_DOSSIER_PASSPHRASE, build_demo_package
+from app.dossier import case_sheet
 from app.dossier.case_documents import kind_label
 from app.dossier.case_view import STATUS_LABELS, status_label
 from app.dossier.identity import BIRTH_DATE, MISMATCH, NAME, IdentityResult, field_label
@@ -117,3 +119,33 @@ def test_json_keeps_the_english_keys_while_the_text_is_dutch(demo, capsys, monke
     assert any(kind_label(d["kind"]) in out for d in view["documents"])
     rc, out, err = secondo(capsys, "cases")
     assert "Ontvangen" in out and "received" not in out
+
+
+class TestCaseSheetChecks:
+    RECORD = {"manifest": {"patient": {"family_name": "Test", "given_names": "Patient", "birth_date": "1970-01-01"},
+                           "referral": {"question": "Why?"}}}
+
+    @pytest.mark.parametrize(("language", "words"), [
+        ("en", "The treating physician's e-mail address is not an e-mail address."),
+        ("nl", "Het e-mailadres van de behandelend arts is geen e-mailadres."),
+        ("fr", "L'adresse e-mail du médecin traitant n'est pas une adresse e-mail."),
+    ])
+    def test_a_physician_field_is_named_in_one_phrase(self, interface_language, language, words):
+        interface_language(language)
+        with pytest.raises(BadInputError) as raised:
+            case_sheet.apply_changes(self.RECORD, {"referral": {"treating_physician": {"email": "no address"}}},
+                                     "Secretary Test")
+        assert str(raised.value) == words
+
+    def test_a_date_in_the_future_names_the_field_in_french(self, interface_language):
+        interface_language("fr")
+        with pytest.raises(BadInputError) as raised:
+            case_sheet.apply_changes(self.RECORD, {"patient": {"birth_date": "2999-01-01"}}, "Secretary Test")
+        assert str(raised.value) == "La date de naissance est dans le futur ; vérifiez la date."
+
+    def test_what_a_case_lacks_before_signing_reads_dutch(self, interface_language):
+        interface_language("nl")
+        record = {"manifest": {"patient": {"family_name": "Test", "birth_date": "1970-01-01"}, "referral": {}}}
+        assert case_sheet.missing_sentence(record) == (
+            "Vul de dossierfiche aan: de gestelde vraag; de toestemming van de patiënt voor minstens één ontvanger; "
+            "minstens één document of beeldvormingsonderzoek.")
