@@ -200,6 +200,8 @@ class CaseSheetDialog(QDialog):
             for name, label in zip(PERSON_FIELDS, (_("Name"), _("Organisation"), _("E-mail"))):
                 edit = QLineEdit(box)
                 edit.setPlaceholderText(label)
+                # Long labels in another language must widen the sheet, never squeeze a field.
+                edit.setMinimumWidth((12 if name == "name" else 8) * edit.fontMetrics().averageCharWidth())
                 notes.add(self._bind(f"referral.{role}.{name}", edit,
                                      _("{role}: {field}").format(role=titles[role], field=label)))
                 row.addWidget(edit, 3 if name == "name" else 2)
