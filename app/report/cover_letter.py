@@ -59,6 +59,18 @@ class CoverDetails:
         return {"role": "patient" if self.is_patient else self.role, "title": self.title, "sex": self.sex}
 
 
+def _closing(details: CoverDetails) -> str:
+    """The closing that answers the salutation: when only the salutation was given ('Madame,'),
+    the sex it names decides the French closing ('Veuillez agréer, Madame, ...')."""
+    who = details._addressee()
+    if details.salutation and not who["sex"] and who["title"] not in ("Ms", "Mr", "Mrs"):
+        for sex in ("F", "M"):
+            if salutation(details.recipient_name, **(who | {"sex": sex})) == details.salutation:
+                who["sex"] = sex
+                break
+    return closing(details.recipient_name, **who)
+
+
 def _paragraphs(details: CoverDetails) -> list[str]:
     n, patient = details.opinion_number, details.patient
     if details.is_patient:
@@ -167,7 +179,7 @@ def _render_cover_letter(details: CoverDetails, letterhead: Letterhead | None, l
     greeting = details.salutation or salutation(details.recipient_name, **details._addressee())
     story.append(Paragraph(text(greeting), st["body"]))
     story += [Paragraph(text(line), st["body"]) for line in _paragraphs(details)]
-    farewell = details.closing or closing(details.recipient_name, **details._addressee())
+    farewell = details.closing or _closing(details)
     story += [Spacer(1, 6 * mm), Paragraph(text(farewell), st["body"]), Spacer(1, 4 * mm),
               Paragraph(text(signer), st["signer"])]
     footer = _("Case {ref}").format(ref=details.case_ref)

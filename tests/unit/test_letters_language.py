@@ -255,3 +255,15 @@ def test_a_key_images_measurement_follows_the_letter_not_the_viewer(case, writte
     pdf = render_opinion(record, q, response, key_images=[image], letterhead=DEMO_LETTERHEAD,
                          letter_date=LETTER_DATE, language=language).pdf
     assert printed in pdf_text(pdf, tmp_path)
+
+
+@pytest.mark.parametrize("language, given, farewell", [
+    ("fr", "Madame,", "Veuillez agréer, Madame, l'expression de mes salutations distinguées."),
+    ("fr", "Monsieur,", "Veuillez agréer, Monsieur, l'expression de mes salutations distinguées."),
+    ("nl", "Geachte mevrouw Test,", "Met vriendelijke groeten,"),
+])
+def test_the_closing_answers_a_salutation_given_as_text(language, given, farewell, tmp_path):
+    details = cover(recipient_name="TEST, Patient", role="", is_patient=True, salutation=given)
+    text = " ".join(pdf_text(render_cover_letter(details, DEMO_LETTERHEAD, LETTER_DATE, language=language),
+                             tmp_path).split())
+    assert given in text and farewell in text
