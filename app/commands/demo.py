@@ -16,6 +16,8 @@ from app.report.letterhead import letterhead_path, save_letterhead
 from app.store.keys import VaultLockedError
 from app.store.store import CaseStore
 
+#: The language the DEMO GP reads (their address-book contact's).
+DEMO_GP_LANGUAGE = "nl"
 #: Locks the DEMO data folder where the OS has no keyring; printed, never a real secret.
 DEMO_VAULT_PASSPHRASE = "demo-vault-passphrase-not-secret"
 
@@ -77,7 +79,7 @@ def run_demo(args) -> int:
         if args.no_window:
             from app.commands.demo_letter import sign_demo_opinion
 
-            letter = sign_demo_opinion(store, result.case_id, built.reviewer_identity(), out)
+            letter = sign_demo_opinion(store, result.case_id, built.reviewer_identity(), out, language=args.lang)
             print(_("The DEMO opinion, signed: {path}").format(path=letter))
             return 0
         return _open_window(out, store, result.case_id, built)
@@ -103,18 +105,25 @@ def _demo_signing(built) -> None:
 
 
 def _demo_address_book(store, built) -> None:
-    """The DEMO treating physician in the address book, with the encryption certificate."""
+    """The DEMO treating physician in the address book, with the encryption certificate, and
+    the DEMO GP, who reads Dutch. The treating physician's language is left unknown, so that
+    the DEMO letter is written in the interface language (`--lang`)."""
+    from app.demo import DEMO_PEOPLE
     from app.demo.pki import TREATING_NAME
     from app.outgoing.address_book import AddressBook, Contact, certificate_from_bytes, certificate_pem
 
     book = AddressBook(store)
-    if not any(c.role == "treating_physician" and c.name == TREATING_NAME for c in book.contacts()):
+    known = book.contacts()
+    if not any(c.role == "treating_physician" and c.name == TREATING_NAME for c in known):
         certificate = certificate_from_bytes(built.pki_files["treating-physician.pem"].read_bytes())
-        from app.demo import DEMO_PEOPLE
         person = DEMO_PEOPLE["pulmonologist"]  # the dossier's treating physician: the same registration
         book.save(Contact(TREATING_NAME, "treating_physician", person["registration"],
                           person.get("organisation") or "", person.get("address") or "",
                           certificate_pem(certificate)))
+    gp = DEMO_PEOPLE["general_practitioner"]
+    if not any(c.role == "general_practitioner" and c.name == gp["name"] for c in known):
+        book.save(Contact(gp["name"], "general_practitioner", gp["registration"], gp["organisation"], gp["address"],
+                          language=DEMO_GP_LANGUAGE))
 
 
 def _open_window(out: Path, store, case_id: str, built) -> int:

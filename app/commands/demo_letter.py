@@ -9,13 +9,17 @@ from pathlib import Path
 from app.core.files import atomic_output
 
 
-def sign_demo_opinion(store, case_id: str, identity, out: Path) -> Path:
-    """Sign the DEMO opinion of `case_id` (once: a case signed already keeps its opinion) and
-    write the latest signed opinion to `out`/opinion-signed.pdf; returns that path."""
+def sign_demo_opinion(store, case_id: str, identity, out: Path, language: str | None = None) -> Path:
+    """Sign the DEMO opinion of `case_id` (once: a case signed already keeps its opinion),
+    written in `language` (None: the case's default, app.outgoing.languages), and write the
+    latest signed opinion to `out`/opinion-signed.pdf; returns that path."""
     from app.demo.opinion import fill_demo_opinion
     from app.opinion.prefill import bind, new_response
     from app.opinion.profile import load_profile
     from app.opinion.questionnaire import DEFAULT_TEMPLATE, load_template
+    from app.outgoing.address_book import AddressBook
+    from app.outgoing.languages import default_opinion_language
+    from app.signoff.language import with_language
     from app.signoff.signing import sign_opinion
     from app.signing.verify import quiet_validation_logs
     from app.store.opinions import SignedOpinionStore
@@ -26,7 +30,8 @@ def sign_demo_opinion(store, case_id: str, identity, out: Path) -> Path:
         record = store.record(case_id)
         questionnaire = bind(load_template(DEFAULT_TEMPLATE), record)
         response = fill_demo_opinion(questionnaire, new_response(questionnaire, record, load_profile()))
-        sign_opinion(store, case_id, response, identity, via="cli")
+        tag = language or default_opinion_language(record, AddressBook(store)).tag
+        sign_opinion(store, case_id, with_language(response, tag), identity, via="cli")
     latest = opinions.latest(case_id)
     assert latest is not None  # signed just now or before
     target = Path(out) / "opinion-signed.pdf"

@@ -146,10 +146,26 @@ class TestDemoLanguage:
         assert os.environ["SECONDO_LANGUAGE"] == "fr"
         report = verify_pdf_bytes((out_dir / "opinion-signed.pdf").read_bytes(), [])
         assert len(report.signatures) == 1 and report.signatures[0].signer == "Dr. Test Reviewer (DEMO)"
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", str(out_dir / "opinion-signed.pdf"), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+            assert "Deuxième avis" in text and "Signé numériquement par" in text and "Digitally signed" not in text
         assert main(["demo", "--out", str(out_dir), "--ct-slices", "3", "--no-window", "--lang", "fr"]) == 0
         capsys.readouterr()  # again: the case keeps its one signed opinion
         assert main(["opinion", "list", "--json", _case_id(capsys)]) == 0
-        assert len(json.loads(capsys.readouterr().out)["opinions"]) == 1
+        (opinion,) = json.loads(capsys.readouterr().out)["opinions"]
+        assert opinion["language"] == "fr"
+
+    def test_the_demo_contacts_languages(self, tmp_path, capsys):
+        assert main(["demo", "--out", str(tmp_path / "demo"), "--ct-slices", "3", "--no-window"]) == 0
+        capsys.readouterr()
+        assert main(["contacts", "--json"]) == 0
+        contacts = json.loads(capsys.readouterr().out)
+        contacts = contacts.get("contacts", contacts) if isinstance(contacts, dict) else contacts
+        languages = {c["role"]: c["language"] for c in contacts}
+        # The GP reads Dutch; the treating physician's language is unknown, so the DEMO letter
+        # is written in the interface language (`--lang`).
+        assert languages == {"general_practitioner": "nl", "treating_physician": ""}
 
 
 def _case_id(capsys) -> str:
