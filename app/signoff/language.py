@@ -15,8 +15,6 @@ from app.dossier.manifest import is_language_tag
 WRITTEN_IN = {"en": N_("The opinion will be written in English."),
               "nl": N_("The opinion will be written in Dutch."),
               "fr": N_("The opinion will be written in French.")}
-#: The languages named in the interface's language ("Dutch", "néerlandais").
-LANGUAGE_LABELS = {"en": N_("English"), "nl": N_("Dutch"), "fr": N_("French")}
 
 
 def opinion_language(response: dict | None) -> str | None:
@@ -39,13 +37,6 @@ def letter_language(response: dict | None, fallback: str | None = None) -> str:
     """The language of LANGUAGES the letter is rendered in: the response's, else `fallback`'s
     (e.g. the signed opinion an addendum adds to), else the interface's."""
     return language_of(opinion_language(response)) or language_of(fallback) or interface_language()
-
-
-def language_label(tag: str | None) -> str:
-    """The language of `tag` named in the current language ("Dutch"); the tag itself when it
-    is none of ours."""
-    code = language_of(tag)
-    return _(LANGUAGE_LABELS[code]) if code in LANGUAGE_LABELS else str(tag or "")
 
 
 def written_in(tag: str | None) -> str:

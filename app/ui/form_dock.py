@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFrame, QHBoxLayout, QLa
 
 from app.core.formatting import format_date
 from app.core.i18n import LANGUAGE_NAMES, LANGUAGES, _, interface_language, language_of, ngettext
-from app.signoff.language import language_label, opinion_language
+from app.signoff.language import opinion_language
 from app.ui.form_widget import DraftAutosaver, OpinionFormWidget
 from app.ui.validation_widget import ValidationPanelWidget
 
@@ -254,10 +254,6 @@ class FormDockWidget(QWidget):
                 and response.get("status") not in ("completed", "amended"):
             response["language"] = self.language
         return response
-
-    def language_text(self) -> str:
-        """The letter's language named in the interface's ("Dutch")."""
-        return language_label(self.language or interface_language())
 
     def _drop_form(self) -> None:
         """The shown form is saved, then removed with its validation panel."""
