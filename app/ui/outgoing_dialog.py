@@ -255,6 +255,9 @@ class OutgoingDialog(QDialog):
         tag = recipient_language(row["recipient"], None, opinion.language if opinion is not None else None)
         name = LANGUAGE_NAMES.get(language_of(tag) or "", tag)
         self.letter_language.setItemText(0, _("The recipient's language: {language}").format(language=name))
+        if row["role"] != getattr(self, "_language_role", None):  # a choice is for one recipient
+            self._language_role = row["role"]
+            self.letter_language.setCurrentIndex(0)
 
     def _show_remembered(self) -> None:
         from app.signing.secrets import remembered_passphrase

@@ -112,3 +112,43 @@ def test_the_address_book_dialog_keeps_a_contacts_language(qtbot, demo_store):
     dialog.list.setCurrentRow(0)
     assert dialog.language.currentData() == "nl-NL"
     runner.shutdown()
+
+
+def test_the_outgoing_dialog_names_the_recipients_language_and_passes_a_choice(qtbot, demo_store, demo_package,
+                                                                               treating_reads_french, monkeypatch):
+    from app.core.errors import BadInputError
+    from app.outgoing import package as outgoing
+    from app.signoff.signing import sign_opinion
+    from app.ui.outgoing_dialog import OutgoingDialog
+    from app.ui.task_runner import TaskRunner
+    from tests.unit.test_opinion_pdf import PROFILE, fill
+    from app.opinion.prefill import bind, new_response
+    from app.opinion.questionnaire import load_template
+
+    store, case_id = demo_store
+    record = store.record(case_id)
+    q = bind(load_template("second-opinion"), record)
+    sign_opinion(store, case_id, fill(q, new_response(q, record, PROFILE)), demo_package.reviewer_identity())
+    save_signing_settings(SigningSettings(organisation_identity=str(demo_package.pki_files["workstation.p12"])))
+    asked = []
+
+    def make(store, case_id, request, organisation, out_dir, **kwargs):
+        asked.append(request)
+        raise BadInputError("stop here")
+
+    monkeypatch.setattr(outgoing, "make_outgoing", make)
+    runner = TaskRunner(max_threads=1)
+    dialog = OutgoingDialog(store, runner, case_id)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.desk is not None, timeout=10000)
+    dialog.table.selectRow([r["role"] for r in dialog.desk["recipients"]].index("treating_physician"))
+    assert dialog.letter_language.itemText(0) == "The recipient's language: Français"
+    dialog.org_passphrase.setText(DEMO_PASSPHRASE)
+    dialog.destination.setText(str(store.home.parent / "out"))
+    dialog.letter_language.setCurrentIndex(dialog.letter_language.findData("nl"))
+    with qtbot.waitSignal(dialog.failed, timeout=20000):
+        dialog.make_package()
+    assert [r.language for r in asked] == ["nl"]
+    assert asked[0].recipient.language == "fr-BE"  # the contact's own, overridden by the choice
+    dialog.close()
+    runner.shutdown()
