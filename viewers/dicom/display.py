@@ -239,7 +239,7 @@ def probe_text(frame: Frame | None, column: float, row: float) -> str:
         if stored_text != shown or units:
             return _("{where}: stored {stored} = {value}{units}").format(
                 where=where, stored=stored_text, value=shown, units=units)
-    return f"{where}: {shown}{units}"
+    return _("{where}: {value}{units}").format(where=where, value=shown, units=units)
 
 
 @dataclass
