@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 import tempfile
 
-from app.core.i18n import LANGUAGE_ENV, LANGUAGES, _, set_interface_language
+from app.core.i18n import LANGUAGE_ENV, LANGUAGES, _, interface_language, set_interface_language
 from app.demo import DEMO_LETTERHEAD
 from app.demo.pki import REVIEWER_RSA_NAME as DEMO_REVIEWER
 from app.opinion.profile import ReviewerProfile, load_profile, save_profile
@@ -16,6 +16,8 @@ from app.report.letterhead import letterhead_path, save_letterhead
 from app.store.keys import VaultLockedError
 from app.store.store import CaseStore
 
+#: The DEMO reviewer's specialty as their profile gives it, in the language of the first run.
+DEMO_SPECIALTY = {"en": "Pulmonology (DEMO)", "nl": "Pneumologie (DEMO)", "fr": "Pneumologie (DEMO)"}
 #: The language the DEMO GP reads (their address-book contact's).
 DEMO_GP_LANGUAGE = "nl"
 #: Locks the DEMO data folder where the OS has no keyring; printed, never a real secret.
@@ -64,7 +66,8 @@ def run_demo(args) -> int:
     with store:
         profile = load_profile()
         if not profile.name:  # the DEMO reviewer, so the form is filled as a reviewer's would be
-            save_profile(ReviewerProfile(DEMO_REVIEWER, "Pulmonology (DEMO)", "1-00000-99-000 (DEMO)"))
+            specialty = DEMO_SPECIALTY.get(interface_language(), DEMO_SPECIALTY["en"])
+            save_profile(ReviewerProfile(DEMO_REVIEWER, specialty, "1-00000-99-000 (DEMO)"))
         if not letterhead_path().exists():  # the DEMO institution heads the DEMO letters, here only
             save_letterhead(DEMO_LETTERHEAD)
         _demo_signing(built)

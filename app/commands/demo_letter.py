@@ -29,9 +29,9 @@ def sign_demo_opinion(store, case_id: str, identity, out: Path, language: str | 
     if opinions.latest(case_id) is None:
         record = store.record(case_id)
         questionnaire = bind(load_template(DEFAULT_TEMPLATE), record)
-        response = fill_demo_opinion(questionnaire, new_response(questionnaire, record, load_profile()))
         tag = language or default_opinion_language(record, AddressBook(store)).tag
-        sign_opinion(store, case_id, with_language(response, tag), identity, via="cli")
+        response = with_language(new_response(questionnaire, record, load_profile()), tag)
+        sign_opinion(store, case_id, fill_demo_opinion(questionnaire, response), identity, via="cli")
     latest = opinions.latest(case_id)
     assert latest is not None  # signed just now or before
     target = Path(out) / "opinion-signed.pdf"

@@ -150,6 +150,7 @@ class TestDemoLanguage:
             text = subprocess.run(["pdftotext", str(out_dir / "opinion-signed.pdf"), "-"], capture_output=True,
                                   text=True, check=True).stdout
             assert "Deuxième avis" in text and "Signé numériquement par" in text and "Digitally signed" not in text
+            assert "DEMO. Nodule solide de 9 mm" in text  # the DEMO reviewer writes in the letter's language
         assert main(["demo", "--out", str(out_dir), "--ct-slices", "3", "--no-window", "--lang", "fr"]) == 0
         capsys.readouterr()  # again: the case keeps its one signed opinion
         assert main(["opinion", "list", "--json", _case_id(capsys)]) == 0
