@@ -45,7 +45,7 @@ _NUMBER = re.compile(r"[-+]?\d[\d.,:/×x]*")
 _KEYS = re.compile(r"(?<![\w+])(?:(?:Ctrl|Shift|Alt|Meta)\+)*(?:F\d{1,2}|PgUp|PgDown|Space|Esc|Del|Ins|Home|End|Tab"
                    r"|Backspace|Enter|Return|Up|Down|Left|Right|[A-Z]|[-+\\=])(?![\w+])")
 # A certificate's distinguished name ("CN=Dr. Test (DEMO),O=Hospital,C=BE"): data.
-_DN = re.compile(r"\b(?:CN|OU|O|C|L|ST|E|SN|serialNumber|emailAddress)=(?:[^,\n(]|\([^)\n]*\))*")
+_DN = re.compile(r"\b(?:CN|OU|O|C|L|ST|E|SN|serialNumber|emailAddress)=(?:[^,\n(⟦⟧·]|\([^)\n⟦⟧]*\))*")
 _UID = re.compile(r"\b[0-9a-f]{8,}\b")
 _TAG = re.compile(r"<[^>]*>")
 _ENTITY = re.compile(r"&[a-z]+;|&#\d+;")

@@ -148,6 +148,7 @@ def test_the_residue_keeps_only_unmarked_words():
     assert residue("Next / previous field") == "Next previous field"
     assert residue("Report 14/09/2026 (DEMO)", ["Report 14/09/2026 (DEMO)"]) == ""
     assert residue("⟦Sübjéçt: ⟧CN=Dr. Test (DEMO),O=Second-O DEMO (not for clinical use),C=BE") == ""
+    assert residue("⟦Sübjéçt: CN=Dr. Test (DEMO),C=BE···⟧\nIssuer: CN=Root,C=BE") == "Issuer"
     assert residue("⟦Wrîttéñ···⟧ /tmp/out/scan-2026-11-04.pdf", ["2026-11-04"]) == ""
 
 
