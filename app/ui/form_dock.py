@@ -153,8 +153,12 @@ class FormDockWidget(QWidget):
         actions.addWidget(self.preview_button)
         actions.addWidget(self.sign_button)
         actions.addStretch(1)
-        actions.addWidget(self.language_label)
-        actions.addWidget(self.language_box)
+        # A row of its own: beside the buttons it would widen the dock on a small screen.
+        language_row = QHBoxLayout()
+        language_row.setContentsMargins(8, 0, 8, 2)
+        language_row.addWidget(self.language_label)
+        language_row.addWidget(self.language_box)
+        language_row.addStretch(1)
         self.banner = QFrame(self)
         self.banner.setObjectName("signed-banner")
         self.banner.setStyleSheet("#signed-banner { background: #e6f4ea; border: 1px solid #9fd3ad; border-radius: 3px; }")
@@ -174,6 +178,7 @@ class FormDockWidget(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addLayout(actions)
+        self._layout.addLayout(language_row)
         self._layout.addWidget(self.banner)
         self._layout.addWidget(self.message)
 
