@@ -281,6 +281,11 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     form.changed.emit()
     walk.data |= set(strings_of(form.response()))
     walk.look("form filled", window)
+    previewed = []
+    window.opinion.previewShown.connect(previewed.append)
+    window.opinion.preview()
+    qtbot.waitUntil(lambda: bool(previewed), timeout=30000)
+    walk.look("preview", window)
     window.opinion.sign()
     dialog = window.opinion.dialog
     assert dialog is not None and dialog.isVisible()
@@ -291,6 +296,8 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     dialog.sign_button.click()
     qtbot.waitUntil(lambda: bool(signed), timeout=60000)
     walk.look("signed opinion", window)
+    window.opinion.new_addendum()
+    walk.look("addendum", window)
 
     window.show_worklist()
     window.refresh_cases()
