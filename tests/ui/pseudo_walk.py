@@ -46,6 +46,7 @@ _KEYS = re.compile(r"(?<![\w+])(?:(?:Ctrl|Shift|Alt|Meta)\+)*(?:F\d{1,2}|PgUp|Pg
                    r"|Backspace|Enter|Return|Up|Down|Left|Right|[A-Z]|[-+\\=])(?![\w+])")
 # A certificate's distinguished name ("CN=Dr. Test (DEMO),O=Hospital,C=BE"): data.
 _DN = re.compile(r"\b(?:CN|OU|O|C|L|ST|E|SN|serialNumber|emailAddress)=(?:[^,\n(⟦⟧·]|\([^)\n⟦⟧]*\))*")
+_MIME = re.compile(r"\b(?:application|image|text|audio|video|multipart)/[\w.+-]+")  # a media type: data
 _UID = re.compile(r"\b[0-9a-f]{8,}\b")
 _TAG = re.compile(r"<[^>]*>")
 _ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
@@ -100,7 +101,7 @@ def plain(text: str, rich: bool = False) -> str:
 def residue(text: str, data: Iterable[str] = ()) -> str:
     """What is left of `text` once every ⟦marked⟧ part, the case's own data, file names, paths,
     dates, numbers and words the same in every language are taken out."""
-    rest = _DN.sub(" ", _PATH.sub(" ", _FILE.sub(" ", text)))  # before the data: a file may be named after a date
+    rest = _DN.sub(" ", _PATH.sub(" ", _FILE.sub(" ", _MIME.sub(" ", text))))  # before the data: a file may be named after a date
     while True:
         shorter = _MARKED.sub(" ", rest)
         if shorter == rest:
@@ -184,6 +185,9 @@ def _model_texts(view: QAbstractItemView, where: str, max_rows: int, mine: str) 
                 value = model.data(index, Qt.ItemDataRole.DisplayRole)
                 if isinstance(value, str) and value.strip():
                     found.append(Found(value, "cell", where, mine))
+                tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
+                if isinstance(tip, str) and tip.strip():
+                    found.append(Found(plain(tip), "cell tip", where, mine))
                 if column == 0 and depth < 4 and children(index):
                     cells(index, depth + 1)
 
@@ -247,6 +251,10 @@ def visible_texts(root: QWidget, *, max_rows: int = 40, tooltips: bool = True) -
         elif isinstance(widget, QPlainTextEdit | QTextEdit):
             if widget.placeholderText():
                 found.append(Found(widget.placeholderText(), "placeholder", where, mine))
+        elif isinstance(widget, QAbstractSpinBox):
+            for text in (getattr(widget, "prefix", str)(), getattr(widget, "suffix", str)(), widget.specialValueText()):
+                if text.strip():
+                    found.append(Found(text, "spin box", where, mine))
         elif isinstance(widget, QComboBox):
             for i in range(widget.count()):
                 if widget.itemText(i):
