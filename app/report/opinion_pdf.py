@@ -12,6 +12,11 @@ clinical use" when the sending organisation or the letterhead is a DEMO one). Te
 text in DejaVu Sans, embedded as a subset. Key images are never upscaled: at most one image
 pixel per 1/150 inch, aspect kept.
 
+Language: the letter is written in its reader's language (`language`), not the interface's:
+its fixed texts from the gettext catalogue, the form's headings and coded answers from the
+template's FHIR translations (app.opinion.questionnaire.localized), dates and decimals by
+Babel for the reader's tag (app/report/reader.py), the national number by its country.
+
 Limitation: items of a repeating group are rendered from its first instance only.
 """
 
@@ -456,16 +461,20 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     """The opinion letter for the case `record` from the draft `response` of `questionnaire`.
 
     `key_images`: KeyImage-like objects (caption, png, measurements). `letterhead`: the saved
-    one when None; an empty one heads the letter with the reviewer's name and specialty. `addendum_number` with `original_date` (ISO date of the
-    signed opinion it adds to) titles the letter "Addendum n to the opinion of <date>".
+    one when None; an empty one heads the letter with the reviewer's name and specialty.
+    `addendum_number` with `original_date` (ISO date of the signed opinion it adds to) titles
+    the letter "Addendum n to the opinion of <date>".
     `letter_date`: ISO date printed on the letter, today when None. With `signature_space`
     an empty area is reserved for the stamp on the last page (`signature_box`).
     `changed_sections` (an addendum's): the titles of the sections that differ from the
-    signed opinion, said in a note under the title ([] says nothing changed but the date).
+    signed opinion, in any of the form's languages, said in a note under the title in the
+    letter's ([] says nothing changed but the date).
     `language`: the reader's language, a code or BCP 47 tag ('nl', 'fr-BE', 'en'); every fixed
-    text, date and number of the letter is written in it, whatever the interface speaks. None
-    writes in the current language (app.core.i18n.current_language). An addendum is given the
-    language of the opinion it adds to unless the reviewer changed it."""
+    text, the form's headings and coded answers, the dates (the region's form: 'nl-NL' writes
+    01-01-1970) and the decimals of the letter are in it, whatever the interface speaks; the
+    free text is the reviewer's own. None writes in the current language
+    (app.core.i18n.current_language). An addendum is printed in the language it is given: the
+    caller passes the opinion's own unless the reviewer changed it."""
     with reader(language) as chosen:
         return _render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
                                addendum_number=addendum_number, language=chosen, signature_space=signature_space,
