@@ -37,6 +37,7 @@ LANGUAGE_ENV = "SECONDO_LANGUAGE"
 
 _state = {"interface": SOURCE_LANGUAGE}
 _reader: ContextVar[str | None] = ContextVar("secondo_reader_language", default=None)
+_reader_region: ContextVar[str | None] = ContextVar("secondo_reader_region", default=None)
 
 
 def locale_dir() -> str:
@@ -108,14 +109,22 @@ def current_language() -> str:
 
 @contextmanager
 def in_language(language: str | None) -> Iterator[str]:
-    """Translate into `language` (a reader's; a tag like 'fr-BE' is fine) inside the block, on
-    this thread; None or an unknown language keeps the current one."""
+    """Translate into `language` (a reader's; a tag like 'fr-BE' is fine: its region then
+    decides the dates and numbers of app.core.locale_format) inside the block, on this thread;
+    None or an unknown language keeps the current one."""
     chosen = language_of(language) or current_language()
     token = _reader.set(chosen)
+    region_token = _reader_region.set(region_of(language) if language_of(language) else None)
     try:
         yield chosen
     finally:
+        _reader_region.reset(region_token)
         _reader.reset(token)
+
+
+def reader_region() -> str | None:
+    """The region of the reader's tag inside `in_language("nl-NL")` ('NL'), None elsewhere."""
+    return _reader_region.get()
 
 
 def _(message: str) -> str:

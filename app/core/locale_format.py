@@ -32,6 +32,8 @@ def locale_for(tag: str | None = None) -> Locale:
     if language not in i18n.LANGUAGES:  # the pseudo-language formats as English
         language = i18n.SOURCE_LANGUAGE
     region = i18n.region_of(tag)
+    if region is None and tag is None:  # inside in_language("nl-NL"): the reader's region
+        region = i18n.reader_region()
     if region is None and i18n.language_of(i18n.system_locale()) == language:
         region = i18n.region_of(i18n.system_locale())
     region = region or _DEFAULT_REGION[language]
