@@ -73,8 +73,9 @@ def case_data(store, case_id: str, known: set[str], *extra: str) -> set[str]:
               and s not in known}
     patient = (record.get("manifest") or {}).get("patient") or {}
     family, given = patient.get("family_name") or "Test", patient.get("given_names") or "Patient"
-    values |= {f"{family.upper()}, {given}", f"{given} {family}", f"{family} {given}", f"{family.upper()}^{given}"}
-    return values | {e for e in extra if e} | form_texts()
+    values |= {family, given, f"{family.upper()}, {given}", f"{given} {family}", f"{family} {given}",
+               f"{family.upper()}^{given}"}  # the fixture's given name is "Patient", a message too: data here
+    return values | {e for e in extra if e} | (form_texts() - known)
 
 
 def template_texts(value) -> Iterator[str]:
@@ -92,7 +93,9 @@ def template_texts(value) -> Iterator[str]:
 
 def form_texts() -> set[str]:
     """The opinion forms' own texts: the Questionnaire templates carry their translations
-    (FHIR's translation extension, tests of app/opinion), so in qps they show in English."""
+    (FHIR's translation extension, tests of app/opinion), so in qps they show in English.
+    Those that are also catalogue messages are taken out by the caller: shown in English,
+    they come from the code, not from the form."""
     texts: set[str] = set()
     for path in (ROOT / "resources" / "forms").glob("*.json"):
         texts |= set(template_texts(json.loads(path.read_text(encoding="utf-8"))))
