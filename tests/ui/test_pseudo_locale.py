@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import json
 import os
+import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -124,7 +125,11 @@ class Walk:
             if shots:
                 root.grab().save(str(Path(shots) / f"qps-{len(self._shots):02d}-{screen.replace(' ', '-')}.png"))
                 self._shots.append(screen)
-            for found in unmarked(visible_texts(root), self.data):
+            texts = visible_texts(root)
+            if os.environ.get("SECONDO_PSEUDO_DUMP"):  # a file: every text read, to check what the walk sees
+                with open(os.environ["SECONDO_PSEUDO_DUMP"], "a", encoding="utf-8") as handle:
+                    handle.writelines(f"[{screen}] {found}\n" for found in texts)
+            for found in unmarked(texts, self.data):
                 self._add(self.unmarked, screen, found, (found.text, found.where))
             for item in clipped(root):
                 self._add(self.clipped, screen, item, (item.text, item.where, item.width))
@@ -336,3 +341,73 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     if report:
         Path(report).write_text("\n\n".join(problems) + "\n", encoding="utf-8")
     assert not problems, "\n\n".join(problems)
+
+
+def mnemonic(text: str) -> str | None:
+    """The letter after a single '&' ("&File" → "f"), None without one."""
+    match = re.search(r"&([^&\s])", text.replace("&&", ""))
+    return match.group(1).lower() if match else None
+
+
+def clashing_mnemonics(menu_bar) -> list[str]:
+    """Two entries of one menu (or two menus of the bar) that answer to the same Alt+letter."""
+    clashes = []
+
+    def check(where: str, actions) -> None:
+        seen: dict[str, str] = {}
+        for action in actions:
+            if action.isSeparator() or not action.isVisible():
+                continue
+            letter = mnemonic(action.text())
+            if letter is not None and letter in seen:
+                clashes.append(f"{where}: {seen[letter]!r} and {action.text()!r} both use Alt+{letter.upper()}")
+            elif letter is not None:
+                seen[letter] = action.text()
+            if action.menu() is not None:
+                check(f"{where} ▸ {action.text()}", action.menu().actions())
+
+    check("menu bar", menu_bar.actions())
+    return clashes
+
+
+def test_two_entries_of_one_menu_on_one_letter_clash(qtbot):
+    from PySide6.QtWidgets import QMenuBar
+
+    bar = QMenuBar()
+    qtbot.addWidget(bar)
+    menu = bar.addMenu("&Bestand")
+    menu.addAction("&Openen")
+    menu.addAction("&Ondertekenen")
+    menu.addAction("Af&drukken")
+    bar.addMenu("&Beeld")
+    assert clashing_mnemonics(bar) == [
+        "menu bar ▸ &Bestand: '&Openen' and '&Ondertekenen' both use Alt+O",
+        "menu bar: '&Bestand' and '&Beeld' both use Alt+B"]
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_menus_keep_their_keyboard_letters_apart_in_each_language(qtbot, demo_store, monkeypatch, tmp_path,
+                                                                       language):
+    from babel.messages.mofile import write_mo
+
+    from app.ui.main_window import MainWindow
+
+    po = ROOT / "resources" / "i18n" / language / "LC_MESSAGES" / "secondo.po"
+    target = tmp_path / language / "LC_MESSAGES" / "secondo.mo"
+    target.parent.mkdir(parents=True)
+    with po.open("rb") as source, target.open("wb") as handle:
+        write_mo(handle, read_po(source, locale=language))
+    monkeypatch.setenv("SECONDO_LOCALE_DIR", str(tmp_path))
+    monkeypatch.setenv(i18n.LANGUAGE_ENV, language)
+    i18n.translation.cache_clear()
+    try:
+        i18n.set_interface_language(language)
+        store, _case_id = demo_store
+        window = MainWindow(store)
+        qtbot.addWidget(window)
+        assert mnemonic(window.menuBar().actions()[0].text()) is not None  # the check reads real letters
+        assert clashing_mnemonics(window.menuBar()) == []
+        window.close()
+        window.shutdown()
+    finally:
+        i18n.translation.cache_clear()
