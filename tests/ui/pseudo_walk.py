@@ -333,9 +333,30 @@ def _button_needs(button: QAbstractButton) -> int | None:
 FIELD_CHARS = 6
 
 
+def _clipped_sections(header: QHeaderView) -> list[Clipped]:
+    """The columns of a table narrower than their header's text (the column's name cut off)."""
+    model, found = header.model(), []
+    if model is None:
+        return found
+    metrics = header.fontMetrics()
+    margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    for section in range(header.count()):
+        if header.isSectionHidden(section) or header.sectionSize(section) == 0:
+            continue
+        text = model.headerData(section, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+        if not isinstance(text, str) or not text:
+            continue
+        needed = max(metrics.horizontalAdvance(line) for line in text.split("\n")) + margin
+        if needed > header.sectionSize(section):
+            found.append(Clipped(f"column: {text}", describe(header), needed, header.sectionSize(section),
+                                 owner(header)))
+    return found
+
+
 def clipped(root: QWidget) -> list[Clipped]:
     """The visible labels (one line, not elided on purpose) and buttons narrower than their
-    text, and the text fields squeezed by long labels beside them to a few characters."""
+    text, the columns narrower than their header, and the text fields squeezed by long labels
+    beside them to a few characters."""
     found = []
     for widget in [root, *root.findChildren(QWidget)]:
         if not widget.isVisible() or widget.width() <= 0:
@@ -348,6 +369,9 @@ def clipped(root: QWidget) -> list[Clipped]:
                 text = widget.currentText() if isinstance(widget, QComboBox) else (
                     widget.text() if isinstance(widget, QLineEdit) else widget.toPlainText())
                 found.append(Clipped(f"field: {text[:30]}", describe(widget), needed, widget.width(), owner(widget)))
+            continue
+        if isinstance(widget, QHeaderView) and widget.orientation() == Qt.Orientation.Horizontal:
+            found += _clipped_sections(widget)
             continue
         if isinstance(widget, QLabel):
             text = widget.text()

@@ -311,6 +311,9 @@ def test_every_screen_speaks_the_pseudo_language_and_nothing_is_clipped(qtbot, q
     window.refresh_cases()
     qtbot.waitUntil(lambda: window.worklist.status_buttons["signed"].text() != signed_button, timeout=20000)
     walk.look("worklist, signed", window)
+    window.resize(SMALL_SIZE)
+    walk.look("worklist, small screen", window)
+    window.resize(DEFAULT_SIZE)
 
     outgoing = window.show_outgoing(case_id)
     qtbot.waitUntil(lambda: outgoing.desk is not None, timeout=20000)
