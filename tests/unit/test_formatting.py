@@ -7,6 +7,15 @@ from app.core.formatting import format_date, format_dicom_name, format_patient_n
 from app.core.i18n import in_language
 
 
+@pytest.fixture(autouse=True)
+def no_os_region(monkeypatch):
+    """The region of these tests is the language's default (Belgium, Britain), whatever the
+    machine's locale; a test that wants another sets LANG itself."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 class TestFormatDate:
     @pytest.mark.parametrize("value", ["1970-01-01", "19700101", "1970-01-01T08:30:00+01:00"])
     def test_iso_dicom_and_timestamps_read_the_same(self, value):
@@ -15,8 +24,7 @@ class TestFormatDate:
     def test_day_before_month_and_two_digits_in_english(self):
         assert format_date("2026-11-04") == "04/11/2026"
 
-    def test_a_belgian_reader_gets_slashes(self, interface_language, monkeypatch):
-        monkeypatch.setenv("LANG", "C.UTF-8")
+    def test_a_belgian_reader_gets_slashes(self, interface_language):
         interface_language("nl")
         assert format_date("2026-11-04") == "04/11/2026"
         with in_language("fr"):
@@ -24,9 +32,6 @@ class TestFormatDate:
 
     def test_a_dutch_reader_in_the_netherlands_gets_dashes(self, monkeypatch):
         monkeypatch.setenv("LANG", "nl_NL.UTF-8")
-        monkeypatch.delenv("LC_ALL", raising=False)
-        monkeypatch.delenv("LANGUAGE", raising=False)
-        monkeypatch.delenv("LC_MESSAGES", raising=False)
         with in_language("nl"):
             assert format_date("2026-11-04") == "04-11-2026"
 
