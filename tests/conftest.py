@@ -16,6 +16,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests read English whatever the machine's locale; a test of another language sets its own
 # (the `interface_language` fixture, or SECONDO_LANGUAGE / LANG for a subprocess).
 os.environ["SECONDO_LANGUAGE"] = "en"
+# ... and its dates and numbers in the same form on every machine (an en_US locale would write
+# 11/04/2026): the OS locale is neutral unless a test chooses one.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LC_TIME", "LC_NUMERIC"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 # No test asserts wall-clock time: hypothesis's default 200 ms deadline per example would
 # fail a sound property on a busy machine. Hang guards belong in the tests themselves.
