@@ -18,6 +18,7 @@ from app.core.formatting import format_date
 from app.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_of, ngettext
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
+from app.ui.form_items import date_pattern
 from app.ui.outgoing_result import OutgoingResultWidget
 from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import guarded, user_message
@@ -114,7 +115,7 @@ class OutgoingDialog(QDialog):
             self.channel.addItem(_(channel_label(value)), value)
         self.sent_on = QDateEdit(QDate.currentDate())
         self.sent_on.setCalendarPopup(True)
-        self.sent_on.setDisplayFormat("dd-MM-yyyy")
+        self.sent_on.setDisplayFormat(date_pattern())  # as the reader writes a date: 04/11/2026 in Belgium
         self.sent_button = QPushButton(_("Mark as sent"))
         self.sent_button.setObjectName("mark-sent")
         self.sent_button.clicked.connect(self.mark_sent)
@@ -152,7 +153,12 @@ class OutgoingDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
-        self.resize(900, 640)
+        # As wide as its longest row needs (Dutch and French rows are longer than English ones), so
+        # that nothing hides behind a horizontal scroll bar unless the screen is too narrow.
+        margins = layout.contentsMargins()
+        needed = (body.minimumSizeHint().width() + margins.left() + margins.right()
+                  + self.scroll.verticalScrollBar().sizeHint().width())
+        self.resize(max(900, needed), 640)
         fit_to_screen(self)
         self._set_enabled(False)
         self.reload()

