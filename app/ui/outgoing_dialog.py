@@ -153,13 +153,8 @@ class OutgoingDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
-        # As wide as its longest row needs (Dutch and French rows are longer than English ones), so
-        # that nothing hides behind a horizontal scroll bar unless the screen is too narrow.
-        margins = layout.contentsMargins()
-        needed = (body.minimumSizeHint().width() + margins.left() + margins.right()
-                  + self.scroll.verticalScrollBar().sizeHint().width())
-        self.resize(max(900, needed), 640)
-        fit_to_screen(self)
+        self.resize(900, 640)
+        self._fit_width()
         self._set_enabled(False)
         self.reload()
 
@@ -218,7 +213,18 @@ class OutgoingDialog(QDialog):
         roles = [row["role"] for row in rows]
         self.table.selectRow(roles.index(selected) if selected in roles else 0)
         self._selected()
+        self._fit_width()  # the recipient's certificate and the table's rows are known only now
         self.loaded.emit()
+
+    def _fit_width(self) -> None:
+        """As wide as the longest row needs (Dutch and French rows are longer than English ones),
+        so that nothing hides behind a horizontal scroll bar unless the screen is too narrow."""
+        margins = self.layout().contentsMargins()
+        needed = (self.scroll.widget().minimumSizeHint().width() + margins.left() + margins.right()
+                  + self.scroll.verticalScrollBar().sizeHint().width() + 2 * self.scroll.frameWidth())
+        if needed > self.width():
+            self.resize(needed, self.height())
+        fit_to_screen(self)
 
     def _failed(self, error: BaseException) -> None:
         text = user_message(error, self)
