@@ -363,6 +363,10 @@ class FormDockWidget(QWidget):
         if self.form is None:
             return
         if hasattr(self.form, "nodes"):
+            # The first field one types in: not a pre-filled fact such as the patient.
+            if self.form.focus_item(None) and QApplication.focusWidget() is not None \
+                    and self.form.isAncestorOf(QApplication.focusWidget()):
+                return
             for node in self.form.nodes():
                 if getattr(node, "link_id", None) and self.form.focus_item(node.link_id) \
                         and QApplication.focusWidget() is not None and self.form.isAncestorOf(QApplication.focusWidget()):

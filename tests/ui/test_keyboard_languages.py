@@ -11,12 +11,12 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.core.locale_format import format_date
 from app.ui import outgoing_dialog
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
-from tests.ui.test_main_window import open_window
+from tests.ui.test_main_window import open_case, open_window
 from tests.ui.test_secretary_desk import signed_store  # noqa: F401 - fixture
 from tests.ui.test_viewer_and_dialogs_languages import belgium, catalogues  # noqa: F401 - autouse fixtures
 from tests.unit.test_document_models import make_pdf
@@ -87,3 +87,25 @@ class TestPdfSearchInFrench:
         assert QApplication.focusWidget() is french_pdf_viewer.search_box
         qtbot.keyClicks(french_pdf_viewer.search_box, "Zanzibar")
         qtbot.waitUntil(lambda: french_pdf_viewer.hit_count() == 3, timeout=5000)
+
+
+def field_name(widget: QWidget | None) -> str:
+    while widget is not None and not widget.objectName().startswith(("field-", "option-")):
+        widget = widget.parentWidget()
+    return widget.objectName() if widget is not None else ""
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_f6_puts_the_cursor_in_the_first_field_one_types_in_not_on_the_patient(qtbot, demo_store,  # noqa: F811
+                                                                                interface_language, language):
+    """The patient is a pre-filled fact shown as text: F6 lands where the reviewer starts typing."""
+    interface_language(language)
+    store, case_id = demo_store
+    window = open_window(qtbot, store)
+    open_case(qtbot, window, case_id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    form = window.form.form
+    qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
+    assert field_name(QApplication.focusWidget()) == "field-question"
