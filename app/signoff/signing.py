@@ -189,7 +189,7 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
         token.check()
     with in_language(language):
         reason = _("Second opinion") if not number else _("Addendum {n}").format(n=number)
-    signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box, reason=reason)
+    signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box, reason=reason, language=language)
     progress(2, STEPS)
     if token is not None:
         token.check()

@@ -231,6 +231,10 @@ class TestKept:
         assert result.opinion.language == "fr-BE" and result.response["language"] == "fr-BE"
         (tmp_path / "a1.pdf").write_bytes(result.pdf)
         assert reader_catalogues("fr", "Question asked") in pdf_text(tmp_path / "a1.pdf")
+        # The visible signature stamp speaks the letter's language too, not the interface's (English here).
+        stamp = reader_catalogues("fr", "Digitally signed by\n%(signer)s\nDate: %(ts)s\nPAdES, see the signature panel")
+        assert stamp.split("%(signer)s")[0].strip() in pdf_text(tmp_path / "a1.pdf")
+        assert "Digitally signed" not in pdf_text(tmp_path / "a1.pdf")
         # The next addendum starts from the signed response: French again, without choosing.
         second = start_addendum(DraftStore(store).load(case_id))
         assert second["language"] == "fr-BE"
