@@ -135,8 +135,13 @@ class CaseViewWidget(QSplitter):
         self.header.set_case(data.view)
         self.navigator.set_case(data.view)
         self.strip.set_missing(data.missing)
-        self._order = [("document", n) for n in range(len(data.documents))]
-        self._order += [("series", uid) for uid in data.series]
+        # Next document follows the navigator as the reviewer reads it (grouped by kind, then the
+        # images); whatever the tree does not list comes last, in the case's order.
+        shown = [(kind, value) for kind, value in self.navigator.reading_order()
+                 if (kind == "document" and 0 <= int(value) < len(data.documents))  # type: ignore[call-overload]
+                 or (kind == "series" and value in data.series)]
+        rest = [("document", n) for n in range(len(data.documents))] + [("series", uid) for uid in data.series]
+        self._order = list(dict.fromkeys(shown + rest))
         for uid, model in data.series.items():
             self._request_thumbnail(uid, model)
 
@@ -268,6 +273,7 @@ class CaseViewWidget(QSplitter):
         if self.data is None or series_uid not in self.data.series:
             return
         self._position = self._order.index(("series", series_uid))
+        self.navigator.select_series(series_uid)
         model = self.data.series[series_uid]
         if self.dicom is None:
             entry = base.viewer_for(base.DICOM_SERIES)

@@ -196,6 +196,26 @@ class NavigatorWidget(QTreeWidget):
         if item is not None:
             item.setIcon(0, QIcon(pixmap))
 
+    def reading_order(self) -> list[tuple[str, object]]:
+        """("document", n) and ("series", uid) as the tree shows them, top to bottom: the order
+        of Next document (Ctrl+PgDown)."""
+        order: list[tuple[str, object]] = []
+
+        def walk(item: QTreeWidgetItem) -> None:
+            target = item.data(0, DOC_ROLE)
+            if target:
+                order.append(tuple(target))
+            for i in range(item.childCount()):
+                walk(item.child(i))
+        for i in range(self.topLevelItemCount()):
+            walk(self.topLevelItem(i))
+        return order
+
+    def select_series(self, series_uid: str) -> None:
+        item = self.series_items.get(series_uid)
+        if item is not None:
+            self.setCurrentItem(item)
+
     def select_document(self, n: int) -> None:
         if 0 <= n < len(self.document_items) and self.document_items[n] is not None:
             self.setCurrentItem(self.document_items[n])

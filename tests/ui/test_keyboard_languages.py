@@ -20,6 +20,7 @@ from tests.ui.test_main_window import open_case, open_window
 from tests.ui.test_secretary_desk import signed_store  # noqa: F401 - fixture
 from tests.ui.test_viewer_and_dialogs_languages import belgium, catalogues  # noqa: F401 - autouse fixtures
 from tests.unit.test_document_models import make_pdf
+from app.ui.navigator_widget import DOC_ROLE
 from viewers.pdf.widget import PdfViewerWidget
 
 
@@ -109,3 +110,32 @@ def test_f6_puts_the_cursor_in_the_first_field_one_types_in_not_on_the_patient(q
     form = window.form.form
     qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
     assert field_name(QApplication.focusWidget()) == "field-question"
+
+
+def test_ctrl_pgdown_walks_the_navigator_top_to_bottom_and_follows_the_images(qtbot, demo_store):  # noqa: F811
+    """Next document reads the navigator as the reviewer does: each group of documents in turn,
+    then the series, the navigator's current line always the one shown."""
+    store, case_id = demo_store
+    window = open_window(qtbot, store)
+    open_case(qtbot, window, case_id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    navigator = window.case_view.navigator
+    expected = [(k, v) for k, v in ((tuple(i.data(0, DOC_ROLE)) if i.data(0, DOC_ROLE) else (None, None)) for i in walk_tree(navigator)) if k]
+    assert [kind for kind, _value in expected][-1] == "series"
+    walked = []
+    for _ in expected:
+        qtbot.keyClick(window, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+        current = navigator.currentItem()
+        walked.append(tuple(current.data(0, DOC_ROLE)) if current is not None else None)
+    assert walked == expected
+
+
+def walk_tree(tree):
+    """Every item of `tree`, top to bottom as shown."""
+    def items(item):
+        yield item
+        for i in range(item.childCount()):
+            yield from items(item.child(i))
+    for i in range(tree.topLevelItemCount()):
+        yield from items(tree.topLevelItem(i))
