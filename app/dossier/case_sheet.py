@@ -14,6 +14,7 @@ import re
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.dossier import national_number
+from app.dossier.manifest import is_language_tag
 from app.dossier.sheet_fields import date_field, text_field
 from app.dossier.case_details import (CONSENT_ROLES, PERSON_ROLES, details, patient_from_images,
                                       sources as value_sources)
@@ -29,7 +30,6 @@ PERSON_KEYS = ("name", "title", "organisation", "address_lines", "email", "langu
 CONSENT_KEYS = ("roles", "decided_on", "recorded_by")
 MAX_TEXT = 4000
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_LANGUAGE = re.compile(r"[a-z]{2}")
 
 
 def _address_lines(text: object) -> list[str]:
@@ -194,10 +194,10 @@ def _person(entered: dict, changes: object, role: str) -> None:
             raise BadInputError(_("{field} is not an e-mail address.").format(field=label["email"]))
         person["email"] = email
     if "language" in changes:
-        language = text_field(changes["language"], label["language"], 2)
-        if language and not _LANGUAGE.fullmatch(language.lower()):
-            raise BadInputError(_("A language is a two-letter code such as nl, fr, de or en."))
-        person["language"] = language.lower() if language else None
+        language = text_field(changes["language"], label["language"], 35)
+        if language and not is_language_tag(language):
+            raise BadInputError(_("A language is a BCP 47 tag such as nl-BE, fr-BE, nl or en."))
+        person["language"] = language or None
     entered[role] = {k: v for k, v in person.items() if v}
 
 

@@ -120,6 +120,8 @@ class TestValidation:
         ({"patient": {"sex": "X"}}, "M, F, O"),
         ({"consent": {"roles": ["neighbour"]}}, "not a recipient role"),
         ({"referral": {"treating_physician": {"email": "nobody"}}}, "not an e-mail"),
+        ({"referral": {"treating_physician": {"language": "Dutch"}}}, "BCP 47 tag"),
+        ({"referral": {"general_practitioner": {"language": "nl_BE"}}}, "BCP 47 tag"),
         ({"patient": {"shoe_size": "42"}}, "no field"),
     ])
     def test_bad_input_is_refused_in_one_sentence_and_nothing_saved(self, store, case_id, changes, words):
@@ -128,6 +130,13 @@ class TestValidation:
             case_sheet.update_case(store, case_id, changes)
         assert "\n" not in str(raised.value)
         assert store.index.case(case_id)["record"] == blob
+
+    def test_a_persons_language_is_kept_as_its_bcp47_tag(self, store, case_id):
+        case_sheet.update_case(store, case_id, {"referral": {"treating_physician": {"language": "nl-BE"},
+                                                             "general_practitioner": {"language": "fr"}}})
+        said = details(store.record(case_id))["referral"]
+        assert said["treating_physician"]["language"] == "nl-BE"  # the region decides a Dutch reader's dates
+        assert said["general_practitioner"]["language"] == "fr"
 
     def test_valid_national_numbers_are_kept(self, store, case_id):
         record = case_sheet.update_case(store, case_id, {"patient": {
