@@ -2,7 +2,11 @@
 a walk through the worklist, the case view with its documents and images, the form, the case
 sheet, the sign dialog, the outgoing dialog, the address book and the Settings menu finds no
 visible text outside the markers (the case's own data excepted) and no label or button too
-narrow for its text, at the window's default size and on a small screen."""
+narrow for its text, at the window's default size and on a small screen. And in Dutch and
+French, no two entries of a menu answer to the same Alt+letter.
+
+SECONDO_PSEUDO_REPORT=FILE keeps the offenders' list, SECONDO_PSEUDO_SHOTS=DIR a PNG of each
+screen walked, SECONDO_PSEUDO_DUMP=FILE every text read."""
 
 from __future__ import annotations
 
