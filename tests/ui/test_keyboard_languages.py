@@ -139,3 +139,18 @@ def walk_tree(tree):
             yield from items(item.child(i))
     for i in range(tree.topLevelItemCount()):
         yield from items(tree.topLevelItem(i))
+
+
+@pytest.mark.parametrize("language, sex, line", [
+    ("nl", "F", "geb. 01/01/1970 V"), ("nl", "M", "geb. 01/01/1970 M"),
+    ("fr", "F", "né(e) le 01/01/1970 F"), ("fr", "M", "né(e) le 01/01/1970 H"),
+    ("en", "F", "born 01/01/1970 F"),
+])
+def test_the_image_overlay_abbreviates_the_patients_sex_as_the_reader_does(interface_language, language, sex, line):
+    from pydicom.dataset import Dataset
+
+    from viewers.dicom import display
+    interface_language(language)
+    ds = Dataset()
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = "Test^Patient", "X1", "19700101", sex
+    assert display.patient_lines(ds)[-1] == line

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from app.core.formatting import format_dicom_name
-from app.core.i18n import _
+from app.core.i18n import _, pgettext
 from app.core.locale_format import format_date
 from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import Frame, Window, default_window, render
@@ -169,10 +169,24 @@ def window_text(window: Window | None) -> str:
     return f"{text} ({name})" if name else text
 
 
+def sex_letter(code: str) -> str:
+    """DICOM's patient sex (M, F, O) as the reader abbreviates it: 'V' for a woman in Dutch, 'H'
+    for a man in French; any other value as it is."""
+    letters = {
+        # TRANSLATORS: one letter after the birth date in the image overlay: a female patient.
+        "F": pgettext("patient sex, one letter", "F"),
+        # TRANSLATORS: one letter after the birth date in the image overlay: a male patient.
+        "M": pgettext("patient sex, one letter", "M"),
+        # TRANSLATORS: one letter after the birth date in the image overlay: other sex.
+        "O": pgettext("patient sex, one letter", "O"),
+    }
+    return letters.get(code.strip().upper(), code) if code else ""
+
+
 def patient_lines(ds) -> list[str]:
     name = format_dicom_name(_get(ds, "PatientName"))
     birth = format_date(_get(ds, "PatientBirthDate"))
-    sex = _get(ds, "PatientSex")
+    sex = sex_letter(_get(ds, "PatientSex"))
     details = " ".join(p for p in (birth and _("born {date}").format(date=birth), sex) if p)
     lines = [name, _get(ds, "PatientID"), details]
     return [line for line in lines if line]
