@@ -104,9 +104,9 @@ class MainWindow(QMainWindow):
                                    lambda: self.case_view.next_item(-1)))
         view.addAction(make_action(self, "split", _("&Side by side"), self.case_view.toggle_split))
         view.addSeparator()
-        view.addAction(make_action(self, "focus_form", _("&Focus the form"), self.focus_form))
+        view.addAction(make_action(self, "focus_form", _("Fo&cus the form"), self.focus_form))
         view.addAction(make_action(self, "toggle_form", _("Show/hide the &form"), self.toggle_form))
-        view.addAction(make_action(self, "full_screen_viewer", _("&Full-screen viewer"),
+        view.addAction(make_action(self, "full_screen_viewer", _("Full-screen &viewer"),
                                    self.toggle_full_screen_viewer))
         case_menu = self.menuBar().addMenu(_("&Case"))
         case_menu.addAction(make_action(self, "case_sheet", _("Case &sheet…"), lambda: self.case_sheet.open()))
@@ -121,7 +121,7 @@ class MainWindow(QMainWindow):
         self.open_signed_action = opinion.addAction(_("&Open the signed opinion"), self.opinion.open_signed)
         self.export_action = opinion.addAction(_("&Export the signed opinion…"), self.opinion.export_signed)
         self.print_action = opinion.addAction(_("P&rint the signed opinion…"), self.opinion.print_signed)
-        opinion.addAction(_("Send to the &recipients…"), lambda: self.show_outgoing())
+        opinion.addAction(_("Se&nd to the recipients…"), lambda: self.show_outgoing())
         self.form.actionsChanged.connect(self._update_opinion_actions)
         self._update_opinion_actions()
         settings_menu = self.menuBar().addMenu(_("&Settings"))

@@ -7,6 +7,7 @@ dialog."""
 from __future__ import annotations
 
 from datetime import date
+import re
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.core.locale_format import format_date
 from app.ui import outgoing_dialog
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
+from tests.ui.test_language_menu import empty_store  # noqa: F401 - fixture
 from tests.ui.test_main_window import open_case, open_window
 from tests.ui.test_secretary_desk import signed_store  # noqa: F401 - fixture
 from tests.ui.test_viewer_and_dialogs_languages import belgium, catalogues  # noqa: F401 - autouse fixtures
@@ -154,3 +156,26 @@ def test_the_image_overlay_abbreviates_the_patients_sex_as_the_reader_does(inter
     ds = Dataset()
     ds.PatientName, ds.PatientID, ds.PatientBirthDate, ds.PatientSex = "Test^Patient", "X1", "19700101", sex
     assert display.patient_lines(ds)[-1] == line
+
+
+def mnemonic(text: str) -> str | None:
+    found = re.search(r"&(.)", text.replace("&&", ""))
+    return found.group(1).lower() if found else None
+
+
+@pytest.mark.parametrize("language", ["nl", "fr", "en"])
+def test_every_menu_mnemonic_is_one_plain_key_and_unique_in_its_menu(qtbot, empty_store, interface_language,  # noqa: F811
+                                                                     language):
+    """Alt+letter, then a letter: each must be a key every keyboard has (not É) and open one item."""
+    from app.ui.main_window import MainWindow
+    interface_language(language)
+    window = MainWindow(empty_store)
+    qtbot.addWidget(window)
+    menus = [("bar", window.menuBar().actions())]
+    menus += [(a.text(), a.menu().actions()) for _bar, actions in list(menus) for a in actions if a.menu()]
+    menus += [(a.text(), a.menu().actions()) for _title, actions in list(menus[1:]) for a in actions if a.menu()]
+    assert len(menus) >= 7
+    for title, actions in menus:
+        keys = [mnemonic(a.text()) for a in actions if not a.isSeparator()]
+        assert all(k is not None and k.isascii() and k.isalnum() for k in keys), (title, keys)
+        assert len(keys) == len(set(keys)), (title, keys)
