@@ -1,5 +1,6 @@
 """The keyboard shortcuts of the workstation, in one table, and the Help ▸ Keyboard dialog (F1)
-that lists them with the image viewer's keys (viewers/dicom/keys.py) and the form's."""
+that lists them with the image viewer's keys (viewers/dicom/keys.py), the form's and the
+document viewer's."""
 
 from __future__ import annotations
 
@@ -36,6 +37,12 @@ FORM_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
+#: Keys of the document viewer (viewers/pdf/widget.py): listed, bound there.
+DOCUMENT_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("Ctrl+F",), N_("In a PDF: put the cursor in the search field (Enter: next match)")),
+)
+
+
 def make_action(parent: QWidget, name: str, text: str, handler: Callable[[], None]) -> QAction:
     """An action for shortcut `name`, with all its keys, active in the whole window."""
     keys, _description = SHORTCUTS[name]
@@ -59,6 +66,8 @@ class KeyboardDialog(QDialog):
         rows = ([(keys, _(text), _("Window")) for keys, text in SHORTCUTS.values()]
                 + [(keys, _(text), _("Opinion form"))
                    for keys, text in FORM_KEYS]
+                + [(keys, _(text), _("Document viewer"))
+                   for keys, text in DOCUMENT_KEYS]
                 + [(keys, _(text), _("Image viewer"))
                    for keys, text in VIEWER_KEYS])
         self.table = QTableWidget(len(rows), 3, self)
