@@ -298,6 +298,16 @@ class CaseViewWidget(QSplitter):
         self.dicom.show_series(model)
         self.documentShown.emit(_("Images"))
 
+    def focus_search(self) -> None:
+        """Ctrl+F: the cursor into the search field of the shown document, when it has one (a PDF)."""
+        shown = self.current_tabs.currentWidget()
+        if shown is None:
+            return
+        viewer = shown if hasattr(shown, "focus_search") else next(
+            (w for w in shown.findChildren(QWidget) if hasattr(w, "focus_search")), None)
+        if viewer is not None:
+            viewer.focus_search()
+
     def next_item(self, step: int) -> None:
         """Open the next (+1) or previous (-1) document or series of the navigator."""
         if not self._order:

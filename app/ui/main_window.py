@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         view.addAction(make_action(self, "previous_document", _("&Previous document"),
                                    lambda: self.case_view.next_item(-1)))
         view.addAction(make_action(self, "split", _("&Side by side"), self.case_view.toggle_split))
+        view.addAction(make_action(self, "find", _("Fin&d in the document"), self.case_view.focus_search))
         view.addSeparator()
         view.addAction(make_action(self, "focus_form", _("Fo&cus the form"), self.focus_form))
         view.addAction(make_action(self, "toggle_form", _("Show/hide the &form"), self.toggle_form))

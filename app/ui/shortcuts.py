@@ -1,6 +1,5 @@
 """The keyboard shortcuts of the workstation, in one table, and the Help ▸ Keyboard dialog (F1)
-that lists them with the image viewer's keys (viewers/dicom/keys.py), the form's and the
-document viewer's."""
+that lists them with the image viewer's keys (viewers/dicom/keys.py) and the form's."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "toggle_form": (("F7",), N_("Show or hide the opinion form")),
     "full_screen_viewer": (("F11",), N_("Viewer full screen (again to leave)")),
     "split": (("Ctrl+\\",), N_("Documents side by side")),
+    "find": (("Ctrl+F",), N_("In the shown PDF: put the cursor in the search field (Enter: next match)")),
     "preview": (("Ctrl+Shift+P",), N_("Preview the opinion letter (not signed)")),
     "sign": (("Ctrl+Shift+S",), N_("Sign the opinion")),
     "import": (("Ctrl+O",), N_("Import a dossier package, folder or ISO")),
@@ -34,12 +34,6 @@ FORM_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Tab", "Shift+Tab"), N_("Next / previous field")),
     (("Ctrl+Enter",), N_("In a repeated line or entry: add one after it")),
     (("Ctrl+Backspace", "Ctrl+Del"), N_("In an empty repeated line or entry: remove it")),
-)
-
-
-#: Keys of the document viewer (viewers/pdf/widget.py): listed, bound there.
-DOCUMENT_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("Ctrl+F",), N_("In a PDF: put the cursor in the search field (Enter: next match)")),
 )
 
 
@@ -66,8 +60,6 @@ class KeyboardDialog(QDialog):
         rows = ([(keys, _(text), _("Window")) for keys, text in SHORTCUTS.values()]
                 + [(keys, _(text), _("Opinion form"))
                    for keys, text in FORM_KEYS]
-                + [(keys, _(text), _("Document viewer"))
-                   for keys, text in DOCUMENT_KEYS]
                 + [(keys, _(text), _("Image viewer"))
                    for keys, text in VIEWER_KEYS])
         self.table = QTableWidget(len(rows), 3, self)

@@ -283,5 +283,4 @@ class TestInTheWindow:
         assert ("Ctrl+Q", "Quit the workstation", "Window") in rows
         assert ("K", "Keep a key image of the shown frame", "Image viewer") in rows
         assert ("Ctrl+Enter", "In a repeated line or entry: add one after it", "Opinion form") in rows
-        assert ("Ctrl+F", "In a PDF: put the cursor in the search field (Enter: next match)", "Document viewer") in rows
-        assert {where for _keys, _action, where in rows} == {"Window", "Opinion form", "Document viewer", "Image viewer"}
+        assert {where for _keys, _action, where in rows} == {"Window", "Opinion form", "Image viewer"}

@@ -83,13 +83,33 @@ class TestPdfSearchInFrench:
                 assert box.width() >= needed, width
         assert shown  # a wide viewer shows it
 
-    def test_ctrl_f_puts_the_cursor_in_the_search_field(self, qtbot, french_pdf_viewer):
-        french_pdf_viewer.view.setFocus()
-        qtbot.waitUntil(lambda: french_pdf_viewer.view.hasFocus())
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-        assert QApplication.focusWidget() is french_pdf_viewer.search_box
-        qtbot.keyClicks(french_pdf_viewer.search_box, "Zanzibar")
-        qtbot.waitUntil(lambda: french_pdf_viewer.hit_count() == 3, timeout=5000)
+
+def test_ctrl_f_from_the_form_puts_the_cursor_in_the_shown_pdfs_search_field(qtbot, demo_store,  # noqa: F811
+                                                                              interface_language):
+    """Typing the opinion (cursor in the form), the reviewer looks something up in the shown
+    letter: Ctrl+F, the word, Enter; nothing lands in the form."""
+    interface_language("fr")
+    store, case_id = demo_store
+    window = open_window(qtbot, store)
+    open_case(qtbot, window, case_id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    form = window.form.form
+    qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
+    question = QApplication.focusWidget()
+    before = question.toPlainText()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    shown = window.case_view.current_tabs.currentWidget()
+    viewer = shown if isinstance(shown, PdfViewerWidget) else shown.findChild(PdfViewerWidget)
+    assert viewer is not None
+    qtbot.waitUntil(lambda: viewer.search_box.isEnabled(), timeout=10000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is viewer.search_box
+    qtbot.keyClicks(viewer.search_box, "nodule")
+    qtbot.waitUntil(lambda: viewer.hit_count() > 0, timeout=5000)
+    assert question.toPlainText() == before
+
 
 
 def field_name(widget: QWidget | None) -> str:

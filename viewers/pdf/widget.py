@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMargins, QModelIndex, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPalette
+from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
@@ -75,11 +75,19 @@ class PdfViewerWidget(QWidget):
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.message)
         self.toolbar = QToolBar(self)
+        # The search beside the toolbar, not in it: when a long (French, Dutch) toolbar runs out of
+        # room its last tools go into », never the search field that Ctrl+F puts the cursor in.
+        self.search_bar = QToolBar(self)
         self._build_toolbar()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.toolbar)
+        bars = QHBoxLayout()
+        bars.setContentsMargins(0, 0, 0, 0)
+        bars.setSpacing(0)
+        bars.addWidget(self.toolbar, 1)
+        bars.addWidget(self.search_bar)
+        layout.addLayout(bars)
         layout.addWidget(self.signature_bar)
         layout.addWidget(self.notice)
         layout.addWidget(self.stack, 1)
@@ -92,8 +100,8 @@ class PdfViewerWidget(QWidget):
 
     # --- toolbar ---------------------------------------------------------------------------
 
-    def _action(self, text: str, slot, shortcut=None):
-        action = self.toolbar.addAction(text)
+    def _action(self, text: str, slot, shortcut=None, bar: QToolBar | None = None):
+        action = (bar or self.toolbar).addAction(text)
         action.triggered.connect(slot)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -116,7 +124,6 @@ class PdfViewerWidget(QWidget):
         self.zoom_in_action = self._action(_("Zoom in"), self.zoom_in, QKeySequence.StandardKey.ZoomIn)
         self.fit_width_action = self._action(_("Fit width"), self.fit_width)
         self.fit_page_action = self._action(_("Fit page"), self.fit_page)
-        self.toolbar.addSeparator()
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText(_("Search"))
         self.search_box.setClearButtonEnabled(True)
@@ -126,24 +133,22 @@ class PdfViewerWidget(QWidget):
         self.search_box.setMinimumWidth(min(220, placeholder + 48))  # room for the frame and the clear button
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         self.search_box.returnPressed.connect(self.next_hit)
-        self.toolbar.addWidget(self.search_box)
-        find = QAction(self)  # Ctrl+F: the keyboard's way into the search field
-        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        find.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.triggered.connect(self.focus_search)
-        self.addAction(find)
-        self.previous_hit_action = self._action(_("Previous match"), self.previous_hit, QKeySequence.StandardKey.FindPrevious)
-        self.next_hit_action = self._action(_("Next match"), self.next_hit, QKeySequence.StandardKey.FindNext)
+        self.search_bar.addWidget(self.search_box)
+        self.previous_hit_action = self._action(_("Previous match"), self.previous_hit, QKeySequence.StandardKey.FindPrevious,
+                                                self.search_bar)
+        self.next_hit_action = self._action(_("Next match"), self.next_hit, QKeySequence.StandardKey.FindNext,
+                                            self.search_bar)
         self.hits_label = QLabel(self)
-        self.toolbar.addWidget(self.hits_label)
+        self.search_bar.addWidget(self.hits_label)
 
     def focus_search(self) -> None:
+        """The cursor into the search field (the window's Ctrl+F)."""
         if self.search_box.isEnabled():
             self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self.search_box.selectAll()
 
     def _set_enabled(self, enabled: bool) -> None:
-        for child in self.toolbar.actions():
+        for child in self.toolbar.actions() + self.search_bar.actions():
             child.setEnabled(enabled)
         for child in (self.page_box, self.search_box):
             child.setEnabled(enabled)
