@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget,
-                               QToolBar, QVBoxLayout, QWidget)
+                               QStyle, QToolBar, QVBoxLayout, QWidget)
 
 from app.core.i18n import _, ngettext
 from viewers import base
@@ -127,10 +127,10 @@ class PdfViewerWidget(QWidget):
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText(_("Search"))
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMaximumWidth(220)
+        self.search_box.setMaximumWidth(160)
         # Never squeezed below its placeholder by a long toolbar ("Rechercher" beside "Résultat précédent").
         placeholder = self.search_box.fontMetrics().horizontalAdvance(self.search_box.placeholderText())
-        self.search_box.setMinimumWidth(min(220, placeholder + 48))  # room for the frame and the clear button
+        self.search_box.setMinimumWidth(min(160, placeholder + 48))  # room for the frame and the clear button
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         self.search_box.returnPressed.connect(self.next_hit)
         self.search_bar.addWidget(self.search_box)
@@ -138,6 +138,10 @@ class PdfViewerWidget(QWidget):
                                                 self.search_bar)
         self.next_hit_action = self._action(_("Next match"), self.next_hit, QKeySequence.StandardKey.FindNext,
                                             self.search_bar)
+        # Arrows, their words in the tooltip: "Résultat précédent" would take the room of two zoom tools.
+        self.search_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.previous_hit_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp))
+        self.next_hit_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowDown))
         self.hits_label = QLabel(self)
         self.search_bar.addWidget(self.hits_label)
 
