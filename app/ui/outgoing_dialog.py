@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QRadioButton, QScrollArea, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QRadioButton, QScrollArea, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
 from app.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_of, ngettext
@@ -53,6 +53,10 @@ class OutgoingDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # The address never narrower than its name (a long language beside a long status): the table scrolls.
+        header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance(_("Address"))
+                                     + 4 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin))
         self.table.setWordWrap(True)
         self.table.itemSelectionChanged.connect(self._selected)
         self.consent_note = QLabel(_("Only the recipients the patient consented to are listed."))

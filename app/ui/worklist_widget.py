@@ -284,6 +284,9 @@ class WorklistWidget(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        # The question never narrower than its name (a long language on a small screen): the table scrolls.
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance(self.model.headerData(
+            3, Qt.Orientation.Horizontal)) + 4 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin))
         self.table.doubleClicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         # The desk: a count per status (a click filters), overdue cases, the target in days. The
