@@ -33,6 +33,8 @@ def application(language: str | None = None) -> QApplication:
     if not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     app = QApplication.instance() or QApplication([])
+    from app.ui import gc_guard
+    gc_guard.install(app)  # cycles holding Qt objects are freed on this thread, never in a worker
     from app.store import paths
     from app.ui.language_settings import install_language, saved_language
 

@@ -360,6 +360,8 @@ def run_viewer(path: Path, *, layout: str = "1x1", preset: str | None = None, sl
     from app.ui.language_settings import install_language, saved_language
 
     app = QApplication.instance() or QApplication([])
+    from app.ui import gc_guard
+    gc_guard.install(app)
     app.setApplicationName("Second-O")
     # The window's language (Settings ▸ Language), Qt's own words and QLocale included.
     install_language(app, saved_language(paths.data_dir()))
