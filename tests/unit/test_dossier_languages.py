@@ -127,7 +127,7 @@ class TestCaseSheetChecks:
 
     @pytest.mark.parametrize(("language", "words"), [
         ("en", "The treating physician's e-mail address is not an e-mail address."),
-        ("nl", "Het e-mailadres van de behandelend arts is geen e-mailadres."),
+        ("nl", "Het e-mailadres van de behandelende arts is geen e-mailadres."),
         ("fr", "L'adresse e-mail du médecin traitant n'est pas une adresse e-mail."),
     ])
     def test_a_physician_field_is_named_in_one_phrase(self, interface_language, language, words):
