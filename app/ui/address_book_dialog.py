@@ -24,9 +24,18 @@ from app.core.i18n import N_, _
 ROLES = CONTACT_ROLES
 
 
+#: X.509 key usages (asn1crypto's names) as a reader of the certificate details calls them.
+KEY_USAGES = {"digital_signature": N_("digital signature"), "non_repudiation": N_("non-repudiation"),
+              "content_commitment": N_("non-repudiation"), "key_encipherment": N_("key encipherment"),
+              "data_encipherment": N_("data encipherment"), "key_agreement": N_("key agreement"),
+              "key_cert_sign": N_("certificate signing"), "crl_sign": N_("CRL signing"),
+              "encipher_only": N_("encipher only"), "decipher_only": N_("decipher only")}
+
+
 def describe_certificate(details: dict) -> str:
     """The lines the window shows for an imported certificate."""
-    usage = ", ".join(details["key_usage"]) if details["key_usage"] is not None else _("(no key usage stated)")
+    usage = (", ".join(_(KEY_USAGES[name]) if name in KEY_USAGES else name for name in details["key_usage"])
+             if details["key_usage"] is not None else _("(no key usage stated)"))
     lines = [_("Subject: {v}").format(v=details["subject"]), _("Issuer: {v}").format(v=details["issuer"]),
              _("Valid: {a} to {b}").format(a=format_date(details["not_before"][:10]),
                                            b=format_date(details["not_after"][:10])),
