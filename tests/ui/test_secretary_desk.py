@@ -111,7 +111,7 @@ def test_the_address_book_imports_a_certificate_and_shows_it(qtbot, signed_store
     assert "not an X.509 certificate" in book.message.text()
     assert book.import_certificate(str(demo_package.pki_files["treating-physician.pem"]))
     shown = book.certificate.text()
-    for expected in ("Subject: ", "Dr. Test Treating (DEMO)", "Issuer: ", "DEMO Root", "Valid: ", "key_encipherment",
+    for expected in ("Subject: ", "Dr. Test Treating (DEMO)", "Issuer: ", "DEMO Root", "Valid: ", "key encipherment",
                      "Usable for encryption."):
         assert expected in shown, expected
     book.name.setText("Dr. Test Treating (DEMO)")
