@@ -17,11 +17,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, FrameBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle
 
-from app.core.i18n import _, ngettext
+from app.core.i18n import _, in_language, ngettext
+from app.core.locale_format import format_date
 from app.opinion.profile import load_profile
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
-from app.report.reader import reader, reader_date
 from app.report.salutation import closing, salutation
 from app.report.layout import FRAME_W, GREY, MARGIN_X, PAGE_H, PAGE_W, letterhead_block, styles, text
 
@@ -104,7 +104,7 @@ def _paragraphs(details: CoverDetails) -> list[str]:
         opening,
         _("The opinion was signed electronically by {signer} on {date} (PAdES); any PDF reader with signature "
           "validation shows whether it is intact.").format(signer=details.signer,
-                                                           date=reader_date(details.signed_on, "long")),
+                                                           date=format_date(details.signed_on, "long")),
         " ".join([carried, protection]),
         " ".join(contents),
     ]
@@ -157,7 +157,7 @@ def render_cover_letter(details: CoverDetails, letterhead: Letterhead | None = N
     """The cover letter as PDF bytes (one page). `language`: the recipient's language, a code or
     BCP 47 tag ('nl', 'fr-BE'); every fixed text and date of the letter is written in it,
     whatever the interface speaks; None writes in the current language."""
-    with reader(language):
+    with in_language(language):
         return _render_cover_letter(details, letterhead, letter_date)
 
 
@@ -172,7 +172,7 @@ def _render_cover_letter(details: CoverDetails, letterhead: Letterhead | None, l
     story += [Paragraph(text(line), st["address"]) for line in [details.recipient_name, *details.address_lines] if line]
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Date: {date}").format(
-        date=reader_date(letter_date or date.today().isoformat(), "long"))), st["date"]))
+        date=format_date(letter_date or date.today().isoformat(), "long"))), st["date"]))
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Second opinion — {patient}").format(patient=details.patient)), st["title"]))
     story.append(Paragraph(text(_("Our reference: case {ref}").format(ref=details.case_ref)), st["re"]))
@@ -195,7 +195,7 @@ def render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_lin
     `language`: the recipient's language, a code or BCP 47 tag ('nl', 'fr-BE'); the sheet's
     fixed texts and date are written in it; None writes in the current language. `letter_date`:
     the ISO date printed on the sheet, today when None."""
-    with reader(language):
+    with in_language(language):
         return _render_passphrase_sheet(passphrase, recipient_name=recipient_name, address_lines=address_lines,
                                         case_ref=case_ref, package_name=package_name, letterhead=letterhead,
                                         letter_date=letter_date)
@@ -211,7 +211,7 @@ def _render_passphrase_sheet(passphrase: str, *, recipient_name: str, address_li
     story += [Paragraph(text(line), st["address"]) for line in [recipient_name, *address_lines] if line]
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Date: {date}").format(
-        date=reader_date(letter_date or date.today().isoformat(), "long"))), st["date"]))
+        date=format_date(letter_date or date.today().isoformat(), "long"))), st["date"]))
     story.append(FrameBreak())
     story.append(Paragraph(text(_("Passphrase of a Second-O package")), st["title"]))
     story.append(Paragraph(text(_("Our reference: case {ref}; package {name}").format(ref=case_ref, name=package_name)),

@@ -15,7 +15,7 @@ pixel per 1/150 inch, aspect kept.
 Language: the letter is written in its reader's language (`language`), not the interface's:
 its fixed texts from the gettext catalogue, the form's headings and coded answers from the
 template's FHIR translations (app.opinion.questionnaire.localized), dates and decimals by
-Babel for the reader's tag (app/report/reader.py), the national number by its country.
+Babel for the reader's tag (in_language keeps its region), the national number by its country.
 
 Limitation: items of a repeating group are rendered from its first instance only.
 """
@@ -43,8 +43,8 @@ from reportlab.platypus import (
     Spacer, Table, TableStyle)
 
 from app.core.formatting import format_patient_name
-from app.core.i18n import LANGUAGES, _, pgettext
-from app.core.locale_format import locale_for
+from app.core.i18n import LANGUAGES, _, in_language, pgettext
+from app.core.locale_format import format_date, locale_for
 from app.dossier.case_details import details
 from app.dossier.national_number import country_of, identifier_label
 from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles
@@ -53,7 +53,6 @@ from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
                                styles, text)
 from app.report.letterhead import Letterhead, load_letterhead, with_reviewer_fallback
-from app.report.reader import reader, reader_date, reader_tag
 from app.report.salutation import colleague_closing
 
 TOP_FIRST, TOP_LATER, BOTTOM = 16 * mm, 24 * mm, 22 * mm
@@ -169,7 +168,7 @@ def _addressee_lines(manifest: dict) -> list[str]:
 def _address_block(manifest: dict, letter_date: str, st: dict) -> list:
     addressee = [Paragraph(text(line), st["address"]) for line in _addressee_lines(manifest)]
     # The letter's own date is written out ("4 november 2026"), the dates in its tables are short.
-    when = Paragraph(text(_("Date: {date}").format(date=reader_date(letter_date, "long"))), st["date"])
+    when = Paragraph(text(_("Date: {date}").format(date=format_date(letter_date, "long"))), st["date"])
     table = Table([[addressee or "", when]], colWidths=[FRAME_W * 0.6, FRAME_W * 0.4])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -183,7 +182,7 @@ def _patient_line(manifest: dict) -> str:
     if not patient.get("family_name"):
         return ""
     name = format_patient_name(patient["family_name"], patient.get("given_names"))
-    born = reader_date(patient.get("birth_date"))
+    born = format_date(patient.get("birth_date"))
     return _("{name}, born {date}").format(name=name, date=born) if born else name
 
 
@@ -210,7 +209,7 @@ def _patient_block(manifest: dict, st: dict) -> list:
     if patient.get("family_name"):
         rows.append((_("Name"), format_patient_name(patient["family_name"], patient.get("given_names"))))
     if patient.get("birth_date"):
-        rows.append((_("Date of birth"), reader_date(patient["birth_date"])))
+        rows.append((_("Date of birth"), format_date(patient["birth_date"])))
     rows += _identifiers(patient)
     if not rows:
         return []
@@ -251,7 +250,7 @@ def _documents_table(q, response: dict, record: dict, st: dict) -> list:
     head = [Paragraph(text(label), st["cellhead"]) for label in (_("Document"), pgettext("document", "Date"),
                                                                   _("Author"))]
     rows = [head] + [[Paragraph(text(d.get("title") or d.get("path") or ""), st["cell"]),
-                      Paragraph(text(reader_date(d.get("date"))), st["cell"]),
+                      Paragraph(text(format_date(d.get("date"))), st["cell"]),
                       Paragraph(text(d.get("author") or ""), st["cell"])] for d in chosen]
     table = Table(rows, colWidths=[FRAME_W * 0.52, FRAME_W * 0.14, FRAME_W * 0.34], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -304,7 +303,7 @@ def _valuetext(item: dict, value: Any) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if item.get("type") == "date":
-        return reader_date(str(value))
+        return format_date(str(value))
     return str(value)
 
 
@@ -327,7 +326,7 @@ def _decimal_commas(measurements: str) -> str:
     """The measurements of a key image (written by the viewer in the interface's convention,
     '9.8 mm' or '9,8 mm', never with a grouping separator) with the decimal sign of the
     letter's language: '9,8' in nl and fr, '9.8' in en."""
-    return _DECIMAL.sub(get_decimal_symbol(locale_for(reader_tag())), measurements)
+    return _DECIMAL.sub(get_decimal_symbol(locale_for()), measurements)
 
 
 def _section_titles(questionnaire, shown, titles: list[str]) -> list[str]:
@@ -475,7 +474,7 @@ def render_opinion(record: dict, questionnaire, response: dict, *, key_images: S
     free text is the reviewer's own. None writes in the current language
     (app.core.i18n.current_language). An addendum is printed in the language it is given: the
     caller passes the opinion's own unless the reviewer changed it."""
-    with reader(language) as chosen:
+    with in_language(language) as chosen:
         return _render_opinion(record, questionnaire, response, key_images=key_images, letterhead=letterhead,
                                addendum_number=addendum_number, language=chosen, signature_space=signature_space,
                                original_date=original_date, letter_date=letter_date,
@@ -497,7 +496,7 @@ def _render_opinion(record: dict, questionnaire, response: dict, *, key_images: 
     letter_date = letter_date or date.today().isoformat()
     if addendum_number:
         title = (_("Addendum {number} to the opinion of {date}").format(number=addendum_number,
-                                                                         date=reader_date(original_date, "long"))
+                                                                         date=format_date(original_date, "long"))
                  if original_date else _("Addendum {number} to the opinion").format(number=addendum_number))
     else:
         title = _("Second opinion")
