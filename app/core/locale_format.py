@@ -91,8 +91,15 @@ def format_datetime(value: datetime, tag: str | None = None) -> str:
     return f"{format_date(value.date(), 'short', tag)} {time_text}"
 
 
-def format_decimal(value: float, digits: int = 1, tag: str | None = None) -> str:
-    """A number with `digits` decimals and the locale's separator: 9.8 → '9,8' in nl and fr."""
+def short_date_pattern(tag: str | None = None) -> str:
+    """The short date pattern `format_date` writes with ('dd/MM/yyyy' in Belgium, 'dd-MM-yyyy'
+    in the Netherlands); its letters are also a Qt display format."""
+    return _short_pattern(locale_for(tag))
+
+
+def format_decimal(value: float, digits: int = 1, tag: str | None = None, grouping: bool = True) -> str:
+    """A number with `digits` decimals and the locale's separator: 9.8 → '9,8' in nl and fr;
+    thousands grouped ('1.234,5') unless `grouping` is False ('1234,5')."""
     locale = locale_for(tag)
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    pattern = ("#,##0" if grouping else "0") + ("." + "0" * digits if digits > 0 else "")
     return babel_numbers.format_decimal(value, format=pattern, locale=locale, decimal_quantization=True)

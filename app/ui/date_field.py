@@ -13,7 +13,7 @@ from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QLineEdit, QWidget
 from app.core.i18n import _, pgettext
-from app.core.locale_format import format_date, locale_for
+from app.core.locale_format import format_date, short_date_pattern
 
 _THREE_NUMBERS = re.compile(r"^\s*(\d{1,4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,4})\s*$")
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -22,7 +22,7 @@ _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 def field_order() -> str:
     """The order of day, month and year in the current language's short date: 'dmy' or 'mdy'
     (or 'ymd')."""
-    pattern = locale_for().date_formats["short"].pattern
+    pattern = short_date_pattern()
     seen = [c for c in re.sub(r"'[^']*'", "", pattern) if c in "dMy"]
     order = "".join(dict.fromkeys(seen)).replace("M", "m")
     return order if sorted(order) == sorted("dmy") else "dmy"

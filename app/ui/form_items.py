@@ -5,7 +5,6 @@ keys (Ctrl+Enter, Ctrl+Backspace) are handled by app/ui/form_repeat.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -14,7 +13,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.core.key_images import KeyImage
-from app.core.locale_format import format_date, locale_for
+from app.core.locale_format import locale_for, short_date_pattern
 from app.opinion.questionnaire import from_answer, prefill_source, to_answer
 from app.core.i18n import _
 
@@ -94,8 +93,8 @@ class CheckList(QWidget):
 
 def date_pattern() -> str:
     """The current language's numeric date as a Qt display format ('dd/MM/yyyy' in Belgium,
-    'dd-MM-yyyy' in the Netherlands), read from a date whose day, month and year differ."""
-    return format_date(date(2033, 11, 22)).replace("2033", "yyyy").replace("11", "MM").replace("22", "dd")
+    'dd-MM-yyyy' in the Netherlands): the pattern of locale_format's short dates."""
+    return short_date_pattern()
 
 
 def field_locale() -> QLocale:

@@ -1,6 +1,6 @@
 """Numbers on a viewer's overlays and measurements in the reader's convention (Babel's CLDR data,
 for the locale app.core.locale_format picks): '9,8 mm' and 'L -12,5' in nl and fr, '9.8 mm' in
-English; like locale_format.format_decimal but without grouping."""
+English, without grouping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 from babel import numbers as babel_numbers
 
-from app.core.locale_format import locale_for
+from app.core.locale_format import format_decimal, locale_for
 
 
 def fixed(value: float, digits: int = 1) -> str:
@@ -16,10 +16,7 @@ def fixed(value: float, digits: int = 1) -> str:
     read digit by digit, and a group dot would read as a decimal point to an English reader);
     never '-0,0' for a value that rounds to 0."""
     number = round(float(value), digits)
-    if number == 0:
-        number = 0.0
-    pattern = "0" + ("." + "0" * digits if digits > 0 else "")
-    return babel_numbers.format_decimal(number, format=pattern, locale=locale_for(), decimal_quantization=True)
+    return format_decimal(0.0 if number == 0 else number, digits, grouping=False)
 
 
 def trimmed(value: float, digits: int = 2) -> str:
