@@ -47,8 +47,7 @@ def language_for(choice: str) -> str:
 def qt_locale_name(language: str) -> str:
     """The QLocale of `language`: the OS region when the OS speaks it (nl_NL), else Belgium
     for nl and fr (en_GB for English), as app.core.locale_format formats dates."""
-    locale = locale_for(language)
-    return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
+    return str(locale_for(language))
 
 
 def install_language(app: QCoreApplication, choice: str | None) -> str:
