@@ -52,6 +52,17 @@ def field_of(widget: QWidget) -> QWidget:
     return widget
 
 
+def form_focused_by_f6(qtbot, store, case_id: str):
+    """The main window on `case_id`, active, after F6 has put the cursor in the opinion form."""
+    window = open_window(qtbot, store)
+    open_case(qtbot, window, case_id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: window.form.form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
+    return window
+
+
 def reading_order(form: OpinionFormWidget) -> list[QWidget]:
     """Every shown field a user types in, sorted as read: top to bottom, then left to right.
     Pre-filled facts (the patient) are shown as text and are not Tab stops."""
@@ -232,13 +243,8 @@ class TestInTheWindow:
         on a recipient, Ctrl+Enter for a second differential, Tab onwards; nothing is missing."""
         from PySide6.QtWidgets import QCheckBox, QComboBox
         store, case_id = demo_store
-        window = open_window(qtbot, store)
-        open_case(qtbot, window, case_id)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-        qtbot.keyClick(window, Qt.Key.Key_F6)
+        window = form_focused_by_f6(qtbot, store, case_id)
         form = window.form.form
-        qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
         first, seen = field_of(focused()), []
         long_text = "Nine millimetre solid nodule of the right lower lobe, unchanged in three months (DEMO). " * 4
         for _ in range(80):

@@ -12,12 +12,13 @@ import re
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication
 
 from app.core.locale_format import format_date
 from app.ui import outgoing_dialog
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
 from tests.ui.test_language_menu import empty_store  # noqa: F401 - fixture
+from tests.ui.test_form_keyboard import field_of, form_focused_by_f6
 from tests.ui.test_main_window import open_case, open_window
 from tests.ui.test_secretary_desk import signed_store  # noqa: F401 - fixture
 from tests.ui.test_viewer_and_dialogs_languages import belgium, catalogues  # noqa: F401 - autouse fixtures
@@ -90,13 +91,7 @@ def test_ctrl_f_from_the_form_puts_the_cursor_in_the_shown_pdfs_search_field(qtb
     letter: Ctrl+F, the word, Enter; nothing lands in the form."""
     interface_language("fr")
     store, case_id = demo_store
-    window = open_window(qtbot, store)
-    open_case(qtbot, window, case_id)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    qtbot.keyClick(window, Qt.Key.Key_F6)
-    form = window.form.form
-    qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
+    window = form_focused_by_f6(qtbot, store, case_id)
     question = QApplication.focusWidget()
     before = question.toPlainText()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
@@ -112,26 +107,15 @@ def test_ctrl_f_from_the_form_puts_the_cursor_in_the_shown_pdfs_search_field(qtb
 
 
 
-def field_name(widget: QWidget | None) -> str:
-    while widget is not None and not widget.objectName().startswith(("field-", "option-")):
-        widget = widget.parentWidget()
-    return widget.objectName() if widget is not None else ""
-
-
 @pytest.mark.parametrize("language", ["nl", "fr"])
 def test_f6_puts_the_cursor_in_the_first_field_one_types_in_not_on_the_patient(qtbot, demo_store,  # noqa: F811
                                                                                 interface_language, language):
     """The patient is a pre-filled fact shown as text: F6 lands where the reviewer starts typing."""
     interface_language(language)
     store, case_id = demo_store
-    window = open_window(qtbot, store)
-    open_case(qtbot, window, case_id)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    qtbot.keyClick(window, Qt.Key.Key_F6)
-    form = window.form.form
-    qtbot.waitUntil(lambda: form.isAncestorOf(QApplication.focusWidget()), timeout=5000)
-    assert field_name(QApplication.focusWidget()) == "field-question"
+    form_focused_by_f6(qtbot, store, case_id)
+    field = field_of(QApplication.focusWidget())
+    assert field is not None and field.objectName() == "field-question"
 
 
 def test_ctrl_pgdown_walks_the_navigator_top_to_bottom_and_follows_the_images(qtbot, demo_store):  # noqa: F811
