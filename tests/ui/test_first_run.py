@@ -5,7 +5,6 @@ certificate the passphrase opens."""
 
 from __future__ import annotations
 
-import argparse
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -18,6 +17,7 @@ from app.signing.settings import PKCS12, load_signing_settings
 from app.store.store import CaseStore
 from app.ui.first_run_dialog import DONE, SKIPPED, FirstRunDialog, first_run_state, start_first_run
 from app.ui.main_window import MainWindow
+from tests.ui.gui_run import run_gui_until_shown
 
 
 @pytest.fixture
@@ -40,28 +40,13 @@ def reviewer_name(pki) -> str:
 
 
 def test_a_fresh_data_folder_opens_the_dialog_over_the_window(qtbot, isolated_home):
-    from PySide6.QtCore import QTimer
-
-    from app.ui import app_main
-
     seen: list = []
 
-    def watch() -> None:
-        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunDialog) and w.isVisible()]
-        if dialogs:
-            timer.stop()
-            seen.append(dialogs[0].windowTitle())
-            dialogs[0].parent().close()
+    def shown(dialog) -> None:
+        seen.append(dialog.windowTitle())
+        dialog.parent().close()
 
-    timer = QTimer()
-    timer.timeout.connect(watch)
-    timer.start(50)
-    guard = QTimer(singleShot=True, interval=120000)  # a hang guard only, stopped once the run ends
-    guard.timeout.connect(QApplication.instance().quit)
-    guard.start()
-    assert app_main.run_gui(argparse.Namespace(case=None, files=[], exit_when_shown=False)) == 0
-    timer.stop()
-    guard.stop()
+    assert run_gui_until_shown(FirstRunDialog, shown) == 0
     assert seen == ["Welcome to Second-O"]
 
 

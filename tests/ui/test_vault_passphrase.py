@@ -4,7 +4,6 @@ ends with exit 3 and one line; a new vault asks twice; the dialog names the data
 
 from __future__ import annotations
 
-import argparse
 
 import keyring
 from keyring.backends import fail
@@ -15,6 +14,7 @@ from app.store.keys import VaultLockedError
 from app.store.store import CaseStore
 from app.ui import vault_passphrase_dialog as vault
 from app.ui.vault_passphrase_dialog import VaultPassphraseDialog, VaultPrompt
+from tests.ui.gui_run import run_gui_until_shown
 
 RIGHT = "test-vault-passphrase"
 
@@ -48,31 +48,16 @@ def answers(monkeypatch):
 
 
 def test_wrong_then_too_short_then_right_opens_the_window(qtbot, locked_home, answers):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from app.ui import app_main
     from app.ui.main_window import MainWindow
 
     answers["typed"] = [("wrong-passphrase", ""), ("short", ""), (RIGHT, "")]
     shown = []
 
-    def watch() -> None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if windows:
-            timer.stop()
-            shown.append(windows[0])
-            windows[0].close()
+    def opened(window) -> None:
+        shown.append(window)
+        window.close()
 
-    timer = QTimer()
-    timer.timeout.connect(watch)
-    timer.start(50)
-    guard = QTimer(singleShot=True, interval=120000)  # a hang guard only, stopped once the run ends
-    guard.timeout.connect(QApplication.instance().quit)
-    guard.start()
-    assert app_main.run_gui(argparse.Namespace(case=None, files=[], exit_when_shown=False)) == 0
-    timer.stop()
-    guard.stop()
+    assert run_gui_until_shown(MainWindow, opened) == 0
     assert shown
     assert answers["reasons"] == ["", "The passphrase is wrong. Two tries left.", "At least 8 characters. One try left."]
     assert answers["locked"] == []
