@@ -25,8 +25,8 @@ from app.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, _, current_language, i
 from app.core.locale_format import format_date
 from app.dossier.case_details import details
 from app.opinion.profile import ReviewerProfile
-from app.opinion.questionnaire import (
-    Questionnaire, empty_response, prefill_source, set_answer, set_translation, translated)
+from app.opinion.form_languages import set_translation, translated
+from app.opinion.questionnaire import Questionnaire, empty_response, prefill_source, set_answer
 
 DOCUMENT_SYSTEM = "urn:second-o:case-document"
 STUDY_SYSTEM = "urn:second-o:case-study"

@@ -14,7 +14,7 @@ pixel per 1/150 inch, aspect kept.
 
 Language: the letter is written in its reader's language (`language`), not the interface's:
 its fixed texts from the gettext catalogue, the form's headings and coded answers from the
-template's FHIR translations (app.opinion.questionnaire.localized), dates and decimals by
+template's FHIR translations (app.opinion.form_languages.localized), dates and decimals by
 Babel for the reader's tag (in_language keeps its region), the national number by its country.
 
 Limitation: items of a repeating group are rendered from its first instance only.
@@ -48,7 +48,8 @@ from app.core.locale_format import format_date, locale_for
 from app.dossier.case_details import details
 from app.dossier.national_number import country_of, identifier_label
 from app.opinion.prefill import DOCUMENT_SYSTEM, STUDY_SYSTEM, consented_roles
-from app.opinion.questionnaire import enabled, get_answers, localized, prefill_source
+from app.opinion.form_languages import localized
+from app.opinion.questionnaire import enabled, get_answers, prefill_source
 from app.report.fonts import BOLD, REGULAR, register_fonts
 from app.report.layout import (ACCENT, FRAME_W, GREY, IMAGE_DPI, MARGIN_X, PAGE_H, PAGE_W, RULE, letterhead_block,
                                styles, text)

@@ -24,8 +24,9 @@ from app.core.i18n import _, in_language, language_of, ngettext
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.case_sheet import missing_sentence
 from app.opinion.prefill import bind
+from app.opinion.form_languages import localized
 from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
-                                      localized, missing_required)
+                                      missing_required)
 from app.report import render_opinion
 from app.signoff.language import letter_language, opinion_language
 from app.store.annotations import AnnotationStore

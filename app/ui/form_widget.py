@@ -29,7 +29,8 @@ from PySide6.QtWidgets import QApplication, QFrame, QLabel, QScrollArea, QVBoxLa
 from app.core.i18n import _, interface_language
 from app.core.key_images import KeyImage
 from app.core.locale_format import format_date
-from app.opinion.questionnaire import Questionnaire, empty_response, enabled, localized
+from app.opinion.form_languages import localized
+from app.opinion.questionnaire import Questionnaire, empty_response, enabled
 from app.ui.form_items import Display, Node, Question
 from app.ui.form_repeat import Group, GroupSet, RowKeys
 

@@ -14,7 +14,8 @@ import pytest
 
 from app.demo import DEMO_LETTERHEAD
 from app.opinion.prefill import bind, new_response
-from app.opinion.questionnaire import load_template, localized
+from app.opinion.form_languages import localized
+from app.opinion.questionnaire import load_template
 from app.outgoing.disc import README_WIDTH, cd_files, readme_text
 from app.report import render_opinion
 from app.report.cover_letter import CoverDetails, render_cover_letter, render_passphrase_sheet

@@ -5,7 +5,8 @@ import pytest
 
 from app.core.i18n import in_language
 from app.opinion.prefill import bind, new_response, patient_display
-from app.opinion.questionnaire import get_answers, load_template, localized, option_display, untranslated
+from app.opinion.form_languages import localized, option_display, untranslated
+from app.opinion.questionnaire import get_answers, load_template
 from tests.unit.test_prefill import PROFILE, demo_record
 
 

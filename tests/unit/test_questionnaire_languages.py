@@ -5,9 +5,10 @@ import copy
 
 import pytest
 
+from app.opinion.form_languages import (
+    TRANSLATION_URL, answer_display, localized, option_display, template_texts, translations, untranslated)
 from app.opinion.questionnaire import (
-    TRANSLATION_URL, answer_display, empty_response, invalid_choices, list_templates, load_template, localized,
-    get_answer, missing_required, option_display, set_answer, template_texts, translations, untranslated)
+    empty_response, invalid_choices, list_templates, load_template, get_answer, missing_required, set_answer)
 
 
 def _texts(data: dict) -> list[tuple[str, str]]:
@@ -124,7 +125,7 @@ def test_a_text_the_template_does_not_translate_comes_from_the_catalogue_before_
     class Catalogue:
         def gettext(self, message):
             return {"Only English": "⟦Óñlý Éñglîsh⟧"}.get(message, message)
-    monkeypatch.setattr("app.opinion.questionnaire.translation", lambda language: Catalogue())
+    monkeypatch.setattr("app.opinion.form_languages.translation", lambda language: Catalogue())
     data = {"resourceType": "Questionnaire", "item": [{"linkId": "a", "type": "string", "text": "Only English"}]}
     assert localized(data, "qps")["item"][0]["text"] == "⟦Óñlý Éñglîsh⟧"
     assert localized(data, "en")["item"][0]["text"] == "Only English"
