@@ -31,3 +31,27 @@ def bench_mb() -> int:
 @pytest.fixture(scope="session")
 def big_source(tmp_path_factory) -> Path:
     return make_source(tmp_path_factory.mktemp("bench-src"), bench_mb())
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Every figure recorded with tests.benchmarks.figures.record, against its target, in one
+    table; also written to build/bench-figures.json (docs/performance.md)."""
+    session = getattr(config, "_benchmarksession", None)
+    rows = []
+    for bench in getattr(session, "benchmarks", []) or []:
+        for figure in (getattr(bench, "extra_info", None) or {}).get("figures", []):
+            rows.append({"benchmark": bench.name, **figure})
+    if not rows:
+        return
+    write = terminalreporter.write_line
+    write("")
+    write("Figures against their targets (docs/performance.md)")
+    for row in rows:
+        target = "reported" if row["target"] is None else ("%s %g" % ("≥" if row["higher_is_better"] else "≤", row["target"]))
+        verdict = {True: "within", False: "OVER", None: ""}[row["within"]]
+        peers = ", ".join(f"{name} {value:g}" for name, value in row["peers"].items())
+        write(f"  {row['figure']}: {row['measured']:g} {row['unit']} (target {target}) {verdict}"
+              + (f"; peers: {peers}" if peers else "") + (f"; {row['note']}" if row["note"] else ""))
+    out = Path(config.rootpath) / "build" / "bench-figures.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=1, ensure_ascii=False))
