@@ -18,7 +18,7 @@ from app.core.i18n import _, set_interface_language
 
 
 class VersionAction(argparse.Action):
-    """--version: computed only when asked (it loads Qt to ask its version)."""
+    """--version: computed only when asked, from the packages' metadata (no Qt, pydicom or pyHanko loaded)."""
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)

@@ -1,10 +1,15 @@
 """`secondo --version`: the workstation's version and those of what it is built on (Qt,
-PySide6, pydicom and its pixel decoders, pyHanko, reportlab, cryptography, Python)."""
+PySide6, pydicom and its pixel decoders, pyHanko, reportlab, cryptography, Python).
+
+Read from the installed packages' metadata, loading none of them: the PySide6 wheels carry
+the Qt libraries of their own version, so Qt's is PySide6's unless Qt is already loaded in
+this process, which then answers itself."""
 
 from __future__ import annotations
 
 from importlib import metadata
 import platform
+import sys
 
 from app import __version__
 from app.core.i18n import _
@@ -24,10 +29,13 @@ def component_versions() -> dict[str, str]:
 
 
 def qt_version() -> str:
-    try:
+    """The Qt loaded in this process, else the Qt the PySide6 wheel carries (its own version)."""
+    if "PySide6.QtCore" in sys.modules:
         from viewers.qt_runtime import qt_version as loaded_qt_version
         return loaded_qt_version()
-    except ImportError:
+    try:
+        return metadata.version("PySide6-Essentials")
+    except metadata.PackageNotFoundError:
         return _("not available")
 
 

@@ -17,11 +17,8 @@ import argparse
 from app.commands import case_lifecycle
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
-from app.core.locale_format import format_date
 from app.core.i18n import _
-from app.dossier import case_sheet
 from app.dossier.case_details import CONSENT_ROLES, PERSON_ROLES
-from app.dossier.case_documents import added_summary
 from app.dossier.manifest import DOCUMENT_KINDS
 
 #: Modules adding subcommands to `secondo case`: each has add_case_parsers(case_subparsers).
@@ -129,15 +126,21 @@ def _changes(args) -> dict:
 
 
 def _view_json(case_id: str, record: dict) -> dict:
+    from app.dossier import case_sheet
+
     return {"case_id": case_id} | case_sheet.sheet_view(record)
 
 
 def _report(record: dict) -> str:
+    from app.dossier import case_sheet
+
     sentence = case_sheet.missing_sentence(record)
     return sentence or _("The case is complete: its opinion can be signed.")
 
 
 def run_edit(args) -> int:
+    from app.dossier import case_sheet
+
     changes = _changes(args)
     if not changes:
         args.parser.error(_("give at least one field to set, for example --question TEXT"))
@@ -153,6 +156,9 @@ def run_edit(args) -> int:
 
 
 def run_add_document(args) -> int:
+    from app.dossier import case_sheet
+    from app.dossier.case_documents import added_summary
+
     items = [{"path": path, "kind": args.kind, "date": args.date, "author": args.author, "title": args.title}
              for path in args.files]
     with open_store(args) as store:
@@ -168,6 +174,8 @@ def run_add_document(args) -> int:
 
 
 def run_reclassify(args) -> int:
+    from app.dossier import case_sheet
+
     with open_store(args) as store:
         case_id = store.resolve_case(args.case)
         record = case_sheet.reclassify(store, case_id, args.document, args.kind, by=args.by)
@@ -179,6 +187,8 @@ def run_reclassify(args) -> int:
 
 
 def render_sheet(view: dict) -> str:
+    from app.core.locale_format import format_date
+
     p, r, c = view["patient"], view["referral"], view["consent"]
     sources = view["sources"]
 

@@ -4,14 +4,10 @@ import argparse
 from pathlib import Path
 import sys
 
-from app.commands import secrets
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import _, ngettext
-from app.dossier.case_view import case_json, case_summaries, render_case, render_cases
-from app.dossier.importer import DossierImporter
-from app.signing import trust
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +47,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def run_import(args) -> int:
+    from app.commands import secrets
+    from app.dossier.importer import DossierImporter
+    from app.signing import trust
+
     credentials = secrets.credentials(args)
     roots = trust.trusted_sender_roots([Path(p) for p in args.trust])
     with open_store(args) as store:
@@ -90,6 +90,8 @@ def run_import(args) -> int:
 
 
 def run_cases(args) -> int:
+    from app.dossier.case_view import case_summaries, render_cases
+
     with open_store(args) as store:
         summaries = case_summaries(store, include_archived=args.all)
     if args.json:
@@ -100,6 +102,8 @@ def run_cases(args) -> int:
 
 
 def run_show(args) -> int:
+    from app.dossier.case_view import case_json, render_case
+
     with open_store(args) as store:
         case_id = store.resolve_case(args.case)
         view = case_json(store, case_id)

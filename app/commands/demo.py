@@ -9,12 +9,6 @@ from pathlib import Path
 import tempfile
 
 from app.core.i18n import LANGUAGE_ENV, LANGUAGES, _, interface_language, set_interface_language
-from app.demo import DEMO_LETTERHEAD
-from app.demo.pki import REVIEWER_RSA_NAME as DEMO_REVIEWER
-from app.opinion.profile import ReviewerProfile, load_profile, save_profile
-from app.report.letterhead import letterhead_path, save_letterhead
-from app.store.keys import VaultLockedError
-from app.store.store import CaseStore
 
 #: The DEMO reviewer's specialty as their profile gives it, in the language of the first run.
 DEMO_SPECIALTY = {"en": "Pulmonology (DEMO)", "nl": "Pneumologie (DEMO)", "fr": "Pneumologie (DEMO)"}
@@ -41,9 +35,15 @@ def _demo_prompt(is_new: bool) -> str:
 
 def run_demo(args) -> int:
     from app.commands.package import inspect_json, render_inspect
+    from app.demo import DEMO_LETTERHEAD
     from app.demo.package import build_demo_package
+    from app.demo.pki import REVIEWER_RSA_NAME as DEMO_REVIEWER
     from app.dossier.case_view import case_json, render_case
     from app.dossier.importer import DossierImporter
+    from app.opinion.profile import ReviewerProfile, load_profile, save_profile
+    from app.report.letterhead import letterhead_path, save_letterhead
+    from app.store.keys import VaultLockedError
+    from app.store.store import CaseStore
 
     if args.lang:
         # In the environment too, so that the window's own start-up keeps it (SECONDO_LANGUAGE wins there).

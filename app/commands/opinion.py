@@ -29,17 +29,16 @@ import hashlib
 import json
 from pathlib import Path
 import sys
+from typing import TYPE_CHECKING
 
 from app.commands import secrets as cli_secrets
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError, OutputError, SignatureCheckError
-from app.core.files import atomic_output
 from app.core.i18n import LANGUAGES, _, ngettext
-from app.signing import trust
-from app.signing.certificate_checks import check_signing_certificate
-from app.signing.secrets import open_identity
-from app.signing.verify import VerifyReport, quiet_validation_logs, verify_pdf
+
+if TYPE_CHECKING:
+    from app.signing.verify import VerifyReport
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -113,6 +112,9 @@ def _read_response(path: Path) -> dict:
 
 def _signer(args, stack: ExitStack):
     """The signer of `--identity` or `--token`, its certificate checked; None to export unsigned."""
+    from app.signing.certificate_checks import check_signing_certificate
+    from app.signing.secrets import open_identity
+
     if args.identity:
         passphrase = cli_secrets.secret_from_env(args.identity_pass_env) if args.identity_pass_env else None
         identity = open_identity(Path(args.identity), _ask_passphrase, passphrase)
@@ -157,6 +159,8 @@ def _with_language(store, case_id: str, response: dict, lang: str | None) -> dic
 
 
 def run_export(args) -> int:
+    from app.core.files import atomic_output
+    from app.signing.verify import quiet_validation_logs
     from app.signoff.signing import preview_opinion, sign_opinion
 
     quiet_validation_logs()
@@ -247,6 +251,9 @@ def render_report(report: VerifyReport) -> str:
 
 
 def run_verify(args) -> int:
+    from app.signing import trust
+    from app.signing.verify import verify_pdf
+
     roots = trust.trusted_signer_roots([Path(p) for p in args.trust])
     report = verify_pdf(Path(args.file), roots)
     if args.json:

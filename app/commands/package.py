@@ -4,18 +4,9 @@ import argparse
 from pathlib import Path
 import sys
 
-from app.commands import secrets
 from app.commands.output import print_json
 from app.core.errors import BadInputError, SignatureCheckError
 from app.core.i18n import _, ngettext
-from app.core.locale_format import format_date
-from app.crypto import stanzas
-from app.dossier import package
-from app.dossier.manifest_signature import INVALID, SignatureState
-from app.crypto.sodp import DEFAULT_CHUNK_SIZE, read_header
-from app.signing import trust
-from app.signing.certificates import load_certificate
-from app.signing.identities import subject_name
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     pack.add_argument("--passphrase-env", metavar="VAR", help=_("encrypt for the passphrase in VAR"))
     pack.add_argument("--sign", metavar="ID.p12", help=_("sign the manifest with this identity"))
     pack.add_argument("--sign-pass-env", metavar="VAR")
-    pack.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help=argparse.SUPPRESS)
+    pack.add_argument("--chunk-size", type=int, default=None, help=argparse.SUPPRESS)  # None: the format's default
     pack.set_defaults(handler=run_pack)
 
     inspect = sub.add_parser("inspect", help=_("show who a package is for; with a key, check it all"))
@@ -43,6 +34,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def run_pack(args) -> int:
+    from app.commands import secrets
+    from app.crypto import stanzas
+    from app.crypto.sodp import DEFAULT_CHUNK_SIZE
+    from app.dossier import package
+    from app.signing.certificates import load_certificate
+    from app.signing.identities import subject_name
+
     recipients: list = []
     for cert_path in args.recipient:
         certificate = load_certificate(Path(cert_path))
@@ -54,7 +52,7 @@ def run_pack(args) -> int:
         args.parser.error(_("give at least one --recipient or --passphrase-env"))
     signer = secrets.identity(args.sign, args.sign_pass_env)
     manifest, unlisted = package.pack_directory(Path(args.src_dir), Path(args.output), recipients,
-                                                signer=signer, chunk_size=args.chunk_size)
+                                                signer=signer, chunk_size=DEFAULT_CHUNK_SIZE if args.chunk_size is None else args.chunk_size)
     for path in unlisted:
         print(_("note: {path} is not listed in manifest.json and was left out").format(path=path),
               file=sys.stderr)
@@ -69,6 +67,10 @@ def run_pack(args) -> int:
 
 def inspect_json(path: Path, credentials: list, trusted_roots: list) -> dict:
     """The stable `inspect --json` document (docs/cli.md)."""
+    from app.crypto import stanzas
+    from app.crypto.sodp import read_header
+    from app.dossier import package
+
     try:
         with open(path, "rb") as stream:
             header = read_header(stream)
@@ -90,6 +92,10 @@ def inspect_json(path: Path, credentials: list, trusted_roots: list) -> dict:
 def run_inspect(args) -> int:
     """Exit 4 when the manifest signature is invalid (the import would refuse it); an untrusted
     one is shown as such and exits 0, as the import takes it, flagged."""
+    from app.commands import secrets
+    from app.dossier.manifest_signature import INVALID
+    from app.signing import trust
+
     credentials = secrets.credentials(args)
     roots = trust.trusted_sender_roots([Path(p) for p in args.trust])
     result = inspect_json(Path(args.file), credentials, roots)
@@ -105,6 +111,9 @@ def run_inspect(args) -> int:
 
 
 def render_inspect(result: dict) -> str:
+    from app.core.locale_format import format_date
+    from app.crypto import stanzas
+
     lines = [_("{file}: SODP package (sodp/1), chunk size {kib} KiB").format(
         file=result["file"], kib=result["chunk_size"] // 1024), _("Recipients:")]
     for stanza in result["recipients"]:
@@ -135,4 +144,6 @@ def render_inspect(result: dict) -> str:
 
 
 def _describe_signature(signature: dict) -> str:
+    from app.dossier.manifest_signature import SignatureState
+
     return SignatureState(**signature).describe()

@@ -3,15 +3,19 @@
 Never from the command line itself, where other users could read them in `ps`.
 """
 
+from __future__ import annotations
+
 import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.errors import SecretMissingError
 from app.core.i18n import _
-from app.crypto.stanzas import Passphrase
-from app.signing.identities import KeyIdentity, load_pkcs12
+
+if TYPE_CHECKING:
+    from app.signing.identities import KeyIdentity
 
 
 def secret_from_env(variable: str) -> str:
@@ -34,11 +38,15 @@ def secret(variable: str | None, prompt: str) -> str:
 def identity(path: str | None, pass_env: str | None) -> KeyIdentity | None:
     if not path:
         return None
+    from app.signing.identities import load_pkcs12
+
     return load_pkcs12(Path(path), secret(pass_env, _("Passphrase of {path}").format(path=path)))
 
 
 def credentials(args) -> list:
     """The credentials of `--passphrase-env` and `--identity/--identity-pass-env`."""
+    from app.crypto.stanzas import Passphrase
+
     found: list = []
     if getattr(args, "passphrase_env", None):
         found.append(Passphrase(secret_from_env(args.passphrase_env)))

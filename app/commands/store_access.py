@@ -1,13 +1,17 @@
 """Opening the case store from the CLI: the vault passphrase (where there is no keyring)
 from `--vault-passphrase-env VAR` or a prompt, and the one-time notice about it."""
 
+from __future__ import annotations
+
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from app.core.i18n import _
-from app.store.keys import VaultLockedError
-from app.store.store import CaseStore
+
+if TYPE_CHECKING:
+    from app.store.store import CaseStore
 
 
 def add_vault_option(parser) -> None:
@@ -18,6 +22,8 @@ def add_vault_option(parser) -> None:
 def env_prompt(variable: str):
     """A vault prompt that reads the variable `variable` only."""
     def prompt(is_new: bool) -> str:
+        from app.store.keys import VaultLockedError
+
         value = os.environ.get(variable)
         if value is None:
             raise VaultLockedError(_("The environment variable {var} is not set.").format(var=variable))
@@ -27,6 +33,8 @@ def env_prompt(variable: str):
 
 def _prompt(variable: str | None):
     def prompt(is_new: bool) -> str:
+        from app.store.keys import VaultLockedError
+
         if variable:
             return env_prompt(variable)(is_new)
         if not sys.stdin.isatty():
@@ -42,6 +50,8 @@ def _prompt(variable: str | None):
 
 
 def open_store(args) -> CaseStore:
+    from app.store.store import CaseStore
+
     store = CaseStore.open(prompt=_prompt(getattr(args, "vault_passphrase_env", None)))
     if store.key_source.created:
         print(_("note: this workstation has no OS keyring; its vault key is kept wrapped under the vault "

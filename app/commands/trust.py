@@ -14,7 +14,7 @@ from pathlib import Path
 from app.commands.output import print_json
 from app.commands.store_access import add_vault_option, open_store
 from app.core.i18n import _
-from app.signing import trust
+from app.signing import trust  # its top level is light: the certificate libraries load when a list is read
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

@@ -10,18 +10,19 @@ from dataclasses import asdict, dataclass, field
 import hashlib
 import json
 import threading
+from typing import TYPE_CHECKING
 import uuid
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from app.core.errors import BadInputError, IdentityError
 from app.core.i18n import _
-from app.crypto.stanzas import check_recipient_certificate
 from app.dossier.manifest import is_language_tag
-from app.outgoing.recipients import Recipient
 from app.store.locks import folder_lock
-from app.store.store import CaseStore
+
+if TYPE_CHECKING:  # the certificate library and the store load when a contact is read, not with the CLI's parser
+    from cryptography import x509
+
+    from app.outgoing.recipients import Recipient
+    from app.store.store import CaseStore
 
 FILE_NAME = "address-book.sov"
 #: The roles a contact can have: the recipients a patient may consent to, and the physician who
@@ -57,6 +58,8 @@ class Contact:
     def certificate(self) -> x509.Certificate | None:
         if not self.certificate_pem:
             return None
+        from cryptography import x509
+
         try:
             return x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii"))
         except ValueError:
@@ -64,6 +67,8 @@ class Contact:
                                   "again.").format(name=self.name)) from None
 
     def recipient(self) -> Recipient:
+        from app.outgoing.recipients import Recipient
+
         return Recipient(self.role, self.name, self.registration, self.organisation, self.address,
                          language=self.language)
 
@@ -78,6 +83,8 @@ def check_language(tag: str) -> str:
 
 def certificate_from_bytes(data: bytes, name: str = "") -> x509.Certificate:
     """A certificate from PEM or DER bytes; `IdentityError` when it is not one."""
+    from cryptography import x509
+
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificate(data)
@@ -93,6 +100,11 @@ def _name(value: x509.Name) -> str:
 
 def certificate_details(certificate: x509.Certificate) -> dict:
     """Subject, issuer, validity and key usage, and why it cannot receive packages (or None)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from app.crypto.stanzas import check_recipient_certificate
+
     try:
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
         usages = []
@@ -120,6 +132,8 @@ def certificate_details(certificate: x509.Certificate) -> dict:
 
 
 def certificate_pem(certificate: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 

@@ -10,16 +10,15 @@ from dataclasses import asdict, dataclass
 import hashlib
 from pathlib import Path
 import re
-from typing import Protocol
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING, Protocol
 
 from app.core.errors import BadInputError, IdentityError
 from app.core.files import atomic_output, output_error
 from app.core.i18n import _
-from app.signing.certificates import load_certificates
 from app.store import paths
+
+if TYPE_CHECKING:  # the certificate library loads when a list is read, not with the CLI's parser
+    from cryptography import x509
 
 SIGNERS, SENDERS = "signers", "senders"
 TRUST_LISTS = (SIGNERS, SENDERS)
@@ -46,6 +45,18 @@ def sender_roots_dir() -> Path:
 def signer_roots_dir() -> Path:
     """Folder of PEM/DER root certificates trusted for signatures on opinion PDFs."""
     return trust_dir(SIGNERS)
+
+
+def load_certificates(path: Path) -> list[x509.Certificate]:
+    from app.signing.certificates import load_certificates as load
+
+    return load(path)
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return certificate.public_bytes(serialization.Encoding.PEM)
 
 
 def load_roots(directory: Path, extra: Sequence[Path] = ()) -> list[x509.Certificate]:
@@ -93,6 +104,8 @@ class TrustedCertificate:
 
 def fingerprint(certificate: x509.Certificate) -> str:
     """SHA-256 of the DER certificate, lowercase hex."""
+    from cryptography.hazmat.primitives import serialization
+
     return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
@@ -115,6 +128,8 @@ def describe(certificate: x509.Certificate, file: str = "") -> TrustedCertificat
 
 def ca_problem(certificate: x509.Certificate) -> str | None:
     """Why `certificate` cannot be a trusted issuer (it is no certificate authority), or None."""
+    from cryptography import x509
+
     try:
         constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
     except x509.ExtensionNotFound:
@@ -165,7 +180,7 @@ def add_trusted(which: str, certificate: x509.Certificate, audit: AuditTrail | N
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with atomic_output(path) as out:
-            out.write(certificate.public_bytes(serialization.Encoding.PEM))
+            out.write(_pem(certificate))
     except OSError as exc:
         raise output_error(path, exc) from None
     entry = describe(certificate, path.name)
@@ -211,7 +226,7 @@ def remove_trusted(which: str, value: str, audit: AuditTrail | None = None) -> T
         try:
             if kept:
                 with atomic_output(path.with_suffix(".pem")) as out:
-                    out.write(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in kept))
+                    out.write(b"".join(_pem(c) for c in kept))
                 if path.suffix.lower() != ".pem":
                     path.unlink()
             else:

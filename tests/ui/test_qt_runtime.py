@@ -34,7 +34,7 @@ def leaks() -> bool:
 
 @pytest.mark.parametrize("imports", ["import viewers.dicom.widget", "from viewers.pdf.widget import PdfViewerWidget",
                                      "import app.ui.main_window", "from app.ui.viewer_window import run_viewer",
-                                     "from app.commands.about import version_text; version_text()"])
+                                     "from viewers.qt_runtime import qt_version; qt_version()"])
 def test_every_way_into_qt_fixes_the_binding_first(imports):
     fixed, qt_loaded, immortal = run(imports)
     assert qt_loaded == "True" and fixed in ("True", "False")  # the probe ran as Qt was loaded
