@@ -15,7 +15,8 @@ from app import __version__
 from app.core.i18n import _
 
 COMPONENTS = ("PySide6-Essentials", "PySide6-Pdf", "pydicom", "pylibjpeg", "pylibjpeg-libjpeg",
-              "pylibjpeg-openjpeg", "pylibjpeg-rle", "pyHanko", "reportlab", "cryptography", "numpy", "pycdlib")
+              "pylibjpeg-openjpeg", "pylibjpeg-rle", "python-gdcm", "pyHanko", "reportlab", "cryptography", "numpy",
+              "pycdlib")
 
 
 def component_versions() -> dict[str, str]:

@@ -8,6 +8,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from app.cli import main
 from app.demo.imaging import cr_chest_dataset, ct_series
+from tests.decode_files import undecodable_jpeg
 from tests.unit.test_dicom_pixels import SHIPPED, sample, sample_path
 from viewers.dicom.pixels import Window, decode_frame, render
 
@@ -121,8 +122,11 @@ class TestSnapshotFailures:
         assert "no such file" in err
 
     def test_an_undecodable_file(self, capsys, tmp_path):
-        code, out, err = snapshot(capsys, sample_path("JPEG-lossy.dcm"), "-o", tmp_path / "x.png")
-        assert_failed_cleanly(code, out, err, tmp_path)
+        source = undecodable_jpeg(tmp_path / "cut.dcm")
+        out_dir = tmp_path / "out"
+        out_dir.mkdir()
+        code, out, err = snapshot(capsys, source, "-o", out_dir / "x.png")
+        assert_failed_cleanly(code, out, err, out_dir)
         assert "JPEG data of image 1 is truncated or corrupt" in err
 
     def test_truncated_pixel_data(self, capsys, tmp_path):
@@ -153,5 +157,5 @@ class TestSnapshotFailures:
     def test_an_existing_png_is_kept_when_the_snapshot_fails(self, capsys, tmp_path):
         target = tmp_path / "keep.png"
         target.write_bytes(b"previous")
-        code, _, _ = snapshot(capsys, sample_path("JPEG-lossy.dcm"), "-o", target)
+        code, _, _ = snapshot(capsys, undecodable_jpeg(tmp_path / "cut.dcm"), "-o", target)
         assert code == 3 and target.read_bytes() == b"previous"

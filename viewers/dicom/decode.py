@@ -14,6 +14,8 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
+
+from viewers.dicom import fallback  # before pydicom: it keeps gdcm from loading with pydicom
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
 from pydicom.pixels import apply_color_lut, convert_color_space, get_decoder
@@ -72,21 +74,15 @@ def _decode_frame(ds: Dataset, index: int) -> Frame:
     except NotImplementedError:
         raise FrameDecodeError(_("Images encoded as {syntax} cannot be shown.").format(
             syntax=tsyntax.name)) from None
-    if not decoder.is_available:
+    _first_decoders_only(decoder)
+    if not decoder.is_available and fallback.decoder_for(tsyntax) is None:
         raise FrameDecodeError(_("No decoder for {syntax} is installed.").format(syntax=tsyntax.name))
     mismatch = _codec_mismatch(ds, tsyntax)
     if mismatch:  # a decoder may still open it (Pillow sniffs) but with the wrong colours
         raise FrameDecodeError(mismatch)
     if tsyntax.is_encapsulated:
         _check_codestream(ds, tsyntax, index, count, samples)
-    try:
-        array, properties = decoder.as_array(ds, index=index, validate=True, as_rgb=True, **overrides)
-    except Exception as exc:
-        raise _decode_error(exc, ds, tsyntax, index) from None
-    except BaseException as exc:  # a native decoder's panic (pyo3's PanicException) is no exit
-        if type(exc).__name__ != "PanicException":
-            raise
-        raise _decode_error(exc, ds, tsyntax, index) from None
+    array, properties = _as_array(decoder, ds, tsyntax, index, overrides)
     if not array.dtype.isnative:
         array = array.astype(array.dtype.newbyteorder("="))
     array = np.ascontiguousarray(array)
@@ -94,6 +90,52 @@ def _decode_frame(ds: Dataset, index: int) -> Frame:
         return _grey_frame(ds, index, array, photometric, keyword, notes, tsyntax.is_little_endian)
     rgb = _to_rgb(ds, array, photometric, str(properties.get("photometric_interpretation", "")))
     return Frame(rgb, None, True, photometric, "", [], None, False, (0.0, 255.0), notes)
+
+
+def _first_decoders_only(decoder) -> None:
+    """The first decoders are pylibjpeg's and Pillow's: GDCM, when pydicom loaded it with
+    itself, waits as the fallback (fallback.py) so that every file meets the same decoders."""
+    if "gdcm" in decoder.available_plugins:
+        try:
+            decoder.remove_plugin("gdcm")
+        except ValueError:  # another thread's decode removed it first
+            pass
+
+
+def _as_array(decoder, ds: Dataset, tsyntax: UID, index: int, overrides: dict) -> tuple[np.ndarray, dict]:
+    """The frame from the first decoders; when they all fail, from the fallback decoder (GDCM),
+    whose reason is given only if the first decoders had none of their own."""
+    first = None
+    if decoder.is_available:
+        try:
+            return _run(decoder, ds, index, overrides)
+        except _DecodeFailure as failure:
+            first = failure.cause
+    second = fallback.decoder_for(tsyntax) if tsyntax.is_encapsulated else None
+    if second is not None:
+        try:
+            return _run(second, ds, index, overrides)
+        except _DecodeFailure as failure:
+            first = first or failure.cause
+    assert first is not None  # one of the two was available (checked before)
+    raise _decode_error(first, ds, tsyntax, index) from None
+
+
+class _DecodeFailure(Exception):
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _run(decoder, ds, index, overrides) -> tuple[np.ndarray, dict]:
+    try:
+        return decoder.as_array(ds, index=index, validate=True, as_rgb=True, **overrides)
+    except Exception as exc:
+        raise _DecodeFailure(exc) from None
+    except BaseException as exc:  # a native decoder's panic (pyo3's PanicException) is no exit
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _DecodeFailure(exc) from None
 
 
 def _grey_frame(ds, index, stored, photometric, keyword, notes, little_endian) -> Frame:
@@ -374,7 +416,7 @@ def _codec_mismatch(ds: Dataset, tsyntax: UID) -> str | None:
     return None
 
 
-def _decode_error(exc: Exception, ds: Dataset, tsyntax: UID, index: int) -> FrameDecodeError:
+def _decode_error(exc: BaseException, ds: Dataset, tsyntax: UID, index: int) -> FrameDecodeError:
     text = str(exc)
     short = re.search(r"less than expected \((\d+) vs (\d+) bytes\)", text)
     if short:

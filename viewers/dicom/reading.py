@@ -12,6 +12,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
+from viewers.dicom import fallback  # noqa: F401 - before pydicom: it keeps gdcm from loading with pydicom
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
@@ -121,7 +122,7 @@ def _pixel_data_declared(ds: Dataset) -> tuple[int, int] | None:
     return None
 
 
-def first_line(exc: Exception) -> str:
+def first_line(exc: BaseException) -> str:
     """The reader's or decoder's own reason, on one line ('all plugins failed:' lists them below)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if len(lines) > 1 and lines[0].endswith(":"):
