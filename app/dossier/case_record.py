@@ -9,7 +9,7 @@ import uuid
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
-from app.dossier import case_details, completeness, identity
+from app.dossier import case_details, case_summaries, completeness, identity
 from app.dossier.dicom_index import InstanceInfo, StudySummary, build_studies, extract_encapsulated_pdf
 from app.dossier.import_batch import DuplicateDossier, ImportBatch, ImportResult
 from app.store.store import CaseStore
@@ -189,6 +189,7 @@ def publish(store: CaseStore, record: dict, record_blob: str, batch: ImportBatch
         else:
             replace_case_row(store, case_id, base, row, _(
                 "The case was changed meanwhile (by an import or another window); nothing was added. Import again."))
+        case_summaries.keep(store, db, case_id, record_blob, record)
         db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
                    (batch.import_id, case_id, "+".join(s["kind"] for s in batch.sources) or "none", _now(),
                     batch.bytes, batch.files))

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 
 from app.core.i18n import _
+from app.dossier import case_summaries
 from app.dossier.case_record import (  # noqa: F401 - CaseChangedMeanwhile is raised from here too
     CaseChangedMeanwhile, index_row, recompute_checks, replace_case_row, sop_fingerprint)
 from app.store.store import CaseStore
@@ -54,6 +55,7 @@ def commit(store: CaseStore, record: dict, base: str, audit: list[tuple[str, dic
             replace_case_row(store, case_id, base, row, _(
                 "The case was changed meanwhile (by an import or another window); nothing was saved. "
                 "Open it again and repeat the change."))
+            case_summaries.keep(store, db, case_id, blob, record)
             db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)",
                        (import_id, case_id, kind, now(), sum(d.get("size", 0) for d in new_documents),
                         len(new_documents)))

@@ -4,9 +4,10 @@
 from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import N_, _, ngettext
-from app.dossier.case_details import details, patient_from_images
-from app.dossier.case_record import case_identity, completeness_now, identity_entries, missing_items
+from app.dossier.case_details import details
+from app.dossier.case_record import completeness_now, identity_entries, missing_items
 from app.dossier.case_documents import kind_label
+from app.dossier.case_summaries import record_part, record_parts
 from app.dossier.completeness import disc_problems
 from app.dossier.identity import field_label
 from app.dossier.manifest_signature import state_label
@@ -34,28 +35,19 @@ def status_label(status: str) -> str:
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
-def _patient(record: dict) -> dict:
-    said = details(record)["patient"]
-    if said.get("family_name"):
-        return {k: said.get(k) for k in ("family_name", "given_names", "birth_date", "sex")}
-    # A plain CD not completed yet: the patient as the images name them (first study).
-    dicom = patient_from_images(record)
-    return {k: dicom.get(k) for k in ("family_name", "given_names", "birth_date", "sex")}
+def summary_from(row, part: dict) -> dict:
+    """A case's summary from its index row and its record part (`case_summaries.record_part`)."""
+    return {"case_id": row["id"], "patient": part["patient"], "question": part["question"],
+            "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
+            "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
+            "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
+            "signature": row["signature"], "identity": part["identity"], "damaged": None, "archived": False}
 
 
 def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
     """`record`: the decrypted case record, when the caller has read it already."""
     record = record if record is not None else store.vault.read_json(row["record"])
-    return {"case_id": row["id"], "patient": _patient(record),
-            "question": details(record)["referral"].get("question"),
-            "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
-            "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
-            "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
-            "signature": row["signature"], "identity": case_identity(record), "damaged": None, "archived": False}
-
-
-# What a case record that cannot be read raises: a vault error, or a record of another shape.
-DAMAGE_ERRORS = (SecondoError, ValueError, KeyError, TypeError, AttributeError)
+    return summary_from(row, record_part(record))
 
 
 def damaged_summary(row, exc: Exception) -> dict:
@@ -71,23 +63,31 @@ def damaged_summary(row, exc: Exception) -> dict:
             "archived": False}
 
 
-def case_summaries(store: CaseStore, include_archived: bool = False) -> list[dict]:
-    """Every case's summary (the archived ones only with `include_archived`); one whose record
-    cannot be read is listed as damaged (`damaged` says why), never hiding the others."""
+def listed_cases(store: CaseStore, include_archived: bool = False) -> list[tuple[dict, dict | None]]:
+    """(summary, record part or None when damaged) of every case (the archived ones only with
+    `include_archived`), from the kept summaries: no record is decrypted but those whose
+    summary is missing or stale (`case_summaries.record_parts`)."""
     from app.store.case_removal import archived_cases
 
     archived = archived_cases(store)
-    summaries = []
-    for row in store.index.cases():
-        if row["id"] in archived and not include_archived:
-            continue
-        try:
-            summary = case_summary(store, row)
-        except DAMAGE_ERRORS as exc:
-            summary = damaged_summary(row, exc)
+    rows = [row for row in store.index.cases() if include_archived or row["id"] not in archived]
+    parts = record_parts(store, rows)
+    listed = []
+    for row in rows:
+        part = parts[row["id"]]
+        if isinstance(part, Exception):
+            summary, kept = damaged_summary(row, part), None
+        else:
+            summary, kept = summary_from(row, part), part
         summary["archived"] = row["id"] in archived
-        summaries.append(summary)
-    return summaries
+        listed.append((summary, kept))
+    return listed
+
+
+def case_summaries(store: CaseStore, include_archived: bool = False) -> list[dict]:
+    """Every case's summary (the archived ones only with `include_archived`); one whose record
+    cannot be read is listed as damaged (`damaged` says why), never hiding the others."""
+    return [summary for summary, _part in listed_cases(store, include_archived)]
 
 
 def case_json(store: CaseStore, case_id: str) -> dict:

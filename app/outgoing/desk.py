@@ -38,16 +38,20 @@ def days_since(received_at: str | None, today: date | None = None) -> int | None
     return ((today or date.today()) - received).days
 
 
+def first_date(values) -> str | None:
+    """The first of `values` that is a date (YYYY-MM-DD)."""
+    for value in values:
+        if isinstance(value, str) and days_since(value) is not None:
+            return value[:10]
+    return None
+
+
 def referral_date(record: dict | None) -> str | None:
     """The referral's date (YYYY-MM-DD) as the case sheet, else the received manifest, gives it."""
     from app.dossier.case_details import referral
 
     block = referral(record or {})
-    for key in ("referral_date", "date"):
-        value = block.get(key)
-        if isinstance(value, str) and days_since(value) is not None:
-            return value[:10]
-    return None
+    return first_date(block.get(key) for key in ("referral_date", "date"))
 
 
 def desk_fields(store, case_id: str, status: str, received_at: str | None, record: dict | None = None) -> dict:
@@ -59,11 +63,17 @@ def desk_fields(store, case_id: str, status: str, received_at: str | None, recor
     if status in ("signed", "packaged", "sent"):
         to_send = sending_plan(store, case_id, record).to_send
     referred = referral_date(record if record is not None else store.record(case_id))
+    return open_days(referred, received_at) | {"to_send": to_send}
+
+
+def open_days(referred: str | None, received_at: str | None) -> dict:
+    """{"days_open", "days_from", "opened_on"}: since the referral date `referred` (not in the
+    future), else since the import."""
     days = days_since(referred) if referred else None
     if days is not None and days >= 0:
-        return {"days_open": days, "days_from": "referral", "opened_on": referred, "to_send": to_send}
+        return {"days_open": days, "days_from": "referral", "opened_on": referred}
     return {"days_open": days_since(received_at), "days_from": "import",
-            "opened_on": str(received_at or "")[:10] or None, "to_send": to_send}
+            "opened_on": str(received_at or "")[:10] or None}
 
 
 def is_overdue(summary: dict, target_days: int) -> bool:

@@ -26,6 +26,7 @@ from app.crypto.sodp import MAC_SIZE, read_header
 from app.store.intents import _lock_path
 from app.store.locks import HeldLock
 from app.store.store import CaseNotFound, CaseStore
+from app.store.summaries import forget as forget_summary
 
 #: The data folder's parts that hold one entry (file or folder) per case, named by its id.
 CASE_FOLDERS = ("drafts", "opinions", "annotations", "outgoing")
@@ -184,12 +185,14 @@ def delete_case(store: CaseStore, case_id: str, *, unsent_confirmed: bool = Fals
             paths = _case_paths(store, case_id)  # again, under the lock: an addition may have come meanwhile
             for table in ("instances", "documents", "imports", "archived"):
                 db.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))  # noqa: S608 - fixed names
+            forget_summary(db, case_id)
             db.execute("DELETE FROM cases WHERE id = ?", (case_id,))
             intent: dict[str, object] = {"witness": NEVER.format(id=intent_id), "sha256": "", "status": None, "only_from": [],
                       "cleanup": [str(p) for p in paths], "details": {}}
             db.execute("INSERT INTO intents VALUES (?, ?, ?, ?)", (intent_id, case_id, "delete", json.dumps(intent)))
             store.audit.append("delete", case_id)
         destroy(paths)
+        _checkpoint(store)
         try:
             with store.index.transaction() as db:
                 db.execute("DELETE FROM intents WHERE id = ?", (intent_id,))
@@ -199,6 +202,16 @@ def delete_case(store: CaseStore, case_id: str, *, unsent_confirmed: bool = Fals
         lock.release(remove=True)
     plan.paths = paths
     return plan
+
+
+def _checkpoint(store: CaseStore) -> None:
+    """The index's write-ahead log folded into the index and emptied, so the pages the delete
+    overwrote (secure_delete) are not kept there in their earlier state. Best effort: a reader
+    of another process may hold the log; it is emptied by a later write then."""
+    try:
+        store.index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except Exception:  # noqa: BLE001 - the delete stands either way
+        pass
 
 
 def destroy(paths: list[Path]) -> None:

@@ -107,6 +107,8 @@ class Index:
             if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            # What a delete removes (a case's rows, its kept summary) is overwritten, not left in free pages.
+            self.db.execute("PRAGMA secure_delete=ON")
             if self.db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
                                "'archived'").fetchone()[0] == 0:  # the newest table: older folders get it too
                 self.db.executescript(SCHEMA)

@@ -21,7 +21,7 @@ from app.ui.screen_fit import fit_to_screen
 from app.ui.settings import WindowSettings
 from app.ui.shortcuts import KeyboardDialog, make_action
 from app.ui.task_runner import TaskRunner, user_message
-from app.ui.worklist_widget import WorklistWidget, load_summaries
+from app.ui.worklist_widget import WorklistWidget, load_summaries, load_to_send
 from app.core.i18n import _
 
 
@@ -269,6 +269,11 @@ class MainWindow(QMainWindow):
     def _cases_loaded(self, summaries: list[dict]) -> None:
         self.worklist.set_cases(summaries)
         self.casesLoaded.emit(len(summaries))
+        pending = [s["case_id"] for s in summaries if "to_send" in s and s["to_send"] is None]
+        if pending and not self._closing:  # who is still to be sent a signed opinion: after the list is shown
+            store = self.store
+            self.store_runner.run(lambda token, progress: load_to_send(store, pending),
+                                  success=self.worklist.set_to_send, cancel_on_close=True)
 
     def show_worklist(self) -> None:
         """The worklist alone: the form of the case left is saved and put away, so that no

@@ -14,36 +14,44 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 from app.core.formatting import format_patient_name
 from app.core.i18n import _, ngettext
 from app.core.locale_format import format_date
-from app.dossier.case_view import DAMAGE_ERRORS, STATUS_LABELS, case_summary, damaged_summary, status_label
-from app.outgoing.desk import desk_fields, is_overdue, load_target_days, save_target_days
+from app.dossier.case_view import STATUS_LABELS, listed_cases, status_label
+from app.outgoing.desk import first_date, is_overdue, load_target_days, open_days, save_target_days
+from app.outgoing.package import sending_plan
 from app.outgoing.recipients import role_label
-from app.store.case_removal import archived_cases
 
 COMPLETENESS_ITEMS = 6
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
+#: The statuses whose cases have a signed opinion: their "To send" needs the dispatch log.
+SENDING = ("signed", "packaged", "sent")
+
+
 def load_summaries(store) -> list[dict]:
-    """Qt-free work for the store runner: one summary per case (decrypts each case record),
-    with the desk's fields (days open, still to send). A case whose record cannot be read is
-    listed as damaged, never hiding the others."""
+    """Qt-free work for the store runner: one summary per case from the kept summaries (no
+    case record decrypted but a missing or stale summary's), with the desk's days open. "To
+    send" of a case with a signed opinion (`to_send` None here) needs its opinion and
+    dispatch log: `load_to_send`, after the list is shown. A case whose record cannot be read
+    is listed as damaged, never hiding the others."""
     summaries = []
-    archived = archived_cases(store)
-    for row in store.index.cases():
-        try:
-            record = store.vault.read_json(row["record"])  # decrypted once for both
-            summary = case_summary(store, row, record)
-        except DAMAGE_ERRORS as exc:
-            summaries.append(dict(damaged_summary(row, exc), archived=row["id"] in archived))
-            continue
-        summary["archived"] = row["id"] in archived
-        try:
-            summary.update(desk_fields(store, row["id"], row["status"], row["received_at"], record))
-        except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
-            summary.update(days_open=None, to_send=[])
+    for summary, part in listed_cases(store, include_archived=True):
+        if part is not None:
+            summary.update(open_days(first_date(part.get("referral_dates") or ()), summary["received_at"]))
+            summary["to_send"] = None if summary["status"] in SENDING else []
         summaries.append(summary)
     return summaries
+
+
+def load_to_send(store, case_ids: list[str]) -> dict[str, list[str]]:
+    """Qt-free: who is still to be sent each case's signed opinion (by case id)."""
+    plans = {}
+    for case_id in case_ids:
+        try:
+            plans[case_id] = sending_plan(store, case_id).to_send
+        except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
+            plans[case_id] = []
+    return plans
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -69,6 +77,14 @@ class CaseTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self.endResetModel()
+
+    def set_to_send(self, plans: dict[str, list[str]]) -> None:
+        """Who is still to be sent each case's signed opinion, once read (`load_to_send`)."""
+        column = self.COLUMNS.index("to_send")
+        for n, row in enumerate(self.rows):
+            if row["case_id"] in plans:
+                row["to_send"] = plans[row["case_id"]]
+                self.dataChanged.emit(self.index(n, column), self.index(n, column))
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -363,6 +379,9 @@ class WorklistWidget(QWidget):
             self.select_case(selected)  # a refresh keeps the secretary's place
         self._count()
         self._update_send()
+
+    def set_to_send(self, plans: dict[str, list[str]]) -> None:
+        self.model.set_to_send(plans)
 
     def set_target_days(self, days: int, save: bool = True) -> None:
         """The overdue target (at least a day); kept in the data folder's desk settings when `save`."""
