@@ -64,6 +64,9 @@ class DossierImporter:
     def _import(self, resolved: list[ResolvedSource], existing: str | None) -> ImportResult:
         import_id, staging = self.store.new_staging()
         batch = ImportBatch(import_id)
+        # Decrypting and hashing here, encrypting and writing on the pipeline's thread, each file
+        # fsynced in the background once written: the stages overlap, and nothing syncs the machine.
+        self._syncer = self.store.staging_syncer(staging)
         self._pipeline = WritePipeline()
         try:
             for source in resolved:
@@ -73,27 +76,31 @@ class DossierImporter:
                 batch.sources.append({"name": source.name, "kind": source.kind,
                                       "imported_at": _now()})
             self._pipeline.finish()
+            self._syncer.wait()
             if self.keep_together or batch.manifest is not None:
                 return build_record(self.store, batch, staging, existing)
             return build_cases(self.store, batch, staging)
         except DuplicateDossier as duplicate:
-            self._pipeline.abort()
-            shutil.rmtree(staging, ignore_errors=True)
+            self._abandon(staging)
             return ImportResult(duplicate.case_id, duplicate=True)
         except OSError as exc:  # a write the steps above did not name (they raise OutputError)
-            self._pipeline.abort()
-            shutil.rmtree(staging, ignore_errors=True)
+            self._abandon(staging)
             raise import_output_error(exc) from None
         except sqlite3.Error as exc:
-            self._pipeline.abort()
-            shutil.rmtree(staging, ignore_errors=True)
+            self._abandon(staging)
             raise index_error(exc) from None
         except BaseException:
-            self._pipeline.abort()  # before the removal, so that nothing is written after it
-            shutil.rmtree(staging, ignore_errors=True)
+            self._abandon(staging)
             raise
         finally:
             self.store.release_staging(import_id)  # only now may a sweep take what is left
+
+    def _abandon(self, staging: Path) -> None:
+        """Stop the writer and the syncer (before the removal, so that nothing is written after
+        it), then remove what was staged."""
+        self._pipeline.abort()
+        self._syncer.abort()
+        shutil.rmtree(staging, ignore_errors=True)
 
     # -- packages -----------------------------------------------------------------------------
 
@@ -116,7 +123,7 @@ class DossierImporter:
         def sink(name: str, size: int):
             if name in imaging_paths and name.rsplit("/", 1)[-1].upper() == "DICOMDIR":
                 return None  # the image index is rebuilt from the images; a document of that name is kept
-            blob, writer = self.store.vault.create(staging, durable=False)
+            blob, writer = self.store.vault.create(staging, durable=False, syncer=self._syncer)
             # The tar reader checks this hash against the bytes before the import can succeed.
             stored[name] = StoredFile(name, part.name, f"{batch.import_id}/{blob}", sha256=entries[name]["sha256"])
             is_image = name in imaging_paths
@@ -175,7 +182,7 @@ class DossierImporter:
                 self._skip_bytes(disc_file.size)
                 continue
             is_image = kind == "dicom" or disc_file.referenced
-            blob, writer = self.store.vault.create(staging, durable=False)
+            blob, writer = self.store.vault.create(staging, durable=False, syncer=self._syncer)
             stored = StoredFile(disc_file.path, source.name, f"{batch.import_id}/{blob}",
                                 named=source.disc.named.get(disc_file.path))
             self._copy(disc_file, TeeWriter(stored, writer, is_image,

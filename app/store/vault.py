@@ -14,6 +14,7 @@ from app.core.files import atomic_output, output_error
 from app.core.i18n import _
 from app.crypto.sodp import ChunkStream, SodpReader, SodpWriter
 from app.crypto.stanzas import VaultKey
+from app.store.durable import FileSyncer
 
 BLOB_SUFFIX = ".sov"
 VAULT_CHUNK = 1 << 20
@@ -26,15 +27,19 @@ class StoredFileError(BadInputError):
 class BlobWriter:
     """Streams plaintext into one encrypted file; `close()` finishes it, `abort()` removes it."""
 
-    def __init__(self, path: Path, key: VaultKey, durable: bool = True) -> None:
+    def __init__(self, path: Path, key: VaultKey, durable: bool = True, syncer: FileSyncer | None = None) -> None:
         self.path = path
-        self.durable = durable  # fsync on close; staged imports sync once, before they are published
+        # fsync on close; a staged file is synced by the import's `syncer` in the background, or
+        # by CaseStore.sync_staging before it is published
+        self.durable = durable
+        self._syncer = syncer
         try:
             self._file = open(path, "xb")
         except OSError as exc:
             raise output_error(path, exc) from None
         self._writer = SodpWriter(self._file, [key], VAULT_CHUNK)
         self.size = 0
+        self._closed = False
 
     def write(self, data) -> int:
         try:
@@ -45,11 +50,15 @@ class BlobWriter:
         return len(data)
 
     def close(self) -> None:
-        if self._file.closed:
+        if self._closed:
             return
+        self._closed = True
         try:
             self._writer.close()
             self._file.flush()
+            if self._syncer is not None:
+                self._syncer.submit(self._file)  # fsynced and closed there
+                return
             if self.durable:
                 os.fsync(self._file.fileno())
             self._file.close()
@@ -74,10 +83,11 @@ class Vault:
     def new_blob_id() -> str:
         return uuid.uuid4().hex + BLOB_SUFFIX
 
-    def create(self, folder: Path, durable: bool = True) -> tuple[str, BlobWriter]:
+    def create(self, folder: Path, durable: bool = True,
+               syncer: FileSyncer | None = None) -> tuple[str, BlobWriter]:
         """A writer for a new file in `folder` (a staging or case folder); returns its name."""
         blob = self.new_blob_id()
-        return blob, BlobWriter(folder / blob, self.key, durable)
+        return blob, BlobWriter(folder / blob, self.key, durable, syncer)
 
     def write_bytes(self, folder: Path, data: bytes) -> str:
         blob, writer = self.create(folder)

@@ -107,12 +107,17 @@ def audited(home: Path, action: str) -> list[dict]:
 
 # -- import ------------------------------------------------------------------------------------
 
+# The fsyncs of an import of two images, in order: 1-2 the staged images (in the background,
+# as each is written), 3 the case record, 4 the record again and 5 the staging folder
+# (CaseStore.sync_staging), 6 the vault folder after the rename, 7 the audit line.
 IMPORT_KILLS = [
     "app.store.vault:BlobWriter.close:1",  # an image staged
-    "os:fsync:1",  # the case record being synced
+    "os:fsync:1",  # a staged image being synced in the background
+    "os:fsync:3",  # the case record being synced
+    "os:fsync:5",  # the staging folder being synced, every file in it on disk
     "os:replace:1",  # before the rename into the vault
     "os:replace:1:after",  # renamed, nothing in the index yet
-    "os:fsync:3:after",  # the audit line on disk, its anchor not written
+    "os:fsync:7:after",  # the audit line on disk, its anchor not written
     "app.store.audit:IndexAnchor.write:1:after",  # anchor written, transaction not committed
     "app.store.store:CaseStore.release_staging:1",  # committed, the staging lock still held
 ]
@@ -136,8 +141,10 @@ def test_an_import_killed_leaves_no_case_or_a_whole_one_and_can_be_redone(folder
 
 IMPORT_FAULTS = [  # (function, call, errno)
     ("app.crypto.sodp:SodpWriter.write", 1, "ENOSPC"),  # an image's bytes
-    ("os:fsync", 1, "EDQUOT"),  # the case record
-    ("os:fsync", 2, "EIO"),  # the vault folder after the rename
+    ("os:fsync", 1, "EIO"),  # a staged image, synced in the background
+    ("os:fsync", 3, "EDQUOT"),  # the case record
+    ("os:fsync", 5, "EIO"),  # the staging folder, before the rename
+    ("os:fsync", 6, "EIO"),  # the vault folder after the rename
     ("os:replace", 1, "ENOSPC"),  # the publish rename
     ("os:write", 1, "ENOSPC"),  # the audit line's write
 ]
