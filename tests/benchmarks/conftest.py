@@ -47,7 +47,8 @@ def pytest_terminal_summary(terminalreporter, config):
     write("")
     write("Figures against their targets (docs/performance.md)")
     for row in rows:
-        target = "reported" if row["target"] is None else ("%s %g" % ("≥" if row["higher_is_better"] else "≤", row["target"]))
+        sign = "≥" if row["higher_is_better"] else "≤"
+        target = "reported" if row["target"] is None else f"{sign} {row['target']:g}"
         verdict = {True: "within", False: "OVER", None: ""}[row["within"]]
         peers = ", ".join(f"{name} {value:g}" for name, value in row["peers"].items())
         write(f"  {row['figure']}: {row['measured']:g} {row['unit']} (target {target}) {verdict}"
