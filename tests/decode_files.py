@@ -83,3 +83,97 @@ def undecodable_jpeg(target: Path) -> Path:
     ds.PatientName, ds.PatientBirthDate = "Test^Patient", "19700101"
     ds.save_as(target, enforce_file_format=True)
     return target
+
+
+def _raw_file(ds: Dataset, *, body_implicit: bool, declared: str, deflate: bool = False) -> bytes:
+    """`ds` as a Part 10 file whose meta group declares `declared`, whatever its body is."""
+    import copy
+    import io
+    import zlib
+
+    from pydicom.filebase import DicomFileLike
+    from pydicom.filewriter import write_dataset, write_file_meta_info
+
+    out = io.BytesIO()
+    out.write(bytes(128) + b"DICM")
+    meta = copy.deepcopy(ds.file_meta)
+    meta.TransferSyntaxUID = declared
+    write_file_meta_info(out, meta, enforce_standard=True)
+    body = io.BytesIO()
+    handle = DicomFileLike(body)
+    handle.is_little_endian, handle.is_implicit_VR = True, body_implicit
+    write_dataset(handle, ds)
+    data = body.getvalue()
+    if deflate:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        data = compressor.compress(data) + compressor.flush()
+    return out.getvalue() + data
+
+
+def grey_image(rows: int = 64, columns: int = 64, bits: int = 16) -> Dataset:
+    """A secondary capture of a ramp, 12 of 16 bits stored (or 8 of 8), "Test Patient"."""
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import generate_uid
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.PatientName, ds.PatientBirthDate, ds.Modality = "Test^Patient", "19700101", "OT"
+    ds.Rows, ds.Columns, ds.SamplesPerPixel, ds.PhotometricInterpretation = rows, columns, 1, "MONOCHROME2"
+    stored = 8 if bits == 8 else 12
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = bits, stored, stored - 1, 0
+    ramp = np.arange(rows * columns).reshape(rows, columns) * 7 % (1 << stored)
+    ds.PixelData = ramp.astype("<u2" if bits == 16 else "u1").tobytes()
+    return ds
+
+
+def malformed(kind: str, target: Path) -> Path:
+    """A file whose declared encoding does not match its data, as hospital media hold them."""
+    from pydicom.uid import DeflatedExplicitVRLittleEndian, ImplicitVRLittleEndian
+
+    ds = grey_image()
+    if kind == "explicit declared implicit":
+        data = _raw_file(ds, body_implicit=False, declared=ImplicitVRLittleEndian)
+    elif kind == "implicit declared explicit":
+        data = _raw_file(ds, body_implicit=True, declared=ExplicitVRLittleEndian)
+    elif kind == "deflated declared explicit":
+        data = _raw_file(ds, body_implicit=False, declared=ExplicitVRLittleEndian, deflate=True)
+    elif kind == "explicit declared deflated":
+        data = _raw_file(ds, body_implicit=False, declared=DeflatedExplicitVRLittleEndian)
+    elif kind == "meta group without preamble":
+        data = _raw_file(ds, body_implicit=False, declared=ExplicitVRLittleEndian)[132:]
+    elif kind == "undefined-length private sequence, implicit":
+        item = Dataset()
+        item.add_new(0x00111010, "LO", "x")
+        ds.add_new(0x00110010, "LO", "TEST CREATOR")
+        ds.add_new(0x00111011, "SQ", [item])
+        ds[0x00111011].is_undefined_length = True
+        item.is_undefined_length_sequence_item = True
+        data = _raw_file(ds, body_implicit=True, declared=ImplicitVRLittleEndian)
+    elif kind in ("odd-length 16-bit pixel data", "odd-length 8-bit pixel data"):
+        ds = grey_image(63, 63, 8) if "8-bit" in kind else ds
+        data = _raw_file(ds, body_implicit=False, declared=ExplicitVRLittleEndian)
+        at = data.rfind(b"\xe0\x7f\x10\x00") + 8  # the Pixel Data's length field (explicit VR OB/OW)
+        length = int.from_bytes(data[at:at + 4], "little")
+        cut = length - 1  # 16-bit: the last pixel's high byte lost; 8-bit: the padding byte left out
+        data = data[:at] + cut.to_bytes(4, "little") + data[at + 4:at + 4 + cut]
+    elif kind == "compressed pixel data declared implicit":
+        import io
+
+        from PIL import Image
+        from pydicom.uid import JPEGBaseline8Bit
+
+        ds = grey_image(64, 64, 8)
+        jpeg = io.BytesIO()
+        Image.fromarray(np.frombuffer(ds.PixelData, "u1").reshape(64, 64)).save(jpeg, "JPEG", quality=95)
+        ds.PixelData = encapsulate([jpeg.getvalue()])
+        ds["PixelData"].VR = "OB"
+        ds["PixelData"].is_undefined_length = True
+        ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+        data = _raw_file(ds, body_implicit=True, declared=ImplicitVRLittleEndian)
+    else:
+        raise ValueError(kind)
+    target.write_bytes(data)
+    return target

@@ -18,7 +18,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.filereader import _read_file_meta_info
 from pydicom.filewriter import write_file_meta_info
-from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian
 
 from app.core.errors import BadInputError
 from app.core.i18n import _
@@ -42,9 +42,10 @@ def read_image_file(path: str | Path) -> Dataset:
         with path.open("rb") as handle:
             head = handle.read(132)
             size = handle.seek(0, io.SEEK_END)
-            if head[128:132] != b"DICM" and head[:2] not in (b"\x08\x00", b"\x00\x08"):
+            if head[128:132] != b"DICM" and head[:2] not in (b"\x08\x00", b"\x00\x08", b"\x02\x00"):
                 # Old media hold datasets without the Part 10 header: accept those that
-                # open with a group 0008 element, nothing else.
+                # open with a group 0008 element, or with the file meta group but no
+                # preamble (as DCMTK does), nothing else.
                 raise InvalidDicomError("no preamble")
             force = head[128:132] != b"DICM"
             handle.seek(0)
@@ -64,12 +65,38 @@ def read_image_file(path: str | Path) -> Dataset:
         offset, length = declared
         raise FrameDecodeError(_("The pixel data is truncated: {actual} of {expected} bytes are present.").format(
             actual=max(0, size - offset), expected=length))
+    _complete_last_pixel(ds)
     return ds
 
 
 def read_bytes(data: bytes, *, header_only: bool, force: bool) -> Dataset:
     """A data set from a whole file in memory (pydicom's exceptions pass through)."""
-    return _read(io.BytesIO(data), None, force=force, header_only=header_only)[0]
+    ds = _read(io.BytesIO(data), None, force=force, header_only=header_only)[0]
+    if not header_only:
+        _complete_last_pixel(ds)
+    return ds
+
+
+def _complete_last_pixel(ds: Dataset) -> None:
+    """Native Pixel Data of odd length, short of the image by part of its last pixel (a
+    writer that dropped the padding byte of 16-bit data): the last pixel is 0, as DCMTK
+    shows it, instead of the whole image refused as truncated."""
+    declared = _pixel_data_declared(ds)
+    if declared is None or declared[1] % 2 == 0 or "PixelData" not in ds:
+        return
+    meta = getattr(ds, "file_meta", None)
+    tsyntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    try:
+        if tsyntax is not None and UID(str(tsyntax)).is_encapsulated:
+            return
+        pixel = int(ds.SamplesPerPixel or 1) * int(ds.BitsAllocated) // 8
+        expected = int(ds.Rows) * int(ds.Columns) * max(1, int(ds.get("NumberOfFrames") or 1)) * pixel
+    except (AttributeError, TypeError, ValueError):
+        return
+    short = expected - declared[1]
+    if pixel > 1 and 0 < short < pixel:
+        value = bytes(ds.PixelData)
+        ds.PixelData = value[:len(value) - (pixel - short)] + bytes(pixel)
 
 
 def _read(handle: BinaryIO, name: str | None, *, force: bool, header_only: bool) -> tuple[Dataset, bool]:
@@ -79,12 +106,29 @@ def _read(handle: BinaryIO, name: str | None, *, force: bool, header_only: bool)
         if not force:
             handle.seek(132)
             meta = _read_file_meta_info(handle)
-            if meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian:
+            if meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian or _deflated(handle):
                 return dcmread(_inflated(handle, meta), stop_before_pixels=header_only), True
             handle.seek(0)
         if name is not None:  # by name: values over the defer size are read when used
             return dcmread(name, stop_before_pixels=header_only, force=force, defer_size=VIEWER_DEFER_SIZE), False
         return dcmread(handle, stop_before_pixels=header_only, force=force), False
+
+
+def _deflated(handle: BinaryIO) -> bool:
+    """Whether the data set after the file meta group, declared plain, is deflated all the
+    same: it does not open with a low group, and what it inflates to does. The handle is
+    left where it was."""
+    start = handle.tell()
+    head = handle.read(2048)
+    handle.seek(start)
+    if len(head) < 8 or 0x0004 <= int.from_bytes(head[:2], "little") < 0x1000:
+        return False
+    try:
+        inflated = zlib.decompressobj(-zlib.MAX_WBITS).decompress(head, 8)
+    except zlib.error:
+        return False
+    return len(inflated) == 8 and 0x0004 <= int.from_bytes(inflated[:2], "little") < 0x1000 \
+        and inflated[4:6].isalpha()  # an explicit VR: the deflated syntax is explicit VR little endian
 
 
 def _inflated(handle: BinaryIO, meta) -> io.BytesIO:
