@@ -3,6 +3,7 @@ pipeline (the same decode, modality LUT, window and MONOCHROME1 handling)."""
 
 import argparse
 import math
+import os
 import re
 import sys
 from pathlib import Path
@@ -52,6 +53,9 @@ def parse_window(text: str):
 
 
 def run_snapshot(args) -> int:
+    # One frame gains nothing from BLAS threads, and OpenBLAS's spin after each call cost ~0.1 s
+    # CPU; it reads this once, when numpy loads (next line), so a caller's own setting wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from PIL import Image
 
     from viewers.dicom.pixels import FrameDecodeError, decode_frame, default_window, frame_count, \

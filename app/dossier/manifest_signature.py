@@ -5,23 +5,20 @@ signature are wrong: refuse), untrusted (sound, but no trusted root vouches for 
 signer: import and flag), valid.
 """
 
-import asyncio
+from __future__ import annotations
+
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 import logging
-
-from asn1crypto import cms
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.serialization import pkcs7
-from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-from pyhanko.sign.validation.settings import KeyUsageConstraints
-from pyhanko_certvalidator import ValidationContext
+from typing import TYPE_CHECKING
 
 from app.core.i18n import N_, _
-from app.crypto.cms_checks import certificate_problem, strict_cms_problem
-from app.crypto.identity import KeyIdentity
+
+if TYPE_CHECKING:  # the CMS and validation libraries load when a signature is made or checked, not with its states
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+
+    from app.crypto.identity import KeyIdentity
 
 UNSIGNED, INVALID, UNTRUSTED, VALID = "unsigned", "invalid", "untrusted", "valid"
 #: Each state's word for a reader (the state itself is stored and in --json).
@@ -58,6 +55,9 @@ def state_label(state: str) -> str:
 
 def sign_manifest(manifest_bytes: bytes, identity: KeyIdentity) -> bytes:
     """DER detached SignedData over the exact bytes of manifest.json."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.serialization import pkcs7
+
     builder = (pkcs7.PKCS7SignatureBuilder().set_data(manifest_bytes)
                .add_signer(identity.certificate, identity.private_key, hashes.SHA256()))
     for cert in identity.chain:
@@ -67,6 +67,9 @@ def sign_manifest(manifest_bytes: bytes, identity: KeyIdentity) -> bytes:
 
 
 def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
@@ -99,6 +102,10 @@ def _untrusted_reason(cert, moment: datetime | None) -> str:
 
 
 def _unsigned_damage(signature: bytes, signed_data, signing_cert, trusted_roots: list[x509.Certificate]) -> str | None:
+    from asn1crypto import cms
+
+    from app.crypto.cms_checks import certificate_problem, strict_cms_problem
+
     try:
         canonical = cms.ContentInfo.load(signature, strict=True).dump(force=True) == signature
     except Exception:
@@ -115,6 +122,8 @@ def _unsigned_damage(signature: bytes, signed_data, signing_cert, trusted_roots:
 def _signer_certificate_damage(signed_data, signing_cert, trusted_roots: list[x509.Certificate]) -> str | None:
     """The signer's certificate, when its issuer is at hand (carried or trusted), must bear that
     issuer's valid signature: a certificate changed in transit is damage, not mere distrust."""
+    from cryptography import x509
+
     damaged = _("the signer's certificate is damaged: its issuer's signature on it does not verify")
     try:
         signer = x509.load_der_x509_certificate(signing_cert.dump())
@@ -144,6 +153,13 @@ def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
                               trusted_roots: list[x509.Certificate],
                               moment: datetime | None = None) -> SignatureState:
     """The state of the manifest's signature against the given trusted roots."""
+    import asyncio
+
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
+
     if signature is None:
         return SignatureState(UNSIGNED)
     try:

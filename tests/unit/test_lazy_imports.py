@@ -1,0 +1,185 @@
+"""Commands import only what they use, each tried in a fresh interpreter: building the
+parser, `--version`, `cases --help`, `cases` and `snapshot` load no Qt, no pyHanko, no
+reportlab (and `--version` no pydicom or numpy); signing and validating never load a
+network client library (app/core/offline.py); the argparse structure is unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import COMMAND_MODULES, VERB_MODULES, build_parser
+from app.demo.pki import DEMO_PASSPHRASE
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Libraries that no command loads unless it uses them.
+HEAVY = ("PySide6", "shiboken6", "pyhanko", "pyhanko_certvalidator", "aiohttp", "reportlab")
+#: The verbs of `secondo`, as `secondo --help` lists them.
+VERBS = ("pack", "inspect", "import", "cases", "show", "audit", "case", "demo", "snapshot", "view", "opinion",
+         "verify", "outgoing", "contacts", "trust", "gui")
+
+PROBE = """
+import json, sys
+{code}
+sys.stdout.flush()
+print("\\nMODULES " + json.dumps(sorted(sys.modules)))
+"""
+
+RUN_MAIN = """
+from app.cli import main
+try:
+    code = main({argv!r})
+except SystemExit as done:
+    code = done.code
+print("EXIT", code)
+"""
+
+
+def probe(code: str, env: dict | None = None) -> tuple[str, set[str]]:
+    """Run `code` in a fresh interpreter; its output, and the top-level packages it loaded."""
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), **(env or {}))
+    done = subprocess.run([sys.executable, "-c", PROBE.format(code=code)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, env=environment)
+    assert done.returncode == 0, done.stderr
+    out, _, modules = done.stdout.rpartition("\nMODULES ")
+    return out, {name.split(".")[0] for name in json.loads(modules)}
+
+
+def run_main(argv: list[str], env: dict | None = None) -> tuple[str, set[str]]:
+    out, loaded = probe(RUN_MAIN.format(argv=argv), env)
+    assert out.rstrip().endswith("EXIT 0"), out
+    return out, loaded
+
+
+def test_building_the_parser_loads_no_heavy_library():
+    _, loaded = probe("from app.cli import build_parser; build_parser()")
+    assert not loaded & {*HEAVY, "pydicom", "numpy", "PIL", "cryptography"}
+
+
+def test_version_loads_none_of_what_it_reports():
+    out, loaded = run_main(["--version"])
+    assert not loaded & {*HEAVY, "pydicom", "numpy", "PIL"}
+    lines = out.splitlines()
+    assert lines[0].startswith("secondo ") and lines[1].startswith("Qt 6.")
+    assert any(line.startswith("pydicom ") for line in lines) and any(line.startswith("pyHanko ") for line in lines)
+
+
+def test_cases_help_loads_no_heavy_library():
+    out, loaded = run_main(["cases", "--help"])
+    assert "--all" in out
+    assert not loaded & {*HEAVY, "pydicom", "numpy"}
+
+
+def test_cases_loads_no_qt_signing_or_network(tmp_path):
+    home = tmp_path / "home"
+    out, loaded = run_main(["cases", "--json", "--vault-passphrase-env", "VAULT"],
+                           env={"SECONDO_HOME": str(home), "VAULT": "a vault passphrase",
+                                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert json.loads(out.rpartition("EXIT")[0]) == []
+    assert not loaded & set(HEAVY)
+
+
+def test_snapshot_loads_no_qt_signing_or_network(tmp_path):
+    from app.demo.imaging import ct_series
+
+    source, png = tmp_path / "ct.dcm", tmp_path / "ct.png"
+    next(iter(ct_series(slices=2, size=64))).save_as(source, enforce_file_format=True)
+    out, loaded = run_main(["snapshot", str(source), "-o", str(png)])
+    assert png.read_bytes().startswith(b"\x89PNG") and "64x64" in out
+    assert not loaded & set(HEAVY)
+
+
+def subparsers(parser) -> dict:
+    return next(a for a in parser._actions if a.dest == "verb").choices
+
+
+def test_each_verb_loads_its_own_command_module_only():
+    out, _ = probe(RUN_MAIN.format(argv=["snapshot", "--help"])
+                   + "print('COMMANDS', sorted(m for m in sys.modules if m.startswith('app.commands.')))")
+    assert "COMMANDS ['app.commands.argparse_words', 'app.commands.snapshot']" in out
+
+
+def test_a_verb_alone_gets_the_same_parser_as_with_every_verb():
+    """VERB_MODULES names the module that adds each verb, and the parser built for one verb
+    is the one `secondo --help` lists."""
+    full = subparsers(build_parser())
+    assert set(VERB_MODULES.values()) == set(COMMAND_MODULES) and set(VERB_MODULES) == set(full)
+    for verb in VERB_MODULES:
+        alone = subparsers(build_parser(verb))
+        assert verb in alone
+        assert alone[verb].format_help() == full[verb].format_help()
+
+
+def test_the_help_lists_every_verb_and_each_verb_has_its_own(capsys):
+    parser = build_parser()
+    verbs = subparsers(parser)
+    assert tuple(verbs) == VERBS
+    help_text = parser.format_help()
+    assert all(f"    {verb}" in help_text for verb in VERBS)
+    for verb in VERBS:
+        with pytest.raises(SystemExit) as done:
+            build_parser(verb).parse_args([verb, "--help"])
+        assert done.value.code == 0
+        assert f"secondo {verb}" in capsys.readouterr().out
+
+
+SIGN_AND_VERIFY = """
+from pathlib import Path
+from app.dossier.manifest_signature import VALID, sign_manifest, verify_manifest_signature
+from app.signing.certificates import load_certificate
+from app.signing.identities import load_pkcs12
+from app.signing.pades import sign_pdf
+from app.signing.verify import verify_pdf_bytes
+
+identity = load_pkcs12(Path({p12!r}), {passphrase!r})
+root = load_certificate(Path({root!r}))
+signed = sign_pdf(Path({pdf!r}).read_bytes(), identity).pdf
+report = verify_pdf_bytes(signed, [root])
+manifest = b'{{"format": "sodp-manifest/1"}}'
+state = verify_manifest_signature(manifest, sign_manifest(manifest, identity), [root])
+print("SIGNED", report.ok, state.state == VALID)
+"""
+
+
+def test_signing_and_validating_load_no_network_client(pki_files, tmp_path):
+    from tests.unit.pdf_signing import make_pdf
+
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(make_pdf(1))
+    out, loaded = probe(SIGN_AND_VERIFY.format(p12=str(pki_files["reviewer-rsa.p12"]), passphrase=DEMO_PASSPHRASE,
+                                               root=str(pki_files["root.pem"]), pdf=str(pdf)))
+    assert "SIGNED True True" in out
+    assert "pyhanko" in loaded and "aiohttp" not in loaded
+
+
+REFUSALS = """
+from app.core.offline import OfflineError
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko_certvalidator import ValidationContext
+try:
+    HTTPTimeStamper("http://tsa.example")
+except OfflineError as exc:
+    print("TIMESTAMP", exc)
+try:
+    ValidationContext(allow_fetching=True)
+except OfflineError as exc:
+    print("FETCH", exc)
+try:
+    import aiohttp
+except ImportError as exc:
+    print("AIOHTTP", exc)
+"""
+
+
+def test_network_clients_refuse_with_the_reason():
+    out, loaded = probe(REFUSALS)
+    lines = dict(line.split(" ", 1) for line in out.splitlines() if line)
+    assert set(lines) == {"TIMESTAMP", "FETCH", "AIOHTTP"}
+    assert "works offline" in lines["TIMESTAMP"] and "HTTPTimeStamper" in lines["TIMESTAMP"]
+    assert "works offline" in lines["FETCH"] and "works offline" in lines["AIOHTTP"]
+    assert "aiohttp" not in loaded
