@@ -183,3 +183,10 @@ def test_network_clients_refuse_with_the_reason():
     assert "works offline" in lines["TIMESTAMP"] and "HTTPTimeStamper" in lines["TIMESTAMP"]
     assert "works offline" in lines["FETCH"] and "works offline" in lines["AIOHTTP"]
     assert "aiohttp" not in loaded
+
+
+def test_the_letterhead_loads_no_reportlab_and_the_report_names_still_resolve():
+    _, loaded = probe("import app.report.letterhead, app.demo")
+    assert "reportlab" not in loaded
+    out, loaded = probe("from app.report import Letterhead, render_opinion; print(render_opinion.__module__)")
+    assert "app.report.opinion_pdf" in out and "reportlab" in loaded
