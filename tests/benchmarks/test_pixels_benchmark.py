@@ -1,11 +1,15 @@
 """Pixel pipeline benchmarks: render of a 512x512 CT slice (~1-2 ms wanted),
 decode + render of an uncompressed 512x512 CT slice from its bytes (< 25 ms per slice
-decoded on the fly), and a window/level update of a 3000x4000 16-bit mammogram (< 40 ms).
+decoded on the fly), a window/level update of a 3000x4000 16-bit mammogram (< 40 ms), and
+the decode of a 12-bit JPEG Extended slice through the fallback decoder beside DCMTK's dcmj2pnm.
 
 Run: .venv/bin/python -m pytest tests/benchmarks/test_pixels_benchmark.py --benchmark-only
 """
 
 import io
+import os
+import sys
+import time
 from itertools import cycle
 
 import numpy as np
@@ -15,6 +19,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian
 
 from app.demo.imaging import ct_series
+from tests.benchmarks.figures import median_run, peer, record
 from viewers.dicom.pixels import CT_PRESETS, Window, decode_frame, render
 
 
@@ -65,3 +70,41 @@ def test_window_update_3000x4000_mammogram(benchmark, mammogram):
 def test_decode_3000x4000_mammogram(benchmark, mammogram):
     frame = benchmark.pedantic(decode_frame, args=(mammogram, 0), rounds=10, iterations=1)
     assert frame.modality.shape == (4000, 3000)
+
+
+@pytest.fixture(scope="module")
+def jply_slice(tmp_path_factory):
+    """A 12-bit JPEG Extended CT slice (SECONDO_BENCH_DECODE_SIZE, default 512) in the JPLY form
+    libjpeg refuses: decoded through the fallback (GDCM)."""
+    from tests.decode_files import NO_DCMTK, as_jply, ct_12bit, dcmtk_installed, jpeg_extended_12bit
+
+    if not dcmtk_installed():
+        pytest.skip(NO_DCMTK)
+    folder = tmp_path_factory.mktemp("jply")
+    size = int(os.environ.get("SECONDO_BENCH_DECODE_SIZE", "512"))
+    return as_jply(jpeg_extended_12bit(ct_12bit(size), folder), folder / "ct12-jply.dcm")
+
+
+def test_decode_12bit_jpeg_extended_through_the_fallback(benchmark, jply_slice, tmp_path):
+    """In process: one frame decoded (GDCM already loaded), CPU per frame; side by side, whole
+    processes on the same file: dcmj2pnm (DCMTK) and `secondo snapshot` (GDCM loaded on the way)."""
+    ds = pydicom.dcmread(jply_slice)
+    first = decode_frame(ds, 0)  # loads GDCM: counted in the snapshot figure, not per frame
+    assert first.stored.shape == (ds.Rows, ds.Columns)
+    rounds = 20
+    start = time.process_time()
+    for _ in range(rounds):
+        decode_frame(ds, 0)
+    per_frame = (time.process_time() - start) / rounds
+    benchmark.pedantic(decode_frame, args=(ds, 0), rounds=rounds, iterations=1)
+    peers = {}
+    dcmj2pnm = peer("dcmj2pnm")
+    if dcmj2pnm:
+        peers["dcmj2pnm"] = median_run([dcmj2pnm, str(jply_slice), str(tmp_path / "dcmtk.pgm")]).cpu_s
+    snapshot = median_run([sys.executable, "-m", "app", "snapshot", str(jply_slice), "-o", str(tmp_path / "s.png")])
+    record(benchmark, f"decode of a 12-bit JPEG Extended {ds.Columns}x{ds.Rows} slice through the fallback "
+           "(GDCM), in process, per frame", per_frame, None, peers=peers,
+           note="peers are whole processes (start, read, decode, write)")
+    record(benchmark, "secondo snapshot of that slice (GDCM loaded on the first failure), whole process",
+           snapshot.cpu_s, None, peers=peers)
+    record(benchmark, "secondo snapshot of that slice, wall", snapshot.wall_s, None, unit="s wall")
