@@ -3,10 +3,14 @@ after the first decoders (pylibjpeg, Pillow) failed on it, e.g. the 12-bit JPEG 
 the NEMA WG04 JPLY samples that libjpeg refuses (-1038, a sequential scan with Se=0, which
 DCMTK and GDCM read with a warning).
 
-pydicom imports gdcm with itself when it is installed (~20 ms CPU on every start); `hold_back()`
-keeps it out until the first failure calls `decoder_for()`, which loads GDCM and makes a\npydicom Decoder with this module as its one plugin.
-pydicom's own GDCM plugin refuses 12-bit JPEG Extended; GDCM 3 decodes it as DCMTK does
-(same values, tests/unit/test_decode_fallback.py), so this plugin hands it to GDCM.
+GDCM runs in a worker process of its own, started on the first failure: on some damaged
+JPEG data GDCM 3.2 throws a C++ exception nothing catches and aborts its process, which must
+not be the workstation's. A worker that died is reported as a frame that cannot be decoded,
+and the next frame starts a new one.
+
+pydicom's own GDCM plugin refuses 12-bit JPEG Extended; GDCM 3 decodes it as DCMTK does (same
+values, tests/unit/test_decode_fallback.py), so this plugin hands it to GDCM. pydicom imports
+gdcm with itself when it is installed (~20 ms CPU on every start): `hold_back()` keeps it out.
 """
 
 from __future__ import annotations
@@ -15,32 +19,37 @@ import importlib
 import os
 import sys
 import threading
-from contextlib import contextmanager
 from typing import Any
 
 LABEL = "gdcm-fallback"
 _PYDICOM_PLUGIN = "pydicom.pixels.decoders.gdcm"
+_RUNNER_FIELDS = ("transfer_syntax", "rows", "columns", "samples_per_pixel", "bits_allocated", "bits_stored",
+                  "pixel_representation", "photometric_interpretation", "planar_configuration")
+_RUNNER_OPTIONS = ("jls_precision", "j2k_precision")
 _lock = threading.Lock()
 _decoders: dict[str, Any] = {}  # transfer syntax UID -> its GDCM Decoder, or None when GDCM cannot help
-_native: dict[str, Any] = {}  # "gdcm": the module, once loaded
+_state: dict[str, Any] = {}  # "pool": the worker process pool; "gdcm": the module, in the worker
 
 
 def hold_back() -> None:
-    """Keep gdcm from being imported with pydicom (call before pydicom is first imported;
-    later it changes nothing)."""
+    """Keep gdcm from being imported with pydicom (before pydicom is first imported; later it
+    changes nothing)."""
     if "pydicom" not in sys.modules and "gdcm" not in sys.modules:
         sys.modules["gdcm"] = None  # type: ignore[assignment]  # import gdcm: ImportError, until _load()
 
 
-def loaded() -> bool:
-    """Whether GDCM has been loaded in this process."""
-    return sys.modules.get("gdcm") is not None
+hold_back()  # imported by decode.py and reading.py before they import pydicom
+
+
+def worker_started() -> bool:
+    """Whether the GDCM worker process has been started (by a frame the first decoders refused)."""
+    return "pool" in _state
 
 
 def decoder_for(tsyntax: str):
-    """A pydicom Decoder for `tsyntax` whose one plugin is GDCM, loading GDCM the first time;
-    None when GDCM is not installed or does not decode that syntax. It is a Decoder of its
-    own so that pydicom's decoders, asked first, never reach GDCM."""
+    """A pydicom Decoder for `tsyntax` whose one plugin is GDCM; None when GDCM is not installed
+    or does not decode that syntax. It is a Decoder of its own so that pydicom's decoders,
+    asked first, never reach GDCM."""
     with _lock:
         if tsyntax not in _decoders:
             _decoders[tsyntax] = _new_decoder(tsyntax)
@@ -51,15 +60,82 @@ def _new_decoder(tsyntax: str):
     from pydicom.pixels.decoders.base import Decoder
     from pydicom.uid import UID
 
-    if not _load() or tsyntax not in importlib.import_module(_PYDICOM_PLUGIN).DECODER_DEPENDENCIES:
+    if not is_available(tsyntax):
         return None
     decoder = Decoder(UID(tsyntax))
     decoder.add_plugin(LABEL, (__name__, "decode_frame"))
     return decoder if decoder.is_available else None
 
 
+def _gdcm_installed() -> bool:
+    """Whether gdcm can be imported, without importing it (it may be held back)."""
+    for finder in sys.meta_path:
+        try:
+            if finder.find_spec("gdcm", None) is not None:  # type: ignore[attr-defined]
+                return True
+        except (AttributeError, ImportError, ValueError):
+            continue
+    return False
+
+
+# The pydicom decoder plugin interface: is_available(uid), DECODER_DEPENDENCIES, decode_frame.
+
+def is_available(uid: str) -> bool:
+    """Whether this plugin decodes `uid`: GDCM installed and the syntax one of GDCM's."""
+    return uid in importlib.import_module(_PYDICOM_PLUGIN).DECODER_DEPENDENCIES and _gdcm_installed()
+
+
+def __getattr__(name: str):
+    if name == "DECODER_DEPENDENCIES":
+        return importlib.import_module(_PYDICOM_PLUGIN).DECODER_DEPENDENCIES
+    raise AttributeError(name)
+
+
+def decode_frame(src: bytes, runner) -> bytes:
+    """One frame through GDCM in the worker process; the runner options GDCM's plugin changes
+    (layout of JPEG-LS and JPEG 2000 output) are applied here."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    fields = {name: getattr(runner, name) for name in _RUNNER_FIELDS}
+    fields["transfer_syntax"] = str(fields["transfer_syntax"])
+    options = {name: runner.get_option(name) for name in _RUNNER_OPTIONS if runner.get_option(name) is not None}
+    pool = _pool()
+    try:
+        frame, changed = pool.submit(_decode_in_worker, bytes(src), fields, options).result()
+    except BrokenProcessPool:
+        with _lock:
+            if _state.get("pool") is pool:
+                del _state["pool"]
+        raise ValueError("GDCM stopped on this data") from None
+    for name, value in changed.items():
+        runner.set_option(name, value)
+    return frame
+
+
+def _pool():
+    with _lock:
+        if "pool" not in _state:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn: a fresh interpreter, never a fork of a process with Qt and threads in it
+            _state["pool"] = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_start_worker)
+        return _state["pool"]
+
+
+# In the worker process.
+
+def _start_worker() -> None:
+    """GDCM's native diagnostics (libjpeg's warnings about the JPLY scan header) go nowhere."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    _load()
+
+
 def _load() -> bool:
-    if "gdcm" in _native:
+    if "gdcm" in _state:
         return True
     if "gdcm" in sys.modules and sys.modules["gdcm"] is None:
         del sys.modules["gdcm"]
@@ -70,40 +146,46 @@ def _load() -> bool:
     pydicom_gdcm = importlib.import_module(_PYDICOM_PLUGIN)
     if not pydicom_gdcm.HAVE_GDCM:  # imported while gdcm was held back: read it again
         importlib.reload(pydicom_gdcm)
-    _native["gdcm"] = gdcm
+    _state["gdcm"] = gdcm
     return bool(pydicom_gdcm.HAVE_GDCM)
 
 
-hold_back()  # imported by decode.py and reading.py before they import pydicom
+class _Runner:
+    """What pydicom's GDCM plugin reads of a DecodeRunner, and the options it sets."""
+
+    def __init__(self, fields: dict, options: dict):
+        from pydicom.uid import UID
+
+        self.__dict__.update(fields)
+        self.transfer_syntax = UID(fields["transfer_syntax"])
+        self._options = dict(options)
+        self.changed: dict[str, Any] = {}
+
+    def get_option(self, name: str, default: Any = None) -> Any:
+        return self._options.get(name, default)
+
+    def set_option(self, name: str, value: Any) -> None:
+        self._options[name] = self.changed[name] = value
+        if name in _RUNNER_FIELDS:
+            setattr(self, name, value)
 
 
-# The pydicom decoder plugin interface: is_available(uid), DECODER_DEPENDENCIES, decode_frame.
-
-def is_available(uid: str) -> bool:
-    """Whether this plugin decodes `uid` (GDCM loaded and the syntax one of GDCM's)."""
-    return "gdcm" in _native and uid in importlib.import_module(_PYDICOM_PLUGIN).DECODER_DEPENDENCIES
-
-
-def __getattr__(name: str):
-    if name == "DECODER_DEPENDENCIES":
-        return importlib.import_module(_PYDICOM_PLUGIN).DECODER_DEPENDENCIES
-    raise AttributeError(name)
-
-
-def decode_frame(src: bytes, runner) -> bytes:
-    """One frame through GDCM; GDCM's native diagnostics (libjpeg's warnings about the JPLY
-    scan header, printed to the process's stderr) are kept off the console."""
+def _decode_in_worker(src: bytes, fields: dict, options: dict) -> tuple[bytes, dict]:
     from pydicom.uid import JPEGExtended12Bit
 
-    with _lock, _native_stderr_muted():
-        if runner.transfer_syntax == JPEGExtended12Bit and runner.bits_stored != 8:
-            return _decode_12bit_jpeg(src, runner)
-        return importlib.import_module(_PYDICOM_PLUGIN)._decode_frame(src, runner)
+    if not _load():
+        raise ValueError("GDCM is not installed")
+    runner = _Runner(fields, options)
+    if runner.transfer_syntax == JPEGExtended12Bit and runner.bits_stored != 8:
+        frame = _decode_12bit_jpeg(src, runner)
+    else:
+        frame = importlib.import_module(_PYDICOM_PLUGIN)._decode_frame(src, runner)
+    return bytes(frame), runner.changed
 
 
 def _decode_12bit_jpeg(src: bytes, runner) -> bytes:
     """As pydicom's GDCM plugin does for other syntaxes, without its refusal of 12 bits."""
-    gdcm = _native["gdcm"]
+    gdcm = _state["gdcm"]
     fragment = gdcm.Fragment()
     fragment.SetByteStringValue(src)
     fragments = gdcm.SequenceOfFragments.New()
@@ -126,24 +208,3 @@ def _decode_12bit_jpeg(src: bytes, runner) -> bytes:
     if buffer is None:
         raise ValueError("GDCM could not decode the JPEG data")
     return bytes(buffer.encode("utf-8", "surrogateescape"))  # GDCM hands char* over as str
-
-
-@contextmanager
-def _native_stderr_muted():
-    """Point file descriptor 2 at /dev/null for the duration (under _lock: one at a time)."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, 2)
-        finally:
-            os.close(null)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
