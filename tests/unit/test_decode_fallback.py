@@ -80,6 +80,22 @@ class TestTwelveBitJpegExtended:
         assert np.abs(frame.stored.astype(int) - dcmtk_values(encoded, 12, folder)).max() <= 1
 
 
+class TestTheFallbackAlone:
+    @pytest.mark.parametrize("name, tolerance", [
+        ("JPGExtended.dcm", 1), ("SC_rgb_jpeg_dcmtk.dcm", 2), ("SC_rgb_jpeg_gdcm.dcm", 0),
+        ("MR_small_jpeg_ls_lossless.dcm", 0), ("JPEGLSNearLossless_16.dcm", 0), ("SC_rgb_jls_lossy_line.dcm", 0),
+        ("MR_small_jp2klossless.dcm", 0), ("GDCMJ2K_TextGBR.dcm", 0), ("693_J2KI.dcm", 1)])
+    def test_gdcm_decodes_what_the_first_decoders_decode(self, name, tolerance):
+        """The worker's GDCM steps (pydicom's GDCM plugin's, without its 12-bit refusal) give
+        the first decoders' values, in the same layout."""
+        ds = sample(name)
+        tsyntax = ds.file_meta.TransferSyntaxUID
+        first, _ = pydicom.pixels.get_decoder(tsyntax).as_array(ds, index=0, as_rgb=True, decoding_plugin="pylibjpeg")
+        second, _ = fallback.decoder_for(tsyntax).as_array(ds, index=0, as_rgb=True)
+        assert second.shape == first.shape and second.dtype == first.dtype
+        assert np.abs(second.astype(int) - first.astype(int)).max() <= tolerance
+
+
 class TestOnlyAfterTheFirstFails:
     def test_the_fallback_is_asked_only_when_the_first_decoder_fails(self, monkeypatch):
         asked = []

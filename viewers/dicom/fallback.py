@@ -9,7 +9,8 @@ not be the workstation's. A worker that died is reported as a frame that cannot 
 and the next frame starts a new one.
 
 pydicom's own GDCM plugin refuses 12-bit JPEG Extended; GDCM 3 decodes it as DCMTK does (same
-values, tests/unit/test_decode_fallback.py), so this plugin hands it to GDCM. pydicom imports
+values, tests/unit/test_decode_fallback.py), so the worker runs that plugin's steps without the
+refusal. pydicom imports
 gdcm with itself when it is installed (~20 ms CPU on every start): `hold_back()` keeps it out.
 """
 
@@ -97,7 +98,8 @@ def decode_frame(src: bytes, runner) -> bytes:
     from concurrent.futures.process import BrokenProcessPool
 
     fields = {name: getattr(runner, name) for name in _RUNNER_FIELDS}
-    fields["transfer_syntax"] = str(fields["transfer_syntax"])
+    fields["transfer_syntax"] = str.__str__(fields["transfer_syntax"])
+    fields["photometric_interpretation"] = str.__str__(fields["photometric_interpretation"])
     options = {name: runner.get_option(name) for name in _RUNNER_OPTIONS if runner.get_option(name) is not None}
     pool = _pool()
     try:
@@ -124,7 +126,13 @@ def _pool():
         return _state["pool"]
 
 
-# In the worker process.
+# In the worker process: gdcm only, no pydicom (a lighter start). _decode_with_gdcm is pydicom's
+# GDCM plugin (pydicom/pixels/decoders/gdcm.py, 3.0) without its refusal of 12-bit JPEG Extended.
+
+_JPEG_12BIT = "1.2.840.10008.1.2.4.51"
+_JPEG_LS = ("1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81")
+_JPEG_2000 = ("1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91")
+
 
 def _start_worker() -> None:
     """GDCM's native diagnostics (libjpeg's warnings about the JPLY scan header) go nowhere."""
@@ -143,21 +151,15 @@ def _load() -> bool:
         import gdcm
     except ImportError:
         return False
-    pydicom_gdcm = importlib.import_module(_PYDICOM_PLUGIN)
-    if not pydicom_gdcm.HAVE_GDCM:  # imported while gdcm was held back: read it again
-        importlib.reload(pydicom_gdcm)
     _state["gdcm"] = gdcm
-    return bool(pydicom_gdcm.HAVE_GDCM)
+    return True
 
 
 class _Runner:
-    """What pydicom's GDCM plugin reads of a DecodeRunner, and the options it sets."""
+    """What the decoding reads of pydicom's DecodeRunner, and the options it sets."""
 
     def __init__(self, fields: dict, options: dict):
-        from pydicom.uid import UID
-
         self.__dict__.update(fields)
-        self.transfer_syntax = UID(fields["transfer_syntax"])
         self._options = dict(options)
         self.changed: dict[str, Any] = {}
 
@@ -171,21 +173,19 @@ class _Runner:
 
 
 def _decode_in_worker(src: bytes, fields: dict, options: dict) -> tuple[bytes, dict]:
-    from pydicom.uid import JPEGExtended12Bit
-
     if not _load():
         raise ValueError("GDCM is not installed")
     runner = _Runner(fields, options)
-    if runner.transfer_syntax == JPEGExtended12Bit and runner.bits_stored != 8:
-        frame = _decode_12bit_jpeg(src, runner)
-    else:
-        frame = importlib.import_module(_PYDICOM_PLUGIN)._decode_frame(src, runner)
-    return bytes(frame), runner.changed
+    return _decode_with_gdcm(src, runner), runner.changed
 
 
-def _decode_12bit_jpeg(src: bytes, runner) -> bytes:
-    """As pydicom's GDCM plugin does for other syntaxes, without its refusal of 12 bits."""
+def _decode_with_gdcm(src: bytes, runner: _Runner) -> bytes:
     gdcm = _state["gdcm"]
+    tsyntax, bits_stored = runner.transfer_syntax, runner.bits_stored
+    if tsyntax == _JPEG_LS[1] and runner.pixel_representation == 1 and bits_stored < 8:
+        raise ValueError("Unable to decode signed lossy JPEG-LS pixel data with a sample precision less than 8 bits")
+    if tsyntax in _JPEG_LS and bits_stored in (6, 7):
+        raise ValueError("Unable to decode unsigned JPEG-LS pixel data with a sample precision of 6 or 7 bits")
     fragment = gdcm.Fragment()
     fragment.SetByteStringValue(src)
     fragments = gdcm.SequenceOfFragments.New()
@@ -200,11 +200,26 @@ def _decode_12bit_jpeg(src: bytes, runner) -> bytes:
     image.SetPhotometricInterpretation(gdcm.PhotometricInterpretation(pi_type))
     if runner.samples_per_pixel > 1:
         image.SetPlanarConfiguration(runner.planar_configuration)
-    image.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.GetTSType(str.__str__(runner.transfer_syntax))))
-    bits = runner.bits_stored
-    image.SetPixelFormat(gdcm.PixelFormat(runner.samples_per_pixel, runner.bits_allocated, bits, bits - 1,
-                                          runner.pixel_representation))
+    image.SetTransferSyntax(gdcm.TransferSyntax(gdcm.TransferSyntax.GetTSType(tsyntax)))
+    if tsyntax in _JPEG_LS:  # GDCM returns JPEG-LS colour by pixel, in a container its precision sizes
+        runner.set_option("planar_configuration", 0)
+        bits_stored = runner.get_option("jls_precision", bits_stored)
+        _set_container(runner, bits_stored, (8, 16))
+    elif tsyntax in _JPEG_2000:
+        bits_stored = runner.get_option("j2k_precision", bits_stored)
+        _set_container(runner, bits_stored, (8, 16, 32))
+    image.SetPixelFormat(gdcm.PixelFormat(runner.samples_per_pixel, runner.bits_allocated, bits_stored,
+                                          bits_stored - 1, runner.pixel_representation))
     buffer = image.GetBuffer()
     if buffer is None:
-        raise ValueError("GDCM could not decode the JPEG data")
+        raise ValueError("GDCM could not decode the data")
+    if tsyntax in _JPEG_2000 and runner.photometric_interpretation in ("YBR_ICT", "YBR_RCT"):
+        runner.set_option("photometric_interpretation", "RGB")  # GDCM returns them as RGB
     return bytes(buffer.encode("utf-8", "surrogateescape"))  # GDCM hands char* over as str
+
+
+def _set_container(runner: _Runner, bits_stored: int, sizes: tuple[int, ...]) -> None:
+    for size in sizes:
+        if 0 < bits_stored <= size:
+            runner.set_option("bits_allocated", size)
+            return
