@@ -2,14 +2,17 @@
 instance, in display order), headers parsed lazily, frames decoded through a bounded cache,
 and a single background worker that prefetches neighbours and serves asynchronous requests.
 
-Threads: `frame`, `dataset`, `slice_info` may be called from any thread (the GUI calls them
-directly for cached frames). Callbacks of `request` run on the worker thread; the widget
-re-posts them to the GUI thread.
+Threads: `frame`, `dataset`, `slice_info` may be called from any thread but may read and
+decrypt a file; the GUI thread calls only what never does: `peek`, `peek_dataset`,
+`peek_slice_info`, `request`, `prefetch`. The worker parses each file once, decodes it, and
+keeps its geometry (small) and its header (the most recent HEADERS_KEPT). Callbacks of
+`request` run on the worker thread; the widget re-posts them to the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
@@ -23,12 +26,14 @@ from viewers.dicom import geometry
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.geometry import SliceInfo, floats, header_value, slice_geometry
 from viewers.dicom.pixels import Frame, FrameDecodeError, decode_frame
-from viewers.dicom.reading import read_bytes
+from viewers.dicom.reading import PIXEL_KEYWORDS, read_bytes
 from viewers.dicom.sources import InstanceRef, Loader, SliceKey
 
 log = logging.getLogger(__name__)
 
 DATASET_CACHE_BYTES = 256 * MiB  # whole multi-frame files kept parsed, so cine does not re-read them
+HEADERS_KEPT = 64  # parsed headers kept (least recently used dropped); each slice's geometry is kept apart
+SWITCH_INTERVAL = 0.001  # s: how long the worker may hold the GIL while the GUI thread waits for it
 PARALLEL = 0.99  # |cos| between slice normals that counts as the same stacking direction (~8°)
 
 Callback = Callable[[int, "Frame | FrameDecodeError"], None]
@@ -78,7 +83,8 @@ class SeriesModel:
             self._index.setdefault(key, n)
         self._lock = threading.RLock()
         self._instance_locks: dict[int, threading.Lock] = {}
-        self._headers: dict[int, Dataset] = {}
+        self._headers: OrderedDict[int, Dataset] = OrderedDict()  # the most recent HEADERS_KEPT
+        self._series_header: Dataset | None = None  # the first header read: the series' own values
         self._infos: dict[int, SliceInfo] = {}
         self._failures: dict[SliceKey, FrameDecodeError] = {}
         self._instance_failures: dict[int, FrameDecodeError] = {}
@@ -143,6 +149,35 @@ class SeriesModel:
         self.slice_key(n)
         return self._header(self._owner[n])
 
+    def peek_dataset(self, n: int) -> Dataset | None:
+        """Slice `n`'s header if it was read, else the first header read of the series (its
+        patient, study and series values), else None; never reads a file (the GUI thread)."""
+        key = self.slice_key(n)
+        with self._lock:
+            header = self._headers.get(self._owner[n])
+        if header is None:
+            header = getattr(self.cache.peek(key), "header", None)
+        return header if header is not None else self._series_header
+
+    def peek_slice_info(self, n: int) -> SliceInfo | None:
+        """Slice `n`'s geometry if known; else what the import index says (not kept: the
+        header's, with pixel spacing, replaces it once read); never reads a file."""
+        self.slice_key(n)
+        with self._lock:
+            info = self._infos.get(n)
+        if info is not None:
+            return info
+        return self._index_info(n)
+
+    def _index_info(self, n: int) -> SliceInfo:
+        ref = self.instances[self._owner[n]]
+        geo = {"position": floats(ref.info.position, 3), "orientation": floats(ref.info.orientation, 6),
+               "pixel_spacing": None, "spacing_source": None, "thickness": ref.info.slice_thickness}
+        return SliceInfo(index=n, key=self._keys[n], instance_number=ref.info.instance_number,
+                         rows=_int(ref.info.rows), columns=_int(ref.info.columns), **geo,
+                         location=geometry.slice_location(geo["position"], geo["orientation"]),
+                         frame_of_reference_uid=ref.info.frame_of_reference_uid or None)
+
     def slice_info(self, n: int) -> SliceInfo:
         """Geometry of slice `n`, from its header; from the import index when the header
         cannot be read (then without pixel spacing)."""
@@ -161,13 +196,14 @@ class SeriesModel:
             frame_of_reference = str(header_value(header, "FrameOfReferenceUID") or "") or ref.info.frame_of_reference_uid
             rows, columns = header_value(header, "Rows"), header_value(header, "Columns")
         else:
-            geo = {"position": floats(ref.info.position, 3), "orientation": floats(ref.info.orientation, 6),
-                   "pixel_spacing": None, "spacing_source": None, "thickness": ref.info.slice_thickness}
-            frame_of_reference, rows, columns = ref.info.frame_of_reference_uid, ref.info.rows, ref.info.columns
+            return self._keep_info(n, self._index_info(n))
         info = SliceInfo(index=n, key=key, instance_number=ref.info.instance_number,
                          rows=_int(rows), columns=_int(columns), **geo,
                          location=geometry.slice_location(geo["position"], geo["orientation"]),
                          frame_of_reference_uid=frame_of_reference or None)
+        return self._keep_info(n, info)
+
+    def _keep_info(self, n: int, info: SliceInfo) -> SliceInfo:
         with self._lock:
             self._infos[n] = info
         return info
@@ -270,6 +306,7 @@ class SeriesModel:
             failure = self._failures.get(key) or self._instance_failures.get(i)
             if failure is not None:
                 raise failure
+            ds = None
             try:
                 try:
                     ds = self._pixel_dataset(i)
@@ -284,10 +321,23 @@ class SeriesModel:
                 failure = FrameDecodeError(_("The image cannot be decoded: {reason}").format(reason=_reason(exc)))
                 self._failures[key] = failure
                 raise failure from None
+            finally:
+                if ds is not None and self.instances[i].frames == 1 and self._cached_header(i) is None:
+                    self._keep_header(i, _without_pixels(ds))  # parsed once: its header stays
+            if self.instances[i].frames == 1:
+                frame.header = self._cached_header(i)  # counted and evicted with the frame
             with self._lock:
                 self.decoded += 1
             self.cache.put(key, frame)
-            return frame
+        self._geometry(n)
+        return frame
+
+    def _geometry(self, n: int) -> None:
+        """Slice `n`'s geometry, kept, so that the GUI thread finds it with the frame."""
+        try:
+            self.slice_info(n)
+        except Exception:  # noqa: BLE001 - geometry is optional; the frame is shown without it
+            log.debug("no geometry for slice %d", n)
 
     def _instance_lock(self, i: int) -> threading.Lock:
         with self._lock:
@@ -324,12 +374,31 @@ class SeriesModel:
             ds.buffer = None
         return ds
 
+    def _keep_header(self, i: int, header: Dataset) -> None:
+        with self._lock:
+            self._headers[i] = header
+            self._headers.move_to_end(i)
+            while len(self._headers) > HEADERS_KEPT:
+                self._headers.popitem(last=False)
+            if self._series_header is None:
+                self._series_header = header
+
+    def _cached_header(self, i: int) -> Dataset | None:
+        with self._lock:
+            header = self._headers.get(i)
+            if header is not None:
+                self._headers.move_to_end(i)
+                return header
+        if self.instances[i].frames == 1:  # a frame another model decoded into a shared cache
+            header = getattr(self.cache.peek(SliceKey(self.instances[i].key, 0)), "header", None)
+        return header
+
     def _header(self, i: int) -> Dataset:
-        header = self._headers.get(i)
+        header = self._cached_header(i)
         if header is not None:
             return header
         with self._instance_lock(i):
-            header = self._headers.get(i)
+            header = self._cached_header(i)
             if header is not None:
                 return header
             failure = self._instance_failures.get(i)
@@ -341,7 +410,7 @@ class SeriesModel:
             except FrameDecodeError as exc:
                 self._instance_failures[i] = exc
                 raise
-            self._headers[i] = header
+            self._keep_header(i, header)
             if self.instances[i].frames > 1:
                 self._remember(i, data, len(data))  # its frames are likely next: keep the bytes
             return header
@@ -361,10 +430,10 @@ class SeriesModel:
                 data = entry[0]
         if data is None:
             data = self._read(i)
-        if i not in self._headers:
-            self._headers[i] = self._parse(data, header_only=True)
         ds = self._parse(data, header_only=False)
         if multi:
+            if self._cached_header(i) is None:
+                self._keep_header(i, self._parse(data, header_only=True))
             self._remember(i, ds, len(data))
         return ds
 
@@ -459,6 +528,10 @@ class SeriesModel:
     def _start(self) -> None:
         # Caller holds self._cond.
         if self._thread is None:
+            # The worker parses headers in Python: with the default 5 ms switch interval the GUI
+            # thread, which gives the GIL up in every Qt call, waits up to 5 ms at each return.
+            if sys.getswitchinterval() > SWITCH_INTERVAL:
+                sys.setswitchinterval(SWITCH_INTERVAL)
             self._thread = threading.Thread(target=self._work, name="dicom-series-worker", daemon=True)
             self._thread.start()
 
@@ -513,6 +586,14 @@ class SeriesModel:
                 callback(n, result)
             except Exception:  # noqa: BLE001
                 log.exception("frame callback for slice %d failed", n)
+
+
+def _without_pixels(ds: Dataset) -> Dataset:
+    """`ds` read whole, made its header: the pixel data dropped (the frame holds the pixels)."""
+    for keyword in PIXEL_KEYWORDS:
+        if keyword in ds:
+            del ds[keyword]
+    return ds
 
 
 def _int(value) -> int | None:

@@ -147,16 +147,16 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
     def slice_info(self):
         if self.series is None or self.displayed_index is None:
             return None
-        try:
-            return self.series.slice_info(self.displayed_index)
+        try:  # never a file read here: the worker kept it with the frame
+            return self.series.peek_slice_info(self.displayed_index)
         except Exception:  # noqa: BLE001 - geometry is optional; the image still shows
             return None
 
     def dataset(self):
         if self.series is None or self.displayed_index is None:
             return None
-        try:
-            return self.series.dataset(self.displayed_index)
+        try:  # never a file read here: the worker kept it with the frame
+            return self.series.peek_dataset(self.displayed_index)
         except Exception:  # noqa: BLE001
             return None
 
