@@ -12,9 +12,10 @@ from app.core.i18n import _
 from app.dossier import case_details, case_summaries, completeness, identity
 from app.dossier.dicom_index import InstanceInfo, StudySummary, build_studies, extract_encapsulated_pdf
 from app.dossier.import_batch import DuplicateDossier, ImportBatch, ImportResult
+from app.dossier.series_index import (RECORD_FORMAT, build_index, compact_studies, instance_stub,
+                                      instances_of_record, is_compact)
 from app.store.store import CaseStore
 
-RECORD_FORMAT = "secondo-case/1"
 _INFO_FIELDS = {f.name for f in fields(InstanceInfo)}
 
 
@@ -61,10 +62,18 @@ def _encapsulated_documents(store: CaseStore, batch: ImportBatch, staging: Path,
 
 
 def recompute_checks(record: dict) -> None:
-    """(Re)compute studies, identity checks and completeness from the record's contents and
-    what the case says of its patient and question (app/dossier/case_details.py)."""
-    studies = build_studies([instance_info(i) for i in record["instances"]])
-    record["studies"] = [s.to_json() for s in studies]
+    """(Re)compute identity checks and completeness from the record's contents and what the
+    case says of its patient and question (app/dossier/case_details.py); and, in a record of
+    the first format, its studies from its instances."""
+    if is_compact(record):  # the studies are kept; their instances are in the series indexes
+        studies = [StudySummary.from_json(s) for s in record["studies"]]
+    else:
+        studies = build_studies([instance_info(i) for i in record["instances"]])
+        record["studies"] = [s.to_json() for s in studies]
+    _checks(record, studies)
+
+
+def _checks(record: dict, studies: list[StudySummary]) -> None:
     said = case_details.details(record)
     patient = said["patient"] if said["patient"].get("family_name") or said["patient"].get("birth_date") else None
     if patient:
@@ -112,19 +121,25 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
         "format": RECORD_FORMAT, "case_id": uuid.uuid4().hex, "received_at": _now(), "manifest": None,
         "signature": {"state": "unsigned"}, "sources": [], "documents": [], "instances": [], "unreadable": [],
         "missing": [], "missing_detail": [], "refused": [], "skipped": [], "notes": []}
-    known = {i["sop_instance_uid"] for i in record["instances"]}
+    instances = instances_of_record(record, store.vault.read_json)  # an older record: from itself
+    known = {i["sop_instance_uid"] for i in instances}
     new_instances = _dedupe_instances(store, batch, known)
     if batch.manifest is not None:
         record["manifest"], record["signature"] = batch.manifest, batch.signature
     record["documents"] += batch.documents + _encapsulated_documents(store, batch, staging, new_instances)
-    record["instances"] += new_instances
+    instances += new_instances
     for key in ("unreadable", "missing", "missing_detail", "refused", "skipped", "notes", "sources"):
         record[key] = record.get(key, []) + getattr(batch, key)
-    fingerprint = sop_fingerprint(record["instances"])
+    fingerprint = sop_fingerprint(instances)
     if existing is None and record["manifest"] is None and fingerprint:
         row = store.index.case_by_fingerprint(fingerprint)
         if row is not None:
             raise DuplicateDossier(row["id"])
+    studies = build_studies([instance_info(i) for i in instances])
+    record["format"] = RECORD_FORMAT
+    record["studies"] = compact_studies(studies, write_series_indexes(store, batch.import_id, staging, studies,
+                                                                      instances))
+    record["instances"] = [instance_stub(i) for i in instances]
     recompute_checks(record)
     record["updated_at"] = _now()
     record_blob = f"{batch.import_id}/{store.vault.write_json(staging, record)}"
@@ -139,6 +154,16 @@ def build_record(store: CaseStore, batch: ImportBatch, staging: Path, existing: 
     first = record["studies"][0]["patient"] if record["studies"] else None
     result.cases = [result.case_entry(first, len(record["studies"]), len(record["documents"]))]
     return result
+
+
+def write_series_indexes(store: CaseStore, import_id: str, staging: Path, studies: list[StudySummary],
+                         instances: list[dict]) -> dict[tuple[str, str], str]:
+    """One encrypted series index per series (app/dossier/series_index.py), staged with the
+    import; (study UID, series UID) -> its vault ref."""
+    stored = {i["sop_instance_uid"]: i for i in instances}
+    return {(study.study_uid, series.series_uid):
+            f"{import_id}/{store.vault.write_json(staging, build_index(series, study.study_uid, stored))}"
+            for study in studies for series in study.series}
 
 
 def index_row(record: dict, record_blob: str, fingerprint: str | None) -> dict:

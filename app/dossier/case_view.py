@@ -109,7 +109,8 @@ def case_json(store: CaseStore, case_id: str) -> dict:
                   "identity": identity.get(s["study_uid"], not_checked),
                   "series": [{"series_uid": se["series_uid"], "number": se.get("number"),
                               "modality": se.get("modality"), "description": se.get("description"),
-                              "kind": se.get("kind"), "instances": len(se.get("instances", [])),
+                              "kind": se.get("kind"),
+                              "instances": se.get("instance_count", len(se.get("instances", []))),
                               "frames": se.get("frames")} for se in s.get("series", [])]}
                  for s in record.get("studies", [])],
         completeness=completeness_now(record), unreadable=record["unreadable"], missing=record["missing"],

@@ -22,9 +22,11 @@ from app.dossier import dicom_fast
 from app.dossier.dicom_head import HeaderCopy
 from app.dossier.dicom_summary import (KINDS, InstanceInfo, SeriesSummary, StudySummary, studies_from_json,
                                        studies_to_json)
+from app.dossier.series_index import index_instances, is_compact
 
 __all__ = ["KINDS", "DicomParseError", "InstanceInfo", "SeriesSummary", "StudySummary", "build_studies",
-           "extract_encapsulated_pdf", "index_header", "read_instance", "studies_from_json", "studies_to_json"]
+           "extract_encapsulated_pdf", "index_header", "index_instances", "is_compact", "read_instance",
+           "studies_from_json", "studies_to_json"]
 
 PREFIX_SIZE = 1 << 20  # what the importer parses first; bytes of exactly this length may be a cut
 FAST_HEAD = 1 << 16  # a file is read in blocks of this size until its indexed header is complete

@@ -63,8 +63,29 @@ class SeriesSummary:
     @classmethod
     def from_json(cls, data: dict) -> SeriesSummary:
         values = _known_fields(cls, data)
-        values["instances"] = [InstanceInfo.from_json(i) for i in values.get("instances", [])]
+        if "instances" not in data and "instance_count" in data:
+            values["instances"] = _stand_ins(data)
+        else:
+            values["instances"] = [InstanceInfo.from_json(i) for i in values.get("instances", [])]
         return cls(**values)
+
+
+def _stand_ins(data: dict) -> list[InstanceInfo]:
+    """A summary of a compact record (app/dossier/series_index.py) names no instance: one
+    shared stand-in per SOP class, as many times as the series holds instances of it, keeps
+    what the case's checks count (how many, of which class); the instances themselves are in
+    the series index."""
+    result: list[InstanceInfo] = []
+    for sop_class, count in (data.get("sop_classes") or {}).items():
+        stand_in = InstanceInfo(
+            path="", sop_class_uid=sop_class, sop_instance_uid="", study_uid="",
+            series_uid=data.get("series_uid") or "", modality=data.get("modality"), kind=data.get("kind") or "image",
+            instance_number=None, frames=0, rows=None, columns=None, position=None, orientation=None,
+            slice_thickness=None, transfer_syntax=None, frame_of_reference_uid=data.get("frame_of_reference_uid"),
+            patient={}, study={}, series={})
+        result += [stand_in] * max(int(count), 0)
+    missing = int(data.get("instance_count") or 0) - len(result)
+    return result + result[-1:] * missing if result and missing > 0 else result
 
 
 @dataclass
@@ -96,8 +117,11 @@ class StudySummary:
 _FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in (InstanceInfo, SeriesSummary, StudySummary)}
 
 
+_FIELD_SETS = {cls: frozenset(names) for cls, names in _FIELD_NAMES.items()}
+
+
 def _known_fields(cls, data: dict) -> dict:
-    names = {f.name for f in fields(cls)}
+    names = _FIELD_SETS[cls]
     return {k: v for k, v in data.items() if k in names}
 
 

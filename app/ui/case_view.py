@@ -56,7 +56,7 @@ def load_case(store, case_id: str, cache) -> CaseData:
     documents = record["documents"]
     series = {}
     foreign = {s["study_uid"] for s in view.get("studies", []) if s["identity"]["status"] == "mismatch"}
-    for study, summary, refs, loader in series_from_case(store, case_id):
+    for study, summary, refs, loader in series_from_case(store, case_id, record=record):
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
         series[summary.series_uid].other_patient = study.study_uid in foreign
     data = CaseData(case_id, view, documents, series)

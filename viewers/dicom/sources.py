@@ -17,7 +17,7 @@ from app.core.i18n import _
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.content_type import HEAD_SIZE, sniff
 from app.dossier.dicom_index import (DicomParseError, InstanceInfo, SeriesSummary, StudySummary,
-                                     build_studies, read_instance)
+                                     build_studies, index_instances, is_compact, read_instance)
 from app.dossier.disc import list_folder, name_key
 
 
@@ -195,23 +195,57 @@ def _series_of(indexed: list[tuple[Path, InstanceInfo]]) -> list[tuple[SeriesSum
 # --- a case in the store ---------------------------------------------------------------------
 
 
-def series_from_case(store, case_id: str) -> list[tuple[StudySummary, SeriesSummary, list[InstanceRef], Loader]]:
-    """The image series of a case, from its decrypted record, in reading order. The loader
-    decrypts one instance's file from the vault (StoredFileError when it is damaged)."""
-    record = store.record(case_id)
+def series_from_case(store, case_id: str, *, record: dict | None = None, series_uid: str | None = None,
+                     ) -> list[tuple[StudySummary, SeriesSummary, list[InstanceRef], Loader]]:
+    """The image series of a case (only `series_uid`'s, when given), in reading order. The
+    record (decrypted here unless the caller has it) gives the series; each series' instances
+    come from its series index, read once, nothing of the other series
+    (app/dossier/series_index.py); from the record itself when it predates series indexes.
+    The loader decrypts one instance's file from the vault (StoredFileError when it is
+    damaged)."""
+    record = record if record is not None else store.record(case_id)
+    if is_compact(record):
+        return _series_from_indexes(store, record, series_uid)
     blobs = {i["sop_instance_uid"]: i["blob"] for i in record.get("instances", []) if i.get("blob")}
-    vault = store.vault
+    load = _vault_loader(store.vault, blobs)
+    result = []
+    for study in (StudySummary.from_json(s) for s in record.get("studies", [])):
+        for series in study.series:
+            if series_uid is not None and series.series_uid != series_uid:
+                continue
+            refs = [r for r in instance_refs(series) if r.key in blobs]
+            if refs:
+                result.append((study, series, refs, load))
+    return result
 
+
+def _series_from_indexes(store, record: dict, only: str | None) -> list:
+    result = []
+    for study_json in record.get("studies") or []:
+        wanted = [s for s in study_json.get("series") or []
+                  if s.get("kind") == "image" and s.get("index") and (only is None or s["series_uid"] == only)]
+        if not wanted:
+            continue
+        study = StudySummary.from_json({**study_json, "series": []})
+        for summary_json in wanted:
+            try:
+                rows = index_instances(store.vault.read_json(summary_json["index"]))
+            except ValueError:
+                raise BadInputError(_("The index of a series of this case cannot be read.")) from None
+            series = SeriesSummary.from_json({**summary_json, "instances": []})
+            series.instances = [info for info, _blob in rows]
+            blobs = {info.sop_instance_uid: blob for info, blob in rows if blob}
+            refs = [r for r in instance_refs(series) if r.key in blobs]
+            if refs:
+                result.append((study, series, refs, _vault_loader(store.vault, blobs)))
+    return result
+
+
+def _vault_loader(vault, blobs: dict[str, str]) -> Loader:
     def load(ref: InstanceRef) -> bytes:
         blob = blobs.get(ref.key)
         if blob is None:
             raise BadInputError(_("The image {path} is not stored with this case.").format(path=ref.path))
         return vault.read_bytes(blob)
 
-    result = []
-    for study in (StudySummary.from_json(s) for s in record.get("studies", [])):
-        for series in study.series:
-            refs = [r for r in instance_refs(series) if r.key in blobs]
-            if refs:
-                result.append((study, series, refs, load))
-    return result
+    return load
