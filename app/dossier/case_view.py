@@ -5,13 +5,11 @@ from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import N_, _, ngettext
 from app.dossier.case_details import details
-from app.dossier.case_record import completeness_now, identity_entries, missing_items
-from app.dossier.case_documents import kind_label
 from app.dossier.case_summaries import record_part, record_parts
-from app.dossier.completeness import disc_problems
-from app.dossier.identity import field_label
-from app.dossier.manifest_signature import state_label
 from app.store.store import CaseStore
+
+# A list of the cases (`case_summaries`, the window's worklist) needs none of the record's
+# readers: case_json and render_case import them (pydicom and pyHanko come with them).
 
 #: A case's status (the stored key, also in --json) and its label in English; `status_label`
 #: gives the label in the current language.
@@ -91,6 +89,9 @@ def case_summaries(store: CaseStore, include_archived: bool = False) -> list[dic
 
 
 def case_json(store: CaseStore, case_id: str) -> dict:
+    from app.dossier.case_record import completeness_now, identity_entries, missing_items
+    from app.dossier.completeness import disc_problems
+
     row = store.index.case(case_id)
     record = store.record(case_id)
     identity = {i["study_uid"]: i for i in identity_entries(record)}
@@ -165,6 +166,10 @@ def render_cases(summaries: list[dict]) -> str:
 
 
 def render_case(view: dict) -> str:
+    from app.dossier.case_documents import kind_label
+    from app.dossier.identity import field_label
+    from app.dossier.manifest_signature import state_label
+
     patient = view["patient"]
     lines = [_("Case {id}  [{status}]").format(id=view["case_id"], status=status_label(view["status"])),
              (_("Patient: {name}, born {born}").format(name=_name(patient), born=format_date(patient["birth_date"]))

@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from app.core.files import read_json_object, write_json_object
 from app.outgoing.dispatch import DispatchLog
-from app.outgoing.package import sending_plan
 from app.store.paths import data_dir
 
 DEFAULT_TARGET_DAYS = 14
@@ -61,6 +60,8 @@ def desk_fields(store, case_id: str, status: str, received_at: str | None, recor
     the future), else from the import."""
     to_send: list[str] = []
     if status in ("signed", "packaged", "sent"):
+        from app.outgoing.package import sending_plan  # the letters' stack: only for signed cases
+
         to_send = sending_plan(store, case_id, record).to_send
     referred = referral_date(record if record is not None else store.record(case_id))
     return open_days(referred, received_at) | {"to_send": to_send}
@@ -89,6 +90,8 @@ def case_desk(store, case_id: str) -> dict:
     from app.outgoing.address_book import AddressBook, certificate_details
     from app.outgoing.recipients import consented_recipients, role_label
     from app.store.annotations import AnnotationStore
+
+    from app.outgoing.package import sending_plan
 
     record = store.record(case_id)
     plan = sending_plan(store, case_id, record)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from app.core.i18n import _, ngettext
 from app.core.tasks import CancelToken
-from app.dossier.case_documents import document_kinds
 from app.ui.date_field import DateLineEdit, date_placeholder
 from app.ui.task_runner import TaskRunner, guarded, user_message
 
@@ -41,6 +40,8 @@ _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
 
 
 def kind_label(kind: str) -> str:
+    from app.dossier.case_documents import document_kinds  # the dossier's readers: at first use
+
     return document_kinds().get(kind, kind)
 
 

@@ -12,8 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from app.dossier.case_view import case_json
-from app.dossier.case_sheet import missing_for_signing
 from app.store.drafts import DraftStore
 from app.store.opinions import SignedOpinionStore
 from app.ui.case_sheet_strip import CaseSheetStripWidget
@@ -21,8 +19,6 @@ from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
 from app.ui.task_runner import TaskRunner
 from viewers import base
-from viewers import register_widget  # noqa: F401 - registers the PDF, image and text viewers
-from viewers.dicom import widget as dicom_widget  # noqa: F401 - registers the DICOM series viewer
 from viewers.documents import load_failure
 from app.core.i18n import _
 
@@ -46,8 +42,19 @@ class CaseData:
     missing: list[str] = field(default_factory=list)  # what the case still lacks to be signed
 
 
+def viewer_for(kind: str):
+    """The viewer of `kind` (viewers/base.py); the viewers register themselves when first
+    asked for, on the GUI thread, so the window starts without them (pdfium, pydicom)."""
+    from viewers import register_widget  # noqa: F401 - registers the PDF, image and text viewers
+    from viewers.dicom import widget as dicom_widget  # noqa: F401 - registers the DICOM series viewer
+
+    return base.viewer_for(kind)
+
+
 def load_case(store, case_id: str, cache) -> CaseData:
     """Qt-free work for the store runner: the case, its series models and its draft."""
+    from app.dossier.case_sheet import missing_for_signing
+    from app.dossier.case_view import case_json
     from viewers.dicom.series import SeriesModel
     from viewers.dicom.sources import series_from_case
 
@@ -186,7 +193,7 @@ class CaseViewWidget(QSplitter):
         if self._focus_existing(key):
             return
         title = doc.get("title") or doc.get("path") or _("Document")
-        entry = base.viewer_for(doc.get("media_type") or "")
+        entry = viewer_for(doc.get("media_type") or "")
         tabs = self.current_tabs
         if entry is None:
             widget = self._message(_("No viewer for this document type ({type}).").format(
@@ -218,7 +225,7 @@ class CaseViewWidget(QSplitter):
     def open_pdf(self, key: str, title: str, data: bytes, unsigned_note: str | None = None) -> QWidget | None:
         """Show PDF bytes that are not a dossier document (the opinion's preview, a signed
         opinion) in a tab of their own, reusing the tab of the same `key`."""
-        entry = base.viewer_for("application/pdf")
+        entry = viewer_for("application/pdf")
         if entry is None:
             return None
         widget = self.tab_for(key)
@@ -276,7 +283,7 @@ class CaseViewWidget(QSplitter):
         self.navigator.select_series(series_uid)
         model = self.data.series[series_uid]
         if self.dicom is None:
-            entry = base.viewer_for(base.DICOM_SERIES)
+            entry = viewer_for(base.DICOM_SERIES)
             if entry is None:
                 return
             tabs = self.current_tabs

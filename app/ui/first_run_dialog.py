@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGroupBox, QHBoxLayout
 
 from app.core.errors import SecondoError
 from app.opinion.profile import load_profile, profile_path, save_profile
-from app.report.letterhead import load_letterhead, save_letterhead
 from app.signing.settings import load_signing_settings, save_signing_settings
 from app.ui.letterhead_dialog import LetterheadGroup, ReviewerGroup
 from app.ui.sign_dialog import SigningIdentityWidget
@@ -48,6 +47,8 @@ class FirstRunDialog(QDialog):
                                "identity that signs it. Everything can be changed later in the Settings menu."))
         intro.setWordWrap(True)
         self.reviewer = ReviewerGroup(load_profile(), self)
+        from app.report.letterhead import load_letterhead  # the letters' stack: only for the dialog
+
         self.head = LetterheadGroup(load_letterhead(), self)
         self.identity = SigningIdentityWidget(settings, remembered=lambda path: remembered_passphrase(Path(path)),
                                               parent=self)
@@ -178,6 +179,8 @@ class FirstRunDialog(QDialog):
         from app.signing.secrets import remember_passphrase
 
         save_profile(self.reviewer.profile())
+        from app.report.letterhead import save_letterhead
+
         save_letterhead(self.head.letterhead())
         settings = self.identity.settings(self._organisation)
         save_signing_settings(settings)

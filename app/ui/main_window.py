@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
         pending = [s["case_id"] for s in summaries if "to_send" in s and s["to_send"] is None]
         if pending and not self._closing:  # who is still to be sent a signed opinion: after the list is shown
             store = self.store
-            self.store_runner.run(lambda token, progress: load_to_send(store, pending),
+            self.store_runner.run(lambda token, progress: load_to_send(store, pending, token),
                                   success=self.worklist.set_to_send, cancel_on_close=True)
 
     def show_worklist(self) -> None:

@@ -16,8 +16,6 @@ from app.core.tasks import CancelToken
 from app.opinion.questionnaire import get_answers, missing_required, set_answer
 from app.signing.certificate_checks import certificate_person_name, name_mismatch
 from app.signing.identities import load_pkcs12
-from app.signoff.signing import (STEPS, IncompleteOpinionError, export_signed_opinion, preview_opinion,
-                                 sign_with_settings, start_addendum)
 from app.signing.secrets import remembered_passphrase
 from app.signing.settings import PKCS12, load_signing_settings, save_signing_settings
 from app.store.opinions import SignedOpinionStore
@@ -94,6 +92,7 @@ class OpinionController(QObject):
     # -- preview -------------------------------------------------------------------------------
 
     def preview(self) -> None:
+        from app.signoff.signing import preview_opinion  # pyHanko and the letters: at first use
         form, case_id = self._form(), self.dock.case_id
         if form is None or case_id is None:
             return
@@ -115,6 +114,7 @@ class OpinionController(QObject):
     # -- sign ----------------------------------------------------------------------------------
 
     def sign(self) -> None:
+        from app.signoff.signing import IncompleteOpinionError  # pyHanko and the letters: at first use
         form, case_id = self._form(), self.dock.case_id
         if form is None or case_id is None or self.dock.busy:
             return
@@ -186,6 +186,7 @@ class OpinionController(QObject):
                               failure=lambda error: self._sign_failed(case_id, response, settings, error))
 
     def _sign(self, case_id: str, response: dict, settings, secret, remember) -> None:
+        from app.signoff.signing import STEPS, sign_with_settings  # pyHanko and the letters: at first use
         try:
             save_signing_settings(settings)  # the choice, never the secret
         except Exception:  # noqa: BLE001 - an unwritable settings file must not stop the signature
@@ -232,6 +233,7 @@ class OpinionController(QObject):
         self.signed.emit(case_id, result.opinion.number)
 
     def _sign_failed(self, case_id: str, response: dict, settings, error: BaseException) -> None:
+        from app.signoff.signing import IncompleteOpinionError  # pyHanko and the letters: at first use
         self._end_progress()
         if isinstance(error, IdentityError) and not isinstance(error, IncompleteOpinionError):
             self._ask(case_id, response, settings, error=user_message(error, self))  # ask again, nothing kept
@@ -246,6 +248,7 @@ class OpinionController(QObject):
 
     def new_addendum(self) -> None:
         """The signed text becomes a new draft for the next addendum; the signed one stays."""
+        from app.signoff.signing import start_addendum  # pyHanko and the letters: at first use
         form, case_id = self._form(), self.dock.case_id
         if form is None or case_id is None or not self.dock.locked:
             return
@@ -300,6 +303,7 @@ class OpinionController(QObject):
 
     def export_signed(self, path: str | None = None) -> None:
         """Write the latest signed opinion to a file, byte for byte; audited as an export."""
+        from app.signoff.signing import export_signed_opinion  # pyHanko and the letters: at first use
         case_id = self.dock.case_id
         if case_id is None or not self.dock.opinions:
             self._warn(_("Export"), _("The case has no signed opinion yet."))

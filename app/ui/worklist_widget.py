@@ -16,7 +16,6 @@ from app.core.i18n import _, ngettext
 from app.core.locale_format import format_date
 from app.dossier.case_view import STATUS_LABELS, listed_cases, status_label
 from app.outgoing.desk import first_date, is_overdue, load_target_days, open_days, save_target_days
-from app.outgoing.package import sending_plan
 from app.outgoing.recipients import role_label
 
 COMPLETENESS_ITEMS = 6
@@ -43,10 +42,15 @@ def load_summaries(store) -> list[dict]:
     return summaries
 
 
-def load_to_send(store, case_ids: list[str]) -> dict[str, list[str]]:
-    """Qt-free: who is still to be sent each case's signed opinion (by case id)."""
+def load_to_send(store, case_ids: list[str], token=None) -> dict[str, list[str]]:
+    """Qt-free: who is still to be sent each case's signed opinion (by case id); stops at
+    `token`'s cancel (the window closing)."""
+    from app.outgoing.package import sending_plan  # the letters' stack, loaded after the list is shown
+
     plans = {}
     for case_id in case_ids:
+        if token is not None:
+            token.check()
         try:
             plans[case_id] = sending_plan(store, case_id).to_send
         except Exception:  # noqa: BLE001 - a damaged dispatch log must not hide the case
@@ -62,6 +66,7 @@ class CaseTableModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.rows: list[dict] = []
+        self._texts = {}
         self.target_days = 14
         self._headers = (_("Patient"), _("Born"), _("Dossier date"), _("Question"),
                          _("Status"), _("Complete"), _("Identity"), _("Days"),
@@ -76,7 +81,65 @@ class CaseTableModel(QAbstractTableModel):
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self._texts: dict[int, tuple] = {}
+        self._sort(self._order)
         self.endResetModel()
+
+    # What a view shows is computed per row when first shown, and kept until the rows change;
+    # sorting uses keys made from the summaries' plain values (`sort_key`), never data().
+    _texts: dict[int, tuple] = {}
+    _order: tuple[int, Qt.SortOrder] = (2, Qt.SortOrder.DescendingOrder)
+
+    def texts(self, n: int) -> tuple:
+        """The row's display texts, one per column."""
+        kept = self._texts.get(n)
+        if kept is None:
+            kept = self._texts[n] = tuple(self._display(self.rows[n], c) for c in self.COLUMNS)
+        return kept
+
+    def sort_key(self, row: dict, column: str):
+        patient = row.get("patient") or {}
+        if column == "days":
+            return row["days_open"] if row.get("days_open") is not None else -1
+        if column == "birth":
+            return patient.get("birth_date") or ""
+        if column == "received":
+            return row.get("received_at") or ""
+        if column == "completeness":
+            return COMPLETENESS_ITEMS - int(row.get("missing_items") or 0)
+        if column == "identity":
+            return IDENTITY_ORDER.get(self._identity(row), 1)
+        if column == "status":
+            return STATUS_ORDER.get(row.get("status"), 99)
+        if column == "patient":
+            return ((patient.get("family_name") or "").casefold(), (patient.get("given_names") or "").casefold())
+        if column == "question":
+            return (row.get("question") or "").casefold()
+        return self.to_send_text(row).casefold()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows themselves, on precomputed keys (the proxy only filters)."""
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        ids = [self.rows[i.row()]["case_id"] if i.isValid() and i.row() < len(self.rows) else None for i in before]
+        self._sort((column, order))
+        self._texts = {}
+        where = {r["case_id"]: n for n, r in enumerate(self.rows)}
+        self.changePersistentIndexList(before, [self.index(where[c], i.column()) if c in where else QModelIndex()
+                                                for i, c in zip(before, ids)])
+        self.layoutChanged.emit()
+
+    def _sort(self, order: tuple[int, Qt.SortOrder]) -> None:
+        self._order = order
+        column, direction = order
+        if 0 <= column < len(self.COLUMNS):
+            name = self.COLUMNS[column]
+            keys = {id(r): self.sort_key(r, name) for r in self.rows}
+            self.rows.sort(key=lambda r: keys[id(r)], reverse=direction == Qt.SortOrder.DescendingOrder)
+
+    @staticmethod
+    def _identity(row: dict) -> str:
+        return "mismatch" if int(row.get("identity_mismatches") or 0) else row.get("identity") or "not_verified"
 
     def set_to_send(self, plans: dict[str, list[str]]) -> None:
         """Who is still to be sent each case's signed opinion, once read (`load_to_send`)."""
@@ -84,6 +147,7 @@ class CaseTableModel(QAbstractTableModel):
         for n, row in enumerate(self.rows):
             if row["case_id"] in plans:
                 row["to_send"] = plans[row["case_id"]]
+                self._texts.pop(n, None)
                 self.dataChanged.emit(self.index(n, column), self.index(n, column))
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -113,57 +177,51 @@ class CaseTableModel(QAbstractTableModel):
     def status_label(self, status: str) -> str:
         return status_label(status)
 
+    def _display(self, row: dict, column: str) -> str:
+        patient = row.get("patient") or {}
+        complete = COMPLETENESS_ITEMS - int(row.get("missing_items") or 0)
+        identity = self._identity(row)
+        if column == "patient" and row.get("damaged"):
+            return _("Damaged case {id}").format(id=row["case_id"][:8])
+        if column == "patient":
+            return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
+        if column == "birth":
+            return format_date(patient.get("birth_date"))
+        if column == "received":
+            return format_date(row.get("received_at"))
+        if column == "question":
+            return row.get("question") or ""
+        if column == "status":
+            label = self.status_label(row.get("status", ""))
+            return _("{status} (archived)").format(status=label) if row.get("archived") else label
+        if column == "completeness":
+            return _("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
+        if column == "identity":
+            return self.identity_label(identity)
+        if column == "days":
+            days = row.get("days_open")
+            if days is None:
+                return ""
+            text = ngettext("{n} day", "{n} days", days).format(n=days)
+            return _("{days} — overdue").format(days=text) if self.overdue(row) else text
+        if column == "to_send":
+            return self.to_send_text(row)
+        return ""
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
         column = self.COLUMNS[index.column()]
-        patient = row.get("patient") or {}
         complete = COMPLETENESS_ITEMS - int(row.get("missing_items") or 0)
         mismatches = int(row.get("identity_mismatches") or 0)
         identity = "mismatch" if mismatches else row.get("identity") or "not_verified"
         if role == CASE_ID_ROLE:
             return row["case_id"]
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == "patient" and row.get("damaged"):
-                return _("Damaged case {id}").format(id=row["case_id"][:8])
-            if column == "patient":
-                return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
-            if column == "birth":
-                return format_date(patient.get("birth_date"))
-            if column == "received":
-                return format_date(row.get("received_at"))
-            if column == "question":
-                return row.get("question") or ""
-            if column == "status":
-                label = self.status_label(row.get("status", ""))
-                return _("{status} (archived)").format(status=label) if row.get("archived") else label
-            if column == "completeness":
-                return _("{x} of {n}").format(x=complete, n=COMPLETENESS_ITEMS)
-            if column == "identity":
-                return self.identity_label(identity)
-            if column == "days":
-                days = row.get("days_open")
-                if days is None:
-                    return ""
-                text = ngettext("{n} day", "{n} days", days).format(n=days)
-                return _("{days} — overdue").format(days=text) if self.overdue(row) else text
-            if column == "to_send":
-                return self.to_send_text(row)
+            return self.texts(index.row())[index.column()]
         if role == SORT_ROLE:
-            if column == "days":
-                return row.get("days_open") if row.get("days_open") is not None else -1
-            if column == "birth":
-                return patient.get("birth_date") or ""
-            if column == "received":
-                return row.get("received_at") or ""
-            if column == "completeness":
-                return complete
-            if column == "identity":
-                return IDENTITY_ORDER.get(identity, 1)
-            if column == "status":
-                return STATUS_ORDER.get(row.get("status"), 99)
-            return self.data(index, Qt.ItemDataRole.DisplayRole)
+            return self.sort_key(row, column)
         if column == "patient" and row.get("damaged"):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QColor("#c62828")
@@ -260,8 +318,12 @@ class CaseFilterProxy(QSortFilterProxyModel):
             return False
         if not self.search:
             return True
-        texts = [model.data(model.index(source_row, c)) or "" for c in range(model.columnCount())]
-        return any(self.search in str(t).lower() for t in texts)
+        return any(self.search in text.lower() for text in model.texts(source_row))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The view's header asks; the source sorts its rows on precomputed keys (a proxy sort
+        would ask data() for both rows of every comparison), and the filter keeps its order."""
+        self.sourceModel().sort(column, order)
 
 
 class WorklistWidget(QWidget):
@@ -298,8 +360,11 @@ class WorklistWidget(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the header and a sample of rows (`fit_columns`), never ResizeToContents,
+        # which asks every row of every column on each layout.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         # The question never narrower than its name (a long language on a small screen): the table scrolls.
         header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance(self.model.headerData(
             3, Qt.Orientation.Horizontal)) + 4 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin))
@@ -372,9 +437,32 @@ class WorklistWidget(QWidget):
         self.set_target_days(load_target_days(), save=False)
         self._count()
 
+    #: How many rows `fit_columns` measures (the first ones shown, as sorted).
+    SAMPLE_ROWS = 60
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its header and the widest of a sample of rows (at most a
+        third of the table), the question taking the rest."""
+        header, metrics = self.table.horizontalHeader(), self.table.fontMetrics()
+        margin = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
+        rows = range(min(self.SAMPLE_ROWS, self.model.rowCount()))
+        limit = max(120, self.table.width() // 3)
+        for column in range(self.model.columnCount()):
+            if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
+                continue
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max([header.fontMetrics().horizontalAdvance(title) + 2 * margin,
+                          *(metrics.horizontalAdvance(self.model.texts(r)[column]) + margin for r in rows)])
+            if column == self.model.COLUMNS.index("identity"):
+                widest += self.table.iconSize().width() or 16
+            header.resizeSection(column, min(widest, limit))
+
     def set_cases(self, summaries: list[dict]) -> None:
         selected = self.selected_case()
+        first = not self.model.rows
         self.model.set_rows(summaries)
+        if first:
+            self.fit_columns()
         if selected:
             self.select_case(selected)  # a refresh keeps the secretary's place
         self._count()

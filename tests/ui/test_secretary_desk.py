@@ -46,6 +46,8 @@ def test_counts_overdue_and_still_to_send(qtbot, signed_store):
     worklist.set_target_days(14)
     days = model.data(model.index(0, column(model, "days")))
     assert days == "20 days — overdue"
+    # who is still to be sent the opinion is read after the list is shown (the dispatch log)
+    qtbot.waitUntil(lambda: model.rows[0].get("to_send") is not None, timeout=10000)
     assert model.data(model.index(0, column(model, "to_send"))) == "Treating physician, The patient"
     worklist.overdue_box.setChecked(True)
     assert worklist.visible_case_ids() == [case_id]
