@@ -19,8 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-from pydicom import dcmread
-
 from app.core.errors import BadInputError
 from app.core.i18n import _, ngettext
 from app.core.media_limits import MAX_DICOMDIR_BYTES, MAX_DICOMDIR_RECORDS, MAX_DISC_DEPTH, MAX_DISC_FILES
@@ -284,6 +282,8 @@ def _references(data: bytes) -> list[tuple[list[str], dict]] | None:
     Values are taken raw, not through pydicom's CS validation: real discs hold lower-case
     names, '.', '/' or NUL padding there, and a warning is no reason to reject a disc.
     """
+    from pydicom import dcmread  # only for a DICOMDIR: pydicom is a fixed cost of every import otherwise
+
     try:
         dataset = dcmread(io.BytesIO(data), force=True)
         records = dataset["DirectoryRecordSequence"].value

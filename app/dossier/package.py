@@ -23,7 +23,8 @@ from app.crypto.limits import DISK_OVERHEAD_PER_FILE, DISK_RESERVE, MAX_MANIFEST
 from app.crypto.sodp import DEFAULT_CHUNK_SIZE, ChunkStream, SodpReader, SodpWriter
 from app.dossier import manifest as manifest_mod
 from app.dossier import member_names
-from app.dossier.manifest_signature import SIGNATURE_NAME, SignatureState, sign_manifest, verify_manifest_signature
+from app.dossier.manifest_signature import (SIGNATURE_NAME, UNSIGNED, SignatureState, sign_manifest,
+                                           verify_manifest_signature)
 from app.dossier.tar_stream import TarMember, TarReader
 
 MANIFEST_NAME = "manifest.json"
@@ -196,7 +197,9 @@ def read_payload(chunks: Iterator[bytes], *, trusted_roots=(), sink: MemberSink 
     if missing:
         raise ManifestError(_("The manifest lists {path}, which is not in the package{more}.").format(
             path=missing[0], more=_(" (and {n} more)").format(n=len(missing) - 1) if len(missing) > 1 else ""))
-    contents.signature = verify_manifest_signature(contents.manifest_bytes, signature_bytes, list(trusted_roots))
+    # An unsigned manifest needs no CMS validation (nor pyHanko loaded, a fixed cost of every import).
+    contents.signature = SignatureState(UNSIGNED) if signature_bytes is None else \
+        verify_manifest_signature(contents.manifest_bytes, signature_bytes, list(trusted_roots))
     return contents
 
 

@@ -1,4 +1,7 @@
-"""Run in a child process: import a package into a fresh data folder; print seconds and peak MB."""
+"""Run in a child process: import a package into a fresh data folder; print seconds and peak MB.
+
+`python -m tests.benchmarks.import_peak_memory PACKAGE HOME PASSPHRASE` or
+`... PACKAGE HOME --identity ID.p12 P12_PASSPHRASE`."""
 
 import sys
 import time
@@ -13,11 +16,17 @@ from tests.benchmarks.read_peak_memory import peak_resident_mb
 from tests.memory_keyring import MemoryKeyring
 
 
-def main(package: str, home: str, passphrase: str) -> None:
+def main(package: str, home: str, *secret: str) -> None:
     keyring.set_keyring(MemoryKeyring())
+    if secret[0] == "--identity":
+        from app.signing.identities import load_pkcs12
+
+        credentials = [load_pkcs12(Path(secret[1]), secret[2])]
+    else:
+        credentials = [Passphrase(secret[0])]
     started = time.perf_counter()
     with CaseStore.open(Path(home)) as store:
-        DossierImporter(store, [Passphrase(passphrase)]).run([Path(package)])
+        DossierImporter(store, credentials).run([Path(package)])
     print(f"{time.perf_counter() - started:.3f} {peak_resident_mb():.1f}")
 
 
