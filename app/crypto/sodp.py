@@ -57,18 +57,26 @@ def _check_chunk_size(value: object) -> int:
 
 
 class PayloadEncryptor:
-    """Encrypts the plaintext written to it as STREAM chunks into `out`."""
+    """Encrypts the plaintext written to it as STREAM chunks into `out`.
+
+    Plaintext is gathered into one chunk-sized buffer and each sealed chunk is made in another,
+    both reused: no copy or allocation per chunk beyond the cipher's own pass (`out` must not
+    keep the buffer it is given, as files and BytesIO do not)."""
 
     def __init__(self, out: BinaryIO, key: bytes, chunk_size: int) -> None:
         self._out = out
         self._aead = AESGCM(key)
         self._chunk_size = chunk_size
         self._index = 0
-        self._pending = bytearray()
+        self._pending = bytearray(chunk_size)
+        self._filled = 0
+        self._sealed = bytearray(chunk_size + TAG_SIZE)
         self._done = False
 
     def _emit(self, data, final: bool) -> None:
-        self._out.write(self._aead.encrypt(chunk_nonce(self._index, final), bytes(data), None))
+        sealed = memoryview(self._sealed)[:len(data) + TAG_SIZE]
+        self._aead.encrypt_into(chunk_nonce(self._index, final), data, None, sealed)
+        self._out.write(sealed)
         self._index += 1
 
     def write(self, data) -> int:
@@ -77,22 +85,23 @@ class PayloadEncryptor:
         size = self._chunk_size
         total = len(view)
         while view:
-            if len(self._pending) == size:
+            if self._filled == size:
                 self._emit(self._pending, final=False)
-                self._pending = bytearray()
-            if not self._pending and len(view) > size:
-                self._emit(view[:size], final=False)
+                self._filled = 0
+            if not self._filled and len(view) > size:
+                self._emit(view[:size], final=False)  # straight from the caller's buffer
                 view = view[size:]
                 continue
-            take = size - len(self._pending)
-            self._pending += view[:take]
+            take = min(size - self._filled, len(view))
+            self._pending[self._filled:self._filled + take] = view[:take]
+            self._filled += take
             view = view[take:]
         return total
 
     def finish(self) -> None:
         if not self._done:
-            self._emit(self._pending, final=True)
-            self._pending = bytearray()
+            self._emit(memoryview(self._pending)[:self._filled], final=True)
+            self._filled = 0
             self._done = True
 
 
