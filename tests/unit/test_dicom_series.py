@@ -24,7 +24,7 @@ from viewers.dicom.cache import FrameCache
 from viewers.dicom.frame import HEADER_NBYTES
 from viewers.dicom.pixels import Frame, FrameDecodeError
 from viewers.dicom.geometry import slice_geometry
-from viewers.dicom.series import SeriesModel, prefetch_order
+from viewers.dicom.series import HeldFile, SeriesModel, prefetch_order
 from viewers.dicom.sources import (InstanceRef, SliceKey, first_image_series, series_from_case, series_from_files,
                                    series_from_paths, source_files)
 
@@ -341,6 +341,26 @@ class TestFrames:
             assert model.frame(n).modality.shape == (240, 320, 3)
         assert model.dataset(0).Modality == "US"
         assert len(loader.calls) == 1
+
+    def test_a_multi_frame_file_kept_for_its_frames_is_counted_by_the_cache(self):
+        refs, files = refs_of([dcmread(get_testdata_file("examples_ybr_color.dcm"))])
+        size = len(files[refs[0].key])
+        frame_bytes = 240 * 320 * 3 + 512
+        cache = FrameCache(size + 5 * frame_bytes)
+        model = SeriesModel(refs, CountingLoader(lambda r: files[r.key]), cache=cache)
+        for n in range(30):
+            model.frame(n)
+            assert cache.nbytes <= cache.max_bytes
+        held = [cache.peek(k) for k in cache.keys() if isinstance(cache.peek(k), HeldFile)]
+        assert [h.nbytes for h in held] == [size]  # the file, counted beside the frames it serves
+        assert cache.nbytes == sum(cache.peek(k).nbytes for k in cache.keys())
+        # Evicted by frames, the most recent file is still at hand: read once all the same.
+        tiny = FrameCache(2 * frame_bytes)
+        loader = CountingLoader(lambda r: files[r.key])
+        model = SeriesModel(refs, loader, cache=tiny)
+        for n in range(30):
+            model.frame(n)
+        assert len(loader.calls) == 1 and tiny.nbytes <= tiny.max_bytes
 
     def test_one_corrupt_file_costs_only_its_slice(self, tmp_path, ct_folder):
         shutil.copytree(ct_folder, tmp_path / "cd")

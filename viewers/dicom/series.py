@@ -31,7 +31,6 @@ from viewers.dicom.sources import InstanceRef, Loader, SliceKey
 
 log = logging.getLogger(__name__)
 
-DATASET_CACHE_BYTES = 256 * MiB  # whole multi-frame files kept parsed, so cine does not re-read them
 HEADERS_KEPT = 64  # parsed headers kept (least recently used dropped); each slice's geometry is kept apart
 SWITCH_INTERVAL = 0.001  # s: how long the worker may hold the GIL while the GUI thread waits for it
 PARALLEL = 0.99  # |cos| between slice normals that counts as the same stacking direction (~8°)
@@ -68,7 +67,7 @@ class SeriesModel:
     other_patient = False  # set by the case view when the study is not the case's patient's
 
     def __init__(self, instances: Sequence[InstanceRef], loader: Loader, cache: FrameCache | None = None,
-                 cache_mb: int = 512, *, dataset_cache_bytes: int = DATASET_CACHE_BYTES) -> None:
+                 cache_mb: int = 512) -> None:
         self.instances: list[InstanceRef] = list(instances)
         self.loader = loader
         self.cache = cache if cache is not None else FrameCache(int(cache_mb) * MiB)
@@ -88,9 +87,9 @@ class SeriesModel:
         self._infos: dict[int, SliceInfo] = {}
         self._failures: dict[SliceKey, FrameDecodeError] = {}
         self._instance_failures: dict[int, FrameDecodeError] = {}
-        self._datasets: OrderedDict[int, tuple[Dataset | bytes, int]] = OrderedDict()
-        self._dataset_bytes = 0
-        self.dataset_cache_bytes = int(dataset_cache_bytes)
+        # Multi-frame files, kept whole (bytes or parsed) for their next frames: in the frame
+        # cache, counted with the frames; the most recent one also here, whatever its size.
+        self._held: tuple[int, HeldFile] | None = None
         self._locations: list[float | None] | None = None
         self.decoded = 0  # frames this model decoded (not served from the cache)
         self.dropped = 0  # stale prefetches and superseded requests that were not run
@@ -420,14 +419,11 @@ class SeriesModel:
         multi = self.instances[i].frames > 1
         data = None
         if multi:
-            with self._lock:
-                entry = self._datasets.get(i)
-                if entry is not None:
-                    self._datasets.move_to_end(i)
-            if entry is not None:
-                if isinstance(entry[0], Dataset):
-                    return entry[0]
-                data = entry[0]
+            held = self._held_file(i)
+            if held is not None:
+                if isinstance(held.value, Dataset):
+                    return held.value
+                data = held.value
         if data is None:
             data = self._read(i)
         ds = self._parse(data, header_only=False)
@@ -437,16 +433,18 @@ class SeriesModel:
             self._remember(i, ds, len(data))
         return ds
 
-    def _remember(self, i: int, value: Dataset | bytes, size: int) -> None:
+    def _held_file(self, i: int) -> HeldFile | None:
+        held = self.cache.get(_file_key(self.instances[i].key))  # now the most recently used
+        if isinstance(held, HeldFile):
+            return held
         with self._lock:
-            old = self._datasets.pop(i, None)
-            if old is not None:
-                self._dataset_bytes -= old[1]
-            while self._datasets and self._dataset_bytes + size > self.dataset_cache_bytes:
-                _i, (_value, evicted) = self._datasets.popitem(last=False)
-                self._dataset_bytes -= evicted
-            self._datasets[i] = (value, size)  # the most recent one is always kept
-            self._dataset_bytes += size
+            return self._held[1] if self._held is not None and self._held[0] == i else None
+
+    def _remember(self, i: int, value: Dataset | bytes, size: int) -> None:
+        held = HeldFile(value, size)
+        with self._lock:
+            self._held = (i, held)  # the most recent one is always kept, even beyond the cache
+        self.cache.put(_file_key(self.instances[i].key), held)
 
     # -- the worker ------------------------------------------------------------------------
 
@@ -586,6 +584,20 @@ class SeriesModel:
                 callback(n, result)
             except Exception:  # noqa: BLE001
                 log.exception("frame callback for slice %d failed", n)
+
+
+class HeldFile:
+    """A multi-frame file kept whole for its next frames, as the cache counts it."""
+
+    __slots__ = ("nbytes", "value")
+
+    def __init__(self, value: Dataset | bytes, nbytes: int) -> None:
+        self.value, self.nbytes = value, int(nbytes)
+
+
+def _file_key(instance: str) -> str:
+    # A string: never equal to a frame's SliceKey (a tuple) in the shared cache.
+    return "file:" + instance
 
 
 def _without_pixels(ds: Dataset) -> Dataset:
