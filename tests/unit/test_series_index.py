@@ -106,7 +106,10 @@ class TestTheRecord:
         [(series, _refs, _load), _other] = series_from_paths(two_series)
         stored = {i.sop_instance_uid: {"blob": f"X/{n}", "size": n, "sha256": "0" * 64}
                   for n, i in enumerate(series.instances)}
-        rows = index_rows(build_index(series, "study", stored))
+        index = build_index(series, "study", stored)
+        assert [info for info, _blob in index_instances(index)] == series.instances  # every field, as indexed
+        assert [blob for _info, blob in index_instances(index)] == [f"X/{n}" for n in range(len(series.instances))]
+        rows = index_rows(index)
         assert [r["sop_instance_uid"] for r in rows] == [i.sop_instance_uid for i in series.instances]
         assert [r["blob"] for r in rows] == [f"X/{n}" for n in range(len(series.instances))]
         assert rows[3] == {**series.instances[3].to_json(), "blob": "X/3", "size": 3, "sha256": "0" * 64}
