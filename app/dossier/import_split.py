@@ -53,6 +53,7 @@ def split_batch(store: CaseStore, batch: ImportBatch, staging: Path,
             name = item["blob"].split("/", 1)[1]
             os.replace(staging / name, folder / name)
             moved.append(item | {"blob": f"{import_id}/{name}"})
+        store.moved_staged(staging, folder, [item["blob"].split("/", 1)[1] for item in moved])
         part.instances = moved
         part.files, part.bytes = len(moved), sum(i.get("size", 0) for i in moved)
         part.missing_detail = [m for m in batch.missing_detail if _belongs(m, studies, patient)]

@@ -35,8 +35,12 @@ class FileSyncer:
         self._stopping = False
         self._lock = threading.Lock()
         self.synced: set[str] = set()
+        self._thread_count = threads
+        self._threads: list[threading.Thread] = []  # started with the first file
+
+    def _start(self) -> None:
         self._threads = [threading.Thread(target=self._run, name=f"secondo-fsync-{n}", daemon=True)
-                         for n in range(threads)]
+                         for n in range(self._thread_count)]
         for thread in self._threads:
             thread.start()
 
@@ -68,7 +72,19 @@ class FileSyncer:
             handle.close()
             return
         self.check()
+        if not self._threads:
+            self._start()
         self._queue.put(handle)
+
+    def adopt(self, names: Iterable[str]) -> None:
+        """Files synced by another syncer and moved here by rename: their bytes are on disk
+        already (the folder's entries for them are synced at publishing, `fsync_folder`)."""
+        with self._lock:
+            self.synced.update(names)
+
+    def synced_names(self) -> set[str]:
+        with self._lock:
+            return set(self.synced)
 
     def wait(self) -> None:
         """Wait until every file handed over so far is synced (the threads go on)."""

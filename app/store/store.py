@@ -103,6 +103,13 @@ class CaseStore:
             syncer = self._syncers[staging.name] = FileSyncer()
         return syncer
 
+    def moved_staged(self, source: Path, target: Path, names: list[str]) -> None:
+        """`names` were moved by rename from the staging folder `source` to `target` (an import
+        split by patient): those `source`'s syncer has synced are not synced again."""
+        syncer = self._syncers.get(source.name)
+        if syncer is not None:
+            self.staging_syncer(target).adopt(syncer.synced_names() & set(names))
+
     def sync_staging(self, staging: Path) -> None:
         """Every staged file on disk, and the staging folder's entries: the files its syncer
         has not synced are fsynced here, one by one; never the whole machine (os.sync), whose

@@ -198,3 +198,34 @@ def test_peak_memory_does_not_grow_with_the_package(pki, tmp_path):
         package.pack_directory(source, out, [Passphrase(PASSPHRASE)])
         peaks.append(peak_mb(out, tmp_path / f"home{size_mb}"))
     assert peaks[1] - peaks[0] < 40, peaks
+
+
+def test_a_disc_split_by_patient_syncs_each_file_once(tmp_path, isolated_home, monkeypatch):
+    """The files moved to the second patient's staging folder were synced as they were written;
+    publishing that case syncs its folder, not those files again (each fsync of a clean file
+    still costs a disk cache flush)."""
+    from tests.unit.test_import_split import ct, dicom_bytes
+
+    disc = tmp_path / "cd"
+    (disc / "DICOM").mkdir(parents=True)
+    patients = [ct(slices=3), ct("Other^Person", "19800202", "OTHER-1", slices=3)]
+    for n, ds in enumerate(patients[0] + patients[1]):
+        (disc / "DICOM" / f"IM{n:04d}").write_bytes(dicom_bytes(ds))
+    CaseStore.open().close()
+    counts: dict[tuple[int, int], int] = {}
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        info = os.fstat(fd)
+        counts[(info.st_dev, info.st_ino)] = counts.get((info.st_dev, info.st_ino), 0) + 1
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with CaseStore.open() as store:
+        result = DossierImporter(store).run([disc])
+    assert result.patients == 2 and len(result.cases) == 2
+    with CaseStore.open(isolated_home) as store:
+        images = [store.vault.root / i["blob"] for case in result.cases
+                  for i in store.record(case["case_id"])["instances"]]
+    assert len(images) == 6
+    assert [counts.get((p.stat().st_dev, p.stat().st_ino)) for p in images] == [1] * 6
