@@ -15,13 +15,12 @@ from PySide6.QtWidgets import QApplication
 from app.demo.imaging import write_ct_series
 from viewers.dicom import series as series_module
 from viewers.dicom.cache import FrameCache
-from viewers.dicom.frame import HEADER_NBYTES
 from viewers.dicom.series import SeriesModel
 from viewers.dicom.sources import series_from_paths
 from viewers.dicom.widget import DicomViewerWidget
 
 SLICES, SIZE = 60, 64
-FRAME_BYTES = SIZE * SIZE * 6 + 512 + HEADER_NBYTES  # float32 modality, int16 stored, overhead, header
+FRAME_BYTES = SIZE * SIZE * 6 + 512 + 8192  # float32 modality, int16 stored, overhead, its header (pickled)
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +109,10 @@ def test_the_cache_counts_what_it_holds_and_stays_within_its_bound(qtbot, logged
     assert cache.evictions > 0 and 0 < cache.nbytes <= cache.max_bytes
     frames = [cache.peek(key) for key in cache.keys()]
     assert cache.nbytes == sum(frame.nbytes for frame in frames)
-    # Each frame carries its header, counted with it, and is the only holder of it besides a
-    # handful of recent ones: headers do not pile up beside the cache.
-    assert all(frame.header is not None for frame in frames)
-    assert all(frame.nbytes >= frame.modality.nbytes + HEADER_NBYTES for frame in frames)
+    # Each frame carries its header as bytes, counted with it; parsed headers are kept only
+    # for a handful of recent slices: they do not pile up beside the cache.
+    assert all(frame.header_pickle for frame in frames)
+    assert all(frame.nbytes >= frame.modality.nbytes + len(frame.header_pickle) for frame in frames)
+    assert all(series_module.frame_header(frame).SOPInstanceUID == key.instance
+               for key, frame in zip(cache.keys(), frames))
     assert len(model._headers) <= series_module.HEADERS_KEPT

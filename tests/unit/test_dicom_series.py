@@ -21,7 +21,6 @@ from app.dossier.importer import DossierImporter
 from app.store.store import CaseStore
 from tests.unit import discs
 from viewers.dicom.cache import FrameCache
-from viewers.dicom.frame import HEADER_NBYTES
 from viewers.dicom.pixels import Frame, FrameDecodeError
 from viewers.dicom.geometry import slice_geometry
 from viewers.dicom.series import HeldFile, SeriesModel, prefetch_order
@@ -325,8 +324,11 @@ class TestFrames:
         assert second.frame(3) is frame and loader.calls == []
 
     def test_the_cache_bound_holds_while_scrolling(self, ct_folder):
-        # A frame: its arrays, 512 bytes of overhead and the header it carries.
-        model, _, _ = ct_model(ct_folder, cache=FrameCache(10 * (SIZE * SIZE * 6 + 512 + HEADER_NBYTES)))
+        # A frame: its arrays, 512 bytes of overhead and the header it carries (pickled).
+        one, _, _ = ct_model(ct_folder)
+        frame_bytes = one.frame(0).nbytes
+        assert frame_bytes > SIZE * SIZE * 6 + 512
+        model, _, _ = ct_model(ct_folder, cache=FrameCache(10 * frame_bytes + frame_bytes // 2))
         for n in list(range(SLICES)) * 2:
             model.frame(n)
             assert model.cache.nbytes <= model.cache.max_bytes

@@ -12,6 +12,7 @@ keeps its geometry (small) and its header (the most recent HEADERS_KEPT). Callba
 from __future__ import annotations
 
 import logging
+import pickle
 import sys
 import threading
 from collections import OrderedDict, deque
@@ -151,11 +152,8 @@ class SeriesModel:
     def peek_dataset(self, n: int) -> Dataset | None:
         """Slice `n`'s header if it was read, else the first header read of the series (its
         patient, study and series values), else None; never reads a file (the GUI thread)."""
-        key = self.slice_key(n)
-        with self._lock:
-            header = self._headers.get(self._owner[n])
-        if header is None:
-            header = getattr(self.cache.peek(key), "header", None)
+        self.slice_key(n)
+        header = self._cached_header(self._owner[n])
         return header if header is not None else self._series_header
 
     def peek_slice_info(self, n: int) -> SliceInfo | None:
@@ -324,7 +322,7 @@ class SeriesModel:
                 if ds is not None and self.instances[i].frames == 1 and self._cached_header(i) is None:
                     self._keep_header(i, _without_pixels(ds))  # parsed once: its header stays
             if self.instances[i].frames == 1:
-                frame.header = self._cached_header(i)  # counted and evicted with the frame
+                frame.header_pickle = _pickled(self._cached_header(i))  # counted and evicted with the frame
             with self._lock:
                 self.decoded += 1
             self.cache.put(key, frame)
@@ -388,8 +386,10 @@ class SeriesModel:
             if header is not None:
                 self._headers.move_to_end(i)
                 return header
-        if self.instances[i].frames == 1:  # a frame another model decoded into a shared cache
-            header = getattr(self.cache.peek(SliceKey(self.instances[i].key, 0)), "header", None)
+        if self.instances[i].frames == 1:  # the frame carries it (decoded here, or by another model)
+            header = frame_header(self.cache.peek(SliceKey(self.instances[i].key, 0)))
+            if header is not None:
+                self._keep_header(i, header)
         return header
 
     def _header(self, i: int) -> Dataset:
@@ -598,6 +598,26 @@ class HeldFile:
 def _file_key(instance: str) -> str:
     # A string: never equal to a frame's SliceKey (a tuple) in the shared cache.
     return "file:" + instance
+
+
+def frame_header(frame) -> Dataset | None:
+    """The header a frame carries (single-frame files), or None."""
+    packed = getattr(frame, "header_pickle", None)
+    if not packed:
+        return None
+    try:
+        return pickle.loads(packed)  # noqa: S301 - bytes this process pickled itself, never read from outside
+    except Exception:  # noqa: BLE001 - a header that cannot be restored is only a missing overlay
+        return None
+
+
+def _pickled(header: Dataset | None) -> bytes | None:
+    if header is None:
+        return None
+    try:
+        return pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a header pickle cannot hold: the frame goes without it
+        return None
 
 
 def _without_pixels(ds: Dataset) -> Dataset:

@@ -155,9 +155,6 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
     def dataset(self):
         if self.series is None or self.displayed_index is None:
             return None
-        header = getattr(self.frame, "header", None)  # the shown frame's own (single-frame files)
-        if header is not None:
-            return header
         try:  # never a file read here: the worker kept it with the frame
             return self.series.peek_dataset(self.displayed_index)
         except Exception:  # noqa: BLE001
