@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
@@ -87,8 +86,10 @@ def load_case(store, case_id: str, cache) -> CaseData:
     return data
 
 
-def thumbnail_pixels(frame) -> np.ndarray:
-    """Qt-free: the rendered frame, subsampled to about twice the thumbnail size."""
+def thumbnail_pixels(frame):
+    """Qt-free: the rendered frame (a numpy array), subsampled to about twice the thumbnail size."""
+    import numpy as np  # with the images, not at the window's start
+
     from viewers.dicom.pixels import render
 
     h, w = frame.modality.shape[:2]

@@ -14,8 +14,6 @@ from app.core.errors import IdentityError
 from app.core.file_names import readable_file_name
 from app.core.tasks import CancelToken
 from app.opinion.questionnaire import get_answers, missing_required, set_answer
-from app.signing.certificate_checks import certificate_person_name, name_mismatch
-from app.signing.identities import load_pkcs12
 from app.signing.secrets import remembered_passphrase
 from app.signing.settings import PKCS12, load_signing_settings, save_signing_settings
 from app.store.opinions import SignedOpinionStore
@@ -170,6 +168,9 @@ class OpinionController(QObject):
         letter = next((str(v) for v in get_answers(response, "reviewer-name") if str(v).strip()), "")
 
         def work(token, progress):
+            from app.signing.certificate_checks import certificate_person_name, name_mismatch
+            from app.signing.identities import load_pkcs12
+
             path = Path(settings.identity_path)
             passphrase = secret if secret is not None else remembered_passphrase(path) or ""
             certificate = load_pkcs12(path, passphrase).certificate

@@ -67,6 +67,7 @@ class CaseTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list[dict] = []
         self._texts = {}
+        self._dates: dict[str | None, str] = {}
         self.target_days = 14
         self._headers = (_("Patient"), _("Born"), _("Dossier date"), _("Question"),
                          _("Status"), _("Complete"), _("Identity"), _("Days"),
@@ -82,12 +83,12 @@ class CaseTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list(rows)
         self._texts: dict[int, tuple] = {}
+        self._dates: dict[str | None, str] = {}
         self._sort(self._order)
         self.endResetModel()
 
     # What a view shows is computed per row when first shown, and kept until the rows change;
     # sorting uses keys made from the summaries' plain values (`sort_key`), never data().
-    _texts: dict[int, tuple] = {}
     _order: tuple[int, Qt.SortOrder] = (2, Qt.SortOrder.DescendingOrder)
 
     def texts(self, n: int) -> tuple:
@@ -136,6 +137,16 @@ class CaseTableModel(QAbstractTableModel):
             name = self.COLUMNS[column]
             keys = {id(r): self.sort_key(r, name) for r in self.rows}
             self.rows.sort(key=lambda r: keys[id(r)], reverse=direction == Qt.SortOrder.DescendingOrder)
+
+    def _date_text(self, value) -> str:
+        """format_date, once per day shown: it reads only the date of an ISO timestamp."""
+        key = value[:10] if isinstance(value, str) and len(value) >= 10 and value[4] == "-" else value
+        if not isinstance(key, str | None):
+            return format_date(value)
+        text = self._dates.get(key)
+        if text is None:
+            text = self._dates[key] = format_date(value)
+        return text
 
     @staticmethod
     def _identity(row: dict) -> str:
@@ -186,9 +197,9 @@ class CaseTableModel(QAbstractTableModel):
         if column == "patient":
             return format_patient_name(patient.get("family_name") or "?", patient.get("given_names"))
         if column == "birth":
-            return format_date(patient.get("birth_date"))
+            return self._date_text(patient.get("birth_date"))
         if column == "received":
-            return format_date(row.get("received_at"))
+            return self._date_text(row.get("received_at"))
         if column == "question":
             return row.get("question") or ""
         if column == "status":
@@ -438,7 +449,7 @@ class WorklistWidget(QWidget):
         self._count()
 
     #: How many rows `fit_columns` measures (the first ones shown, as sorted).
-    SAMPLE_ROWS = 60
+    SAMPLE_ROWS = 40
 
     def fit_columns(self) -> None:
         """Each column as wide as its header and the widest of a sample of rows (at most a

@@ -33,6 +33,8 @@ def make_cases(home: Path, count: int, work: Path) -> None:
     with CaseStore.open(home, prompt=lambda _new: os.environ[PASSPHRASE_ENV]) as store:
         first = DossierImporter(store, [], []).run([unique_cd(work / "cd")]).case_id
         template = store.record(first)
+        images = store.index.db.execute("SELECT sop_instance_uid, study_uid, series_uid, blob, frames FROM instances "
+                                        "WHERE case_id = ?", (first,)).fetchall()
         for n in range(1, count):
             record = copy.deepcopy(template)
             case_id = uuid.uuid4().hex
@@ -55,8 +57,7 @@ def make_cases(home: Path, count: int, work: Path) -> None:
                     case_summaries.keep(store, db, case_id, blob, record)
                     db.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?)", (import_id, case_id, "none", now(), 0, 0))
                     db.executemany("INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?)",
-                                   [(case_id, i["sop_instance_uid"], i["study_uid"], i["series_uid"], i["blob"],
-                                     i["frames"]) for i in record["instances"]])
+                                   [(case_id, *tuple(image)) for image in images])
                     store.audit.append("import", case_id, sources=[], files=0, bytes=0)
             finally:
                 store.release_staging(import_id)
