@@ -41,12 +41,37 @@ class CaseData:
     missing: list[str] = field(default_factory=list)  # what the case still lacks to be signed
 
 
-def viewer_for(kind: str):
-    """The viewer of `kind` (viewers/base.py); the viewers register themselves when first
-    asked for, on the GUI thread, so the window starts without them (pdfium, pydicom)."""
+#: What opening a case needs that the worklist does not (Qt-free modules only), imported by
+#: `preload_case_modules` on a worker while the user looks at the list.
+CASE_MODULES = ("numpy", "app.dossier.case_view", "app.dossier.case_record", "app.dossier.case_sheet",
+                "app.dossier.manifest_signature", "app.dossier.case_documents", "viewers.dicom.series",
+                "viewers.dicom.sources", "viewers.dicom.pixels", "app.signoff.signing", "app.outgoing.package")
+
+
+def preload_case_modules(token=None) -> None:
+    """Qt-free, for a worker: import CASE_MODULES (pydicom, pyHanko, the letters) so that the
+    first case opens without waiting for them; stops at `token`'s cancel."""
+    import importlib
+
+    for name in CASE_MODULES:
+        if token is not None:
+            token.check()
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a part that cannot load: the case view says so when it needs it
+            pass
+
+
+def register_viewers() -> None:
+    """On the GUI thread: the viewers' widgets registered (viewers/base.py)."""
     from viewers import register_widget  # noqa: F401 - registers the PDF, image and text viewers
     from viewers.dicom import widget as dicom_widget  # noqa: F401 - registers the DICOM series viewer
 
+
+def viewer_for(kind: str):
+    """The viewer of `kind` (viewers/base.py); the viewers register themselves when first
+    asked for, on the GUI thread, so the window starts without them (pdfium, pydicom)."""
+    register_viewers()
     return base.viewer_for(kind)
 
 

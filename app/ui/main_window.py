@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWidget
 
 from app.store.drafts import DraftStore
 from app.ui.add_documents_dialog import is_document
 from app.ui.case_removal_controller import CaseRemovalController
 from app.ui.case_sheet_controller import CaseSheetController
-from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case
+from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case, preload_case_modules, register_viewers
 from app.ui.form_dock import FormDockWidget
 from app.ui.import_dialog import ImportController, importable
 from app.ui.language_menu import LanguageMenu
@@ -26,6 +26,10 @@ from app.core.i18n import _
 
 
 GRACE_MS = 250  # on close: how long cancelled work may take to stop before the window says it waits
+
+
+#: How long after the worklist is shown the case view's modules are loaded on a worker.
+PRELOAD_AFTER_MS = 1500
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +52,7 @@ class MainWindow(QMainWindow):
         # The one writer (and index reader); on close its writes are waited for, not cancelled.
         self.store_runner = TaskRunner(self, max_threads=1, cancel_on_close=False)
         self._closing = self._closed = False
+        self._preload_planned = False
         self.restart_available = False  # set by app_main.run_gui, which can start the window again
         self.cache = FrameCache(CACHE_MB * MiB)
         self.drafts = DraftStore(store)
@@ -269,11 +274,20 @@ class MainWindow(QMainWindow):
     def _cases_loaded(self, summaries: list[dict]) -> None:
         self.worklist.set_cases(summaries)
         self.casesLoaded.emit(len(summaries))
+        if not self._preload_planned:  # once the list is shown, and the user reads it: the case view's modules
+            self._preload_planned = True
+            QTimer.singleShot(PRELOAD_AFTER_MS, self._preload_case_modules)
         pending = [s["case_id"] for s in summaries if "to_send" in s and s["to_send"] is None]
         if pending and not self._closing:  # who is still to be sent a signed opinion: after the list is shown
             store = self.store
             self.store_runner.run(lambda token, progress: load_to_send(store, pending, token),
                                   success=self.worklist.set_to_send, cancel_on_close=True)
+
+    def _preload_case_modules(self) -> None:
+        if self._closing:
+            return
+        self.runner.run(lambda token, progress: preload_case_modules(token),
+                        success=lambda _none: None if self._closing else register_viewers(), cancel_on_close=True)
 
     def show_worklist(self) -> None:
         """The worklist alone: the form of the case left is saved and put away, so that no

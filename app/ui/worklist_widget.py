@@ -6,7 +6,7 @@ archive, restore and delete a case. The rows are summaries read off the GUI thre
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QMenu, QSpinBox, QStyle, QTableView, QToolButton, QVBoxLayout,
                                QWidget)
@@ -458,12 +458,16 @@ class WorklistWidget(QWidget):
         margin = 2 * self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 12
         rows = range(min(self.SAMPLE_ROWS, self.model.rowCount()))
         limit = max(120, self.table.width() // 3)
+        bold = self.table.font()
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)  # an overdue case's days are bold
         for column in range(self.model.columnCount()):
             if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
                 continue
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            measure = bold_metrics if self.model.COLUMNS[column] == "days" else metrics
             widest = max([header.fontMetrics().horizontalAdvance(title) + 2 * margin,
-                          *(metrics.horizontalAdvance(self.model.texts(r)[column]) + margin for r in rows)])
+                          *(measure.horizontalAdvance(self.model.texts(r)[column]) + margin for r in rows)])
             if column == self.model.COLUMNS.index("identity"):
                 widest += self.table.iconSize().width() or 16
             header.resizeSection(column, min(widest, limit))

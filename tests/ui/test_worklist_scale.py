@@ -5,6 +5,9 @@ summaries, no case record decrypted."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -131,3 +134,27 @@ class TestListMadeFromKeptSummaries:
         listed = load_summaries(store)
         assert [s["case_id"] for s in listed] == [case_id] and listed[0]["patient"]["family_name"]
         assert not records & set(reads)
+
+
+HEAVY = ("pydicom", "pyhanko", "reportlab", "pypdfium2", "numpy", "aiohttp", "viewers.dicom.widget")
+
+
+def loaded_after(code: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
+                          capture_output=True, text=True, timeout=120, env={**__import__("os").environ,
+                                                                            "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+class TestStartLoadsOnlyTheWorklist:
+    def test_the_window_and_its_start_import_no_case_reader(self):
+        loaded = loaded_after("import app.commands.gui, app.ui.app_main, app.ui.main_window, app.ui.first_run_dialog")
+        assert "app.ui.worklist_widget" in loaded
+        assert not [m for m in HEAVY if m in loaded]
+
+    def test_the_preload_brings_them_for_the_first_case(self):
+        loaded = loaded_after("from app.ui.case_view import preload_case_modules, register_viewers\n"
+                              "from PySide6.QtWidgets import QApplication\napp = QApplication([])\n"
+                              "preload_case_modules()\nregister_viewers()")
+        assert {"pydicom", "numpy", "viewers.dicom.widget", "app.signoff.signing", "app.dossier.case_record"} <= loaded
