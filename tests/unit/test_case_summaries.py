@@ -202,7 +202,8 @@ class TestNothingInClear:
             listed = case_summaries(store)
             store.index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         raw = b"".join(p.read_bytes() for p in isolated_home.glob("index.sqlite3*"))
-        values = [listed[0]["question"]] + [s["patient"][k] for s in listed for k in ("family_name", "birth_date")]
-        assert all(values) and listed[0]["question"] == "Is the DEMO lesion benign?"
+        asked = next(s for s in listed if s["case_id"] == two_cases[0])
+        values = [asked["question"]] + [s["patient"][k] for s in listed for k in ("family_name", "birth_date")]
+        assert all(values) and asked["question"] == "Is the DEMO lesion benign?"
         for value in values:
             assert value.encode() not in raw and value.replace("-", "").encode() not in raw
