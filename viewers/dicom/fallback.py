@@ -16,6 +16,7 @@ gdcm with itself when it is installed (~20 ms CPU on every start): `hold_back()`
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import sys
@@ -123,7 +124,17 @@ def _pool():
             # spawn: a fresh interpreter, never a fork of a process with Qt and threads in it
             _state["pool"] = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_start_worker)
+            atexit.register(_stop_pool)
         return _state["pool"]
+
+
+def _stop_pool() -> None:
+    """At exit, the worker is stopped while the interpreter is whole (left to the garbage
+    collector, its executor's clean-up runs after its modules are gone and prints an error)."""
+    with _lock:
+        pool = _state.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # In the worker process: gdcm only, no pydicom (a lighter start). _decode_with_gdcm is pydicom's
