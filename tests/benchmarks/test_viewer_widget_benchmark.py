@@ -5,7 +5,8 @@
 - window/level drag on a 3000x4000 mammogram: < 40 ms per update.
 
 The paint is forced with `repaint()` (synchronous), so each figure includes rendering the
-frame and drawing it with its overlays, as the screen would.
+frame and drawing it with its overlays, as the screen would. Figures are recorded against their
+targets (tests/benchmarks/figures.py), never asserted.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.demo.imaging import ct_series, write_ct_series
 from app.ui.viewer_window import ViewerWindow, load_series
+from tests.benchmarks.figures import record
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.widget import DicomViewerWidget
 
@@ -122,7 +124,7 @@ def test_open_to_first_image(benchmark, qtbot, big_ct):
     for model in series + again:
         model.close()
     assert vp.frame is not None
-    assert benchmark.stats.stats.median < 0.3
+    record(benchmark, "first image of a 500-slice series on screen (indexed)", benchmark.stats.stats.median, 0.3, "s wall")
 
 
 def test_view_folder_to_first_image(benchmark, qtbot, ct_folder):
@@ -163,7 +165,7 @@ def test_view_folder_to_first_image(benchmark, qtbot, ct_folder):
     vp = window.viewer.active
     assert vp.count == SLICES and vp.slice_key() == first_shown  # CT000001, the first slice
     window.close()
-    assert benchmark.stats.stats.median < 0.3
+    record(benchmark, "secondo view FOLDER: first image of 500 slices on screen", benchmark.stats.stats.median, 0.3, "s wall")
 
 
 def test_scroll_one_cached_slice(benchmark, qtbot, big_ct):
@@ -185,7 +187,7 @@ def test_scroll_one_cached_slice(benchmark, qtbot, big_ct):
     benchmark.pedantic(scroll, rounds=300, iterations=1, warmup_rounds=5)
     assert vp.displayed_index == state["n"]
     benchmark.extra_info["viewport_px"] = f"{vp.width()}x{vp.height()}"
-    assert benchmark.stats.stats.median < 0.008
+    record(benchmark, "scroll one cached slice (render and paint), median", benchmark.stats.stats.median, 0.008, "s wall")
 
 
 def test_scroll_one_slice_decoded_on_the_fly(benchmark, qtbot, big_ct):
@@ -210,7 +212,7 @@ def test_scroll_one_slice_decoded_on_the_fly(benchmark, qtbot, big_ct):
 
     benchmark.pedantic(scroll, setup=setup, rounds=40, iterations=1)
     model.close()
-    assert benchmark.stats.stats.median < 0.025
+    record(benchmark, "scroll one slice decoded on the fly (render and paint), median", benchmark.stats.stats.median, 0.025, "s wall")
 
 
 def test_window_level_drag_on_a_mammogram(benchmark, qtbot, mammogram):
@@ -236,4 +238,4 @@ def test_window_level_drag_on_a_mammogram(benchmark, qtbot, mammogram):
     benchmark.extra_info["image"] = "3000x4000"
     for model in series:
         model.close()
-    assert benchmark.stats.stats.median < 0.040
+    record(benchmark, "window/level drag on a 3000x4000 mammogram, median per update", benchmark.stats.stats.median, 0.04, "s wall")
