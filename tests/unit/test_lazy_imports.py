@@ -75,13 +75,26 @@ def test_cases_help_loads_no_heavy_library():
     assert not loaded & {*HEAVY, "pydicom", "numpy"}
 
 
-def test_cases_loads_no_qt_signing_or_network(tmp_path):
-    home = tmp_path / "home"
-    out, loaded = run_main(["cases", "--json", "--vault-passphrase-env", "VAULT"],
-                           env={"SECONDO_HOME": str(home), "VAULT": "a vault passphrase",
-                                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
-    assert json.loads(out.rpartition("EXIT")[0]) == []
-    assert not loaded & set(HEAVY)
+def test_cases_loads_no_qt_signing_network_or_dicom(tmp_path, monkeypatch):
+    """`secondo cases` on a data folder with a case (its vault key in a keyring file the
+    subprocess shares) reads the kept summaries: no Qt, pyHanko, reportlab, pydicom or numpy."""
+    import keyring
+
+    from app.demo.package import build_demo_package
+    from app.dossier.importer import DossierImporter
+    from app.store.store import CaseStore
+    from tests.file_keyring import FileKeyring
+
+    home, keys = tmp_path / "home", tmp_path / "keyring.json"
+    monkeypatch.setenv("SECONDO_TEST_KEYRING", str(keys))
+    keyring.set_keyring(FileKeyring())  # the autouse fixture puts its own back afterwards
+    demo = build_demo_package(tmp_path / "demo", ct_slices=2, ct_size=32)
+    with CaseStore.open(home) as store:
+        case_id = DossierImporter(store, [demo.reviewer_identity()], [demo.root]).run([demo.package]).case_id
+    out, loaded = run_main(["cases", "--json"], env={"SECONDO_HOME": str(home), "SECONDO_TEST_KEYRING": str(keys),
+                                                     "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring"})
+    assert [c["case_id"] for c in json.loads(out.rpartition("EXIT")[0])] == [case_id]
+    assert not loaded & {*HEAVY, "pydicom", "numpy"}
 
 
 def test_snapshot_loads_no_qt_signing_or_network(tmp_path):
