@@ -13,8 +13,6 @@ import re
 from typing import BinaryIO
 import warnings
 
-from pydicom.filereader import read_partial
-
 from app.core.errors import BadInputError
 from app.core.i18n import _
 from app.core.media_limits import MAX_FRAMES, MAX_HEADER_VALUE
@@ -195,6 +193,8 @@ def _read_header(data: bytes, path: str, *, complete: bool) -> InstanceInfo:
                 stopped.append(int(tag))
                 return True
             return False
+
+        from pydicom.filereader import read_partial  # loaded only when dicom_fast cannot parse a header
 
         reader = _Reader(raw, size, preamble)
         try:

@@ -203,3 +203,10 @@ def test_the_letterhead_loads_no_reportlab_and_the_report_names_still_resolve():
     assert "reportlab" not in loaded
     out, loaded = probe("from app.report import Letterhead, render_opinion; print(render_opinion.__module__)")
     assert "app.report.opinion_pdf" in out and "reportlab" in loaded
+
+
+def test_the_dossier_index_loads_pydicom_only_for_a_header_it_cannot_parse_itself():
+    """The importer and the case record name the DICOM index; pydicom (with numpy and its
+    decoders) is loaded only when dicom_fast gives a header up, not by every import."""
+    _, loaded = probe("import app.dossier.dicom_index, app.dossier.case_record, app.dossier.importer")
+    assert not loaded & {"pydicom", "numpy", "gdcm"}
