@@ -2,8 +2,6 @@
 is collected on the GUI thread, by the application's timer and after each test, never by a
 worker thread that happens to allocate."""
 
-import gc
-
 import pytest
 
 from app.ui import gc_guard
@@ -13,4 +11,4 @@ from app.ui import gc_guard
 def cycles_collected_on_the_gui_thread(qapp):
     gc_guard.install(qapp)
     yield
-    gc.collect()
+    gc_guard.collect_all()
