@@ -215,8 +215,8 @@ def _checkpoint(store: CaseStore) -> None:
 
 
 def destroy(paths: list[Path]) -> None:
-    """Overwrite the key material of every encrypted file under `paths`, make that durable,
-    then remove them."""
+    """Overwrite the key material of every encrypted file under `paths`, make that durable
+    (each file fsynced, never a sync of the whole machine), then remove them."""
     files = []
     for path in paths:
         if path.is_dir():
@@ -224,9 +224,7 @@ def destroy(paths: list[Path]) -> None:
         elif path.is_file():
             files.append(path)
     for file in files:
-        _overwrite_header(file)
-    if files and hasattr(os, "sync"):
-        os.sync()
+        _overwrite_header(file)  # each on disk before anything is removed; no machine-wide sync
     for path in paths:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -247,5 +245,7 @@ def _overwrite_header(path: Path) -> None:
             size = min(size, os.fstat(handle.fileno()).st_size)
             handle.seek(0)
             handle.write(os.urandom(size))
+            handle.flush()
+            os.fsync(handle.fileno())
     except OSError:
         pass  # removed all the same below

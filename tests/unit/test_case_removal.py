@@ -121,6 +121,24 @@ class TestDelete:
         from app.dossier.case_view import case_json
         assert case_json(store, other)["case_id"] == other
 
+    @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names an fd through /proc (Linux)")
+    def test_each_overwritten_file_is_fsynced_and_the_machine_never_synced(self, two_cases, monkeypatch):
+        store, case_id, _other = two_cases
+        files = {p.resolve() for p in case_files(store, case_id)}
+        synced, real_fsync = [], os.fsync
+
+        def fsync(fd):
+            synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+            real_fsync(fd)
+
+        def no_sync():
+            raise AssertionError("a delete syncs what it overwrote, not every program's data")
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(os, "sync", no_sync)
+        delete_case(store, case_id)
+        assert files and files <= set(synced)  # every key header on disk before any file was removed
+
     def test_the_overwritten_header_cannot_be_read_by_the_vault_key(self, demo_store, tmp_path):
         store, case_id = demo_store
         blob = case_files(store, case_id)[0]
