@@ -23,8 +23,9 @@ def slice_size() -> int:
     return int(os.environ.get("SECONDO_BENCH_SLICE_SIZE", "512"))
 
 
-def write_long_ct(folder: Path, slices: int, size: int) -> Path:
-    """`slices` CT slices of `size` x `size` in `folder`/DICOM, one series; returns `folder`."""
+def write_long_ct(folder: Path, slices: int, size: int, spacing_mm: float = SLICE_MM) -> Path:
+    """`slices` CT slices of `size` x `size` in `folder`/DICOM, one series, `spacing_mm` apart
+    (the phantom is costly to draw: a few slices drawn, repeated along z); returns `folder`."""
     target = folder / "DICOM"
     target.mkdir(parents=True, exist_ok=True)
     templates = [ds.PixelData for ds in ct_series(8, size)]
@@ -34,7 +35,7 @@ def write_long_ct(folder: Path, slices: int, size: int) -> Path:
         ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
         ds.SeriesInstanceUID = series_uid
         ds.InstanceNumber = index + 1
-        z = -index * SLICE_MM
+        z = -index * spacing_mm
         ds.ImagePositionPatient = [ds.ImagePositionPatient[0], ds.ImagePositionPatient[1], z]
         ds.SliceLocation = z
         ds.PixelData = templates[index % len(templates)]

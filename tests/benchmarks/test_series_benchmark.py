@@ -189,10 +189,8 @@ def _open_and_show(viewer, store, case_id: str) -> tuple[SeriesModel, float, flo
     return model, time.perf_counter() - wall, time.process_time() - cpu
 
 
-@pytest.mark.parametrize("slices", series_sizes())
-def test_first_image_of_a_long_series_from_the_case_store(benchmark, qtbot, long_cases, slices):
-    store, case_id = long_cases[slices]
-    viewer = _qt_viewer(qtbot)
+def _median_opening(benchmark, viewer, store, case_id: str, rounds: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of opening the case's series to its first image, `rounds` times."""
     runs = []
 
     def run():
@@ -200,9 +198,14 @@ def test_first_image_of_a_long_series_from_the_case_store(benchmark, qtbot, long
         runs.append((wall, cpu))
         model.close(timeout=5)
 
-    benchmark.pedantic(run, rounds=7, iterations=1, warmup_rounds=1)
-    wall = statistics.median(w for w, _c in runs)
-    cpu = statistics.median(c for _w, c in runs)
+    benchmark.pedantic(run, rounds=rounds, iterations=1, warmup_rounds=1)
+    return statistics.median(w for w, _c in runs), statistics.median(c for _w, c in runs)
+
+
+@pytest.mark.parametrize("slices", series_sizes())
+def test_first_image_of_a_long_series_from_the_case_store(benchmark, qtbot, long_cases, slices):
+    store, case_id = long_cases[slices]
+    wall, cpu = _median_opening(benchmark, _qt_viewer(qtbot), store, case_id, rounds=7)
     record_blob = store.index.case(case_id)["record"]
     peers = {}
     dcmj2pnm = peer("dcmj2pnm")
@@ -233,21 +236,11 @@ def test_first_image_of_a_long_series_in_the_first_record_format(benchmark, qtbo
     store, case_id = long_cases[slices]
     current = store.index.case(case_id)["record"]
     to_first_format(store, case_id)
-    viewer = _qt_viewer(qtbot)
-    runs = []
-
-    def run():
-        model, wall, cpu = _open_and_show(viewer, store, case_id)
-        runs.append((wall, cpu))
-        model.close(timeout=5)
-
     try:
-        benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
+        wall, cpu = _median_opening(benchmark, _qt_viewer(qtbot), store, case_id, rounds=5)
     finally:
         with store.index.transaction() as db:
             db.execute("UPDATE cases SET record = ? WHERE id = ?", (current, case_id))
-    wall = statistics.median(w for w, _c in runs)
-    cpu = statistics.median(c for _w, c in runs)
     record(benchmark, f"first image of a {slices}-slice series, first record format (before)", wall, None,
            "s wall", note=f"{cpu * 1000:.0f} ms CPU")
     record(benchmark, f"first image of a {slices}-slice series, first record format (before), CPU", cpu, None,

@@ -22,9 +22,10 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.demo.imaging import ct_series, write_ct_series
+from app.demo.imaging import write_ct_series
 from app.ui.viewer_window import ViewerWindow, load_series
 from tests.benchmarks.figures import record
+from tests.benchmarks.long_series import write_long_ct
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.widget import DicomViewerWidget
 
@@ -34,21 +35,7 @@ VIEW = (1000, 900)
 
 @pytest.fixture(scope="module")
 def big_ct(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("ct500")
-    # The phantom is costly to draw: draw a few slices and repeat them along z.
-    templates = [ds.PixelData for ds in ct_series(8, SIZE)]
-    ds = next(ct_series(1, SIZE))
-    series_uid = generate_uid()
-    for index in range(SLICES):
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-        ds.SeriesInstanceUID = series_uid
-        ds.InstanceNumber = index + 1
-        z = -index * 1.25
-        ds.ImagePositionPatient = [ds.ImagePositionPatient[0], ds.ImagePositionPatient[1], z]
-        ds.SliceLocation = z
-        ds.PixelData = templates[index % len(templates)]
-        ds.save_as(folder / f"CT{index:06d}", enforce_file_format=True)
-    return folder
+    return write_long_ct(tmp_path_factory.mktemp("ct500"), SLICES, SIZE, spacing_mm=1.25) / "DICOM"
 
 
 @pytest.fixture(scope="module")

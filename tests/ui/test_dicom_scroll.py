@@ -70,15 +70,20 @@ def scroll(qtbot, vp, indexes) -> None:
         time.sleep(0.002)
 
 
-def test_scrolling_never_reads_or_decodes_on_the_gui_thread(qtbot, logged):
-    log, refs, loader = logged
-    model = SeriesModel(refs, loader, cache=FrameCache(12 * FRAME_BYTES))  # far fewer than the slices
+def shown_viewport(qtbot, model: SeriesModel):
+    """A DICOM viewer on screen with `model` in its active viewport; that viewport."""
     viewer = DicomViewerWidget()
     qtbot.addWidget(viewer)
     viewer.resize(400, 400)
     viewer.show()
     viewer.set_series_list([model])
-    vp = viewer.active
+    return viewer.active
+
+
+def test_scrolling_never_reads_or_decodes_on_the_gui_thread(qtbot, logged):
+    log, refs, loader = logged
+    model = SeriesModel(refs, loader, cache=FrameCache(12 * FRAME_BYTES))  # far fewer than the slices
+    vp = shown_viewport(qtbot, model)
     scroll(qtbot, vp, range(SLICES))
     scroll(qtbot, vp, reversed(range(SLICES)))  # back over evicted and cached slices
     qtbot.waitUntil(lambda: vp.displayed_index == 0 and vp.frame is not None, timeout=10000)
@@ -97,12 +102,7 @@ def test_the_cache_counts_what_it_holds_and_stays_within_its_bound(qtbot, logged
     _log, refs, loader = logged
     cache = FrameCache(12 * FRAME_BYTES)
     model = SeriesModel(refs, loader, cache=cache)
-    viewer = DicomViewerWidget()
-    qtbot.addWidget(viewer)
-    viewer.resize(400, 400)
-    viewer.show()
-    viewer.set_series_list([model])
-    vp = viewer.active
+    vp = shown_viewport(qtbot, model)
     scroll(qtbot, vp, range(SLICES))
     assert model.wait_idle(10)
     model.close()
