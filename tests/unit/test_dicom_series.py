@@ -535,3 +535,26 @@ def test_frames_decoded_from_bytes_match_pydicom(ct_folder):
     model, _, refs = ct_model(ct_folder)
     ds = dcmread(ct_folder / "DICOM" / "CT000004")
     np.testing.assert_array_equal(model.frame(3).modality, ds.pixel_array.astype(np.float32) - 1024)
+
+
+def test_a_frame_another_model_decoded_is_shown_with_its_geometry(ct_folder):
+    """Two models on one cache (a folder's provisional series and its final one, or the same
+    series in two viewports): the second gets the first's frame from the cache and must still
+    know its pixel spacing (mm, not px, on the scale bar and the measurements)."""
+    cache = FrameCache(64 * 1024 * 1024)
+    first, _loader, _refs = ct_model(ct_folder, cache=cache)
+    second, loader, _refs = ct_model(ct_folder, cache=cache)
+    done = threading.Event()
+    first.request(0, lambda n, frame: done.set())
+    assert done.wait(30)
+    assert second.peek(0) is not None  # what a viewport shows at once, asking the worker nothing
+    spacing = second.peek_slice_info(0).pixel_spacing
+    assert spacing is not None and spacing == first.peek_slice_info(0).pixel_spacing
+    answered = []
+    second.request(0, lambda n, frame: answered.append(frame))
+    assert second.wait_idle(30) and answered and isinstance(answered[0], Frame)
+    assert loader.calls == []  # the frame came from the cache
+    info = second.peek_slice_info(0)
+    assert info.pixel_spacing is not None and info.pixel_spacing == first.peek_slice_info(0).pixel_spacing
+    first.close()
+    second.close()

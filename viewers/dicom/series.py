@@ -164,6 +164,8 @@ class SeriesModel:
             info = self._infos.get(n)
         if info is not None:
             return info
+        if self._cached_header(self._owner[n]) is not None:  # kept, or carried by a cached frame: no read
+            return self.slice_info(n)
         return self._index_info(n)
 
     def _index_info(self, n: int) -> SliceInfo:
@@ -272,7 +274,13 @@ class SeriesModel:
         cannot be (remembered: asking again does not read the file again, see `retry`)."""
         key = self.slice_key(n)
         frame = self.cache.get(key)
-        return frame if frame is not None else self._decode(n, key)
+        if frame is None:
+            return self._decode(n, key)
+        with self._lock:
+            known = n in self._infos
+        if not known:  # decoded by another model on this cache: its geometry from the header it carries
+            self._geometry(n)
+        return frame
 
     def peek(self, n: int) -> Frame | None:
         """Slice `n` if it is in the cache, without decoding."""
