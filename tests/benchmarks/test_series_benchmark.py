@@ -164,13 +164,10 @@ def _qt_viewer(qtbot):
     from app.ui import gc_guard
     from viewers.dicom.widget import DicomViewerWidget
 
+    from tests.ui.test_document_viewers import shown
+
     gc_guard.install(QApplication.instance())  # cyclic garbage on the GUI thread, as in the window
-    viewer = DicomViewerWidget()
-    qtbot.addWidget(viewer)
-    viewer.resize(*VIEW)
-    viewer.show()
-    qtbot.waitExposed(viewer)
-    return viewer
+    return shown(qtbot, DicomViewerWidget, VIEW)
 
 
 def _open_and_show(viewer, store, case_id: str) -> tuple[SeriesModel, float, float]:
