@@ -88,12 +88,14 @@ def case_summaries(store: CaseStore, include_archived: bool = False) -> list[dic
     return [summary for summary, _part in listed_cases(store, include_archived)]
 
 
-def case_json(store: CaseStore, case_id: str) -> dict:
+def case_json(store: CaseStore, case_id: str, record: dict | None = None) -> dict:
+    """The case as `secondo show --json` gives it; `record`: the case record when the caller
+    has it already (decrypted once, not twice)."""
     from app.dossier.case_record import completeness_now, identity_entries, missing_items
     from app.dossier.completeness import disc_problems
 
     row = store.index.case(case_id)
-    record = store.record(case_id)
+    record = record if record is not None else store.record(case_id)
     identity = {i["study_uid"]: i for i in identity_entries(record)}
     not_checked = {"status": "not_verified", "mismatches": [], "message": _("No patient check was made.")}
     view = case_summary(store, row, record)

@@ -82,8 +82,8 @@ def load_case(store, case_id: str, cache) -> CaseData:
     from viewers.dicom.series import SeriesModel
     from viewers.dicom.sources import series_from_case
 
-    view = case_json(store, case_id)
     record = store.record(case_id)
+    view = case_json(store, case_id, record)
     documents = record["documents"]
     series = {}
     foreign = {s["study_uid"] for s in view.get("studies", []) if s["identity"]["status"] == "mismatch"}
