@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
 
 from app.core.formatting import format_patient_name
 from app.core.i18n import _, ngettext
-from app.core.locale_format import format_date
+from app.core.locale_format import format_date, format_decimal
 from app.dossier.case_view import STATUS_LABELS, listed_cases, status_label
 from app.outgoing.desk import first_date, is_overdue, load_target_days, open_days, save_target_days
 from app.outgoing.recipients import role_label
@@ -580,14 +580,19 @@ class WorklistWidget(QWidget):
     def _count(self, *args) -> None:
         total = len(self._listed())
         self.count_label.setText(ngettext("{shown} of {total} case", "{shown} of {total} cases", total).format(
-            shown=self.proxy.rowCount(), total=total))
+            shown=_count_text(self.proxy.rowCount()), total=_count_text(total)))
         if not hasattr(self, "status_buttons"):
             return
         counts = self.status_counts()
         for status, button in self.status_buttons.items():
             label = _("All") if status is None else status_label(status)
             # TRANSLATORS: a status filter button of the worklist: "In review (3)".
-            button.setText(_("{status} ({count})").format(status=label, count=counts[status]))
+            button.setText(_("{status} ({count})").format(status=label, count=_count_text(counts[status])))
         overdue = self.overdue_count()
-        self.overdue_box.setText(_("Overdue only ({n})").format(n=overdue))
+        self.overdue_box.setText(_("Overdue only ({n})").format(n=_count_text(overdue)))
         self.overdue_box.setStyleSheet("color: #c62828; font-weight: bold;" if overdue else "")
+
+
+def _count_text(n: int) -> str:
+    """A count as the interface's language groups it: 2,000 / 2.000 / 2 000."""
+    return format_decimal(n, 0)

@@ -116,6 +116,14 @@ class TestOnlyWhatIsShown:
         shown.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         assert shown.selected_case() == f"{123:032x}"
 
+    def test_counts_are_grouped_as_the_interface_language_writes_them(self, qtbot, interface_language):
+        interface_language("nl")
+        widget = WorklistWidget()
+        qtbot.addWidget(widget)
+        widget.set_cases(many())
+        assert widget.count_label.text() == "2.000 van 2.000 dossiers"
+        assert widget.status_buttons[None].text() == "Alle (2.000)"
+
     def test_the_search_finds_a_row_never_shown(self, shown):
         shown.set_cases(many())
         shown.search_box.setText("Patient1999")
