@@ -153,6 +153,8 @@ def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
                               trusted_roots: list[x509.Certificate],
                               moment: datetime | None = None) -> SignatureState:
     """The state of the manifest's signature against the given trusted roots."""
+    if signature is None:  # an unsigned manifest loads no validator
+        return SignatureState(UNSIGNED)
     import asyncio
 
     from asn1crypto import cms
@@ -160,8 +162,6 @@ def verify_manifest_signature(manifest_bytes: bytes, signature: bytes | None,
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko_certvalidator import ValidationContext
 
-    if signature is None:
-        return SignatureState(UNSIGNED)
     try:
         content_info = cms.ContentInfo.load(signature)
         if content_info["content_type"].native != "signed_data":

@@ -210,3 +210,10 @@ def test_the_dossier_index_loads_pydicom_only_for_a_header_it_cannot_parse_itsel
     decoders) is loaded only when dicom_fast gives a header up, not by every import."""
     _, loaded = probe("import app.dossier.dicom_index, app.dossier.case_record, app.dossier.importer")
     assert not loaded & {"pydicom", "numpy", "gdcm"}
+
+
+def test_an_unsigned_manifest_is_answered_without_loading_the_validator():
+    out, loaded = probe("from app.dossier.manifest_signature import verify_manifest_signature\n"
+                        "print(verify_manifest_signature(b'{}', None, []).state)")
+    assert out.strip() == "unsigned"
+    assert not loaded & {"pyhanko", "pyhanko_certvalidator", "aiohttp"}
