@@ -19,7 +19,6 @@ import hashlib
 import io
 import os
 from pathlib import Path
-import secrets
 import shutil
 import tempfile
 import uuid
@@ -33,6 +32,7 @@ from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier import manifest as manifest_mod
 from app.dossier.case_details import details
 from app.crypto import stanzas
+from app.crypto.passphrases import PASSPHRASE_ALPHABET, generate_passphrase  # noqa: F401 - imported from here too
 from app.dossier.package import write_package
 from app.opinion.questionnaire import get_answers
 from app.outgoing import disc
@@ -46,12 +46,6 @@ from app.store.opinions import SignedOpinion, SignedOpinionStore
 
 FORMS = ("file", "folder", "iso")
 MIN_PASSPHRASE = 10
-PASSPHRASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: it is typed from paper
-
-
-def generate_passphrase(groups: int = 6, size: int = 5) -> str:
-    """About 148 bits in groups of five, easy to read aloud and type: 'K7QF2-MZD9X-...'."""
-    return "-".join("".join(secrets.choice(PASSPHRASE_ALPHABET) for _i in range(size)) for _g in range(groups))
 
 
 @dataclass

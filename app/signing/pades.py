@@ -86,9 +86,10 @@ def stamp_name(name: str) -> str:
 
 def sign_pdf(pdf: bytes, signer: KeyIdentity | signers.Signer, *, box: tuple[float, float, float, float] | None = None,
              field_name: str = FIELD_NAME, reason: str | None = None, location: str | None = None,
-             now: datetime | None = None, language: str | None = None) -> SignedPdf:
+             now: datetime | None = None, language: str | None = None, password: str | None = None) -> SignedPdf:
     """`pdf` signed as PAdES B-B with a visible stamp in `box` on the last page, worded in
-    `language` (the letter's; None: the current language).
+    `language` (the letter's; None: the current language). An encrypted `pdf` (a protected
+    copy, app/signoff/protected_pdf.py) is opened with `password` and stays encrypted with it.
 
     Raises `IdentityError` (certificate expired, not yet valid, not for signing; token
     errors) and `BadInputError` (`pdf` is not a PDF) before anything is produced."""
@@ -102,6 +103,11 @@ def sign_pdf(pdf: bytes, signer: KeyIdentity | signers.Signer, *, box: tuple[flo
         box = DEFAULT_BOX
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        if password is not None and writer.prev.encrypted:
+            from pyhanko.pdf_utils.crypt import AuthStatus
+
+            if writer.encrypt(password).status == AuthStatus.FAILED:
+                raise BadInputError(_("The password does not open the document to sign."))
     except (PdfError, ValueError, IndexError, KeyError, TypeError) as exc:
         raise BadInputError(_("The document to sign is not a readable PDF ({reason}).").format(reason=exc)) from None
     meta = signers.PdfSignatureMetadata(
