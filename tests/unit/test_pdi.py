@@ -17,7 +17,12 @@ from pydicom.fileset import FileSet
 from app.core.errors import BadInputError, OutputError
 from app.core.key_images import KeyImage
 from app.outgoing import pdi
+from app.dossier.case_details import details
 from app.outgoing.pdi import ENCAPSULATED_PDF, SECONDARY_CAPTURE, study_context_of, write_pdi
+from app.signing.verify import verify_pdf_bytes
+from app.store.opinions import SignedOpinionStore
+from tests.unit.test_outgoing import signed_case  # noqa: F401 - fixture
+from tests.unit.test_verify_cli import demo  # noqa: F401 - fixture
 
 PATIENT = {"family_name": "Test", "given_names": "Patient", "birth_date": "1970-01-01", "sex": "F",
            "identifiers": [{"system": "national-register", "value": "70010100244"}]}
@@ -179,3 +184,23 @@ class TestDcmtk:
         assert document and length, out
         assert bytes.fromhex(document.group(1).replace("\\", "")) == pdf + b"\x00" * (len(pdf) % 2)
         assert int(length.group(1)) == len(pdf)  # the true length
+
+
+class TestDemoSignedOpinion:
+    def test_the_demo_case_on_a_pdi_disc(self, signed_case, tmp_path):
+        store, case_id = signed_case
+        record = store.record(case_id)
+        opinions = SignedOpinionStore(store)
+        pdf = opinions.pdf(case_id, opinions.latest(case_id).number)
+        patient = details(record)["patient"]
+        study = record["studies"][0]
+        result = write_pdi(tmp_path / "CD", signed_pdf=pdf, key_images=[_png("RGB")], patient=patient,
+                           study_context=study_context_of(study), readme_text=README)
+        fs = FileSet(dcmread(tmp_path / "CD" / "DICOMDIR"))
+        assert len(fs) == 2
+        opinion = dcmread(tmp_path / "CD" / result.opinion_file)
+        assert opinion.EncapsulatedDocument[:opinion.EncapsulatedDocumentLength] == pdf
+        (signature,) = verify_pdf_bytes(opinion.EncapsulatedDocument[:opinion.EncapsulatedDocumentLength], []).signatures
+        assert signature.intact and signature.whole_file
+        assert opinion.StudyInstanceUID == study["study_uid"] and opinion.PatientID == study["patient"]["id"]
+        assert opinion.PatientBirthDate == patient["birth_date"].replace("-", "")
