@@ -13,6 +13,7 @@ from app.dossier.case_view import case_summaries, case_summary, damaged_summary
 from app.store.case_removal import archived_cases, delete_case, set_archived
 from app.store.store import CaseStore
 from app.store.vault import Vault
+from tests.calls import recorded_calls
 from tests.unit.store_cds import unique_cd
 
 
@@ -35,15 +36,7 @@ def two_cases(tmp_path, capsys, isolated_home):
 @pytest.fixture
 def reads(monkeypatch):
     """The case records decrypted (Vault.read_json calls), by blob."""
-    seen: list[str] = []
-    original = Vault.read_json
-
-    def counted(self, ref):
-        seen.append(ref)
-        return original(self, ref)
-
-    monkeypatch.setattr(Vault, "read_json", counted)
-    return seen
+    return recorded_calls(monkeypatch, Vault, "read_json", lambda vault, ref: ref)
 
 
 def from_records(store: CaseStore, include_archived: bool = True) -> list[dict]:

@@ -16,6 +16,7 @@ from pydicom.uid import MPEG2MPML, ExplicitVRLittleEndian, JPEG2000, JPEG2000Los
 
 from app.core.errors import BadInputError
 from app.demo.imaging import HU_INTERCEPT, cr_chest_dataset, ct_landmarks, ct_series
+from tests.calls import recorded_calls
 from viewers.dicom.pixels import (CT_PRESETS, VOI_LUT_NAME, Frame, FrameDecodeError, Window, apply_window,
                                   decode_frame, default_window, frame_count, placeholder, read_image_file,
                                   render, voi_lut_window)
@@ -188,14 +189,7 @@ class TestShippedImages:
         assert not np.array_equal(first.modality, last.modality)
 
     def test_only_the_requested_frame_is_decoded(self, monkeypatch):
-        calls = []
-        original = DecodeRunner.decode
-
-        def counting(runner, index):
-            calls.append(index)
-            return original(runner, index)
-
-        monkeypatch.setattr(DecodeRunner, "decode", counting)
+        calls = recorded_calls(monkeypatch, DecodeRunner, "decode", lambda runner, index: index)
         decode_frame(sample("examples_ybr_color.dcm"), 17)
         assert calls == [17]
 
