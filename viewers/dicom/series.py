@@ -276,10 +276,7 @@ class SeriesModel:
         frame = self.cache.get(key)
         if frame is None:
             return self._decode(n, key)
-        with self._lock:
-            known = n in self._infos
-        if not known:  # decoded by another model on this cache: its geometry from the header it carries
-            self._geometry(n)
+        self._geometry(n)  # kept already, or (decoded by another model on this cache) from the header it carries
         return frame
 
     def peek(self, n: int) -> Frame | None:
