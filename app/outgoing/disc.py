@@ -18,7 +18,9 @@ from app.core.i18n import _, in_language, ngettext
 PACKAGE_NAME = "OPINION.SOD"
 README_NAME = "README.TXT"
 README_WIDTH = 76  # columns of README.TXT: every text editor shows it without wrapping
-ISO_MAX_DEPTH = 8  # ECMA-119 6.8.2.1: the root and at most 7 levels of folders below it
+# Folders below the root: ECMA-119 6.8.2.1 allows eight levels, which mkisofs and pycdlib count
+# with the root and the file in it.
+ISO_MAX_FOLDER_DEPTH = 6
 _LEVEL1 = re.compile(r"[A-Z0-9_]{1,8}(\.[A-Z0-9_]{1,3})?")
 _LEVEL1_FOLDER = re.compile(r"[A-Z0-9_]{1,8}")
 
@@ -158,7 +160,7 @@ def iso_image_of_folder(folder: Path, volume_id: str) -> bytes:
     """The .iso image (ISO 9660 level 1 + Joliet) of the tree in `folder`, as it is on disk: the
     PDI tree of app.outgoing.pdi (DICOMDIR and README.TXT at the root, the DICOM files in nested
     folders). Every name must already be level 1 (a file 8.3, a folder 8 characters, upper
-    case), and the tree at most ISO_MAX_DEPTH deep, for the DICOMDIR's file IDs name them as
+    case), and the folders at most ISO_MAX_FOLDER_DEPTH deep, for the DICOMDIR's file IDs name them as
     they are: anything else (a lower-case or long name, a link, a device) is refused with
     ValueError rather than renamed. An extensionless file is written 'NAME.;1' as ECMA-119
     spells it; the Joliet names are the same names."""
@@ -199,7 +201,7 @@ def _level1_tree(folder: Path) -> list[tuple[tuple[str, ...], bool]]:
             if stat.S_ISDIR(mode):
                 if not _LEVEL1_FOLDER.fullmatch(child.name):
                     raise ValueError(f"not an ISO 9660 level-1 folder name: {'/'.join(parts)}")
-                if len(parts) >= ISO_MAX_DEPTH:
+                if len(parts) > ISO_MAX_FOLDER_DEPTH:
                     raise ValueError(f"deeper than ISO 9660 allows: {'/'.join(parts)}")
                 entries.append((parts, True))
                 walk(Path(child.path), parts)

@@ -10,13 +10,16 @@ import tempfile
 
 import numpy as np
 from PIL import Image
+import pycdlib
 import pytest
 from pydicom import dcmread
 from pydicom.fileset import FileSet
 
 from app.core.errors import BadInputError, OutputError
 from app.core.key_images import KeyImage
+from app.dossier.iso import list_iso
 from app.outgoing import pdi
+from app.outgoing.disc import iso_image_of_folder, pdi_readme_text
 from app.dossier.case_details import details
 from app.outgoing.pdi import ENCAPSULATED_PDF, SECONDARY_CAPTURE, study_context_of, write_pdi
 from app.signing.verify import verify_pdf_bytes
@@ -33,6 +36,7 @@ ODD_PDF = EVEN_PDF + b"\n"
 README = "SECOND OPINION\r\nOpen the opinion in your PACS.\r\n"
 needs_dcmtk = pytest.mark.skipif(shutil.which("dcmdump") is None or shutil.which("dcmftest") is None,
                                  reason="DCMTK is installed by scripts/setup.sh")
+needs_xorriso = pytest.mark.skipif(shutil.which("osirrox") is None, reason="xorriso is installed by scripts/setup.sh")
 
 
 def _png(mode: str, size=(7, 5)) -> bytes:
@@ -204,3 +208,142 @@ class TestDemoSignedOpinion:
         assert signature.intact and signature.whole_file
         assert opinion.StudyInstanceUID == study["study_uid"] and opinion.PatientID == study["patient"]["id"]
         assert opinion.PatientBirthDate == patient["birth_date"].replace("-", "")
+
+
+# --- the PDI tree as an .iso image ------------------------------------------------------------------
+
+
+def _iso_files(image: bytes, name_space: str) -> dict[str, bytes]:
+    """Every file of the image by its path in one name space ('iso_path' or 'joliet_path')."""
+    iso = pycdlib.PyCdlib()
+    iso.open_fp(io.BytesIO(image))
+    try:
+        files = {}
+        for root, _dirs, names in iso.walk(**{name_space: "/"}):
+            for name in names:
+                path = f"{root.rstrip('/')}/{name}"
+                out = io.BytesIO()
+                iso.get_file_from_iso_fp(out, **{name_space: path})
+                files[path] = out.getvalue()
+        return files
+    finally:
+        iso.close()
+
+
+def _extract(image: bytes, target: Path) -> Path:
+    for path, data in _iso_files(image, "joliet_path").items():
+        (target / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (target / path.lstrip("/")).write_bytes(data)
+    return target
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class TestIsoImage:
+    def test_every_file_in_both_name_spaces(self, tmp_path):
+        result = _write(tmp_path / "CD")
+        image = iso_image_of_folder(tmp_path / "CD", "SECONDO_0123abcd")
+        folder = _tree(tmp_path / "CD")
+        assert len(folder) == 5  # DICOMDIR, README.TXT, the opinion, two key images
+        joliet = _iso_files(image, "joliet_path")
+        assert joliet == {"/" + path: data for path, data in folder.items()}
+        # ECMA-119 spells an extensionless file 'NAME.;1'.
+        iso9660 = _iso_files(image, "iso_path")
+        assert iso9660 == {"/" + (path if "." in path.rsplit("/", 1)[-1] else path + ".") + ";1": data
+                           for path, data in folder.items()}
+        assert "/DICOMDIR.;1" in iso9660 and "/README.TXT;1" in iso9660
+        assert "/" + result.opinion_file + ".;1" in iso9660
+        assert image[0x8000 + 40:0x8000 + 72].decode().strip() == "SECONDO_0123ABCD"  # the volume ID
+
+    def test_its_dicomdir_extracted_reads_with_pydicom(self, tmp_path):
+        result = _write(tmp_path / "CD")
+        extracted = _extract(iso_image_of_folder(tmp_path / "CD", "SECONDO"), tmp_path / "out")
+        fs = FileSet(dcmread(extracted / "DICOMDIR"))
+        assert [i.SOPInstanceUID for i in fs] == result.instance_uids
+        for instance in fs:
+            assert Path(instance.path).is_file() and Path(instance.path).is_relative_to(extracted)
+        opinion = dcmread(extracted / result.opinion_file)
+        assert opinion.EncapsulatedDocument[:opinion.EncapsulatedDocumentLength] == EVEN_PDF
+
+    @needs_dcmtk
+    def test_dcmftest_on_the_extracted_files(self, tmp_path):
+        result = _write(tmp_path / "CD")
+        extracted = _extract(iso_image_of_folder(tmp_path / "CD", "SECONDO"), tmp_path / "out")
+        paths = [str(extracted / p) for p in ["DICOMDIR", result.opinion_file, *result.key_image_files]]
+        out = subprocess.run(["dcmftest", *paths], capture_output=True, text=True, check=False)
+        assert out.stdout.count("yes:") == len(paths) == 4, out.stdout
+
+    @needs_xorriso
+    def test_xorriso_extracts_the_tree(self, tmp_path):
+        _write(tmp_path / "CD")
+        (tmp_path / "cd.iso").write_bytes(iso_image_of_folder(tmp_path / "CD", "SECONDO"))
+        subprocess.run(["osirrox", "-indev", str(tmp_path / "cd.iso"), "-extract", "/", str(tmp_path / "out")],
+                       capture_output=True, check=True)
+        assert _tree(tmp_path / "out") == _tree(tmp_path / "CD")
+
+    def test_the_importer_lists_it_like_the_folder(self, tmp_path):
+        result = _write(tmp_path / "CD")
+        (tmp_path / "cd.iso").write_bytes(iso_image_of_folder(tmp_path / "CD", "SECONDO"))
+        with list_iso(tmp_path / "cd.iso") as listing:
+            assert listing.dicomdir == "DICOMDIR"
+            assert (listing.missing, listing.refused, listing.notes) == ([], [], [])
+            assert {f.path for f in listing.files} == {"DICOMDIR", "README.TXT", result.opinion_file,
+                                                       *result.key_image_files}
+
+    @pytest.mark.parametrize("bad", ["readme.txt", "LONGERNAME.TXT", "NAME.TEXT", "A-B.TXT", "PT000000/st000000/IM1",
+                                     "FOLDER.EXT/IM1", "A/B/C/D/E/F/G/IM1"])
+    def test_a_name_that_is_not_level_1_is_refused(self, tmp_path, bad):
+        _write(tmp_path / "CD")
+        (tmp_path / "CD" / bad).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "CD" / bad).write_bytes(b"x")
+        with pytest.raises(ValueError, match="level-1|deeper"):
+            iso_image_of_folder(tmp_path / "CD", "SECONDO")
+
+    def test_six_folders_deep_is_allowed(self, tmp_path):
+        (tmp_path / "CD" / "A/B/C/D/E/F").mkdir(parents=True)
+        (tmp_path / "CD" / "A/B/C/D/E/F/IM1").write_bytes(b"x")
+        assert _iso_files(iso_image_of_folder(tmp_path / "CD", "SECONDO"), "joliet_path") == {"/A/B/C/D/E/F/IM1": b"x"}
+
+    @pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX links")
+    def test_a_link_is_refused_not_followed(self, tmp_path):
+        _write(tmp_path / "CD")
+        (tmp_path / "SECRET.TXT").write_bytes(b"not on the disc")
+        (tmp_path / "CD" / "SECRET.TXT").symlink_to(tmp_path / "SECRET.TXT")
+        with pytest.raises(ValueError, match="neither a file nor a folder: SECRET.TXT"):
+            iso_image_of_folder(tmp_path / "CD", "SECONDO")
+
+    def test_the_readme_in_french_on_the_disc(self, tmp_path):
+        readme = pdi_readme_text(case_ref="0123abcd", organisation="DEMO", key_images=2, language="fr")
+        write_pdi(tmp_path / "CD2", signed_pdf=EVEN_PDF, key_images=[], patient=PATIENT, study_context={},
+                  readme_text=readme)
+        data = _iso_files(iso_image_of_folder(tmp_path / "CD2", "SECONDO"), "joliet_path")["/README.TXT"]
+        assert data.startswith(b"\xef\xbb\xbf") and data.decode("utf-8-sig") == readme
+
+
+class TestDemoSignedOpinionOnAnIso:
+    @needs_dcmtk
+    @needs_xorriso
+    def test_the_demo_case_as_a_pdi_iso(self, signed_case, tmp_path):
+        store, case_id = signed_case
+        record = store.record(case_id)
+        opinions = SignedOpinionStore(store)
+        pdf = opinions.pdf(case_id, opinions.latest(case_id).number)
+        readme = pdi_readme_text(case_ref=case_id[:8], organisation="DEMO", key_images=1, language="nl")
+        result = write_pdi(tmp_path / "CD", signed_pdf=pdf, key_images=[_png("RGB")], patient=details(record)["patient"],
+                           study_context=study_context_of(record["studies"][0]), readme_text=readme)
+        (tmp_path / "cd.iso").write_bytes(iso_image_of_folder(tmp_path / "CD", f"SECONDO_{case_id[:8]}"))
+        subprocess.run(["osirrox", "-indev", str(tmp_path / "cd.iso"), "-extract", "/", str(tmp_path / "out")],
+                       capture_output=True, check=True)
+        out = tmp_path / "out"
+        assert len(FileSet(dcmread(out / "DICOMDIR"))) == 2
+        checked = subprocess.run(["dcmftest", str(out / "DICOMDIR"), str(out / result.opinion_file),
+                                  str(out / result.key_image_files[0])], capture_output=True, text=True, check=False)
+        assert checked.stdout.count("yes:") == 3, checked.stdout
+        opinion = dcmread(out / result.opinion_file)
+        document = opinion.EncapsulatedDocument[:opinion.EncapsulatedDocumentLength]
+        assert document == pdf
+        (signature,) = verify_pdf_bytes(document, []).signatures
+        assert signature.intact and signature.whole_file
+        assert (out / "README.TXT").read_bytes().decode("utf-8-sig") == readme
