@@ -29,10 +29,12 @@ from app.report.layout import FRAME_W, GREY, MARGIN_X, PAGE_H, PAGE_W, letterhea
 # French sets a space before : ; ? ! and after «: made non-breaking, so that no line of the
 # letter starts with the sign ("(PAdES)" / "; le panneau..."). Other languages have no such space.
 _SPACE_BY_SIGN = re.compile(r" (?=[:;?!»])|(?<=«) ")
+_COMMAND = "openssl cms -decrypt"  # a command is typed as printed: never broken over two lines
 
 
 def _typeset(value: str) -> str:
-    return text(_SPACE_BY_SIGN.sub("\u00a0", value))
+    value = _SPACE_BY_SIGN.sub("\u00a0", value).replace(_COMMAND, _COMMAND.replace(" ", "\u00a0"))
+    return text(value)
 
 
 WINDOW_X, WINDOW_TOP, WINDOW_W, WINDOW_H = 20 * mm, 50 * mm, 85 * mm, 40 * mm

@@ -178,6 +178,13 @@ def test_no_french_line_starts_with_a_colon_or_a_semicolon(form, tmp_path):
     assert [line for line in lines if line[:1] in (":", ";", "?", "!")] == []
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("who", [{}, TO_PATIENT], ids=["physician", "patient"])
+def test_the_openssl_command_stays_on_one_line(language, who, tmp_path):
+    pdf = render_cover_letter(cover(**FORMS["p7m"], **who), DEMO_LETTERHEAD, LETTER_DATE, language=language)
+    assert any("openssl cms -decrypt" in line for line in pdf_text(pdf, tmp_path).splitlines())
+
+
 # --- the passphrase sheet of a protected PDF --------------------------------------------------------
 
 LONG_NAME = "Mme Marie-Françoise Vandenberghe-Delacroix de Saint-Hubert-lez-Louvain née Van den Bossche-Dupont"
