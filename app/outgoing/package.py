@@ -34,7 +34,7 @@ from app.dossier.case_details import details
 from app.crypto import stanzas
 from app.crypto.passphrases import PASSPHRASE_ALPHABET, generate_passphrase  # noqa: F401 - imported from here too
 from app.dossier.package import write_package
-from app.opinion.questionnaire import get_answers
+from app.opinion.addressees import addressed_roles as addressed_roles_of
 from app.outgoing import disc
 from app.outgoing.dispatch import DispatchLog, Shipment, now_iso
 from app.outgoing.languages import recipient_language
@@ -89,12 +89,7 @@ def sending_plan(store, case_id: str, record: dict | None = None) -> SendingPlan
     latest = opinions.latest(case_id)
     if latest is None:
         return SendingPlan(None, consented, [])
-    chosen = []
-    for value in get_answers(opinions.response(case_id, latest.number), "recipients"):
-        code = value.get("code") if isinstance(value, dict) else value
-        if code in consented and code not in chosen:
-            chosen.append(code)
-    addressed = chosen or consented
+    addressed = addressed_roles_of(record, opinions.response(case_id, latest.number))
     return SendingPlan(latest, addressed, DispatchLog(store).to_send(case_id, addressed, latest.number))
 
 

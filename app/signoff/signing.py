@@ -8,6 +8,13 @@ addendum, signs it (PAdES B-B), keeps it in the case's signed opinions, locks th
 signed response, status completed), sets the case Signed and records "sign" in the audit log.
 The signed original is never altered: every later signature is a new addendum.
 
+With it, and by the same open signer (a token's PIN is asked once), it signs one
+password-protected copy of the letter (app/signoff/protected_pdf.py) for every consented role
+the opinion is addressed to (app/opinion/addressees.py), each with a new passphrase: what a
+recipient without Second-O gets (`secondo outgoing --form pdf`). Encrypting after signing would
+break the signature, so the copies can only be made here. The copies and their passphrases are
+kept in the vault with the opinion, all or nothing.
+
 The letter is written in the response's `language` (app/signoff/language.py): chosen in the
 form, else the language of the opinion an addendum adds to, else the interface's; the signed
 response and the signed opinion's record keep it.
@@ -15,25 +22,28 @@ response and the signed opinion's record keep it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 import copy
 from datetime import datetime, timezone
 
-from app.core.errors import BadInputError, OutputError, SecondoError
+from app.core.errors import BadInputError, IdentityError, OutputError, SecondoError
 from app.core.i18n import _, in_language, language_of, ngettext
 from app.core.tasks import CancelToken, Progress, no_progress
 from app.dossier.case_sheet import missing_sentence
+from app.opinion.addressees import addressed_roles
 from app.opinion.prefill import bind
 from app.opinion.form_languages import localized
 from app.opinion.questionnaire import (DEFAULT_TEMPLATE, Questionnaire, find_items, list_templates, load_template,
                                       missing_required)
 from app.report import render_opinion
 from app.signoff.language import letter_language, opinion_language
+from app.signoff.protected_pdf import new_passphrase, protect_and_sign
 from app.store.annotations import AnnotationStore
 from app.store.opinions import SignedOpinion, SignedOpinionStore
 
 LOCKED_STATUSES = ("completed", "amended")
-STEPS = 4  # progress(done, STEPS): rendered, signed, kept, done
+STEPS = 4  # progress(done, STEPS + copies): rendered, signed, each protected copy signed, kept, done
 
 
 class IncompleteOpinionError(BadInputError):
@@ -190,22 +200,56 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
         token.check()
     with in_language(language):
         reason = _("Second opinion") if not number else _("Addendum {n}").format(n=number)
+    roles = addressed_roles(record, signed_response)
+    steps = STEPS + len(roles)
     signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box, reason=reason, language=language)
-    progress(2, STEPS)
+    progress(2, steps)
     if token is not None:
         token.check()
+    protected = _protected_copies(rendered, roles, signer, signed.signer, reason=reason, language=language,
+                                  progress=lambda done: progress(2 + done, steps), token=token)
     # Kept with the case Signed and "sign" audited, together (app/store/intents.py), whatever
     # happens to the draft afterwards.
     entry = opinions_store.add(case_id, number, signed.pdf, signed_response, signer=signed.signer,
-                               signed_at=signed.signing_time, pages=rendered.page_count, via=via, language=language)
-    progress(3, STEPS)
+                               signed_at=signed.signing_time, pages=rendered.page_count, via=via, language=language,
+                               protected=protected)
+    progress(steps - 1, steps)
     try:
         DraftStore(store).save(case_id, signed_response)
     except SecondoError as exc:
         raise OutputError(_("The opinion was signed and is kept with the case, but the draft could not be "
                             "updated ({reason}); the case opens on the signed opinion.").format(reason=exc)) from None
-    progress(STEPS, STEPS)
+    progress(steps, steps)
     return SignedResult(entry, signed.pdf, signed_response)
+
+
+def _protected_copies(rendered, roles: list[str], signer, signer_name: str, *, reason: str, language: str,
+                      progress: Callable[[int], None], token: CancelToken | None) -> dict[str, tuple[bytes, str]]:
+    """One password-protected copy of the `rendered` letter per role, each with a new passphrase,
+    signed by `signer` (already open: a token's PIN is not asked again) like the plain copy.
+    A signer that refuses one of them fails the whole signature: nothing is kept."""
+    from app.signing.pades import sign_pdf
+
+    def sign(encrypted: bytes, passphrase: str) -> bytes:
+        return sign_pdf(encrypted, signer, box=rendered.signature_box, reason=reason, language=language,
+                        password=passphrase).pdf
+
+    copies: dict[str, tuple[bytes, str]] = {}
+    for done, role in enumerate(roles, start=1):
+        passphrase = new_passphrase()
+        try:
+            [pdf] = protect_and_sign(rendered.pdf, [passphrase], sign)
+        except IdentityError as exc:
+            raise IdentityError(_("The opinion was signed, but {signer} refused the next signature, of its "
+                                  "password-protected PDF copies ({reason}). Nothing was kept. A card that asks "
+                                  "for its PIN at every signature cannot sign them: sign with a PKCS#12 identity "
+                                  "or a token that signs several documents with one PIN.")
+                                .format(signer=signer_name, reason=exc)) from None
+        copies[role] = (pdf, passphrase)
+        progress(done)
+        if token is not None:
+            token.check()
+    return copies
 
 
 def export_signed_opinion(store, case_id: str, target, number: int | None = None, *, via: str = "gui") -> int:

@@ -6,15 +6,20 @@ Layout under the data folder:
     opinions/CASE.sov             the list of the case's signed opinions (JSON)
     opinions/CASE/N.pdf.sov       the signed PDF of opinion N, byte for byte
     opinions/CASE/N.json.sov      the QuestionnaireResponse it was rendered from
-Both files of an opinion are written before the list names it, so a crash leaves the list
-as it was (and at worst unnamed files, overwritten by the next signature of that number).
+    opinions/CASE/N.protected-ROLE.pdf.sov   the signed, password-protected copy for ROLE
+    opinions/CASE/N.passphrases.sov          the copies' passphrases (JSON, role -> passphrase)
+Every file of an opinion is written before the list names it, so a crash leaves the list
+as it was (and at worst unnamed files, removed or overwritten by the next signature of that
+number). A list written before protected copies existed names none: its opinions have none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 import hashlib
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -26,6 +31,23 @@ from app.store.paths import safe_case_id
 from app.store.store import CaseStore
 
 FORMAT = "secondo-opinions/1"
+PASSPHRASES_FORMAT = "secondo-passphrases/1"
+_ROLE = re.compile(r"[a-z][a-z_]{0,40}")  # the consent roles (app/dossier/case_details.py): safe in a file name
+
+
+def no_protected_copy() -> str:
+    return _("This opinion has no password-protected PDF copy for this recipient: it was signed before "
+             "protected copies were made, or not addressed to them. Sign an addendum to make one, or send a "
+             "Second-O package.")
+
+
+@dataclass(frozen=True)
+class ProtectedCopy:
+    """The signed, password-protected copy of an opinion for one recipient role."""
+
+    role: str
+    pdf: bytes  # the signed, password-protected copy (R6, AES-256), byte for byte as signed
+    passphrase: str | None  # None once forgotten (after that role's pdf shipment was marked sent)
 
 
 @dataclass(frozen=True)
@@ -37,18 +59,25 @@ class SignedOpinion:
     pages: int
     size: int
     language: str = ""  # the letter's language (BCP 47, "nl-BE"); "" for opinions signed before it was kept
+    protected: tuple[tuple[str, str], ...] = ()  # (role, SHA-256 of its protected copy); () before copies existed
 
     @property
     def is_addendum(self) -> bool:
         return self.number > 0
 
+    @property
+    def protected_roles(self) -> list[str]:
+        return [role for role, _sha in self.protected]
+
     def to_json(self) -> dict:
-        return asdict(self)
+        return dict(asdict(self), protected={role: sha for role, sha in self.protected})
 
     @classmethod
     def from_json(cls, data: dict) -> SignedOpinion:
+        copies = data.get("protected") or {}
         return cls(int(data["number"]), str(data["signed_at"]), str(data["signer"]), str(data["pdf_sha256"]),
-                   int(data["pages"]), int(data["size"]), str(data.get("language") or ""))
+                   int(data["pages"]), int(data["size"]), str(data.get("language") or ""),
+                   tuple((str(role), str(sha)) for role, sha in copies.items()) if isinstance(copies, dict) else ())
 
 
 class SignedOpinionStore:
@@ -68,6 +97,11 @@ class SignedOpinionStore:
 
     def _file(self, case_id: str, number: int, kind: str) -> Path:
         return self.folder / self._case(case_id) / f"{int(number)}.{kind}.sov"
+
+    def _copy_file(self, case_id: str, number: int, role: str) -> Path:
+        if not _ROLE.fullmatch(role):
+            raise BadInputError(_("{role} is not a recipient role.").format(role=role))
+        return self._file(case_id, number, f"protected-{role}.pdf")
 
     def list(self, case_id: str) -> list[SignedOpinion]:
         """The case's signed opinions, the original first; [] when none is signed yet."""
@@ -110,27 +144,85 @@ class SignedOpinionStore:
         self._entry(case_id, number)
         return json.loads(self.store.vault.read_file(self._file(case_id, number, "json")).decode("utf-8"))
 
+    def protected_roles(self, case_id: str, number: int) -> list[str]:
+        """The roles opinion `number` has a protected copy for, in signing order ([] for an
+        opinion signed before copies were made)."""
+        return self._entry(case_id, number).protected_roles
+
+    def protected_copy(self, case_id: str, number: int, role: str) -> ProtectedCopy:
+        """The protected copy of opinion `number` for `role`, checked against the hash recorded
+        when it was signed, and its passphrase (None once forgotten). `BadInputError` when the
+        opinion has no copy for `role`."""
+        entry = self._entry(case_id, number)
+        recorded = dict(entry.protected).get(role)
+        if recorded is None:
+            raise BadInputError(no_protected_copy())
+        data = self.store.vault.read_file(self._copy_file(case_id, number, role))
+        if hashlib.sha256(data).hexdigest() != recorded:
+            raise BadInputError(_("The stored protected copy of signed opinion {n} does not match its record.")
+                                .format(n=number))
+        return ProtectedCopy(role, data, self._passphrases(case_id, number).get(role))
+
+    def _passphrases(self, case_id: str, number: int) -> dict[str, str]:
+        path = self._file(case_id, number, "passphrases")
+        if not path.exists():
+            return {}
+        data = json.loads(self.store.vault.read_file(path).decode("utf-8"))
+        return {str(k): str(v) for k, v in (data.get("passphrases") or {}).items()}
+
+    def _passphrases_bytes(self, passphrases: Mapping[str, str]) -> bytes:
+        return json.dumps({"format": PASSPHRASES_FORMAT, "passphrases": dict(passphrases)},
+                          ensure_ascii=False).encode("utf-8")
+
+    def forget_passphrase(self, case_id: str, number: int, role: str) -> None:
+        """Remove the passphrase of `role`'s protected copy from the vault (the copy stays: the
+        sheet already sent still opens it). Doing it again, or for a role without a copy, does nothing."""
+        with self._lock, folder_lock(self.folder / ".lock"):
+            self._entry(case_id, number)
+            passphrases = self._passphrases(case_id, number)
+            if role not in passphrases:
+                return
+            del passphrases[role]
+            self.store.vault.replace_bytes(self._file(case_id, number, "passphrases"),
+                                           self._passphrases_bytes(passphrases))
+
     def add(self, case_id: str, number: int, pdf: bytes, response: dict, *, signer: str, signed_at: str,
-            pages: int, via: str = "gui", language: str = "") -> SignedOpinion:
+            pages: int, via: str = "gui", language: str = "",
+            protected: Mapping[str, tuple[bytes, str]] | None = None) -> SignedOpinion:
         """Keep the signed `pdf` as opinion `number`, which must be the next one, written in
-        `language`; the case becomes Signed and "sign" is audited with it
-        (app/store/intents.py: all or nothing)."""
+        `language`, with its `protected` copies (role -> (signed protected PDF, passphrase)); the
+        case becomes Signed and "sign" is audited with it (app/store/intents.py: all or nothing)."""
+        protected = dict(protected or {})
         with self._lock, folder_lock(self.folder / ".lock"):
             opinions = self.list(case_id)
             if number != len(opinions):
                 raise BadInputError(_("Opinion {n} of this case was signed meanwhile; sign again as the next "
                                       "addendum.").format(n=number))
-            (self.folder / self._case(case_id)).mkdir(exist_ok=True, mode=0o700)
+            copy_paths = {role: self._copy_file(case_id, number, role) for role in protected}
+            folder = self.folder / self._case(case_id)
+            folder.mkdir(exist_ok=True, mode=0o700)
+            # Copies of this number that no list names were left by a signature that crashed: not ours.
+            for stale in folder.glob(f"{int(number)}.protected-*.pdf.sov"):
+                stale.unlink(missing_ok=True)
             vault = self.store.vault
             vault.replace_bytes(self._file(case_id, number, "pdf"), bytes(pdf))
             vault.replace_bytes(self._file(case_id, number, "json"),
                                 json.dumps(response, ensure_ascii=False).encode("utf-8"))
+            for role, (copy_pdf, _passphrase) in protected.items():
+                vault.replace_bytes(copy_paths[role], bytes(copy_pdf))
+            passphrases = self._file(case_id, number, "passphrases")
+            if protected:
+                vault.replace_bytes(passphrases, self._passphrases_bytes(
+                    {role: passphrase for role, (_pdf, passphrase) in protected.items()}))
+            else:
+                passphrases.unlink(missing_ok=True)
             entry = SignedOpinion(number, signed_at, signer, hashlib.sha256(pdf).hexdigest(), pages, len(pdf),
-                                  language)
+                                  language, tuple((role, hashlib.sha256(copy_pdf).hexdigest())
+                                                  for role, (copy_pdf, _pw) in protected.items()))
             listing = {"format": FORMAT, "opinions": [o.to_json() for o in opinions] + [entry.to_json()]}
             encrypted = vault.encrypt(json.dumps(listing, ensure_ascii=False).encode("utf-8"))
             with intent(self.store, case_id, "sign", witness=self._list_path(case_id), witness_bytes=encrypted,
                         status="signed", via=via, signer=signer, opinion=number, pdf_sha256=entry.pdf_sha256,
-                        pages=pages):
+                        pages=pages, protected_copies=list(protected)):
                 pass  # the opinion's files are written; naming them in the list is the intent's witness
             return entry

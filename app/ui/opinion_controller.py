@@ -209,7 +209,7 @@ class OpinionController(QObject):
                                                       progress=report, token=cancel),
             success=lambda result: self._signed(case_id, result),
             failure=lambda error: self._sign_failed(case_id, response, settings, error),
-            progress=lambda done, total: progress.setValue(done),
+            progress=lambda done, total: (progress.setMaximum(total), progress.setValue(done)),
             cancelled=lambda _error: self._end_progress())
 
     def _end_progress(self) -> None:
