@@ -27,6 +27,7 @@ from contextlib import ExitStack
 import getpass
 import hashlib
 import json
+import os
 from pathlib import Path
 import sys
 from typing import TYPE_CHECKING
@@ -79,6 +80,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     verify.add_argument("file", metavar="FILE.pdf")
     verify.add_argument("--trust", action="append", default=[], metavar="ROOT.pem",
                         help=_("also trust this signer root (besides the workstation's list)"))
+    verify.add_argument("--password-env", metavar="VAR",
+                        help=_("the environment variable holding the passphrase of a password-protected PDF"))
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=run_verify)
 
@@ -245,8 +248,13 @@ def render_report(report: VerifyReport) -> str:
             lines.append("  " + _("MODIFIED AFTER SIGNING"))
         lines += ["  " + _("problem: {problem}").format(problem=p) for p in sig.problems]
     lines += [_("{file}: {problem}").format(file=report.file, problem=p) for p in report.problems]
-    lines.append(_("{file}: signature OK").format(file=report.file) if report.ok
-                 else _("{file}: signature check FAILED").format(file=report.file))
+    if report.locked:
+        lines.append(_("{file}: password-protected, signature not checked").format(file=report.file))
+    else:
+        lines.append(_("{file}: signature OK").format(file=report.file) if report.ok
+                     else _("{file}: signature check FAILED").format(file=report.file))
+        if report.password_protected:
+            lines.append(_("{file}: password-protected, opened with the given passphrase").format(file=report.file))
     return "\n".join(lines)
 
 
@@ -254,12 +262,23 @@ def run_verify(args) -> int:
     from app.signing import trust
     from app.signing.verify import verify_pdf
 
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if not password:
+            raise BadInputError(_("The environment variable {name} holding the passphrase is not set.")
+                                .format(name=args.password_env))
     roots = trust.trusted_signer_roots([Path(p) for p in args.trust])
-    report = verify_pdf(Path(args.file), roots)
+    report = verify_pdf(Path(args.file), roots, password)
     if args.json:
         print_json(report.to_json())
     else:
         print(render_report(report))
+    if report.locked:  # not a failed signature: the check could not be made
+        raise BadInputError(_("{file} is password-protected: give its passphrase with --password-env VAR to check "
+                              "its signature.").format(file=args.file) if password is None else
+                            _("{file}: the passphrase does not open the password-protected document.")
+                            .format(file=args.file))
     if not report.ok:
         problems = report.problems or [p for s in report.signatures for p in s.problems]
         raise SignatureCheckError(_("{file}: the signature check failed: {problem}").format(

@@ -6,6 +6,9 @@ signature is intact (the signed bytes match), cryptographically valid, trusted (
 chains to a given root, with a key usage for signing) and covers the whole file: bytes added
 after a signature (an incremental update) are reported as "modified after signing", which is
 a failure, however harmless pyHanko judges the change.
+
+A password-protected PDF (a protected copy, app/signoff/protected_pdf.py) is checked when its
+passphrase is given; without it the report says it is password-protected, not damaged.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ class VerifyReport:
     file: str
     signatures: list[SignatureReport] = dataclasses.field(default_factory=list)
     problems: list[str] = dataclasses.field(default_factory=list)
+    password_protected: bool = False  # encrypted (a protected copy); checked only when its passphrase opened it
+    locked: bool = False  # password-protected and not opened: no passphrase, or a wrong one
 
     @property
     def ok(self) -> bool:
@@ -82,7 +87,16 @@ class VerifyReport:
 
     def to_json(self) -> dict:
         return {"file": self.file, "ok": self.ok, "signature_count": len(self.signatures),
-                "signatures": [asdict(s) | {"ok": s.ok} for s in self.signatures], "problems": list(self.problems)}
+                "signatures": [asdict(s) | {"ok": s.ok} for s in self.signatures], "problems": list(self.problems),
+                "password_protected": self.password_protected, "locked": self.locked}
+
+
+def password_protected() -> str:
+    return _("the document is password-protected: give its passphrase to check its signature")
+
+
+def wrong_password() -> str:
+    return _("the passphrase does not open the password-protected document")
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -153,7 +167,7 @@ async def _check(embedded, context: ValidationContext, data: bytes,
 
 async def _check_one(embedded, context: ValidationContext, data: bytes,
                      roots: list[asn1_x509.Certificate]) -> SignatureReport:
-    report = SignatureReport(field=embedded.field_name or "")
+    report = SignatureReport(field=str(embedded.field_name or ""))  # a str, also from a decrypted document
     hole = _hole_problem(embedded, data)
     if hole:
         report.problems.append(hole)
@@ -230,12 +244,22 @@ def quiet_validation_logs() -> None:
         logging.getLogger(logger).setLevel(logging.CRITICAL)
 
 
-def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: str = "") -> VerifyReport:
-    """The signatures of the PDF `data` checked against `trusted_roots`."""
+def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: str = "",
+                     password: str | None = None) -> VerifyReport:
+    """The signatures of the PDF `data` checked against `trusted_roots`; a password-protected
+    PDF is opened with `password` first (without one, or with a wrong one, the report says so)."""
+    from pyhanko.pdf_utils.crypt import AuthStatus
+
     quiet_validation_logs()
     report = VerifyReport(file=name)
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if reader.encrypted:
+            report.password_protected = True
+            if password is None or reader.decrypt(password).status == AuthStatus.FAILED:
+                report.locked = True
+                report.problems.append(password_protected() if password is None else wrong_password())
+                return report
         reader.root  # noqa: B018 - parses the trailer and the catalog: a damaged PDF fails here
     except Exception as exc:  # a damaged PDF raises anything from PdfReadError to IndexError
         report.problems.append(_("the file is not a readable PDF ({kind}: {reason})").format(
@@ -260,7 +284,7 @@ def verify_pdf_bytes(data: bytes, trusted_roots: list[x509.Certificate], name: s
     return report
 
 
-def verify_pdf(path: Path, trusted_roots: list[x509.Certificate]) -> VerifyReport:
+def verify_pdf(path: Path, trusted_roots: list[x509.Certificate], password: str | None = None) -> VerifyReport:
     """`verify_pdf_bytes` on a file; a missing or unreadable file raises `BadInputError`."""
     try:
         data = Path(path).read_bytes()
@@ -270,7 +294,7 @@ def verify_pdf(path: Path, trusted_roots: list[x509.Certificate]) -> VerifyRepor
         raise BadInputError(_("{path} is a folder, not a PDF file.").format(path=path)) from None
     except OSError as exc:
         raise BadInputError(_("Cannot read {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
-    return verify_pdf_bytes(data, trusted_roots, str(path))
+    return verify_pdf_bytes(data, trusted_roots, str(path), password)
 
 
 def _when(iso: str | None) -> str:
@@ -291,6 +315,8 @@ def status_line(report: VerifyReport) -> tuple[str, str]:
     "untrusted": every check passed but the issuer of a signer is on no trust list."""
     if not report.signatures:
         problem = (report.problems or [no_signature()])[0]
+        if report.locked:
+            return "invalid", _("Password-protected: {problem}.").format(problem=problem)
         if problem == no_signature():
             return "invalid", _("Not signed: {problem}.").format(problem=problem)
         return "invalid", _("Signature check FAILED: {problem}.").format(problem=problem)

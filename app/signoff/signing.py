@@ -193,15 +193,15 @@ def sign_opinion(store, case_id: str, response: dict, signer, *, via: str = "gui
     signed_response["status"] = "amended" if number else "completed"
     signed_response["authored"] = _now()
     signed_response["language"] = language  # the draft, and an addendum started from it, keep it
+    roles = addressed_roles(record, signed_response)  # each gets a protected copy
+    steps = STEPS + len(roles)
     rendered = _render(store, case_id, record, questionnaire, signed_response, opinions, changed, letterhead,
                        language)
-    progress(1, STEPS)
+    progress(1, steps)
     if token is not None:
         token.check()
     with in_language(language):
         reason = _("Second opinion") if not number else _("Addendum {n}").format(n=number)
-    roles = addressed_roles(record, signed_response)
-    steps = STEPS + len(roles)
     signed = sign_pdf(rendered.pdf, signer, box=rendered.signature_box, reason=reason, language=language)
     progress(2, steps)
     if token is not None:

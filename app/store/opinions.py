@@ -201,9 +201,11 @@ class SignedOpinionStore:
             copy_paths = {role: self._copy_file(case_id, number, role) for role in protected}
             folder = self.folder / self._case(case_id)
             folder.mkdir(exist_ok=True, mode=0o700)
-            # Copies of this number that no list names were left by a signature that crashed: not ours.
-            for stale in folder.glob(f"{int(number)}.protected-*.pdf.sov"):
-                stale.unlink(missing_ok=True)
+            # Copies (and half-written files) of this number that no list names were left by a
+            # signature that crashed: under the lock, no live one writes them.
+            for pattern in (f"{int(number)}.protected-*.pdf.sov", f".{int(number)}.*.part"):
+                for stale in folder.glob(pattern):
+                    stale.unlink(missing_ok=True)
             vault = self.store.vault
             vault.replace_bytes(self._file(case_id, number, "pdf"), bytes(pdf))
             vault.replace_bytes(self._file(case_id, number, "json"),

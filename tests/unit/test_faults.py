@@ -234,12 +234,15 @@ def status(capsys, case_id: str) -> str:
     return json.loads(out)["status"]
 
 
+# The replaces of the DEMO signature: 1 the signed PDF, 2 its response, 3-4 its two protected
+# copies, 5 their passphrases, 6 the list (the witness), 7 the exported file
+# (tests/unit/test_protected_copies.py kills it at each copy).
 SIGN_KILLS = [
     "os:replace:1",  # the signed PDF being kept
-    "os:replace:3",  # the opinion's files kept, the list (the witness) not yet
-    "os:replace:3:after",  # the list names it; status and audit line not committed
+    "os:replace:6",  # the opinion's files kept, the list (the witness) not yet
+    "os:replace:6:after",  # the list names it; status and audit line not committed
     "app.store.audit:IndexAnchor.write:1:after",  # the sign line's anchor written, not committed
-    "os:replace:5",  # signed and audited; the exported file not written yet
+    "os:replace:7",  # signed and audited; the exported file not written yet
 ]
 
 
