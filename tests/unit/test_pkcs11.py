@@ -229,3 +229,64 @@ def test_a_wrong_pin_and_a_missing_token_say_so(softhsm):
         token_identity(LABEL, "9999", module=MODULE)
     with pytest.raises(IdentityError, match="is not present"):
         token_identity("another-card", PIN, module=MODULE)
+
+
+# -- the protected PDF copies made at signing (app/signoff/signing.py): every copy is one more
+# signature by the same open token, its PIN given once.
+
+def test_signing_with_protected_copies_on_the_token_asks_the_pin_once(softhsm, case_id, response_file,
+                                                                      isolated_home, pki, monkeypatch):
+    import pyhanko.sign.pkcs11 as pyhanko_pkcs11
+
+    from app.signoff.signing import sign_with_settings
+    from app.signing.settings import PKCS11, SigningSettings
+    from app.store.opinions import SignedOpinionStore
+
+    opened = []
+    real_open = pyhanko_pkcs11.open_pkcs11_session
+
+    def counting(*args, **kwargs):
+        opened.append(kwargs.get("user_pin"))
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(pyhanko_pkcs11, "open_pkcs11_session", counting)
+    store, response = _store_and_response(isolated_home, response_file)
+    with store:
+        result = sign_with_settings(store, case_id, response, SigningSettings(kind=PKCS11, token_label=LABEL,
+                                                                              module=MODULE), PIN)
+        assert opened == [PIN]  # one session, one login, for the opinion and all its copies
+        assert verify_pdf_bytes(result.pdf, [pki.root.certificate]).ok
+        opinions = SignedOpinionStore(store)
+        roles = opinions.protected_roles(case_id, 0)
+        assert roles == ["treating_physician", "patient"]
+        for role in roles:
+            copy = opinions.protected_copy(case_id, 0, role)
+            report = verify_pdf_bytes(copy.pdf, [pki.root.certificate], password=copy.passphrase)
+            assert report.ok and report.password_protected, report.to_json()
+            assert report.signatures[0].signer == "Dr. Test Reviewer (DEMO)"
+            assert verify_pdf_bytes(copy.pdf, [pki.root.certificate]).locked
+
+
+def test_a_token_that_refuses_the_second_signature_fails_clearly_and_keeps_nothing(softhsm, case_id, response_file,
+                                                                                  isolated_home):
+    """As a card that asks its PIN for every signature: the token's session ends after the first."""
+    from app.signoff.signing import sign_opinion
+    from app.store.drafts import DraftStore
+    from app.store.opinions import SignedOpinionStore
+
+    store, response = _store_and_response(isolated_home, response_file)
+    with store, token_signer(LABEL, PIN, module=MODULE) as signer:
+        real = signer.async_sign_raw
+
+        async def then_logged_out(data, digest_algorithm, dry_run=False):
+            signature = await real(data, digest_algorithm, dry_run)
+            if not dry_run:
+                signer.pkcs11_session.close()
+            return signature
+
+        signer.async_sign_raw = then_logged_out
+        with pytest.raises(IdentityError, match="refused the next signature, of its password-protected PDF copies"):
+            sign_opinion(store, case_id, response, signer)
+        assert SignedOpinionStore(store).list(case_id) == [] and DraftStore(store).load(case_id) is None
+        assert store.index.case(case_id)["status"] != "signed"
+        assert not [e for e in store.audit.entries() if e["action"] == "sign"]
