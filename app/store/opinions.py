@@ -15,6 +15,7 @@ number). A list written before protected copies existed names none: its opinions
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 import hashlib
@@ -144,7 +145,7 @@ class SignedOpinionStore:
         self._entry(case_id, number)
         return json.loads(self.store.vault.read_file(self._file(case_id, number, "json")).decode("utf-8"))
 
-    def protected_roles(self, case_id: str, number: int) -> list[str]:
+    def protected_roles(self, case_id: str, number: int) -> builtins.list[str]:
         """The roles opinion `number` has a protected copy for, in signing order ([] for an
         opinion signed before copies were made)."""
         return self._entry(case_id, number).protected_roles
