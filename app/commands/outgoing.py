@@ -1,15 +1,21 @@
 """`secondo outgoing`: the secretary's desk headless (docs/cli.md).
 
-    secondo outgoing CASE --to ROLE [--recipient CERT.pem | --passphrase-env VAR] -o DIR
-            [--iso | --folder] [--key-images] [--sheet SHEET.pdf] [--sign ORG.p12 --sign-pass-env VAR]
-            [--lang nl|fr|en] [--json]
+    secondo outgoing CASE --to ROLE [--form sodp|pdf|p7m|pdi|paper]
+            [--recipient CERT.pem | --passphrase-env VAR] -o DIR [--iso | --folder] [--key-images]
+            [--sheet SHEET.pdf] [--sign ORG.p12 --sign-pass-env VAR] [--lang nl|fr|en] [--json]
     secondo outgoing CASE --to ROLE --mark-sent --channel CHANNEL [--date YYYY-MM-DD]
     secondo outgoing CASE --list [--json]
 
 A package is made only for a role the patient consented to (else exit 3) and only for a
-signed case. Without --recipient and --passphrase-env it is encrypted to the certificate kept
-for that role in the address book, else to a generated passphrase printed on a separate
-sheet (DIR/...-passphrase-sheet.pdf). The manifest is signed by the organisation identity
+signed case. --form chooses what the recipient gets: sodp (default) a Second-O package; pdf
+the password-protected copy made at signing, with its passphrase sheet; p7m the signed PDF
+encrypted to the recipient's certificate; pdi a DICOM disc for their PACS (a CD folder, or
+--iso); paper the cover letter to print with the opinion. A form that cannot be made (no
+certificate for p7m, no protected copy for pdf) exits 3 with the reason, nothing written.
+For sodp, without --recipient and --passphrase-env the package is encrypted to the
+certificate kept for that role in the address book, else to a generated passphrase printed
+on a separate sheet (DIR/...-passphrase-sheet.pdf). Warnings (an unencrypted PDI disc, a
+passphrase sheet on the same medium as the package) go to stderr and into the JSON. The manifest is signed by the organisation identity
 (--sign, else the one chosen in the settings). The cover letter, the passphrase sheet and the
 disc's README.TXT are in the recipient's language (address book, else dossier, else the
 signed opinion's); --lang overrides it.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+import sys
 
 from app.commands import secrets as cli_secrets
 from app.commands.output import print_json
@@ -26,18 +33,24 @@ from app.commands.store_access import add_vault_option, open_store
 from app.core.errors import BadInputError
 from app.core.i18n import LANGUAGES, _
 
+FORMS = ("sodp", "pdf", "p7m", "pdi", "paper")  # app.outgoing.package.FORMS, without importing it for --help
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     out = sub.add_parser("outgoing", help=_("package the signed opinion for a consented recipient, or mark it sent"))
     out.add_argument("case", metavar="CASE")
     out.add_argument("--to", metavar="ROLE", help=_("treating_physician, general_practitioner or patient"))
+    out.add_argument("--form", choices=FORMS, default="sodp",
+                     help=_("what the recipient gets: sodp (a Second-O package, the default), pdf (the "
+                            "password-protected PDF), p7m (encrypted to their certificate), pdi (a DICOM disc for "
+                            "a PACS) or paper"))
     key = out.add_mutually_exclusive_group()
     key.add_argument("--recipient", metavar="CERT.pem", help=_("encrypt to this certificate (PEM or DER)"))
     key.add_argument("--passphrase-env", metavar="VAR", help=_("encrypt to the passphrase in VAR"))
     out.add_argument("-o", "--output", metavar="DIR", help=_("the folder to write the package and its letters in"))
-    form = out.add_mutually_exclusive_group()
-    form.add_argument("--iso", action="store_true", help=_("an .iso image, ready to burn"))
-    form.add_argument("--folder", action="store_true", help=_("a folder with the CD's files, ready to burn"))
+    medium = out.add_mutually_exclusive_group()
+    medium.add_argument("--iso", action="store_true", help=_("an .iso image, ready to burn"))
+    medium.add_argument("--folder", action="store_true", help=_("a folder with the CD's files, ready to burn"))
     out.add_argument("--key-images", action="store_true", help=_("add the case's key images"))
     out.add_argument("--sheet", metavar="SHEET.pdf", help=_("where to write the sheet of a generated passphrase "
                                                             "(default: beside the package); keep it apart"))
@@ -102,11 +115,14 @@ def run_outgoing(args) -> int:
         request = _request(args, store, case_id)
         organisation = _organisation(args)
         result = outgoing.make_outgoing(store, case_id, request, organisation, Path(args.output), via="cli")
-    document = {"case_id": case_id, "role": args.to, "recipient": result.recipient.name, "form": request.form,
-                "output": str(result.output), "cover_letter": str(result.cover_letter),
+    document = {"case_id": case_id, "role": args.to, "recipient": result.recipient.name,
+                "form": result.shipment.form, "medium": result.shipment.medium,
+                "output": str(result.output) if result.output else None, "cover_letter": str(result.cover_letter),
                 "passphrase_sheet": str(result.passphrase_sheet) if result.passphrase_sheet else None,
                 "protection": result.shipment.protection, "package_sha256": result.shipment.package_sha256,
-                "files": result.files, "language": result.language}
+                "files": result.files, "language": result.language, "warnings": result.warnings}
+    for warning in result.warnings:
+        print(_("warning: {message}").format(message=warning), file=sys.stderr)
     return _print(args, document, _render_made)
 
 
@@ -116,17 +132,22 @@ def _request(args, store, case_id: str):
     from app.outgoing.recipients import require_consent
     from app.signing.certificates import load_certificate
 
+    if args.recipient and args.form not in ("sodp", "p7m"):
+        args.parser.error(_("--recipient is for --form sodp or p7m"))
+    if args.passphrase_env and args.form != "sodp":
+        args.parser.error(_("--passphrase-env is for --form sodp (a protected PDF has the passphrase made at "
+                            "signing)"))
     recipient = require_consent(store.record(case_id), args.to)  # refused before anything else is asked
     contact = AddressBook(store).for_recipient(recipient)
-    form = "iso" if args.iso else "folder" if args.folder else "file"
-    request = OutgoingRequest(args.to, form, key_images=args.key_images,
+    medium = "iso" if args.iso else "folder" if args.folder else "folder" if args.form == "pdi" else "file"
+    request = OutgoingRequest(args.to, args.form, medium, key_images=args.key_images,
                               recipient=contact.recipient() if contact else None,
                               sheet_path=Path(args.sheet) if args.sheet else None, language=args.lang)
     if args.recipient:
         request.certificate = load_certificate(Path(args.recipient))
     elif args.passphrase_env:
         request.passphrase = cli_secrets.secret_from_env(args.passphrase_env)
-    elif contact is not None and contact.certificate is not None:
+    elif args.form in ("sodp", "p7m") and contact is not None and contact.certificate is not None:
         request.certificate = contact.certificate
     return request
 
@@ -140,11 +161,17 @@ def _print(args, document: dict, render) -> int:
 
 
 def _render_made(d: dict) -> str:
-    how = _("encrypted to the recipient's certificate") if d["protection"] == "certificate" else _(
-        "protected by a passphrase")
-    lines = [_("{out}: package for {role} ({name}), {how}").format(out=d["output"], role=d["role"],
-                                                                   name=d["recipient"], how=how),
-             _("cover letter to print: {path}").format(path=d["cover_letter"])]
+    how = {"certificate": _("encrypted to the recipient's certificate"), "passphrase": _("protected by a passphrase"),
+           "none": _("not encrypted")}.get(d["protection"], d["protection"])
+    if d["form"] == "paper":
+        lines = [_("paper for {role} ({name}): print the signed opinion with its cover letter").format(
+            role=d["role"], name=d["recipient"])]
+    else:
+        what = {"sodp": _("package"), "pdf": _("protected PDF"), "p7m": _(".p7m"), "pdi": _("PDI disc")}.get(
+            d["form"], d["form"])
+        lines = [_("{out}: {what} for {role} ({name}), {how}").format(out=d["output"], what=what, role=d["role"],
+                                                                     name=d["recipient"], how=how)]
+    lines.append(_("cover letter to print: {path}").format(path=d["cover_letter"]))
     if d["passphrase_sheet"]:
         lines.append(_("passphrase sheet, to send apart from the package: {path}").format(path=d["passphrase_sheet"]))
     return "\n".join(lines)
@@ -155,6 +182,7 @@ def _render_status(d: dict) -> str:
     for s in d["shipments"]:
         sent = (_("sent {date} ({channel}) by {who}").format(date=s["sent_on"], channel=s["channel"], who=s["sent_by"])
                 if s["sent_on"] else _("not sent yet"))
-        lines.append(f"  {s['role']:<22} {s['form']:<7} {s['made_at'][:10]}  {sent}")
+        form = s["form"] if s["form"] in ("paper", "pdf", "p7m") else f"{s['form']} ({s['medium']})"
+        lines.append(f"  {s['role']:<22} {form:<15} {s['made_at'][:10]}  {sent}")
     lines.append(_("still to send: {roles}").format(roles=", ".join(d["to_send"]) or _("nothing")))
     return "\n".join(lines)

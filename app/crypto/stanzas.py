@@ -35,6 +35,7 @@ PASSPHRASE_AAD = b"sodp/1 passphrase"
 VAULT_AAD = b"sodp/1 vault"
 
 SUPPORTED_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+MIN_RSA_BITS = 2048
 
 
 @dataclass(frozen=True)
@@ -85,38 +86,49 @@ def unb64(value: object, field: str, length: int | None = None) -> bytes:
     return data
 
 
+class RecipientCertificateError(IdentityError):
+    """A recipient's certificate cannot, or may not, be encrypted for (a package or a `.p7m`)."""
+
+
 def check_recipient_certificate(certificate: x509.Certificate, now: datetime | None = None) -> None:
-    """Refuse, with the reason, a certificate that cannot or may not receive a package."""
+    """Refuse, with the reason, a certificate that cannot or may not receive an encrypted
+    package or `.p7m`: the one rule for both (key type and size, key usage, validity at `now`)."""
     now = now or datetime.now(timezone.utc)
-    who = subject_name(certificate)
-    if now < certificate.not_valid_before_utc:
-        raise IdentityError(_("The certificate of {who} is not valid before {date}.")
-                            .format(who=who, date=certificate.not_valid_before_utc.date()))
-    if now > certificate.not_valid_after_utc:
-        raise IdentityError(_("The certificate of {who} expired on {date}.")
-                            .format(who=who, date=certificate.not_valid_after_utc.date()))
+    who = _("{name} (serial {serial})").format(name=subject_name(certificate),
+                                              serial=format(certificate.serial_number, "X"))
     key = certificate.public_key()
-    try:
-        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        usage = None
     if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < 2048:
-            raise IdentityError(_("The RSA key of {who} is too short ({bits} bits; 2048 at least).")
-                                .format(who=who, bits=key.key_size))
-        if usage is not None and not usage.key_encipherment:
-            raise IdentityError(_("The certificate of {who} does not allow key encipherment.")
-                                .format(who=who))
+        if key.key_size < MIN_RSA_BITS:
+            raise RecipientCertificateError(_(
+                "The certificate of {who} has an RSA key of {bits} bits; at least {minimum} bits are needed to "
+                "encrypt for it.").format(who=who, bits=key.key_size, minimum=MIN_RSA_BITS))
+        usage, usage_name = "key_encipherment", "keyEncipherment"
     elif isinstance(key, ec.EllipticCurvePublicKey):
         if not isinstance(key.curve, SUPPORTED_CURVES):
-            raise IdentityError(_("The certificate of {who} uses the curve {curve}, which is not "
-                                  "supported (P-256, P-384, P-521).").format(who=who, curve=key.curve.name))
-        if usage is not None and not usage.key_agreement:
-            raise IdentityError(_("The certificate of {who} does not allow key agreement.")
-                                .format(who=who))
+            raise RecipientCertificateError(_(
+                "The certificate of {who} has an EC key on the curve {curve}; only P-256, P-384 and P-521 keys "
+                "can be encrypted for.").format(who=who, curve=key.curve.name))
+        usage, usage_name = "key_agreement", "keyAgreement"
     else:
-        raise IdentityError(_("The certificate of {who} holds neither an RSA nor an EC key.")
-                            .format(who=who))
+        raise RecipientCertificateError(_(
+            "The certificate of {who} has a key of a type that cannot be encrypted for; it needs an RSA or EC "
+            "key.").format(who=who))
+    try:
+        key_usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        key_usage = None  # RFC 5280 §4.2.1.3: no extension, no restriction
+    if key_usage is not None and not getattr(key_usage, usage):
+        raise RecipientCertificateError(_(
+            "The certificate of {who} is not allowed to receive encrypted documents: its key "
+            "usage lacks {usage}.").format(who=who, usage=usage_name))
+    if now > certificate.not_valid_after_utc:
+        raise RecipientCertificateError(_(
+            "The certificate of {who} expired on {date}.").format(
+                who=who, date=certificate.not_valid_after_utc.date().isoformat()))
+    if now < certificate.not_valid_before_utc:
+        raise RecipientCertificateError(_(
+            "The certificate of {who} is not valid before {date}.").format(
+                who=who, date=certificate.not_valid_before_utc.date().isoformat()))
 
 
 def _point(key: ec.EllipticCurvePublicKey) -> bytes:

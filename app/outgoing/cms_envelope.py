@@ -24,33 +24,28 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 
-from app.core.errors import BadInputError
-from app.core.i18n import _
-from app.crypto.identity import subject_name
+from app.crypto.stanzas import RecipientCertificateError, check_recipient_certificate
+
+__all__ = ["RecipientCertificateError", "envelope"]
 
 AES256_CBC = "2.16.840.1.101.3.4.1.42"
 AES256_WRAP = "2.16.840.1.101.3.4.1.45"
 ECDH_STD_SHA256KDF = "1.3.132.1.11.1"  # dhSinglePass-stdDH-sha256kdf-scheme
-EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
-MIN_RSA_BITS = 2048
-
-
-class RecipientCertificateError(BadInputError):
-    """A recipient's certificate cannot be used to encrypt the opinion for them."""
 
 
 def envelope(content: bytes, recipients: list[x509.Certificate],
              now: datetime | None = None) -> bytes:
     """DER CMS EnvelopedData of `content`, which each certificate in `recipients` opens.
 
-    Every certificate is checked first (key type, key usage, validity at `now`); one that
-    does not fit raises `RecipientCertificateError` naming it and why, and nothing is made.
+    Every certificate is checked first (app.crypto.stanzas.check_recipient_certificate: key
+    type, key usage, validity at `now`); one that does not fit raises
+    `RecipientCertificateError` naming it and why, and nothing is made.
     """
     if not recipients:
         raise ValueError("at least one recipient")
     moment = now or datetime.now(timezone.utc)
     for certificate in recipients:
-        check_recipient(certificate, moment)
+        check_recipient_certificate(certificate, moment)
     content_key = os.urandom(32)
     iv = os.urandom(16)
     padder = sym_padding.PKCS7(128).padder()
@@ -74,45 +69,6 @@ def envelope(content: bytes, recipients: list[x509.Certificate],
     return cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump()
 
 
-def check_recipient(certificate: x509.Certificate, now: datetime) -> None:
-    """Raise `RecipientCertificateError` when `certificate` cannot receive a `.p7m`."""
-    who = _("{name} (serial {serial})").format(name=subject_name(certificate),
-                                              serial=format(certificate.serial_number, "X"))
-    key = certificate.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < MIN_RSA_BITS:
-            raise RecipientCertificateError(_(
-                "The certificate of {who} has an RSA key of {bits} bits; a .p7m needs at least "
-                "{minimum} bits.").format(who=who, bits=key.key_size, minimum=MIN_RSA_BITS))
-        usage, usage_name = "key_encipherment", "keyEncipherment"
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        if not isinstance(key.curve, EC_CURVES):
-            raise RecipientCertificateError(_(
-                "The certificate of {who} has an EC key on the curve {curve}; a .p7m can be made "
-                "for P-256, P-384 and P-521 keys.").format(who=who, curve=key.curve.name))
-        usage, usage_name = "key_agreement", "keyAgreement"
-    else:
-        raise RecipientCertificateError(_(
-            "The certificate of {who} has a key of a type a .p7m cannot be made for; it needs "
-            "an RSA or EC key.").format(who=who))
-    try:
-        key_usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        key_usage = None  # RFC 5280 §4.2.1.3: no extension, no restriction
-    if key_usage is not None and not getattr(key_usage, usage):
-        raise RecipientCertificateError(_(
-            "The certificate of {who} is not allowed to receive encrypted documents: its key "
-            "usage lacks {usage}.").format(who=who, usage=usage_name))
-    if now > certificate.not_valid_after_utc:
-        raise RecipientCertificateError(_(
-            "The certificate of {who} expired on {date}.").format(
-                who=who, date=certificate.not_valid_after_utc.date().isoformat()))
-    if now < certificate.not_valid_before_utc:
-        raise RecipientCertificateError(_(
-            "The certificate of {who} is not valid before {date}.").format(
-                who=who, date=certificate.not_valid_before_utc.date().isoformat()))
-
-
 def _issuer_and_serial(certificate: x509.Certificate) -> cms.IssuerAndSerialNumber:
     return cms.IssuerAndSerialNumber({
         "issuer": asn1_x509.Name.load(certificate.issuer.public_bytes()),
@@ -124,7 +80,7 @@ def _recipient_info(certificate: x509.Certificate, content_key: bytes) -> cms.Re
     key = certificate.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         return _key_transport(certificate, key, content_key)
-    assert isinstance(key, ec.EllipticCurvePublicKey)  # check_recipient refused the rest
+    assert isinstance(key, ec.EllipticCurvePublicKey)  # check_recipient_certificate refused the rest
     return _key_agreement(certificate, key, content_key)
 
 

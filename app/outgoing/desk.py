@@ -82,10 +82,39 @@ def is_overdue(summary: dict, target_days: int) -> bool:
     return days is not None and days > target_days and summary.get("status") not in DONE
 
 
+def _protected_roles(store, case_id: str, latest) -> set[str]:
+    from app.store.opinions import SignedOpinionStore
+
+    return set(SignedOpinionStore(store).protected_roles(case_id, latest.number)) if latest is not None else set()
+
+
+def available_forms(signed: bool, certificate, certificate_details: dict | None,
+                    protected: bool) -> dict[str, str | None]:
+    """Per form (app/outgoing/package.py FORMS), None when it can be made for the recipient,
+    else why not in words: p7m needs a usable certificate, pdf a protected copy of the opinion
+    made for them at signing."""
+    from app.core.i18n import _
+
+    if not signed:
+        unsigned = _("The case has no signed opinion yet.")
+        return dict.fromkeys(("sodp", "pdf", "p7m", "pdi", "paper"), unsigned)
+    if certificate is None and not (certificate_details or {}).get("problem"):
+        p7m: str | None = _("No certificate of this recipient is in the address book: a .p7m is encrypted to it.")
+    elif (certificate_details or {}).get("problem"):
+        p7m = _("The recipient's certificate cannot be used: {reason}").format(
+            reason=(certificate_details or {})["problem"])
+    else:
+        p7m = None
+    pdf = None if protected else _("No protected copy of this opinion was made for this recipient when it was "
+                                   "signed.")
+    return {"sodp": None, "pdf": pdf, "p7m": p7m, "pdi": None, "paper": None}
+
+
 def case_desk(store, case_id: str) -> dict:
     """Everything the outgoing dialog shows for a case (Qt-free, on the store's thread): the
     latest signed opinion, and per consented recipient the address-book contact, its
-    certificate's state, what was packaged and sent, and whether it is still to send."""
+    certificate's state, what was packaged and sent, whether it is still to send, and which
+    forms can be made for them (row["forms"]: form -> None, or why not)."""
     from app.core.errors import IdentityError
     from app.outgoing.address_book import AddressBook, certificate_details
     from app.outgoing.recipients import consented_recipients, role_label
@@ -98,6 +127,7 @@ def case_desk(store, case_id: str) -> dict:
     latest, addressed, to_send = plan.opinion, plan.addressed, plan.to_send
     shipments = DispatchLog(store).shipments(case_id)
     book = AddressBook(store)
+    protected = _protected_roles(store, case_id, latest)
     rows = []
     for recipient in consented_recipients(record):
         contact = book.for_recipient(recipient)
@@ -112,7 +142,8 @@ def case_desk(store, case_id: str) -> dict:
                      "contact_id": contact.id if contact else None,
                      "certificate": certificate, "certificate_details": details,
                      "shipments": [s for s in shipments if s.role == recipient.role],
-                     "addressed": recipient.role in addressed, "to_send": recipient.role in to_send})
+                     "addressed": recipient.role in addressed, "to_send": recipient.role in to_send,
+                     "forms": available_forms(latest is not None, certificate, details, recipient.role in protected)})
     try:
         key_images = len(AnnotationStore(store).key_images(case_id))
     except Exception:  # noqa: BLE001 - damaged annotations: the package goes without them

@@ -24,6 +24,8 @@ from app.store.store import CaseStore
 
 FORMAT = "secondo-outgoing/1"
 CHANNELS = ("post", "courier", "hand", "secure-mail", "other")
+# What a shipment was before the recipient's form was chosen: an SODP package on this medium.
+_SODP_MEDIA = ("file", "folder", "iso")
 
 
 def channel_label(channel: str) -> str:
@@ -35,8 +37,8 @@ def channel_label(channel: str) -> str:
 class Shipment:
     role: str
     recipient: str
-    form: str  # file | folder | iso
-    protection: str  # certificate | passphrase
+    form: str  # sodp | pdf | p7m | pdi | paper (app/outgoing/package.py FORMS)
+    protection: str  # certificate | passphrase | none (a PDI disc, paper)
     opinion_number: int
     package_sha256: str
     made_at: str
@@ -46,6 +48,13 @@ class Shipment:
     sent_by: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     language: str | None = None  # the cover letter's and passphrase sheet's (BCP 47); None before it was kept
+    medium: str | None = None  # file | folder | iso | paper; None: the form's usual one
+
+    def __post_init__(self) -> None:
+        if self.form in _SODP_MEDIA:  # kept before forms existed: an SODP package on that medium
+            self.form, self.medium = "sodp", self.medium or self.form
+        if not self.medium:
+            self.medium = {"paper": "paper", "pdi": "folder"}.get(self.form, "file")
 
     def to_json(self) -> dict:
         return asdict(self)

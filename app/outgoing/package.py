@@ -1,11 +1,13 @@
-"""Making the outgoing package of a signed opinion for one consented recipient:
-an SODP package encrypted to the recipient's certificate or to a passphrase (generated and
-printed on a separate sheet when none is given), holding the signed opinion PDF byte for
-byte, a cover letter and optionally the key images, its manifest signed by the workstation's
-organisation identity. Written as a file, a CD-ready folder or an .iso image, always through
-a staging folder in the destination, so that a failure (not writable, disk full, cancel)
-leaves nothing behind. Nothing of the patient is written in clear except the cover letter and
-the passphrase sheet, which are meant to be printed.
+"""Making what one consented recipient gets of a signed opinion, in the form chosen for them
+(FORMS): `sodp` an SODP package encrypted to the recipient's certificate or to a passphrase
+(generated and printed on a separate sheet when none is given), holding the signed opinion
+PDF byte for byte, a cover letter and optionally the key images, its manifest signed by the
+workstation's organisation identity; `pdf` the password-protected copy made at signing;
+`p7m` the signed PDF enveloped to the recipient's certificate; `pdi` an IHE PDI disc for a
+PACS; `paper` the cover letter to print (app/outgoing/forms.py). Written as a file, a
+CD-ready folder or an .iso image (MEDIA), always through a staging folder in the
+destination, so that a failure (not writable, disk full, cancel) leaves nothing behind, and
+logged in the dispatch log with the case Packaged, all or nothing.
 
 The cover letter, the passphrase sheet, the disc's README.TXT and the package's document
 titles are written in the recipient's language (app/outgoing/languages.py): the request's
@@ -20,12 +22,11 @@ import io
 import os
 from pathlib import Path
 import shutil
-import tempfile
 import uuid
 
 from cryptography import x509
 
-from app.core.errors import BadInputError, SecondoError
+from app.core.errors import BadInputError
 from app.core.files import atomic_output, output_error, write_synced
 from app.core.i18n import _, in_language
 from app.core.tasks import CancelToken, Progress, no_progress
@@ -35,7 +36,7 @@ from app.crypto import stanzas
 from app.crypto.passphrases import PASSPHRASE_ALPHABET, generate_passphrase  # noqa: F401 - imported from here too
 from app.dossier.package import write_package
 from app.opinion.addressees import addressed_roles as addressed_roles_of
-from app.outgoing import disc
+from app.outgoing import disc, forms, media
 from app.outgoing.dispatch import DispatchLog, Shipment, now_iso
 from app.outgoing.languages import recipient_language
 from app.outgoing.recipients import Recipient, consented_recipients, require_consent
@@ -44,32 +45,41 @@ from app.store.audit import current_user
 from app.store.intents import KeptButUnrecorded
 from app.store.opinions import SignedOpinion, SignedOpinionStore
 
-FORMS = ("file", "folder", "iso")
+FORMS = ("sodp", "pdf", "p7m", "pdi", "paper")
+MEDIA = ("file", "folder", "iso")
 MIN_PASSPHRASE = 10
 
 
 @dataclass
 class OutgoingRequest:
     role: str
-    form: str = "file"
-    certificate: x509.Certificate | None = None  # encrypt to it; else to `passphrase`
-    passphrase: str | None = None  # None without a certificate: one is generated
+    form: str = "sodp"  # one of FORMS
+    medium: str = "file"  # one of MEDIA; a PDI disc is a folder unless "iso"; paper has none
+    certificate: x509.Certificate | None = None  # sodp: encrypt to it, else to `passphrase`; p7m: needed
+    passphrase: str | None = None  # sodp without a certificate: None generates one
     key_images: bool = False
     recipient: Recipient | None = None  # name and address from the address book; default: the dossier's
     sheet_path: Path | None = None  # where the passphrase sheet goes; default beside the package
     language: str | None = None  # the letters' language (BCP 47), instead of the recipient's own
+
+    def __post_init__(self) -> None:
+        if self.form in MEDIA:  # a request of before forms existed: an SODP package on that medium
+            self.form, self.medium = "sodp", self.form
+        if self.form == "pdi" and self.medium == "file":
+            self.medium = "folder"
 
 
 @dataclass
 class OutgoingResult:
     shipment: Shipment
     recipient: Recipient
-    output: Path  # the .sodp, the CD folder or the .iso
+    output: Path | None  # the .sodp, .pdf, .p7m, the CD folder or the .iso; None for paper
     cover_letter: Path
     passphrase_sheet: Path | None = None
     generated_passphrase: str | None = None
-    files: list[str] = field(default_factory=list)  # the package's members
+    files: list[str] = field(default_factory=list)  # what it holds: the package's members, the disc's files
     language: str = "en"  # the language the cover letter, sheet and README were written in
+    warnings: list[str] = field(default_factory=list)  # e.g. the passphrase sheet on the same disc
 
 
 @dataclass(frozen=True)
@@ -116,28 +126,6 @@ def _manifest(record: dict, members: list[tuple[str, bytes, dict]], letterhead) 
     return manifest_mod.validate(manifest)
 
 
-def _salutation(record: dict, recipient: Recipient, language: str | None = None) -> str:
-    from app.report.salutation import salutation
-
-    if recipient.role == "patient":
-        patient = details(record)["patient"]
-        if patient.get("family_name"):
-            return salutation(recipient.name, role="patient", title=recipient.title,
-                              family_name=patient["family_name"], given_names=patient.get("given_names") or "",
-                              language=language)
-    return salutation(recipient.name, role=recipient.role, title=recipient.title, language=language)
-
-
-def _key_images(store, case_id: str) -> list:
-    from app.store.annotations import AnnotationStore
-
-    try:
-        return AnnotationStore(store).key_images(case_id)
-    except (SecondoError, ValueError, KeyError) as exc:
-        raise BadInputError(_("The case's key images cannot be read ({reason}); make the package without "
-                              "them.").format(reason=exc)) from None
-
-
 def _members(opinion, pdf: bytes, cover: bytes, images: list) -> list[tuple[str, bytes, dict]]:
     signed_on = opinion.signed_at[:10]
     title = (_("Addendum {n} to the second opinion (signed)").format(n=opinion.number) if opinion.number
@@ -156,37 +144,15 @@ def _members(opinion, pdf: bytes, cover: bytes, images: list) -> list[tuple[str,
     return members
 
 
-def _staging(out_dir: Path) -> Path:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=".secondo-outgoing-", dir=out_dir))
-    except OSError as exc:
-        raise output_error(out_dir, exc) from None
+def _prepare_sodp(job: forms.Outgoing, request: OutgoingRequest, organisation: KeyIdentity,
+                  progress: Progress) -> forms.Prepared:
+    """The SODP package: encrypted to the certificate, else to the given or a generated passphrase."""
+    from app.report.cover_letter import render_passphrase_sheet
 
-
-def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: KeyIdentity, out_dir: Path, *,
-                  letterhead=None, progress: Progress = no_progress, token: CancelToken | None = None,
-                  via: str = "gui") -> OutgoingResult:
-    """Make the package of the case's latest signed opinion for `request.role` in `out_dir`;
-    see the module docstring. Refused (BadInputError) for a case not signed yet, a role the
-    patient did not consent to, or a certificate that cannot receive."""
-    from app.report.cover_letter import CoverDetails, render_cover_letter, render_passphrase_sheet
-    from app.report.letterhead import load_letterhead
-
-    token = token or CancelToken()
-    if request.form not in FORMS:
-        raise BadInputError(_("The output must be one of: {forms}.").format(forms=", ".join(FORMS)))
-    opinions = SignedOpinionStore(store)
-    opinion = opinions.latest(case_id)
-    if opinion is None:
-        raise BadInputError(_("The case has no signed opinion yet: sign it before packaging."))
-    record = store.record(case_id)
-    recipient = require_consent(record, request.role)
-    recipient = recipient.merged(request.recipient)
     if request.certificate is not None:
         stanzas.check_recipient_certificate(request.certificate)
         key_for: list = [request.certificate]
-        passphrase = generated = None
+        generated = None
     else:
         if request.passphrase is not None and len(request.passphrase) < MIN_PASSPHRASE:
             raise BadInputError(_("That passphrase is too short to protect a medical opinion ({n} characters at "
@@ -194,90 +160,134 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         passphrase = request.passphrase or generate_passphrase()
         generated = None if request.passphrase else passphrase
         key_for = [stanzas.Passphrase(passphrase)]
-    letterhead = letterhead or load_letterhead()
-    pdf = opinions.pdf(case_id, opinion.number)
-    case_ref = case_id[:8]
-    base = f"second-opinion-{case_ref}-{request.role.replace('_', '-')}"
-    if opinion.number:
-        base += f"-addendum-{opinion.number}"
-    from app.opinion.prefill import patient_display
-    language = recipient_language(recipient, request.language, opinion.language)
-    images = _key_images(store, case_id) if request.key_images else []
-    with in_language(language):  # what the recipient reads, in their language (dates too)
-        details = CoverDetails(
-            recipient.name, [recipient.organisation, *recipient.address_lines] if recipient.organisation
-            else recipient.address_lines, patient_display(record), case_ref, opinion.signer, opinion.signed_at[:10],
-            opinion.pages, opinion.number, "cd" if request.form in ("folder", "iso") else "file",
-            subject_name(request.certificate) if request.certificate is not None else None,
-            is_patient=request.role == "patient",
-            package_name=disc.PACKAGE_NAME if request.form != "file" else f"{base}.sodp",
-            salutation=_salutation(record, recipient, language))
-        details.key_images = len(images)
-        cover = render_cover_letter(details, letterhead, language=language)
-        members = _members(opinion, pdf, cover, images)
-        manifest = _manifest(record, members, letterhead)
-        readme = disc.readme_text(encrypted_to=details.encrypted_to, case_ref=case_ref,
-                                  organisation=letterhead.institution, language=language)
-        sheet_bytes = None
-        if generated is not None:
-            sheet_bytes = render_passphrase_sheet(
-                generated, recipient_name=recipient.name, address_lines=recipient.address_lines, case_ref=case_ref,
-                package_name=details.package_name, letterhead=letterhead, language=language)
+    images = forms.key_images_of(job.store, job.case_id) if request.key_images else []
+    package_name = disc.PACKAGE_NAME if job.medium != "file" else f"{job.base}.sodp"
+    encrypted_to = subject_name(request.certificate) if request.certificate is not None else None
+    cover = forms.cover_letter(job, package_name=package_name, encrypted_to=encrypted_to, key_images=len(images))
+    members = _members(job.opinion, job.signed_pdf, cover, images)
+    manifest = _manifest(job.record, members, job.letterhead)
+    readme = disc.readme_text(encrypted_to=encrypted_to, case_ref=job.case_ref,
+                              organisation=job.letterhead.institution, language=job.language)
+    sheet = None
+    if generated is not None:
+        sheet = render_passphrase_sheet(generated, recipient_name=job.recipient.name,
+                                        address_lines=job.recipient.address_lines, case_ref=job.case_ref,
+                                        package_name=package_name, letterhead=job.letterhead, language=job.language)
     progress(1, 4)
-    token.check()
-
+    job.token.check()
     by_path = {path: data for path, data, _meta in members}
     package = io.BytesIO()
-    write_package(package, None, manifest, key_for, signer=organisation, cancel=token,
+    write_package(package, None, manifest, key_for, signer=organisation, cancel=job.token,
                   open_member=lambda path: io.BytesIO(by_path[path]))
     package_bytes = package.getvalue()
+
+    def output(staging: Path) -> bytes | None:
+        if job.medium == "file":
+            return package_bytes
+        files = disc.cd_files(package_bytes, readme)
+        if job.medium == "iso":
+            return disc.iso_image(files, f"SECONDO_{job.case_ref}")
+        (staging / name).mkdir()
+        disc.write_folder(staging / name, files)
+        return None
+
+    name = {"file": f"{job.base}.sodp", "folder": f"{job.base}-cd", "iso": f"{job.base}.iso"}[job.medium]
+    return forms.Prepared(name, cover, "certificate" if request.certificate is not None else "passphrase", output,
+                          hashlib.sha256(package_bytes).hexdigest(), [path for path, _data, _meta in members],
+                          sheet=sheet, generated_passphrase=generated)
+
+
+def _check_request(request: OutgoingRequest) -> None:
+    if request.form not in FORMS:
+        raise BadInputError(_("The form must be one of: {forms}.").format(forms=", ".join(FORMS)))
+    if request.form != "paper" and request.medium not in MEDIA:
+        raise BadInputError(_("The output must be one of: {forms}.").format(forms=", ".join(MEDIA)))
+
+
+def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: KeyIdentity, out_dir: Path, *,
+                  letterhead=None, progress: Progress = no_progress, token: CancelToken | None = None,
+                  via: str = "gui") -> OutgoingResult:
+    """Make what `request.role` gets of the case's latest signed opinion, in `request.form`, in
+    `out_dir`; see the module docstring. Refused (BadInputError) before anything is written for
+    a case not signed yet, a role the patient did not consent to, a certificate that cannot
+    receive, a p7m without a certificate or a pdf without a protected copy for the role."""
+    from app.report.letterhead import load_letterhead
+
+    token = token or CancelToken()
+    _check_request(request)
+    opinions = SignedOpinionStore(store)
+    opinion = opinions.latest(case_id)
+    if opinion is None:
+        raise BadInputError(_("The case has no signed opinion yet: sign it before packaging."))
+    record = store.record(case_id)
+    recipient = require_consent(record, request.role).merged(request.recipient)
+    base = f"second-opinion-{case_id[:8]}-{request.role.replace('_', '-')}"
+    if opinion.number:
+        base += f"-addendum-{opinion.number}"
+    language = recipient_language(recipient, request.language, opinion.language)
+    job = forms.Outgoing(store, case_id, request.role, request.form,
+                         "paper" if request.form == "paper" else request.medium, opinion,
+                         opinions.pdf(case_id, opinion.number), record, recipient, language,
+                         letterhead or load_letterhead(), base, token, request.certificate, request.key_images)
+    with in_language(language):  # what the recipient reads, in their language (dates too)
+        if request.form == "sodp":
+            made = _prepare_sodp(job, request, organisation, progress)
+        else:
+            made = forms.PREPARE[request.form](job)
+            progress(1, 4)
     progress(2, 4)
     token.check()
+    return _place(job, made, request, out_dir, progress, via)
 
-    staging = _staging(out_dir)
+
+def _place(job: forms.Outgoing, made: forms.Prepared, request: OutgoingRequest, out_dir: Path, progress: Progress,
+           via: str) -> OutgoingResult:
+    """Write `made` into a staging folder in `out_dir`, then rename it into place and log it,
+    all or nothing."""
+    base, store, case_id = job.base, job.store, job.case_id
+    warnings = list(made.warnings)
+    staging = media.staging_folder(out_dir)
     try:
-        if request.form == "file":
-            name = f"{base}.sodp"
-            write_synced(staging / name, package_bytes)
-        else:
-            files = disc.cd_files(package_bytes, readme)
-            if request.form == "folder":
-                name = f"{base}-cd"
-                (staging / name).mkdir()
-                disc.write_folder(staging / name, files)
-            else:
-                name = f"{base}.iso"
-                write_synced(staging / name, disc.iso_image(files, f"SECONDO_{case_ref}"))
-        write_synced(staging / f"{base}-cover-letter.pdf", cover)
+        sha256 = made.package_sha256
+        if made.name is not None and made.output is not None:
+            data = made.output(staging)
+            if data is not None:
+                write_synced(staging / made.name, data)
+                sha256 = sha256 or hashlib.sha256(data).hexdigest()
+        cover_name = f"{base}-cover-letter.pdf"
+        write_synced(staging / cover_name, made.cover)
         sheet_name, sheet_path = None, None
-        if passphrase is not None and sheet_bytes is not None:
+        if made.sheet is not None:
             if request.sheet_path is not None:  # elsewhere than the package: it travels another way
                 sheet_path = Path(request.sheet_path).expanduser()
             else:
                 sheet_name = f"{base}-passphrase-sheet.pdf"
-                write_synced(staging / sheet_name, sheet_bytes)
+                write_synced(staging / sheet_name, made.sheet)
                 sheet_path = out_dir / sheet_name
+            if made.name is not None and media.sheet_on_same_medium(sheet_path, out_dir / made.name):
+                warnings.append(_("The passphrase sheet is on the same medium as what it opens ({path}): whoever "
+                                  "finds one finds the other. Print the sheet and send it apart.").format(
+                                      path=sheet_path))
         progress(3, 4)
-        token.check()
-        placed = [name, f"{base}-cover-letter.pdf"] + ([sheet_name] if sheet_name else [])
+        job.token.check()
+        placed = ([made.name] if made.name else []) + [cover_name] + ([sheet_name] if sheet_name else [])
         for entry in placed:
             target = out_dir / entry
             if target.exists():
                 raise BadInputError(_("{path} exists already; choose another destination or remove it.").format(
                     path=target))
-        shipment = Shipment(request.role, recipient.name, request.form,
-                            "certificate" if request.certificate is not None else "passphrase", opinion.number,
-                            hashlib.sha256(package_bytes).hexdigest(), now_iso(), current_user(), language=language)
+        shipment = Shipment(request.role, job.recipient.name, job.form, made.protection, job.opinion.number,
+                            sha256 or "", now_iso(), current_user(), language=job.language, medium=job.medium)
         # The passphrase sheet, when it goes elsewhere than the package (it travels another way).
-        own_sheet = (sheet_path, sheet_bytes) if sheet_bytes is not None and sheet_name is None and \
+        own_sheet = (sheet_path, made.sheet) if made.sheet is not None and sheet_name is None and \
             sheet_path is not None else None
         moved: list[Path] = []
         try:
             with DispatchLog(store).placing(
                     case_id, shipment,
                     cleanup=[out_dir / e for e in placed] + ([own_sheet[0]] if own_sheet else []) + [staging],
-                    via=via, role=request.role, form=request.form, protection=shipment.protection,
-                    opinion=opinion.number, package_sha256=shipment.package_sha256):
+                    via=via, role=request.role, form=job.form, medium=job.medium, protection=shipment.protection,
+                    opinion=job.opinion.number, package_sha256=shipment.package_sha256, **made.audit):
                 for entry in placed:
                     os.replace(staging / entry, out_dir / entry)
                     moved.append(out_dir / entry)
@@ -292,7 +302,7 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         except KeptButUnrecorded:
             raise  # placed and logged; Packaged and audited at the next open: its files stay
         except BaseException:
-            _remove(moved)  # all of it or nothing: no package the log does not know of
+            media.remove(moved)  # all of it or nothing: no package the log does not know of
             raise
     except OSError as exc:
         raise output_error(out_dir, exc) from None
@@ -300,24 +310,19 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
         shutil.rmtree(staging, ignore_errors=True)
 
     progress(4, 4)
-    return OutgoingResult(shipment, recipient, out_dir / name, out_dir / f"{base}-cover-letter.pdf",
-                          sheet_path, generated,
-                          [path for path, _data, _meta in members], language)
-
-
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+    return OutgoingResult(shipment, job.recipient, out_dir / made.name if made.name else None, out_dir / cover_name,
+                          sheet_path, made.generated_passphrase, list(made.files), job.language, warnings)
 
 
 def mark_sent(store, case_id: str, role: str, channel: str, *, on: str | None = None, by: str | None = None,
               via: str = "gui") -> Shipment:
-    """Mark the package for `role` sent, audited; the case is Sent once every addressed role has been."""
+    """Mark the package for `role` sent, audited; the case is Sent once every addressed role has been.
+    A protected PDF's passphrase is forgotten then (its sheet was sent with it)."""
     record = store.record(case_id)
     require_consent(record, role)
     plan = sending_plan(store, case_id, record)
-    return DispatchLog(store).mark_sent(case_id, role, channel, on=on, by=by, addressed=plan.addressed,
-                                        opinion_number=plan.opinion.number if plan.opinion else None, via=via)
+    shipment = DispatchLog(store).mark_sent(case_id, role, channel, on=on, by=by, addressed=plan.addressed,
+                                            opinion_number=plan.opinion.number if plan.opinion else None, via=via)
+    if shipment.form == "pdf":  # the sheet went out: the vault keeps no copy of its passphrase
+        SignedOpinionStore(store).forget_passphrase(case_id, shipment.opinion_number, role)
+    return shipment
