@@ -206,7 +206,7 @@ class TestPdi:
         extracted = tmp_path / "extracted"
         for path, _dirs, names in image.walk(iso_path="/"):
             for name in names:
-                target = extracted / path.lstrip("/") / name.split(";")[0]
+                target = extracted / path.lstrip("/") / name.split(";")[0].rstrip(".")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 buffer = io.BytesIO()
                 image.get_file_from_iso_fp(buffer, iso_path=f"{path.rstrip('/')}/{name}")
