@@ -358,22 +358,3 @@ class TestDesk:
         rows = {r["role"]: r["forms"] for r in case_desk(store, case_id)["recipients"]}
         assert "No protected copy" in rows["patient"]["pdf"]
 
-
-@pytest.fixture(autouse=True)
-def _standin_protected_copies(request):  # STAND-IN until sign_opinion makes the protected copies
-    if "signed_case" not in request.fixturenames:
-        return
-    store, case_id = request.getfixturevalue("signed_case")
-    opinions = SignedOpinionStore(store)
-    if opinions.protected_roles(case_id, 0):
-        return
-    from app.signing.pades import sign_pdf
-    from app.signoff.protected_pdf import new_passphrase, protect_and_sign
-    from app.store import opinions as module
-    from tests.unit.pdf_signing import make_pdf
-    identity = request.getfixturevalue("demo").reviewer_identity()
-    for role in ("treating_physician", "patient"):
-        passphrase = new_passphrase()
-        (pdf,) = protect_and_sign(make_pdf(), [passphrase],
-                                  lambda data, pw: sign_pdf(data, identity, password=pw).pdf)
-        module._STANDIN[(str(store.home), case_id, 0, role)] = [pdf, passphrase]
