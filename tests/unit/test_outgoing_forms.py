@@ -310,6 +310,27 @@ class TestFullDisk:
         assert placed(tmp_path / "out") == [] and store.index.case(case_id)["status"] == "signed"
 
 
+class TestCancel:
+    @pytest.mark.parametrize("form, medium", [("pdf", "file"), ("p7m", "file"), ("pdi", "folder"), ("pdi", "iso"),
+                                              ("paper", "file")])
+    def test_a_cancel_once_written_leaves_nothing(self, signed_case, demo, tmp_path, form, medium):
+        from app.core.tasks import CancelToken, Cancelled
+        store, case_id = signed_case
+        token = CancelToken()
+
+        def progress(done, total):
+            if done == 3:  # everything is written in the staging folder, nothing placed yet
+                assert [p.name for p in (tmp_path / "out").iterdir()][0].startswith(".secondo-outgoing-")
+                token.cancel()
+
+        with pytest.raises(Cancelled):
+            make_outgoing(store, case_id, OutgoingRequest("treating_physician", form, medium,
+                                                          certificate=treating_certificate(demo)),
+                          organisation(demo), tmp_path / "out", progress=progress, token=token)
+        assert placed(tmp_path / "out") == [] and store.index.case(case_id)["status"] == "signed"
+        assert DispatchLog(store).shipments(case_id) == []
+
+
 class TestSheetOnTheSameMedium:
     def test_inside_the_output_tree(self, tmp_path):
         cd = tmp_path / "cd"
