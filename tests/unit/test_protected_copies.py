@@ -378,3 +378,22 @@ def test_a_signature_killed_while_keeping_its_copies_keeps_all_or_nothing(signed
     assert names == ["0.json.sov", "0.passphrases.sov", "0.pdf.sov", "0.protected-patient.pdf.sov",
                      "0.protected-treating_physician.pdf.sov"]
     assert_audit_intact(capsys)
+
+
+def test_the_demo_signs_through_sign_opinion_so_its_case_has_copies(tmp_path, capsys, isolated_home):
+    """`secondo demo --no-window`: its signed case has a protected copy per addressed role, each
+    verified with its passphrase against the DEMO root it wrote."""
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--ct-slices", "3", "--no-window"]) == 0
+    capsys.readouterr()
+    with CaseStore.open(isolated_home) as store:
+        (row,) = store.index.cases()
+        opinions = SignedOpinionStore(store)
+        roles = opinions.protected_roles(row["id"], 0)
+        assert roles and roles == addressed_roles(store.record(row["id"]), opinions.response(row["id"], 0))
+        copies = [opinions.protected_copy(row["id"], 0, role) for role in roles]
+    from app.signing.trust import load_certificates
+
+    roots = load_certificates(tmp_path / "demo" / "pki" / "root.pem")
+    assert (tmp_path / "demo" / "opinion-signed.pdf").read_bytes().startswith(b"%PDF")
+    for copy in copies:
+        assert verify_pdf_bytes(copy.pdf, roots, password=copy.passphrase).ok
