@@ -323,6 +323,10 @@ def mark_sent(store, case_id: str, role: str, channel: str, *, on: str | None = 
     plan = sending_plan(store, case_id, record)
     shipment = DispatchLog(store).mark_sent(case_id, role, channel, on=on, by=by, addressed=plan.addressed,
                                             opinion_number=plan.opinion.number if plan.opinion else None, via=via)
-    if shipment.form == "pdf":  # the sheet went out: the vault keeps no copy of its passphrase
-        SignedOpinionStore(store).forget_passphrase(case_id, shipment.opinion_number, role)
+    # A sent protected PDF's sheet went out: the vault keeps no copy of its passphrase. Every sent
+    # one of the case, so that one left kept by a crash right after its send is forgotten now.
+    opinions = SignedOpinionStore(store)
+    for sent in DispatchLog(store).shipments(case_id):
+        if sent.form == "pdf" and sent.sent:
+            opinions.forget_passphrase(case_id, sent.opinion_number, sent.role)
     return shipment

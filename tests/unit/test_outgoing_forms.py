@@ -143,6 +143,24 @@ class TestProtectedPdf:
         assert again.passphrase_sheet is None and "sheet sent then opens it" in " ".join(again.warnings)
         assert placed(tmp_path / "b") == sorted([again.output.name, again.cover_letter.name])
 
+    def test_a_passphrase_left_kept_by_a_crash_is_forgotten_at_the_next_marking(self, signed_case, demo, tmp_path,
+                                                                                   monkeypatch):
+        store, case_id = signed_case
+        opinions = SignedOpinionStore(store)
+        make_outgoing(store, case_id, OutgoingRequest("patient", "pdf"), organisation(demo), tmp_path / "a")
+        make_outgoing(store, case_id, OutgoingRequest("treating_physician", "paper"), organisation(demo),
+                      tmp_path / "b")
+        with monkeypatch.context() as patch:
+            def crash(self, *args):
+                raise SystemExit("killed after the send was recorded")
+
+            patch.setattr(SignedOpinionStore, "forget_passphrase", crash)
+            with pytest.raises(SystemExit):
+                mark_sent(store, case_id, "patient", "post")
+        assert opinions.protected_copy(case_id, 0, "patient").passphrase is not None
+        mark_sent(store, case_id, "treating_physician", "hand")
+        assert opinions.protected_copy(case_id, 0, "patient").passphrase is None
+
     def test_no_protected_copy_exits_3_and_writes_nothing(self, signed_case, demo, tmp_path, capsys, monkeypatch):
         store, case_id = signed_case
 
