@@ -1,30 +1,30 @@
 """Send the signed opinion: the case's consented recipients (no one else is ever offered), for
-each what was packaged and sent, and for the chosen one: encryption (their certificate or a
-generated passphrase on its own sheet), output (file, CD folder, ISO image), key images, the
-language of the cover letter, passphrase sheet and README (the recipient's, or one chosen), the
-destination; "Make package" and "Mark as sent". The work runs on the store's writer thread
-(app.outgoing.package); this dialog only reads and shows."""
+each what was made in which form and what was sent, and for the chosen one the form they get
+(app/ui/outgoing_form_box.py) and "Make" / "Mark as sent". Before making: a PACS disc says it
+is not encrypted, a passphrase sheet bound for the output's own disc asks. The work runs on
+the store's writer thread (app.outgoing.package); this dialog only reads and shows, and
+prints the letters written for printing (app/ui/outgoing_result.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QRadioButton, QScrollArea, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog,
+                               QFrame, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton,
+                               QScrollArea, QStyle, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from app.core.formatting import format_date
-from app.core.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, language_of, ngettext
+from app.core.i18n import _, ngettext
 from app.outgoing.desk import case_desk
 from app.outgoing.dispatch import CHANNELS, channel_label
 from app.ui.form_items import date_pattern
+from app.ui.outgoing_form_box import OutgoingFormBox, form_name
 from app.ui.outgoing_result import OutgoingResultWidget
 from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import guarded, user_message
 
-FORMS = (("file", N_("Encrypted file (.sodp)")), ("folder", N_("CD-ready folder")),
-         ("iso", N_("ISO image, ready to burn")))
+COLUMNS = ("recipient", "name", "address", "encryption", "sent", "form")
 
 
 class OutgoingDialog(QDialog):
@@ -42,17 +42,19 @@ class OutgoingDialog(QDialog):
         self.desk: dict | None = None
         self.last_result = None
         self.progress_dialog = None
+        self.question: QMessageBox | None = None  # the question asked before making, while it is open
         self.header = QLabel(_("Reading the case…"))
         self.header.setWordWrap(True)
-        self.table = QTableWidget(0, 5, self)
-        self.table.setHorizontalHeaderLabels([_("Recipient"), _("Name"), _("Address"),
-                                              _("Encryption"), _("Sent")])
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels([_("Recipient"), _("Name"), _("Address"), _("Encryption"), _("Sent"),
+                                              _("Form")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the next control
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index("address"), QHeaderView.ResizeMode.Stretch)
         # The address never narrower than its name (a long language beside a long status): the table scrolls.
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance(_("Address"))
@@ -62,57 +64,17 @@ class OutgoingDialog(QDialog):
         self.consent_note = QLabel(_("Only the recipients the patient consented to are listed."))
         self.consent_note.setStyleSheet("color: #555;")
 
-        self.use_certificate = QRadioButton()
-        self.use_passphrase = QRadioButton(_("A generated passphrase, printed on a separate sheet to send by "
-                                                   "another channel"))
-        self.certificate_button = QPushButton(_("Certificate file…"))
-        self.certificate_button.setToolTip(_("Import the recipient's encryption certificate (PEM or DER) "
-                                                   "into the address book"))
-        self.certificate_button.clicked.connect(lambda _checked=False: self._import_certificate())
-        cert_row = QHBoxLayout()
-        cert_row.addWidget(self.use_certificate, 1)
-        cert_row.addWidget(self.certificate_button)
-        self.form_box = QComboBox()
-        for value, label in FORMS:
-            self.form_box.addItem(_(label), value)
-        self.key_images = QCheckBox()
-        self.letter_language = QComboBox()
-        self.letter_language.setObjectName("letter-language")
-        self.letter_language.addItem(_("The recipient's language"), "")
-        for code in LANGUAGES:
-            self.letter_language.addItem(LANGUAGE_NAMES[code], code)  # each language named in itself
-        self.letter_language.setToolTip(_("The language of the cover letter, the passphrase sheet and the disc's "
-                                          "README; the signed opinion stays as signed"))
-        self.destination = QLineEdit(str(Path.home() / "Second-O outgoing"))
-        browse = QPushButton(_("Browse…"))
-        browse.clicked.connect(self._browse)
-        dest_row = QHBoxLayout()
-        dest_row.addWidget(self.destination, 1)
-        dest_row.addWidget(browse)
-        self.sheet_folder = QLineEdit()
-        self.sheet_folder.setPlaceholderText(_("beside the package; better: a folder that does not travel "
-                                                     "with it"))
-        self.org_passphrase = QLineEdit()
-        self.org_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.org_remember = QCheckBox(_("remember in the OS keyring"))
-        org_row = QHBoxLayout()
-        org_row.addWidget(self.org_passphrase, 1)
-        org_row.addWidget(self.org_remember)
+        self.form_box = OutgoingFormBox(self)
+        self.form_box.makeRequested.connect(self.make_package)
+        self.form_box.certificateRequested.connect(lambda: self._import_certificate())
+        # the form's controls, as the dialog's callers and tests have known them
+        box = self.form_box
+        self.use_certificate, self.use_passphrase = box.use_certificate, box.use_passphrase
+        self.certificate_button, self.key_images, self.letter_language = (box.certificate_button, box.key_images,
+                                                                          box.letter_language)
+        self.destination, self.sheet_folder = box.destination, box.sheet_folder
+        self.org_passphrase, self.org_remember, self.make_button = box.org_passphrase, box.org_remember, box.make_button
         self._show_remembered()
-        self.make_button = QPushButton(_("Make package"))
-        self.make_button.setObjectName("make-package")
-        self.make_button.clicked.connect(self.make_package)
-        package_box = QGroupBox(_("Package for the selected recipient"))
-        form = QFormLayout(package_box)
-        form.addRow(_("Encryption:"), cert_row)
-        form.addRow("", self.use_passphrase)
-        form.addRow(_("Output:"), self.form_box)
-        form.addRow(_("Key images:"), self.key_images)
-        form.addRow(_("Letters in:"), self.letter_language)
-        form.addRow(_("Destination:"), dest_row)
-        form.addRow(_("Passphrase sheet to:"), self.sheet_folder)
-        form.addRow(_("Organisation identity passphrase:"), org_row)
-        form.addRow("", self.make_button)
 
         self.channel = QComboBox()
         for value in CHANNELS:
@@ -120,15 +82,17 @@ class OutgoingDialog(QDialog):
         self.sent_on = QDateEdit(QDate.currentDate())
         self.sent_on.setCalendarPopup(True)
         self.sent_on.setDisplayFormat(date_pattern())  # as the reader writes a date: 04/11/2026 in Belgium
-        self.sent_button = QPushButton(_("Mark as sent"))
+        self.sent_button = QPushButton(_("Mark as s&ent"))
         self.sent_button.setObjectName("mark-sent")
         self.sent_button.clicked.connect(self.mark_sent)
         sent_box = QGroupBox(_("Sent"))
         sent_row = QHBoxLayout(sent_box)
-        sent_row.addWidget(QLabel(_("Channel:")))
-        sent_row.addWidget(self.channel)
-        sent_row.addWidget(QLabel(_("Date:")))
-        sent_row.addWidget(self.sent_on)
+        channel_label_ = QLabel(_("&Channel:"))
+        channel_label_.setBuddy(self.channel)
+        date_label = QLabel(_("D&ate:"))
+        date_label.setBuddy(self.sent_on)
+        for widget in (channel_label_, self.channel, date_label, self.sent_on):
+            sent_row.addWidget(widget)
         sent_row.addStretch(1)
         sent_row.addWidget(self.sent_button)
 
@@ -145,7 +109,7 @@ class OutgoingDialog(QDialog):
         content.addWidget(self.header)
         content.addWidget(self.table, 1)
         content.addWidget(self.consent_note)
-        content.addWidget(package_box)
+        content.addWidget(self.form_box)
         content.addWidget(sent_box)
         content.addWidget(self.message)
         content.addWidget(self.result_box)
@@ -183,42 +147,53 @@ class OutgoingDialog(QDialog):
         rows = desk["recipients"]
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            recipient = row["recipient"]
-            details = row["certificate_details"]
-            encryption = (_("Certificate of {name}").format(name=details["name"]) if details
-                          else _("Passphrase (no certificate)"))
-            if details and details["problem"]:
-                encryption = _("Certificate unusable: {problem}").format(problem=details["problem"])
-            sent = [s for s in row["shipments"] if s.sent]
-            made = [s for s in row["shipments"] if not s.sent]
-            if sent:
-                state = _("Sent {date} ({channel}) by {who}").format(
-                    date=format_date(sent[-1].sent_on), channel=_(channel_label(sent[-1].channel)),
-                    who=sent[-1].sent_by)
-            elif made:
-                state = _("Packaged {date}, not sent yet").format(date=format_date(made[-1].made_at[:10]))
-            else:
-                state = _("To send") if row["addressed"] else _("Not addressed in the opinion")
-            if row["to_send"] and sent:
-                state = _("{state} — the latest opinion still to send").format(state=state)
-            values = [row["label"], recipient.name, ", ".join(
-                [recipient.organisation, *recipient.address_lines] if recipient.organisation
-                else recipient.address_lines) or _("(no address: add it in the address book)"), encryption, state]
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setToolTip(value if c != 3 or not details else details["subject"])
-                item.setData(Qt.ItemDataRole.UserRole, row["role"])
-                if c == 4 and row["to_send"]:
-                    item.setForeground(Qt.GlobalColor.darkBlue)
-                self.table.setItem(r, c, item)
-        self.key_images.setText(ngettext("add the case's key image", "add the case's {n} key images", desk["key_images"]).format(
-            n=desk["key_images"]))
-        self.key_images.setEnabled(desk["key_images"] > 0)
+            self._show_row(r, row)
+        self.form_box.set_key_images(desk["key_images"])
         roles = [row["role"] for row in rows]
         self.table.selectRow(roles.index(selected) if selected in roles else 0)
         self._selected()
         self._fit_width()  # the recipient's certificate and the table's rows are known only now
         self.loaded.emit()
+
+    def _show_row(self, r: int, row: dict) -> None:
+        recipient = row["recipient"]
+        details = row["certificate_details"]
+        encryption = (_("Certificate of {name}").format(name=details["name"]) if details
+                      else _("Passphrase (no certificate)"))
+        if details and details["problem"]:
+            encryption = _("Certificate unusable: {problem}").format(problem=details["problem"])
+        shipments = row["shipments"]
+        sent = [s for s in shipments if s.sent]
+        made = [s for s in shipments if not s.sent]
+        if sent:
+            state = _("Sent {date} ({channel}) by {who}").format(
+                date=format_date(sent[-1].sent_on), channel=_(channel_label(sent[-1].channel)), who=sent[-1].sent_by)
+        elif made:
+            state = _("Packaged {date}, not sent yet").format(date=format_date(made[-1].made_at[:10]))
+        else:
+            state = _("To send") if row["addressed"] else _("Not addressed in the opinion")
+        if row["to_send"] and sent:
+            state = _("{state} — the latest opinion still to send").format(state=state)
+        forms = list(dict.fromkeys(form_name(s.form, getattr(s, "medium", None)) for s in shipments))
+        history = "\n".join(
+            (_("{form}: sent {date} ({channel})").format(form=form_name(s.form, getattr(s, "medium", None)),
+                                                        date=format_date(s.sent_on),
+                                                        channel=_(channel_label(s.channel)))
+             if s.sent else _("{form}: made {date}, not sent yet").format(
+                form=form_name(s.form, getattr(s, "medium", None)), date=format_date(s.made_at[:10])))
+            for s in shipments)
+        address = ", ".join([recipient.organisation, *recipient.address_lines] if recipient.organisation
+                            else recipient.address_lines) or _("(no address: add it in the address book)")
+        values = {"recipient": row["label"], "name": recipient.name, "address": address, "encryption": encryption,
+                  "form": ", ".join(forms) or "—", "sent": state}
+        tips = {"encryption": details["subject"] if details else encryption, "form": history or _("Nothing made yet")}
+        for c, column in enumerate(COLUMNS):
+            item = QTableWidgetItem(values[column])
+            item.setToolTip(tips.get(column, values[column]))
+            item.setData(Qt.ItemDataRole.UserRole, row["role"])
+            if column == "sent" and row["to_send"]:
+                item.setForeground(Qt.GlobalColor.darkBlue)
+            self.table.setItem(r, c, item)
 
     def _fit_width(self) -> None:
         """As wide as the longest row needs (Dutch and French rows are longer than English ones),
@@ -231,7 +206,9 @@ class OutgoingDialog(QDialog):
         fit_to_screen(self)
 
     def _failed(self, error: BaseException) -> None:
-        text = user_message(error, self)
+        self._failed_text(user_message(error, self))
+
+    def _failed_text(self, text: str) -> None:
         self.message.setText(text)
         self.message.setStyleSheet("color: #b00020;")
         self.failed.emit(text)
@@ -251,29 +228,11 @@ class OutgoingDialog(QDialog):
     def _selected(self) -> None:
         row = self._row()
         self._set_enabled(row is not None and self.desk is not None and self.desk["opinion"] is not None)
-        if row is None:
+        if row is None or self.desk is None:
             return
-        details = row["certificate_details"]
-        usable = details is not None and not details["problem"]
-        self.use_certificate.setText(_("Their certificate: {name} (valid to {end})").format(
-            name=details["name"], end=format_date(details["not_after"][:10]))
-                                     if details else _("Their certificate (none in the address book yet)"))
-        self.use_certificate.setEnabled(usable)
-        (self.use_certificate if usable else self.use_passphrase).setChecked(True)
-        self._show_recipient_language(row)
+        opinion = self.desk["opinion"]
+        self.form_box.show_row(row, opinion.language if opinion is not None else None)
         self.sent_button.setEnabled(any(not s.sent for s in row["shipments"]))
-
-    def _show_recipient_language(self, row: dict) -> None:
-        """The first choice names the language the selected recipient's letters get by default."""
-        from app.outgoing.languages import recipient_language
-
-        opinion = self.desk["opinion"] if self.desk is not None else None
-        tag = recipient_language(row["recipient"], None, opinion.language if opinion is not None else None)
-        name = LANGUAGE_NAMES.get(language_of(tag) or "", tag)
-        self.letter_language.setItemText(0, _("The recipient's language: {language}").format(language=name))
-        if row["role"] != getattr(self, "_language_role", None):  # a choice is for one recipient
-            self._language_role = row["role"]
-            self.letter_language.setCurrentIndex(0)
 
     def _show_remembered(self) -> None:
         from app.signing.secrets import remembered_passphrase
@@ -288,16 +247,9 @@ class OutgoingDialog(QDialog):
                                                else _("passphrase of the organisation identity"))
 
     def _set_enabled(self, enabled: bool) -> None:
-        for widget in (self.make_button, self.form_box, self.use_passphrase, self.certificate_button,
-                       self.destination, self.letter_language):
-            widget.setEnabled(enabled)
+        self.form_box.set_enabled(enabled)
         if not enabled:
             self.sent_button.setEnabled(False)
-
-    def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, _("Destination"), self.destination.text())
-        if folder:
-            self.destination.setText(folder)
 
     def _import_certificate(self, path: str | None = None) -> None:
         from app.ui.address_book_dialog import import_certificate_for
@@ -315,47 +267,127 @@ class OutgoingDialog(QDialog):
 
     # -- the work ------------------------------------------------------------------------------
 
-    def make_package(self) -> None:
-        from app.outgoing.package import OutgoingRequest, make_outgoing
-        from app.signing.secrets import open_identity
-        from app.signing.settings import load_signing_settings
+    def build_request(self):
+        """The request for the selected recipient as the form box says, with the destination
+        folder; None (and a message) when something is missing."""
+        from app.outgoing.package import OutgoingRequest
 
         row = self._row()
         if row is None or self.desk is None or self.desk["opinion"] is None:
-            return
-        organisation = load_signing_settings().organisation_identity
-        if not organisation:
-            self._failed_text(_("Choose the organisation identity that signs outgoing packages first "
-                                      "(Settings ▸ Reviewer and letterhead)."))
-            return
-        request = OutgoingRequest(row["role"], self.form_box.currentData(),
-                                  certificate=row["certificate"] if self.use_certificate.isChecked() else None,
-                                  key_images=self.key_images.isChecked() and self.key_images.isEnabled(),
+            return None
+        box = self.form_box
+        form = box.form_value()
+        if form in box.unavailable:
+            self._failed_text(box.unavailable[form])
+            return None
+        certificate = row["certificate"] if box.uses_certificate() else None
+        if box.uses_certificate() and certificate is None:
+            self._failed_text(_("Import the recipient's certificate first (Certificate file…)."))
+            return None
+        request = OutgoingRequest(row["role"], form=form, medium=box.medium(), certificate=certificate,
+                                  key_images=box.key_images.isChecked() and box.key_images.isEnabled(),
                                   recipient=row["recipient"], language=self.letter_language.currentData() or None)
         sheet_folder = self.sheet_folder.text().strip()
-        if sheet_folder and not self.use_certificate.isChecked():
+        if sheet_folder and box.needs_sheet():
             folder = Path(sheet_folder).expanduser()
             if not folder.is_absolute():
                 self._failed_text(_("The folder for the passphrase sheet must be a full path."))
-                return
+                return None
             request.sheet_path = folder / f"passphrase-sheet-{self.case_id[:8]}-{row['role'].replace('_', '-')}.pdf"
-        passphrase = self.org_passphrase.text() or None
-        remember = self.org_remember.isChecked() and passphrase is not None
         destination = self.destination.text().strip()
         out_dir = Path(destination).expanduser() if destination else None
         if out_dir is None or not out_dir.is_absolute():
             self._failed_text(_("Choose the destination folder (a full path, e.g. on the CD writer's disk)."))
-            return
-        store, case_id = self.store, self.case_id
-        self.make_button.setEnabled(False)
-        self.message.setStyleSheet("")
-        self.message.setText(_("Making the package…"))
+            return None
+        return request, out_dir
 
+    def make_package(self) -> None:
+        """Make what the form box says for the selected recipient, after the questions its form
+        asks (a PACS disc is not encrypted; a passphrase sheet on the output's own disc)."""
+        from app.signing.settings import load_signing_settings
+
+        built = self.build_request()
+        if built is None:
+            return
+        request, out_dir = built
+        organisation = load_signing_settings().organisation_identity
+        if request.form == "sodp" and not organisation:
+            self._failed_text(_("Choose the organisation identity that signs outgoing packages first "
+                                "(Settings ▸ Reviewer and letterhead)."))
+            return
+
+        def check_sheet() -> None:
+            if request.sheet_path is None:
+                self._run(request, out_dir)
+                return
+            from app.outgoing.media import sheet_on_same_medium
+
+            sheet = request.sheet_path
+            self.runner.run(lambda token, progress: sheet_on_same_medium(sheet, out_dir),
+                            success=guarded(self, lambda same: self._ask_sheet(request, out_dir) if same
+                                            else self._run(request, out_dir)),
+                            failure=guarded(self, self._failed))
+
+        if request.form == "pdi":
+            self._ask(_("The disc for the PACS is not encrypted: anyone who holds it can read the opinion and "
+                        "the images, as the hospital's PACS must. Send it by a channel you trust."),
+                      _("Make the disc"), _("Cancel"), check_sheet)
+        else:
+            check_sheet()
+
+    def _ask_sheet(self, request, out_dir: Path) -> None:
+        def another_folder() -> None:
+            folder = QFileDialog.getExistingDirectory(self, _("Passphrase sheet to:"), self.sheet_folder.text())
+            if folder:
+                self.sheet_folder.setText(folder)
+                self.make_package()
+            else:
+                self.sheet_folder.setFocus()
+
+        self._ask(_("The passphrase sheet would travel with the package on the same disc: whoever finds one "
+                    "finds both. Send the sheet by another way, from a folder that does not go with the "
+                    "package."), _("Continue"), _("Choose another folder"), lambda: self._run(request, out_dir),
+                  another_folder)
+
+    def _ask(self, text: str, yes: str, no: str, then, otherwise=None) -> None:
+        """A question before making, answered later (the dialog's event loop runs on)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.windowTitle(), text, QMessageBox.StandardButton.NoButton,
+                          self)
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(no, QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes_button)
+
+        def answered(button) -> None:
+            self.question = None
+            if button is yes_button:
+                then()
+            elif otherwise is not None:
+                otherwise()
+
+        box.buttonClicked.connect(answered)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.question = box
+        box.open()
+
+    def _run(self, request, out_dir: Path) -> None:
+        """The work on the store's thread, with progress and Cancel."""
         from PySide6.QtWidgets import QProgressDialog
 
         from app.core.tasks import CancelToken
+        from app.outgoing.package import make_outgoing
+        from app.signing.secrets import open_identity
+        from app.signing.settings import load_signing_settings
+        from app.store.opinions import SignedOpinionStore
 
-        progress_dialog = QProgressDialog(_("Making the package…"), _("Cancel"), 0, 4, self)
+        organisation = load_signing_settings().organisation_identity if request.form == "sodp" else None
+        passphrase = self.org_passphrase.text() or None
+        remember = self.org_remember.isChecked() and passphrase is not None
+        store, case_id = self.store, self.case_id
+        self.make_button.setEnabled(False)
+        self.message.setStyleSheet("")
+        working = _("Making the package…") if request.form != "paper" else _("Writing the cover letter…")
+        self.message.setText(working)
+        progress_dialog = QProgressDialog(working, _("Cancel"), 0, 4, self)
         progress_dialog.setWindowModality(Qt.WindowModality.WindowModal)
         progress_dialog.setMinimumDuration(300)
         progress_dialog.setAutoClose(False)
@@ -366,43 +398,51 @@ class OutgoingDialog(QDialog):
         def work(token, progress):
             from app.signing.secrets import remember_passphrase
 
-            identity = open_identity(Path(organisation), passphrase=passphrase)
-            if remember:
-                remember_passphrase(Path(organisation), passphrase)
-            return make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=cancel)
+            identity = None
+            if organisation:
+                identity = open_identity(Path(organisation), passphrase=passphrase)
+                if remember:
+                    remember_passphrase(Path(organisation), passphrase)
+            result = make_outgoing(store, case_id, request, identity, out_dir, progress=progress, token=cancel)
+            # paper: the opinion goes to the printer with its cover letter, read here, not on the GUI thread
+            pdf = SignedOpinionStore(store).pdf(case_id, result.shipment.opinion_number) \
+                if request.form == "paper" else None
+            return result, pdf
 
         def finished() -> None:
             progress_dialog.canceled.disconnect()
             progress_dialog.close()
             progress_dialog.deleteLater()
             self.progress_dialog = None
-            self.make_button.setEnabled(True)
+            self.form_box.set_enabled(True)
 
         def cancelled(_error) -> None:
             finished()
             self.message.setText(_("Cancelled: nothing was written."))
 
-        self.runner.run(work, success=guarded(self, lambda result: (finished(), self._made(result))),
+        self.runner.run(work, success=guarded(self, lambda made: (finished(), self._made(*made))),
                         failure=guarded(self, lambda e: (finished(), self._failed(e))),
                         progress=guarded(self, lambda done, total: progress_dialog.setValue(done)),
                         cancelled=guarded(self, cancelled))
 
-    def _failed_text(self, text: str) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet("color: #b00020;")
-        self.failed.emit(text)
-
-    def _made(self, result) -> None:
+    def _made(self, result, paper_pdf: bytes | None = None) -> None:
         self.last_result = result
-        lines = [_("Package written: {path}").format(path=result.output),
-                 _("Cover letter to print: {path}").format(path=result.cover_letter)]
+        lines = []
+        if result.output is not None:
+            lines.append(_("Written for the recipient: {path}").format(path=result.output))
+        lines.append(_("Cover letter to print: {path}").format(path=result.cover_letter))
         if result.passphrase_sheet is not None:
             lines.append(_("Passphrase sheet — send it apart from the package: {path}").format(
                 path=result.passphrase_sheet))
-        self.message.setStyleSheet("color: #1b5e20;")
-        self.message.setText("\n".join(lines))
+        lines.extend(getattr(result, "warnings", None) or [])
+        if paper_pdf is not None:
+            lines.append(_("Print the cover letter and the signed opinion, then mark them sent."))
+        self.message.setStyleSheet("color: #1b5e20;" if not getattr(result, "warnings", None) else "color: #8a4b00;")
+        self.message.setText("\n".join(str(line) for line in lines))
         self.result_box.show_result(result, result.shipment.opinion_number)
         QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.result_box))  # once laid out
+        if paper_pdf is not None:
+            self.result_box.print_paper(paper_pdf)
         self.packaged.emit(result.shipment.role)
         self.reload()
 

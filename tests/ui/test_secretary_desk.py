@@ -62,7 +62,8 @@ def test_counts_overdue_and_still_to_send(qtbot, signed_store):
     assert worklist.visible_case_ids() == [case_id]
 
 
-def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed_store, demo_package, tmp_path):
+def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed_store, demo_package, tmp_path,
+                                                                   monkeypatch):
     store, case_id = signed_store
     window = open_window(qtbot, store)
     worklist = window.worklist
@@ -82,7 +83,8 @@ def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed
     dialog.sheet_folder.setText(str(tmp_path / "apart"))  # the sheet travels another way than the disc
     dialog.org_passphrase.setText(DEMO_PASSPHRASE)
     dialog.org_remember.setChecked(True)
-    dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
+    assert dialog.form_box.choose_form("sodp") and dialog.form_box.choose_medium("iso")
+    monkeypatch.setattr("app.outgoing.media.sheet_on_same_medium", lambda sheet, output: False)
     with qtbot.waitSignal(dialog.packaged, timeout=30000):
         dialog.make_button.click()
     from app.signing.secrets import remembered_passphrase
@@ -98,6 +100,7 @@ def test_the_outgoing_dialog_offers_consented_recipients_and_sends(qtbot, signed
     with qtbot.waitSignal(dialog.sent, timeout=10000):
         dialog.sent_button.click()
     qtbot.waitUntil(lambda: "Sent" in dialog.table.item(1, 4).text(), timeout=10000)
+    assert dialog.table.item(1, 5).text() == "Second-O package, ISO image, ready to burn"  # what was sent, in which form
     assert store.index.case(case_id)["status"] == "packaged"  # the treating physician is still to send
     dialog.close()
 
