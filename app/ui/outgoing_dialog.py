@@ -67,6 +67,7 @@ class OutgoingDialog(QDialog):
         self.form_box = OutgoingFormBox(self)
         self.form_box.makeRequested.connect(self.make_package)
         self.form_box.certificateRequested.connect(lambda: self._import_certificate())
+        self.form_box.form_combo.currentIndexChanged.connect(lambda _i: QTimer.singleShot(0, guarded(self, self._fit_width)))
         # the form's controls, as the dialog's callers and tests have known them
         box = self.form_box
         self.use_certificate, self.use_passphrase = box.use_certificate, box.use_passphrase
@@ -199,7 +200,8 @@ class OutgoingDialog(QDialog):
         """As wide as the longest row needs (Dutch and French rows are longer than English ones),
         so that nothing hides behind a horizontal scroll bar unless the screen is too narrow."""
         margins = self.layout().contentsMargins()
-        needed = (self.scroll.widget().minimumSizeHint().width() + margins.left() + margins.right()
+        body = self.scroll.widget()  # its preferred width: the form's labels beside their fields where there is room
+        needed = (max(body.sizeHint().width(), body.minimumSizeHint().width()) + margins.left() + margins.right()
                   + self.scroll.verticalScrollBar().sizeHint().width() + 2 * self.scroll.frameWidth())
         if needed > self.width():
             self.resize(needed, self.height())
@@ -440,7 +442,7 @@ class OutgoingDialog(QDialog):
         self.message.setStyleSheet("color: #1b5e20;" if not getattr(result, "warnings", None) else "color: #8a4b00;")
         self.message.setText("\n".join(str(line) for line in lines))
         self.result_box.show_result(result, result.shipment.opinion_number)
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.result_box))  # once laid out
+        QTimer.singleShot(0, guarded(self, lambda: (self._fit_width(), self.scroll.ensureWidgetVisible(self.result_box))))
         if paper_pdf is not None:
             self.result_box.print_paper(paper_pdf)
         self.packaged.emit(result.shipment.role)

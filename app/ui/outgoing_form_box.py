@@ -25,7 +25,7 @@ FORM_NAMES = {"sodp": N_("Second-O package"), "pdf": N_("Protected PDF"), "p7m":
 MEDIUM_LABELS = {"file": N_("One file"), "folder": N_("CD-ready folder"), "iso": N_("ISO image, ready to burn")}
 MEDIA_OF = {"sodp": ("file", "folder", "iso"), "pdi": ("folder", "iso")}  # the other forms: one file, or paper
 MAKE_LABELS = {"sodp": N_("&Make package"), "pdf": N_("&Make the protected PDF"), "p7m": N_("&Make the .p7m file"),
-               "pdi": N_("&Make the PACS disc"), "paper": N_("&Print on paper…")}
+               "pdi": N_("&Make the PACS disc"), "paper": N_("P&rint on paper…")}
 KEY_IMAGE_FORMS = ("sodp", "pdi")
 SHEET_FORMS = ("sodp", "pdf")  # a generated passphrase on its own sheet (sodp: without a certificate)
 
@@ -106,6 +106,7 @@ class OutgoingFormBox(QGroupBox):
         self.make_button.clicked.connect(lambda _checked=False: self.makeRequested.emit())
 
         self.form = QFormLayout(self)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow screen: label above field
         self.form.addRow(_("F&orm:"), self.form_combo)
         self.form.addRow("", self.form_note)
         self.form.addRow(_("Encryption:"), cert_row)

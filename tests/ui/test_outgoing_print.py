@@ -1,6 +1,7 @@
 """The outgoing dialog's smaller parts: the "Certificate file…" button imports the chosen
-certificate, and a made package leaves its cover letter, passphrase sheet and signed opinion
-to open and to print (pages rendered from the PDF onto the printer)."""
+certificate, and a made package leaves its cover letter, passphrase sheet, signed opinion and
+output to open and to print (pages rendered from the PDF onto the printer); the signed opinion
+opens in the window's own PDF viewer, from the vault."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.demo.pki import DEMO_PASSPHRASE
 from app.outgoing.address_book import AddressBook
 from app.ui.pdf_print import load_pdf, print_pdf
+from viewers.pdf.widget import PdfViewerWidget
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
 from tests.ui.test_main_window import open_window
 from tests.ui.test_secretary_desk import signed_store  # noqa: F401 - fixture
@@ -92,12 +94,23 @@ def test_the_made_package_can_be_opened_and_printed(qtbot, outgoing, tmp_path, m
     result = dialog.last_result
     box = dialog.result_box
     assert box.isVisibleTo(dialog)
-    for name in ("cover", "sheet", "opinion"):
-        assert box.buttons[name][0].isVisibleTo(dialog), name
+    for name in ("cover", "sheet", "opinion", "output"):
+        assert box.buttons[name][0].isVisibleTo(dialog) and box.buttons[name][1].isVisibleTo(dialog), name
 
     box.buttons["cover"][1].click()
     box.buttons["sheet"][1].click()
-    assert [Path(u.toLocalFile()) for u in opened] == [result.cover_letter, result.passphrase_sheet]
+    box.buttons["output"][1].click()
+    assert [Path(u.toLocalFile()) for u in opened] == [result.cover_letter, result.passphrase_sheet, result.output]
+    assert not box.buttons["output"][0].isEnabled()  # a package is not printed: its opinion is
+
+    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    box.buttons["opinion"][1].click()  # Open: the window's own viewer, from the vault
+    qtbot.waitUntil(lambda: box.preview is not None and box.preview.findChild(PdfViewerWidget) is not None,
+                    timeout=10000)
+    viewer = box.preview.findChild(PdfViewerWidget)
+    assert viewer.page_count() == dialog.desk["opinion"].pages and len(opened) == 3
+    assert sorted(p for p in tmp_path.rglob("*") if p.is_file()) == written  # no clear copy on disk
+    box.preview.close()
 
     for name, source in (("cover", result.cover_letter), ("sheet", result.passphrase_sheet)):
         box.buttons[name][0].click()
@@ -126,3 +139,29 @@ def test_a_certificate_package_has_no_passphrase_sheet_to_print(qtbot, outgoing,
                                                  cover), 0)
     assert dialog.result_box.buttons["cover"][0].isVisibleTo(dialog)
     assert not dialog.result_box.buttons["sheet"][0].isVisibleTo(dialog)
+
+
+def test_a_protected_pdf_made_for_the_recipient_prints_with_its_passphrase(qtbot, outgoing, tmp_path, monkeypatch):
+    """The output row of a protected PDF: Open gives it to the desktop, Print opens it with the
+    passphrase generated for it and previews its pages."""
+    from app.outgoing.package import OutgoingResult
+    from app.outgoing.recipients import Recipient
+    from tests.unit.test_document_models import make_pdf
+
+    previews: list[QPrintPreviewDialog] = []
+    monkeypatch.setattr(QPrintPreviewDialog, "open", lambda self: previews.append(self))
+    _store, dialog = outgoing
+    protected = tmp_path / "second-opinion-patient.pdf"
+    protected.write_bytes(make_pdf(3, encrypt="correct horse battery"))
+    cover = tmp_path / "cover.pdf"
+    cover.write_bytes(make_pdf(1))
+    shipment = type("S", (), {"opinion_number": 0, "role": "patient"})()
+    box = dialog.result_box
+    box.show_result(OutgoingResult(shipment, Recipient("patient", "Test Patient"), protected, cover,
+                                   generated_passphrase="correct horse battery"), 0)
+    print_button, open_button = box.buttons["output"]
+    assert print_button.isEnabled() and "second-opinion-patient.pdf" in box.labels["output"].text()
+    print_button.click()
+    out = tmp_path / "protected-printed.pdf"
+    previews[-1].paintRequested.emit(file_printer(out))
+    assert pdf_pages(out) == 3
