@@ -122,7 +122,7 @@ class OutgoingDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(buttons)
-        self.resize(900, 640)
+        self.resize(960, 820)  # cut down to a smaller screen, which then scrolls
         self._fit_width()
         self._set_enabled(False)
         self.reload()

@@ -94,6 +94,9 @@ class OutgoingFormBox(QGroupBox):
         self.org_passphrase = QLineEdit()
         self.org_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.org_remember = QCheckBox(_("remember in the OS &keyring"))
+        for edit in (self.sheet_folder, self.org_passphrase):  # the whole hint shown, never "…"
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(edit.placeholderText() or _(
+                "passphrase of the organisation identity")) + 16)
         org_row = QHBoxLayout()
         org_row.addWidget(self.org_passphrase, 1)
         org_row.addWidget(self.org_remember)

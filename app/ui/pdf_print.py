@@ -75,6 +75,8 @@ def preview_and_print(parent: QWidget, data: bytes | Sequence[bytes], title: str
     for document in documents:
         document.setParent(dialog)
     dialog.paintRequested.connect(lambda target: print_pdf(documents, target))
+    dialog.resize(900, 1000)  # a page readable beside its tools; a small screen cuts it down
+    fit_to_screen(dialog)
     dialog._printer = printer  # type: ignore[attr-defined]  # kept alive with the dialog
     dialog.open()
     return dialog

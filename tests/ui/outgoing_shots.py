@@ -1,0 +1,61 @@
+"""Screenshots of the outgoing dialog on the signed DEMO case, on a real screen (for
+/work/shared/tools/xshot): the form choice open, or the print preview of the cover letter.
+
+    python -m app demo --no-window --out DIR          # a signed DEMO case in DIR/home
+    xshot combo-en.png --wait 20 -- python -m tests.ui.outgoing_shots DIR/home combo en
+    xshot preview-en.png --wait 25 -- python -m tests.ui.outgoing_shots DIR/home preview en
+
+`combo`: the dialog for the treating physician with the choice of form open; `preview`: a
+paper shipment for the patient made, its cover letter in the print preview."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import sys
+import tempfile
+
+
+def main(home: str, mode: str, language: str) -> int:
+    os.environ["SECONDO_HOME"] = home
+    os.environ["SECONDO_LANGUAGE"] = language
+    from PySide6.QtCore import QTimer
+
+    from app.commands.demo import _demo_prompt
+    from app.demo.pki import DEMO_PASSPHRASE
+    from app.store.store import CaseStore
+    from app.ui.app_main import application, wait_until
+    from app.ui.main_window import MainWindow
+
+    app = application(language)
+    store = CaseStore.open(Path(home), _demo_prompt)
+    case_id = store.index.cases()[0]["id"]
+    window = MainWindow(store)
+    window.resize(1500, 950)
+    window.show()
+    dialog = window.show_outgoing(case_id)
+    wait_until(lambda: dialog.desk is not None, 30)
+    roles = [dialog.table.item(r, 0).data(0x0100) for r in range(dialog.table.rowCount())]
+    box = dialog.form_box
+    if mode == "combo":
+        dialog.table.selectRow(roles.index("treating_physician"))
+        box.choose_form("pdi")
+        dialog.raise_()
+        QTimer.singleShot(800, lambda: (box.form_combo.setFocus(), box.form_combo.showPopup()))
+    else:
+        dialog.table.selectRow(roles.index("patient"))
+        dialog.destination.setText(tempfile.mkdtemp(prefix="secondo-shots-"))
+        dialog.org_passphrase.setText(DEMO_PASSPHRASE)
+        box.choose_form("paper" if mode == "paper" else "sodp")
+        dialog.make_button.click()
+        wait_until(lambda: dialog.last_result is not None, 60)
+        if mode != "paper":
+            dialog.result_box.print_file("cover")
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))
