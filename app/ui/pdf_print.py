@@ -44,6 +44,7 @@ def print_pdf(documents: QPdfDocument | Sequence[QPdfDocument], printer: QPrinte
     painter = QPainter()
     if not painter.begin(printer):
         raise BadInputError(_("The printer cannot be used; check that it is ready."))
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # a preview's small pages keep every stroke
     printed = 0
     try:
         for document, page in ((d, p) for d in documents for p in range(d.pageCount())):

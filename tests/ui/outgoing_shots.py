@@ -5,8 +5,10 @@
     xshot combo-en.png --wait 20 -- python -m tests.ui.outgoing_shots DIR/home combo en
     xshot preview-en.png --wait 25 -- python -m tests.ui.outgoing_shots DIR/home preview en
 
-`combo`: the dialog for the treating physician with the choice of form open; `preview`: a
-paper shipment for the patient made, its cover letter in the print preview."""
+`combo`: the dialog for the patient with the choice of form open (`note`: closed, the reason
+a form is not available shown); `preview`: a
+Second-O package for the patient made, its cover letter in the print preview (`paper`: a
+paper shipment, the cover letter and the opinion in one preview)."""
 
 from __future__ import annotations
 
@@ -37,11 +39,13 @@ def main(home: str, mode: str, language: str) -> int:
     wait_until(lambda: dialog.desk is not None, 30)
     roles = [dialog.table.item(r, 0).data(0x0100) for r in range(dialog.table.rowCount())]
     box = dialog.form_box
-    if mode == "combo":
-        dialog.table.selectRow(roles.index("treating_physician"))
-        box.choose_form("pdi")
+    if mode in ("combo", "note"):
+        dialog.table.selectRow(roles.index("patient"))  # no certificate: the .p7m disabled, with why
+        box.choose_form("pdf")
         dialog.raise_()
-        QTimer.singleShot(800, lambda: (box.form_combo.setFocus(), box.form_combo.showPopup()))
+        box.form_combo.setFocus()
+        if mode == "combo":
+            QTimer.singleShot(800, box.form_combo.showPopup)
     else:
         dialog.table.selectRow(roles.index("patient"))
         dialog.destination.setText(tempfile.mkdtemp(prefix="secondo-shots-"))
