@@ -161,6 +161,15 @@ class OutgoingFormBox(QGroupBox):
             self.medium_combo.setCurrentIndex(index)
         return index >= 0
 
+    # The dialog's callers of before chose the output of a Second-O package in one combo
+    # ("file", "folder", "iso"; app/ui/demo_walk.py): the same choice, here.
+    def findData(self, value: str) -> int:  # noqa: N802 - QComboBox's name, for those callers
+        return MEDIA_OF["sodp"].index(value) if value in MEDIA_OF["sodp"] else -1
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
+        if 0 <= index < len(MEDIA_OF["sodp"]) and self.choose_form("sodp"):
+            self.choose_medium(MEDIA_OF["sodp"][index])
+
     # -- the selected recipient ----------------------------------------------------------------
 
     def show_row(self, row: dict, opinion_language: str | None) -> None:
