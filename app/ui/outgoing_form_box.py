@@ -23,7 +23,8 @@ FORM_LABELS = {"sodp": N_("Second-O package (.sodp)"), "pdf": N_("Protected PDF 
 FORM_NAMES = {"sodp": N_("Second-O package"), "pdf": N_("Protected PDF"), "p7m": N_("Encrypted .p7m"),
               "pdi": N_("PACS disc"), "paper": N_("Paper")}  # short, for the table
 MEDIUM_LABELS = {"file": N_("One file"), "folder": N_("CD-ready folder"), "iso": N_("ISO image, ready to burn")}
-MEDIA_OF = {"sodp": ("file", "folder", "iso"), "pdi": ("folder", "iso")}  # the other forms: one file, or paper
+MEDIA_OF = {"sodp": ("file", "folder", "iso"), "pdi": ("folder", "iso")}  # the others: one file, or paper
+PAPER = N_("Printed on paper")
 MAKE_LABELS = {"sodp": N_("&Make package"), "pdf": N_("&Make the protected PDF"), "p7m": N_("&Make the .p7m file"),
                "pdi": N_("&Make the PACS disc"), "paper": N_("P&rint on paper…")}
 KEY_IMAGE_FORMS = ("sodp", "pdi")
@@ -75,6 +76,7 @@ class OutgoingFormBox(QGroupBox):
         self.medium_combo = QComboBox()
         self.medium_combo.setObjectName("outgoing-medium")
         self.key_images = QCheckBox()
+        self._key_images = 0
         self.letter_language = QComboBox()
         self.letter_language.setObjectName("letter-language")
         self.letter_language.addItem(_("The recipient's language"), "")
@@ -127,6 +129,7 @@ class OutgoingFormBox(QGroupBox):
             if isinstance(label, QLabel):
                 label.setBuddy(field)
         self._language_role: str | None = None
+        self._usable = True
         self._follow_form()
 
     # -- what is chosen ------------------------------------------------------------------------
@@ -220,17 +223,17 @@ class OutgoingFormBox(QGroupBox):
     def set_key_images(self, count: int) -> None:
         self.key_images.setText(ngettext("add the case's key image", "add the case's {n} key images", count).format(
             n=count))
-        self.key_images.setProperty("available", count > 0)
+        self._key_images = count
         self._follow_form()
 
     def set_enabled(self, enabled: bool) -> None:
-        self.setProperty("usable", enabled)
+        self._usable = enabled
         self._follow_form()
 
     # -- the controls follow the form ----------------------------------------------------------
 
     def _follow_form(self) -> None:
-        usable = self.property("usable") is not False
+        usable = self._usable
         form = self.form_value()
         media = MEDIA_OF.get(form, ())
         chosen = self.medium_combo.currentData()
@@ -238,6 +241,8 @@ class OutgoingFormBox(QGroupBox):
         self.medium_combo.clear()
         for medium in media:
             self.medium_combo.addItem(_(MEDIUM_LABELS[medium]), medium)
+        if not media:  # shown, not chosen: what this form is written as
+            self.medium_combo.addItem(_(PAPER) if form == "paper" else _(MEDIUM_LABELS["file"]), None)
         if chosen in media:
             self.medium_combo.setCurrentIndex(media.index(chosen))
         self.medium_combo.blockSignals(False)
@@ -249,7 +254,7 @@ class OutgoingFormBox(QGroupBox):
             self.use_passphrase: usable and sodp,
             self.certificate_button: usable and form in ("sodp", "p7m"),
             self.medium_combo: usable and bool(media),
-            self.key_images: usable and form in KEY_IMAGE_FORMS and self.key_images.property("available") is True,
+            self.key_images: usable and form in KEY_IMAGE_FORMS and self._key_images > 0,
             self.letter_language: usable,
             self.destination: usable, self.browse_button: usable,
             self.sheet_folder: usable and self.needs_sheet(),
