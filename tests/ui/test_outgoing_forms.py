@@ -6,6 +6,8 @@ and every control is reached by the keyboard."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintPreviewDialog
@@ -53,6 +55,7 @@ def made(monkeypatch, tmp_path):
     calls: list = []
 
     def fake(store, case_id, request, organisation, out_dir, **kwargs):
+        assert threading.current_thread() is not threading.main_thread()  # the package's files: never the GUI's
         calls.append((request, organisation, out_dir))
         out_dir.mkdir(parents=True, exist_ok=True)
         cover = out_dir / f"cover-{len(calls)}.pdf"
@@ -182,6 +185,7 @@ def test_a_passphrase_sheet_on_the_outputs_disc_asks_first(qtbot, dialog, made, 
     asked = []
 
     def same(sheet, output):
+        assert threading.current_thread() is not threading.main_thread()  # a look at the disc: not on the GUI thread
         asked.append((sheet, output))
         return sheet.parent == tmp_path / "out" / "stick"
 
