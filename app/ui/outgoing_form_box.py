@@ -206,11 +206,13 @@ class OutgoingFormBox(QGroupBox):
         self._follow_form()
 
     def _first_choice(self, row: dict) -> str:
-        """The form last sent to this recipient when it is still available, else the first available."""
+        """The form last made for this recipient when it is still available; else for the patient
+        the protected PDF (a patient has no Second-O workstation), for the others the package;
+        else the first available."""
         shipped = [s.form if s.form in FORM_LABELS else "sodp" for s in row["shipments"]]
-        if shipped and shipped[-1] not in self.unavailable:
-            return shipped[-1]
-        return next((form for form in FORM_LABELS if form not in self.unavailable), "sodp")
+        preferred = [shipped[-1]] if shipped else []
+        preferred += ["pdf"] if row["role"] == "patient" else []
+        return next((form for form in [*preferred, *FORM_LABELS] if form not in self.unavailable), "sodp")
 
     def _show_recipient_language(self, row: dict, opinion_language: str | None) -> None:
         """The first choice names the language the selected recipient's letters get by default."""

@@ -104,6 +104,7 @@ def test_each_form_builds_its_request(qtbot, dialog, made, tmp_path, demo_packag
     select(dialog, TREATING)
     certificate = dialog._row()["certificate"]
     assert certificate is not None and dialog.use_certificate.isChecked()
+    assert box.form_value() == "sodp"  # between workstations, the package
 
     assert box.choose_form("sodp") and box.choose_medium("folder")
     make(qtbot, dialog, made)
@@ -130,8 +131,8 @@ def test_each_form_builds_its_request(qtbot, dialog, made, tmp_path, demo_packag
     assert request.key_images == (dialog.desk["key_images"] > 0)
 
     select(dialog, "patient")
+    assert box.form_value() == "pdf"  # a patient has no Second-O workstation
     assert dialog.use_passphrase.isChecked() and not dialog.use_certificate.isEnabled()
-    assert box.choose_form("pdf")
     assert not dialog.use_passphrase.isEnabled() and not box.key_images.isEnabled() and box.sheet_folder.isEnabled()
     (tmp_path / "apart").mkdir()
     dialog.sheet_folder.setText(str(tmp_path / "apart"))

@@ -87,6 +87,8 @@ def test_the_made_package_can_be_opened_and_printed(qtbot, outgoing, tmp_path, m
     monkeypatch.setattr(QPrintPreviewDialog, "open", lambda self: previews.append(self))
     assert not dialog.result_box.isVisibleTo(dialog)
     dialog.table.selectRow(1)  # the patient: a passphrase, on its own sheet
+    assert dialog.form_box.form_value() == "pdf"  # a patient has no Second-O workstation
+    assert dialog.form_box.choose_form("sodp")
     dialog.destination.setText(str(tmp_path / "out"))
     dialog.org_passphrase.setText(DEMO_PASSPHRASE)
     with qtbot.waitSignal(dialog.packaged, timeout=30000):
