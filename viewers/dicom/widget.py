@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QGridLayout, QMenu, QSpinBox, QStackedWidget, QToolBar, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QGridLayout, QMenu, QSpinBox, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.core.key_images import KeyImage
 from viewers import base
@@ -19,6 +18,8 @@ from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.measure import MeasurementSet
 from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import CT_PRESETS
+from viewers.dicom.toolbar_icons_widget import viewer_icon
+from viewers.dicom.toolbar_widget import ViewerToolbarWidget
 from viewers.dicom.viewport_widget import ViewportWidget
 from viewers.message_widget import message_label
 from app.core.i18n import _
@@ -76,18 +77,8 @@ class DicomViewerWidget(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.message)
-        # Two rows of tools: side by side when there is room, else one above the other, so that
-        # nothing a reviewer needs hides behind the toolbar's "»" (resizeEvent).
-        self.toolbar = QWidget(self)
-        self.tool_rows = [QToolBar(self.toolbar), QToolBar(self.toolbar)]
-        self._rows_layout = QBoxLayout(QBoxLayout.Direction.LeftToRight, self.toolbar)
-        self._rows_layout.setContentsMargins(0, 0, 0, 0)
-        self._rows_layout.setSpacing(0)
-        for row in self.tool_rows:
-            row.setIconSize(QSize(16, 16))
-            self._rows_layout.addWidget(row)
-        self._rows_layout.addStretch(1)
-        self._row = self.tool_rows[0]
+        self.toolbar = ViewerToolbarWidget(self)  # two rows of icons in sections (toolbar_widget.py)
+        self.tool_rows = self.toolbar.rows
         self.cine = QTimer(self)
         self.cine.timeout.connect(self._cine_tick)
         self._build_toolbar()
@@ -113,8 +104,10 @@ class DicomViewerWidget(QWidget):
         return vp
 
     def _action(self, text: str, tip: str, slot, *, checkable: bool = False, group: QActionGroup | None = None,
-                key: str | None = None) -> QAction:
+                key: str | None = None, section: str = "view", icon: str | None = None) -> QAction:
         action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(viewer_icon(icon))
         if key:  # the key's name as Qt writes it in the interface language ("Spatie", "Maj+R")
             key = " / ".join(QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) or k
                              for k in key.split(" / "))
@@ -123,19 +116,22 @@ class DicomViewerWidget(QWidget):
         if group is not None:
             group.addAction(action)
         action.triggered.connect(slot)
-        self._row.addAction(action)
+        self.toolbar.add(section, action)
         return action
 
+    def add_toolbar_action(self, section: str, action: QAction) -> QAction:
+        """For a viewer feature: `action` on the toolbar, in `section` (toolbar_widget.SECTIONS)."""
+        return self.toolbar.add(section, action)
+
     def _build_toolbar(self) -> None:
-        tb = self.tool_rows[0]
         layouts = QActionGroup(self)
         self.layout_actions = {}
         for name in LAYOUTS:
             label = name.replace("x", "×")
             self.layout_actions[name] = self._action(label, _("Layout {name}").format(name=label),
                                                      lambda _=False, n=name: self.set_layout(n),
-                                                     checkable=True, group=layouts)
-        tb.addSeparator()
+                                                     checkable=True, group=layouts, section="layout",
+                                                     icon=f"layout-{name}")
         tools = QActionGroup(self)
         specs = (("window", _("W/L"), _("Window/level: left-drag (right = wider, down = higher level)"), "W"),
                  ("distance", _("Distance"), _("Measure a distance: drag"), "D"),
@@ -146,11 +142,11 @@ class DicomViewerWidget(QWidget):
         self.tool_actions = {}
         for tool, text, tip, key in specs:
             self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
-                                                   checkable=True, group=tools, key=key)
+                                                   checkable=True, group=tools, key=key, section="tools", icon=tool)
         self.tool_actions["window"].setChecked(True)
-        tb = self._row = self.tool_rows[1]  # the second row: what a reviewer uses most first
-        self._action(_("Key image"), _("Keep the current view, as shown, as a key image"),
-                     lambda: self.add_key_image(), key="K")
+        self.key_image_action = self._action(_("Key image"), _("Keep the current view, as shown, as a key image"),
+                                             lambda: self.add_key_image(), key="K", section="image",
+                                             icon="key-image")
         self.window_menu = QMenu(_("Window"), self)
         for number, name in enumerate(PRESET_NAMES, start=1):
             preset = CT_PRESETS[name]
@@ -166,36 +162,37 @@ class DicomViewerWidget(QWidget):
         file_window.triggered.connect(lambda: self.active.file_window())
         button = QToolButton(self)
         button.setText(_("Window"))
+        button.setIcon(viewer_icon("presets"))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         button.setToolTip(_("CT presets (keys 1-8) and the file's own window (9)"))
         button.setMenu(self.window_menu)
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        tb.addWidget(button)
-        self._action(_("Fit"), _("Fit to the viewport"), lambda: self.active.fit(), key="F")
+        self.toolbar.add_widget("view", button)
+        self._action(_("Fit"), _("Fit to the viewport"), lambda: self.active.fit(), key="F", icon="fit")
         self._action(_("Reset"), _("Reset window, zoom, pan, rotation and flips"),
-                     lambda: self.active.reset(), key="Esc")
-        tb.addSeparator()
+                     lambda: self.active.reset(), key="Esc", icon="reset")
+        self._action(_("1:1"), _("One image pixel per screen pixel"), lambda: self.active.actual_size(),
+                     key="0", icon="actual-size")
+        self._action(_("⟲"), _("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R", icon="rotate-left")
+        self._action(_("⟳"), _("Rotate 90° right"), lambda: self.active.rotate(1), key="R", icon="rotate-right")
+        self._action(_("Flip H"), _("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H",
+                     icon="flip-h")
+        self._action(_("Flip V"), _("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V", icon="flip-v")
+        self.invert_action = self._action(_("Invert"), _("Invert grey levels"), lambda: self.active.toggle_invert(),
+                                          checkable=True, key="I", icon="invert")
         self.play_action = self._action(_("Play"), _("Cine: play or pause"), self.toggle_cine,
-                                        checkable=True, key="P / Space")
+                                        checkable=True, key="P / Space", section="scroll", icon="play")
         self.fps = QSpinBox(self)
         self.fps.setRange(1, 60)
         self.fps.setValue(DEFAULT_FPS)
         self.fps.setSuffix(_(" fps"))
         self.fps.setToolTip(_("Cine speed, frames per second"))
         self.fps.valueChanged.connect(self._set_fps)
-        tb.addWidget(self.fps)
+        self.toolbar.add_widget("scroll", self.fps)
         self.sync_action = self._action(_("Sync"), _(
             "Scroll series of the same frame of reference together, by slice position"),
-            self.set_sync, checkable=True, key="S")
+            self.set_sync, checkable=True, key="S", section="scroll", icon="sync")
         self.sync_action.setChecked(True)
-        tb.addSeparator()
-        self._action(_("1:1"), _("One image pixel per screen pixel"), lambda: self.active.actual_size(),
-                     key="0")
-        self._action(_("⟲"), _("Rotate 90° left"), lambda: self.active.rotate(-1), key="Shift+R")
-        self._action(_("⟳"), _("Rotate 90° right"), lambda: self.active.rotate(1), key="R")
-        self._action(_("Flip H"), _("Mirror left-right"), lambda: self.active.flip_horizontal(), key="H")
-        self._action(_("Flip V"), _("Mirror top-bottom"), lambda: self.active.flip_vertical(), key="V")
-        self.invert_action = self._action(_("Invert"), _("Invert grey levels"),
-                                          lambda: self.active.toggle_invert(), checkable=True, key="I")
 
     # -- series and layout -------------------------------------------------------------------
 
@@ -371,11 +368,13 @@ class DicomViewerWidget(QWidget):
         self.cine.start()
         self.play_action.setChecked(True)
         self.play_action.setText(_("Pause"))
+        self.play_action.setIcon(viewer_icon("pause"))
 
     def stop_cine(self) -> None:
         self.cine.stop()
         self.play_action.setChecked(False)
         self.play_action.setText(_("Play"))
+        self.play_action.setIcon(viewer_icon("play"))
 
     def _set_fps(self, fps: int) -> None:
         self.cine.setInterval(max(1, round(1000 / max(1, fps))))
@@ -390,11 +389,6 @@ class DicomViewerWidget(QWidget):
         vp.set_index((vp.index + 1) % vp.count)
 
     # -- keys ----------------------------------------------------------------------------------
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        wide = event.size().width() >= sum(row.sizeHint().width() for row in self.tool_rows)
-        self._rows_layout.setDirection(QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom)
 
     def keyPressEvent(self, event) -> None:
         if event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):

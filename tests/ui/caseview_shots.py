@@ -1,0 +1,50 @@
+"""Screenshots of the images in the case view on the DEMO case, on a real screen (for
+/work/shared/tools/xshot): the window at a given size, the CT open, in a layout, with the
+tag browser shown or not.
+
+    python -m app demo --no-window --out DIR          # the DEMO case in DIR/home
+    xshot wide.png --size 1600x900 --wait 15 -- python -m tests.ui.caseview_shots DIR/home 1600x900 2x2 tags
+    xshot small.png --size 1024x700 --wait 15 -- python -m tests.ui.caseview_shots DIR/home 1024x700 2x2
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+import sys
+
+
+def main(home: str, size: str, layout: str = "1x1", *extra: str) -> int:
+    os.environ["SECONDO_HOME"] = home
+    from app.commands.demo import _demo_prompt
+    from app.store.store import CaseStore
+    from app.ui.app_main import application, wait_until
+    from app.ui.main_window import MainWindow
+
+    app = application("en")
+    store = CaseStore.open(Path(home), _demo_prompt)
+    case_id = store.index.cases()[0]["id"]
+    window = MainWindow(store)
+    width, height = (int(n) for n in size.split("x"))
+    window.setGeometry(0, 0, width, height)
+    window.show()
+    window.open_case(case_id)
+    view = window.case_view
+    wait_until(lambda: view.data is not None and view.data.series, 30)
+    ct = next(uid for uid, model in view.data.series.items() if model.instances[0].info.modality == "CT")
+    view.open_series(ct)
+    wait_until(lambda: view.dicom is not None and view.dicom.active.frame is not None, 30)
+    view.dicom.set_layout(layout)
+    if "tags" in extra and hasattr(view, "show_tags"):
+        view.show_tags(True)
+    for vp in view.dicom.visible_viewports():
+        if vp.count > 2:
+            vp.set_index(vp.count // 2)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
