@@ -15,9 +15,10 @@ certificate for p7m, no protected copy for pdf) exits 3 with the reason, nothing
 For sodp, without --recipient and --passphrase-env the package is encrypted to the
 certificate kept for that role in the address book, else to a generated passphrase printed
 on a separate sheet (DIR/...-passphrase-sheet.pdf). Warnings (an unencrypted PDI disc, a
-passphrase sheet on the same medium as the package) go to stderr and into the JSON. The manifest is signed by the organisation identity
-(--sign, else the one chosen in the settings). The cover letter, the passphrase sheet and the
-disc's README.TXT are in the recipient's language (address book, else dossier, else the
+passphrase sheet on the same medium as the package) go to stderr and into the JSON. The
+manifest of a package (sodp) is signed by the organisation identity (--sign, else the one
+chosen in the settings); the other forms need none. The cover letter, the passphrase sheet
+and the disc's README.TXT are in the recipient's language (address book, else dossier, else the
 signed opinion's); --lang overrides it.
 """
 
@@ -113,7 +114,7 @@ def run_outgoing(args) -> int:
         if not args.output:
             args.parser.error(_("-o DIR is needed to make a package"))
         request = _request(args, store, case_id)
-        organisation = _organisation(args)
+        organisation = _organisation(args) if request.form == "sodp" else None  # only a package is signed
         result = outgoing.make_outgoing(store, case_id, request, organisation, Path(args.output), via="cli")
     document = {"case_id": case_id, "role": args.to, "recipient": result.recipient.name,
                 "form": result.shipment.form, "medium": result.shipment.medium,

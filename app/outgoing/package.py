@@ -204,7 +204,7 @@ def _check_request(request: OutgoingRequest) -> None:
         raise BadInputError(_("The output must be one of: {forms}.").format(forms=", ".join(MEDIA)))
 
 
-def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: KeyIdentity, out_dir: Path, *,
+def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: KeyIdentity | None, out_dir: Path, *,
                   letterhead=None, progress: Progress = no_progress, token: CancelToken | None = None,
                   via: str = "gui") -> OutgoingResult:
     """Make what `request.role` gets of the case's latest signed opinion, in `request.form`, in
@@ -231,6 +231,9 @@ def make_outgoing(store, case_id: str, request: OutgoingRequest, organisation: K
                          letterhead or load_letterhead(), base, token, request.certificate, request.key_images)
     with in_language(language):  # what the recipient reads, in their language (dates too)
         if request.form == "sodp":
+            if organisation is None:
+                raise BadInputError(_("A Second-O package is signed by the organisation's identity: choose it in the "
+                                      "settings or give it, then make the package again."))
             made = _prepare_sodp(job, request, organisation, progress)
         else:
             made = forms.PREPARE[request.form](job)

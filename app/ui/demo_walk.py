@@ -128,7 +128,8 @@ def _send_demo_opinion(window, case_id: str, out: Path, shot) -> list[Path]:
     dialog.resize(1100, 700)
     dialog.destination.setText(str(out / "outgoing"))
     dialog.org_passphrase.setText(DEMO_PASSPHRASE)
-    dialog.form_box.setCurrentIndex(dialog.form_box.findData("iso"))
+    dialog.form_box.choose_form("sodp")
+    dialog.form_box.choose_medium("iso")
     made = []
     dialog.packaged.connect(made.append)
     before = dialog.table.item(0, 4).text() if dialog.table.item(0, 4) else ""

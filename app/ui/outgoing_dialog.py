@@ -175,13 +175,13 @@ class OutgoingDialog(QDialog):
             state = _("To send") if row["addressed"] else _("Not addressed in the opinion")
         if row["to_send"] and sent:
             state = _("{state} — the latest opinion still to send").format(state=state)
-        forms = list(dict.fromkeys(form_name(s.form, getattr(s, "medium", None)) for s in shipments))
+        forms = list(dict.fromkeys(form_name(s.form, s.medium) for s in shipments))
         history = "\n".join(
-            (_("{form}: sent {date} ({channel})").format(form=form_name(s.form, getattr(s, "medium", None)),
+            (_("{form}: sent {date} ({channel})").format(form=form_name(s.form, s.medium),
                                                         date=format_date(s.sent_on),
                                                         channel=_(channel_label(s.channel)))
              if s.sent else _("{form}: made {date}, not sent yet").format(
-                form=form_name(s.form, getattr(s, "medium", None)), date=format_date(s.made_at[:10])))
+                form=form_name(s.form, s.medium), date=format_date(s.made_at[:10])))
             for s in shipments)
         address = ", ".join([recipient.organisation, *recipient.address_lines] if recipient.organisation
                             else recipient.address_lines) or _("(no address: add it in the address book)")

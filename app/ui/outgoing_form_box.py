@@ -164,15 +164,6 @@ class OutgoingFormBox(QGroupBox):
             self.medium_combo.setCurrentIndex(index)
         return index >= 0
 
-    # The dialog's callers of before chose the output of a Second-O package in one combo
-    # ("file", "folder", "iso"; app/ui/demo_walk.py): the same choice, here.
-    def findData(self, value: str) -> int:  # noqa: N802 - QComboBox's name, for those callers
-        return MEDIA_OF["sodp"].index(value) if value in MEDIA_OF["sodp"] else -1
-
-    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
-        if 0 <= index < len(MEDIA_OF["sodp"]) and self.choose_form("sodp"):
-            self.choose_medium(MEDIA_OF["sodp"][index])
-
     # -- the selected recipient ----------------------------------------------------------------
 
     def show_row(self, row: dict, opinion_language: str | None) -> None:
@@ -193,7 +184,7 @@ class OutgoingFormBox(QGroupBox):
                 model.item(index).setEnabled(reason is None)
             self.form_combo.setItemData(index, reason or _(FORM_LABELS[form]), Qt.ItemDataRole.ToolTipRole)
         self.form_note.setText("\n".join(
-            _("{form}: {reason}").format(form=_(FORM_NAMES[form]), reason=reason)
+            _("{form} is not available. {reason}").format(form=_(FORM_NAMES[form]), reason=reason)
             for form, reason in self.unavailable.items() if form in FORM_NAMES))
         self.form_note.setVisible(bool(self.unavailable))
         if row["role"] != self._language_role:  # a choice is for one recipient
@@ -224,7 +215,7 @@ class OutgoingFormBox(QGroupBox):
 
     def set_key_images(self, count: int) -> None:
         self.key_images.setText(ngettext("add the case's key image", "add the case's {n} key images", count).format(
-            n=count))
+            n=count) if count else _("The case has no key images yet (K in the image viewer keeps one)."))
         self._key_images = count
         self._follow_form()
 

@@ -55,6 +55,49 @@ def test_demo_offscreen_and_its_signed_opinion(tmp_path):
     assert '"whole_file": true' in verified.stdout and '"trusted": true' in verified.stdout
 
 
+def test_the_demo_opinion_goes_out_in_the_forms_a_recipient_without_second_o_opens(tmp_path):
+    """The bundle makes the .p7m, the PACS disc (an ISO: pycdlib came along) and the protected
+    PDF of the DEMO's signed opinion, and openssl and poppler open them."""
+    import json
+    import re
+    import shutil
+
+    out = tmp_path / "demo"
+    home = out / "home"
+    assert run("demo", "--no-window", "--out", out, "--ct-slices", "10", home=home).returncode == 0
+    listed = run("cases", "--json", *VAULT, home=home)
+    case_id = json.loads(listed.stdout)[0]["case_id"]
+
+    def outgoing(*args):
+        done = run("outgoing", case_id, *args, "--json", *VAULT, home=home)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        return json.loads(done.stdout)
+
+    p7m = outgoing("--to", "treating_physician", "--form", "p7m", "--recipient", out / "pki" / "treating-physician.pem",
+                   "-o", tmp_path / "p7m")
+    pdi = outgoing("--to", "treating_physician", "--form", "pdi", "--iso", "--key-images", "-o", tmp_path / "pdi")
+    (tmp_path / "sheet").mkdir()
+    pdf = outgoing("--to", "patient", "--form", "pdf", "-o", tmp_path / "pdf", "--sheet", tmp_path / "sheet" / "s.pdf")
+    assert pdi["warnings"] and pdi["output"].endswith(".iso") and Path(pdi["output"]).read_bytes()[32769:32774] == b"CD001"
+    signed = (out / "opinion-signed.pdf").read_bytes()
+    if shutil.which("openssl"):
+        key = tmp_path / "tp.key"
+        subprocess.run(["openssl", "pkcs12", "-in", str(out / "pki" / "treating-physician.p12"), "-nocerts", "-nodes",
+                        "-passin", "pass:demo-passphrase-not-secret", "-out", str(key)], check=True, capture_output=True)
+        opened = subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-in", p7m["output"], "-recip",
+                                 str(out / "pki" / "treating-physician.pem"), "-inkey", str(key)],
+                                check=True, capture_output=True).stdout
+        assert opened == signed
+    if shutil.which("pdftotext"):
+        sheet = subprocess.run(["pdftotext", pdf["passphrase_sheet"], "-"], check=True, capture_output=True,
+                               text=True).stdout
+        (passphrase,) = re.findall(r"^[A-Z0-9]{5}(?:-[A-Z0-9]{5}){4}$", sheet, re.MULTILINE)
+        text = subprocess.run(["pdftotext", "-upw", passphrase, pdf["output"], "-"], check=True, capture_output=True,
+                              text=True).stdout
+        assert "DEMO University Hospital" in text
+        assert subprocess.run(["pdftotext", pdf["output"], "-"], capture_output=True).returncode != 0
+
+
 @pytest.mark.parametrize("name, what", [("693_J2KI.dcm", "JPEG 2000"), ("SC_rgb_jpeg_gdcm.dcm", "JPEG Lossless"),
                                         ("MR_small_jpeg_ls_lossless.dcm", "JPEG-LS lossless"),
                                         ("MR_small_RLE.dcm", "RLE Lossless")])

@@ -123,6 +123,9 @@ def test_each_form_builds_its_request(qtbot, dialog, made, tmp_path, demo_packag
     assert box.choose_form("pdi")
     assert [box.medium_combo.itemData(i) for i in range(box.medium_combo.count())] == ["folder", "iso"]
     assert box.key_images.isEnabled() == (dialog.desk["key_images"] > 0)
+    box.set_key_images(0)
+    assert not box.key_images.isEnabled() and "no key images" in box.key_images.text()  # never "the case's 0"
+    box.set_key_images(dialog.desk["key_images"])
     box.choose_medium("iso")
     box.key_images.setChecked(True)
     make(qtbot, dialog, made, answer="Make the disc")
@@ -177,6 +180,7 @@ def test_a_form_not_available_is_disabled_with_its_reason(qtbot, signed_store, m
     assert box.form_combo.itemData(index, Qt.ItemDataRole.ToolTipRole) == reason
     assert box.form_combo.model().item(box.form_combo.findData("pdf")).isEnabled()
     assert box.form_note.isVisibleTo(dialog) and reason in box.form_note.text()
+    assert box.form_note.text() == f"Encrypted .p7m is not available. {reason}"  # a sentence, then the reason's own
     assert not box.choose_form("p7m") and box.form_value() != "p7m"
     assert box.certificate_button.isEnabled()  # importing a certificate is how it becomes available
     dialog.close()

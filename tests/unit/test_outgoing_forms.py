@@ -92,6 +92,29 @@ class TestP7m:
         assert not (tmp_path / "out").exists()
         assert DispatchLog(store).shipments(case_id) == [] and store.index.case(case_id)["status"] == "signed"
 
+    def test_no_organisation_identity_is_asked_for_a_form_that_signs_nothing(self, signed_case, pki, tmp_path,
+                                                                           capsys, monkeypatch):
+        from app.signing.settings import load_signing_settings
+
+        store, case_id = signed_case
+        assert not load_signing_settings().organisation_identity  # none chosen, none given: a package would refuse
+        cert, _key = write_key(tmp_path, pki.reviewer_rsa, "rsa")
+        rc, out, err = secondo(capsys, "outgoing", case_id, "--to", "treating_physician", "--form", "p7m",
+                               "--recipient", cert, "-o", tmp_path / "out", "--json")
+        assert rc == 0, err
+        assert json.loads(out)["form"] == "p7m" and Path(json.loads(out)["output"]).exists()
+        rc, _out, err = secondo(capsys, "outgoing", case_id, "--to", "treating_physician", "-o", tmp_path / "pkg")
+        assert rc == 3 and "--sign" in err  # the package's manifest is signed: it still asks
+
+    def test_a_package_without_the_organisations_identity_is_refused_before_anything_is_written(self, signed_case,
+                                                                                                tmp_path):
+        from app.core.errors import BadInputError
+
+        store, case_id = signed_case
+        with pytest.raises(BadInputError, match="organisation's identity"):
+            make_outgoing(store, case_id, OutgoingRequest("treating_physician", "sodp", "file"), None, tmp_path / "out")
+        assert not (tmp_path / "out").exists() and DispatchLog(store).shipments(case_id) == []
+
     def test_no_certificate_exits_3_with_the_reason(self, signed_case, demo, tmp_path, capsys, monkeypatch):
         store, case_id = signed_case
         rc, _out, err = cli(capsys, monkeypatch, demo, case_id, "--to", "patient", "--form", "p7m",
