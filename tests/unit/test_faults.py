@@ -295,6 +295,13 @@ def test_an_outgoing_package_killed_is_made_whole_or_not_at_all(opinion_signed, 
         return ["outgoing", case_id, "--to", "treating_physician", "--recipient", pki["treating-physician.pem"],
                 "-o", out, "--sign", pki["workstation.p12"], "--sign-pass-env", "ID_PASS"]
 
+    assert_outgoing_killed_whole_or_nothing(capsys, folder, case_id, outgoing, point, "sodp")
+
+
+def assert_outgoing_killed_whole_or_nothing(capsys, folder: Path, case_id: str, outgoing, point: str,
+                                            form: str) -> None:
+    """`outgoing(out)`, the arguments of one `secondo outgoing` writing to `out`, killed at `point`:
+    the form is placed whole with its cover letter and logged, or nothing of it; again: it is made."""
     killed_at(outgoing(folder / "out"), point)
     assert_audit_intact(capsys)  # opens the data folder: what the kill left is finished or undone
     assert whole_cases(capsys, folder / "home") == [case_id]
@@ -305,6 +312,7 @@ def test_an_outgoing_package_killed_is_made_whole_or_not_at_all(opinion_signed, 
     # like a browser's .part file); the package's own files are placed whole and logged, or not at all.
     placed = sorted(p.name for p in (folder / "out").glob("[!.]*"))
     if logged:
+        assert [s["form"] for s in logged] == [form]
         assert len(placed) == 2 and status(capsys, case_id) == "packaged"
         assert len(audited(folder / "home", "package")) == 1
     else:

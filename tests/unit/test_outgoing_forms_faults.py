@@ -4,12 +4,11 @@ whole and logged, or nothing of it; making it again succeeds (tests/unit/test_fa
 the same for the SODP package)."""
 
 from pathlib import Path
-import json
 
 import pytest
 
-from tests.unit.test_faults import (assert_audit_intact, audited, copy_base, folder, killed_at,  # noqa: F401
-                                    opinion_signed, secondo, signed_base, status, whole_cases)
+from tests.unit.test_faults import (assert_outgoing_killed_whole_or_nothing, copy_base, folder,  # noqa: F401
+                                    opinion_signed, signed_base)
 
 # The renames of one run: the form's file or folder placed, then its cover letter, then the
 # dispatch log (the witness); a PDI folder is renamed once more first, out of its own staging.
@@ -30,21 +29,4 @@ def test_an_outgoing_form_killed_is_made_whole_or_not_at_all(opinion_signed, fol
         return ["outgoing", case_id, "--to", "treating_physician", "--form", form, *mine, "-o", out,
                 "--sign", pki["workstation.p12"], "--sign-pass-env", "ID_PASS"]
 
-    killed_at(outgoing(folder / "out"), point)
-    assert_audit_intact(capsys)
-    assert whole_cases(capsys, folder / "home") == [case_id]
-    rc, out, err = secondo(capsys, "outgoing", case_id, "--list", "--json")
-    assert rc == 0, err
-    logged = json.loads(out)["shipments"]
-    placed = sorted(p.name for p in (folder / "out").glob("[!.]*"))
-    if logged:
-        assert [s["form"] for s in logged] == [form]
-        assert len(placed) == 2 and status(capsys, case_id) == "packaged"
-        assert len(audited(folder / "home", "package")) == 1
-    else:
-        assert placed == [] and status(capsys, case_id) == "signed"
-        assert audited(folder / "home", "package") == []
-    rc, _out, err = secondo(capsys, *outgoing(folder / "again"))
-    assert rc == 0, err
-    assert status(capsys, case_id) == "packaged"
-    assert_audit_intact(capsys)
+    assert_outgoing_killed_whole_or_nothing(capsys, folder, case_id, outgoing, point, form)
