@@ -353,7 +353,9 @@ class TestMeasurements:
         assert isinstance(rect, RectROI) and isinstance(ellipse, EllipseROI)
         spacing = vp.spacing()[0]
         lines = vp.measure.label(rect, spacing, None, vp.frame)
-        assert lines[0] == f"Area {10 * 8 * SPACING**2:.1f} mm²"
+        # The drag lands within a screen pixel of the corners: the area to 0.1 mm² (rounded either way).
+        assert lines[0].startswith("Area ") and lines[0].endswith(" mm²")
+        assert float(lines[0][5:-4]) == pytest.approx(10 * 8 * SPACING**2, abs=0.1)
         values = vp.frame.modality[20:28, 20:30]
         assert lines[1].startswith(f"Mean {values.mean():.1f} HU")
         assert lines[2] == f"Min {values.min():.0f}  Max {values.max():.0f}"

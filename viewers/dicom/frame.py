@@ -73,6 +73,8 @@ class Frame:
     # as its frame, in whichever cache or model holds the frame, as bytes the cyclic garbage
     # collector never walks (a parsed header is ~170 objects; viewers/dicom/series.py).
     header_pickle: bytes | None = field(default=None, repr=False)
+    # The overlay planes lying on this frame (viewers/dicom/overlays.py), made by the worker.
+    overlays: tuple = field(default=(), repr=False)
 
     @property
     def nbytes(self) -> int:
@@ -86,4 +88,5 @@ class Frame:
             total += self._codes.nbytes
         if self.header_pickle is not None:
             total += len(self.header_pickle)
+        total += sum(plane.nbytes for plane in self.overlays)
         return total

@@ -26,6 +26,7 @@ VIEWER_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("D", "A"), N_("Distance / angle measurement")),
     (("E", "O"), N_("Ellipse / rectangle region of interest")),
     (("Del",), N_("Remove the selected measurement")),
+    (("Shift+O",), N_("The file's overlays and presentation state on / off")),
     (("K",), N_("Keep a key image of the shown frame")),
     (("S",), N_("Synchronised scrolling on / off")),
     (("Tab",), N_("Next viewport")),

@@ -26,6 +26,7 @@ from app.dossier.content_type import HEAD_SIZE, sniff
 from viewers.dicom import geometry
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.geometry import SliceInfo, floats, header_value, slice_geometry
+from viewers.dicom.overlays import overlay_planes
 from viewers.dicom.pixels import Frame, FrameDecodeError, decode_frame
 from viewers.dicom.reading import PIXEL_KEYWORDS, read_bytes
 from viewers.dicom.sources import InstanceRef, Loader, SliceKey
@@ -316,6 +317,7 @@ class SeriesModel:
                     self._instance_failures[i] = exc
                     raise
                 frame = decode_frame(ds, key.frame)
+                frame.overlays = tuple(overlay_planes(ds, key.frame))
             except FrameDecodeError as exc:
                 self._failures[key] = exc
                 raise

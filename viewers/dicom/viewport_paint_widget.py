@@ -77,6 +77,7 @@ class ViewportPaintMixin:
         info = self.slice_info()
         spacing = (info.pixel_spacing, info.spacing_source) if info is not None and info.pixel_spacing else (None, None)
         if self.frame is not None:
+            self.layers.paint(painter, self, t)
             self.measure.paint(painter, self.slice_key(), t, spacing[0], spacing[1], self.frame)
         if overlays:
             overlay.draw_markers(painter, size, self._labels(info))

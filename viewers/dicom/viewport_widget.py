@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage, QTransform
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from viewers.dicom import display
+from viewers.dicom.annotation_layers_widget import AnnotationLayers
 from viewers.dicom.display import DisplayRenderer, ViewState
 from viewers.dicom.measure_widget import TOOLS, MeasurementTool
 from viewers.dicom.pixels import CT_PRESETS, Frame, Window, voi_lut_window
@@ -52,6 +53,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self.error: str | None = None
         self.state = ViewState()
         self.measure = MeasurementTool()
+        self.layers = AnnotationLayers()  # DICOM overlays, presentation state, arrows and text
         self.active = False
         self.show_overlays = True
         self.probe = ""

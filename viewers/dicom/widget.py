@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QMenu, QSpinBox, QStackedWidget, QToo
 
 from app.core.key_images import KeyImage
 from viewers import base
+from viewers.dicom import annotation_icons_widget  # noqa: F401 - adds the annotation glyphs
 from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.measure import MeasurementSet
 from viewers.dicom.numbers import trimmed
@@ -60,6 +61,7 @@ class DicomViewerWidget(QWidget):
         self.measurements = MeasurementSet()
         self.layout_name = "1x1"
         self.sync_enabled = True
+        self.dicom_overlays = True
         self._syncing = False
         self._annotations = None  # (AnnotationStore, case_id)
         self._background: Callable[[Callable[[], object]], None] = lambda work: work()
@@ -193,6 +195,10 @@ class DicomViewerWidget(QWidget):
             "Scroll series of the same frame of reference together, by slice position"),
             self.set_sync, checkable=True, key="S", section="scroll", icon="sync")
         self.sync_action.setChecked(True)
+        self.overlays_action = self._action(
+            _("Overlays"), _("Show the file's overlays and the presentation state's annotations"),
+            self.set_dicom_overlays, checkable=True, key="Shift+O", section="display", icon="overlays")
+        self.overlays_action.setChecked(True)
 
     # -- series and layout -------------------------------------------------------------------
 
@@ -315,6 +321,15 @@ class DicomViewerWidget(QWidget):
     def tool(self) -> str:
         return self.active.measure.tool
 
+    def set_dicom_overlays(self, enabled: bool) -> None:
+        """Shift+O: the DICOM overlay planes and presentation state annotations on or off, in
+        every viewport."""
+        self.dicom_overlays = bool(enabled)
+        self.overlays_action.setChecked(self.dicom_overlays)
+        for vp in self.viewports:
+            vp.layers.show_dicom = self.dicom_overlays
+            vp.update()
+
     def set_sync(self, enabled: bool) -> None:
         self.sync_enabled = bool(enabled)
         self.sync_action.setChecked(self.sync_enabled)
@@ -396,7 +411,10 @@ class DicomViewerWidget(QWidget):
         K = Qt.Key
         tools = {K.Key_W: "window", K.Key_D: "distance", K.Key_A: "angle", K.Key_E: "ellipse", K.Key_O: "rect"}
         key = event.key()
-        if key in tools:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if key == K.Key_O and shift:
+            self.set_dicom_overlays(not self.dicom_overlays)
+        elif key in tools:
             self.set_tool(tools[key])
         elif key in (K.Key_P, K.Key_Space):
             self.toggle_cine()
