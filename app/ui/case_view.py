@@ -38,6 +38,7 @@ class CaseData:
     form: FormSetup | None = None
     opinions: list = field(default_factory=list)  # the signed opinions (app.store.opinions.SignedOpinion)
     key_images: list = field(default_factory=list)  # kept with the case: the form shows them at once
+    presentation: object = None  # the case's presentation states (viewers.dicom.presentation.PresentationIndex)
     missing: list[str] = field(default_factory=list)  # what the case still lacks to be signed
 
 
@@ -91,6 +92,11 @@ def load_case(store, case_id: str, cache) -> CaseData:
         series[summary.series_uid] = SeriesModel(refs, loader, cache=cache)
         series[summary.series_uid].other_patient = study.study_uid in foreign
     data = CaseData(case_id, view, documents, series)
+    try:
+        from viewers.dicom.presentation_sources import presentation_states_from_case
+        data.presentation = presentation_states_from_case(store, case_id, record=record)
+    except Exception:  # noqa: BLE001 - a presentation state never keeps the images closed
+        data.presentation = None
     drafts = DraftStore(store)
     data.draft, data.draft_error = drafts.load_recovering(case_id)
     if data.draft is not None:
@@ -322,6 +328,8 @@ class CaseViewWidget(QSplitter):
                                                   background=self._store_write)
                 except Exception:  # noqa: BLE001 - damaged annotations must not keep the images closed
                     pass
+            if self.data.presentation is not None and hasattr(self.dicom, "set_presentation_states"):
+                self.dicom.set_presentation_states(self.data.presentation)
             if hasattr(self.dicom, "keyImageAdded"):
                 self.dicom.keyImageAdded.connect(lambda _k: self.keyImagesChanged.emit(list(self.dicom.key_images)))
                 self.keyImagesChanged.emit(list(self.dicom.key_images))

@@ -27,6 +27,8 @@ from app.ui.screen_fit import fit_to_screen
 from app.ui.task_runner import TaskRunner
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.pixels import CT_PRESETS, Frame, FrameDecodeError, render
+from viewers.dicom.presentation import PresentationIndex
+from viewers.dicom.presentation_sources import presentation_states_from_files
 from viewers.dicom.series import SeriesModel
 from viewers.dicom.sources import first_image_series, series_from_files, series_from_paths, source_files
 from viewers.dicom.tags_widget import DicomTagsWidget
@@ -62,9 +64,11 @@ def preview_series(path: Path, cache: FrameCache) -> tuple[list[Path], SeriesMod
 
 
 def index_series(files: list[Path], cache: FrameCache, skipped: list[str], *,
-                 progress: Progress = no_progress, cancel: CancelToken | None = None) -> list[SeriesModel]:
+                 progress: Progress = no_progress, cancel: CancelToken | None = None,
+                 presentation: list | None = None) -> list[SeriesModel]:
     """Qt-free work for the task runner: index `files`, one SeriesModel per series;
-    `progress(done, total)` about every percent."""
+    `progress(done, total)` about every percent. The presentation states found among the
+    files are appended to `presentation` as one PresentationIndex."""
     total = len(files)
     step = max(1, total // 100)
 
@@ -72,8 +76,11 @@ def index_series(files: list[Path], cache: FrameCache, skipped: list[str], *,
         if done % step == 0 or done == total:
             progress(done, total)
 
-    return [SeriesModel(refs, loader, cache=cache) for _summary, refs, loader in
-            series_from_files(files, skipped=skipped, progress=report, cancel=cancel)]
+    state_files: list[Path] = []
+    found = series_from_files(files, skipped=skipped, progress=report, cancel=cancel, presentation=state_files)
+    if presentation is not None:
+        presentation.append(presentation_states_from_files(state_files))
+    return [SeriesModel(refs, loader, cache=cache) for _summary, refs, loader in found]
 
 
 class SeriesListWidget(QListWidget):
@@ -189,9 +196,11 @@ class ViewerWindow(QMainWindow):
             self.viewer.active.setFocus()
         self._indexing_progress(path, 0, len(files))
         skipped: list[str] = []
+        states: list = []
         cache = self.cache
-        self.runner.run(lambda token, progress: index_series(files, cache, skipped, progress=progress, cancel=token),
-                        success=lambda series: self._loaded(path, series, skipped),
+        self.runner.run(lambda token, progress: index_series(files, cache, skipped, progress=progress, cancel=token,
+                                                             presentation=states),
+                        success=lambda series: self._loaded(path, series, skipped, states),
                         failure=self._failed, progress=lambda done, total: self._indexing_progress(path, done, total),
                         token=token)
 
@@ -220,8 +229,9 @@ class ViewerWindow(QMainWindow):
         self.statusBar().showMessage(_("Nothing could be opened."))
         self.runner.report_failure(error)
 
-    def _loaded(self, path: Path, series: list[SeriesModel], skipped: list[str]) -> None:
+    def _loaded(self, path: Path, series: list[SeriesModel], skipped: list[str], states: list | None = None) -> None:
         self._loading = None
+        self.viewer.set_presentation_states(states[0] if states else PresentationIndex())
         first = self.viewer.viewports[0]
         provisional = self.provisional
         shown = first.slice_key() if provisional is not None and first.series is provisional else None

@@ -7,15 +7,31 @@ from __future__ import annotations
 from PySide6.QtGui import QPainter, QTransform
 
 from viewers.dicom.overlay_planes_widget import OverlayPlanesLayer
+from viewers.dicom.presentation import PresentationIndex
+from viewers.dicom.presentation_widget import PresentationLayer
 
 
 class AnnotationLayers:
     """The layers of one viewport. `show_dicom` shows the file's overlays and the
-    presentation state's annotations (the viewer sets it on every viewport at once)."""
+    presentation states' annotations (the viewer sets it, and `presentation`, on every
+    viewport at once)."""
 
     def __init__(self) -> None:
         self.show_dicom = True
+        self.presentation = PresentationIndex()
         self.planes = OverlayPlanesLayer()
+        self.graphics = PresentationLayer()
+
+    def presentation_shapes(self, viewport) -> list:
+        """The presentation states' shapes on the frame the viewport shows."""
+        key, size = viewport.slice_key(), viewport.image_size()
+        if key is None or size is None or not len(self.presentation):
+            return []
+        try:
+            instance, frame = str(key[0]), int(key[1])
+        except (TypeError, ValueError, IndexError):
+            return []  # not a slice of a file (a reformat): no state references it
+        return self.presentation.shapes(instance, frame, size[0], size[1])
 
     def paint(self, painter: QPainter, viewport, to_screen: QTransform) -> None:
         frame = viewport.frame
@@ -23,3 +39,4 @@ class AnnotationLayers:
             return
         if self.show_dicom:
             self.planes.paint(painter, getattr(frame, "overlays", ()), to_screen)
+            self.graphics.paint(painter, self.presentation_shapes(viewport), to_screen)

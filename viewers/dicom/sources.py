@@ -59,14 +59,16 @@ def instance_refs(series: SeriesSummary) -> list[InstanceRef]:
 # --- files on disk ---------------------------------------------------------------------------
 
 
-def series_from_paths(path: Path, *, skipped: list[str] | None = None,
+def series_from_paths(path: Path, *, skipped: list[str] | None = None, presentation: list[Path] | None = None,
                       ) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
     """The image series of a DICOM file, a folder (every file, recursively, DICOM told by
     content) or a DICOMDIR (the files it references; every file of its folder when it
     references none that exist), in reading order: studies by date, series by number.
 
     Files that are not DICOM, or whose header cannot be read, are left out; their paths are
-    appended to `skipped` when given. BadInputError when `path` cannot be read at all.
+    appended to `skipped` when given; the files of presentation states to `presentation`
+    (viewers/dicom/presentation_sources.py reads them). BadInputError when `path` cannot be
+    read at all.
     """
     path = Path(path)
     if path.is_dir():
@@ -81,7 +83,7 @@ def series_from_paths(path: Path, *, skipped: list[str] | None = None,
             indexed = [(path, single)]
     else:
         raise BadInputError(_("{path} does not exist.").format(path=path))
-    return _series_of(indexed)
+    return _series_of(indexed, presentation)
 
 
 def _folder_files(folder: Path, dicomdir_only: bool) -> list[Path]:
@@ -156,6 +158,7 @@ def first_image_series(files: Iterable[Path]) -> tuple[SeriesSummary, list[Insta
 
 def series_from_files(files: Sequence[Path], *, skipped: list[str] | None = None,
                       progress: Progress = no_progress, cancel: CancelToken | None = None,
+                      presentation: list[Path] | None = None,
                       ) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
     """`series_from_paths` on the files `source_files` listed: each file indexed in turn,
     `progress(done, len(files))` after each, `cancel` checked before each (Cancelled)."""
@@ -168,14 +171,17 @@ def series_from_files(files: Sequence[Path], *, skipped: list[str] | None = None
         if info is not None:
             indexed.append((Path(file), info))
         progress(done, total)
-    return _series_of(indexed)
+    return _series_of(indexed, presentation)
 
 
-def _series_of(indexed: list[tuple[Path, InstanceInfo]]) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
+def _series_of(indexed: list[tuple[Path, InstanceInfo]], presentation: list[Path] | None = None,
+               ) -> list[tuple[SeriesSummary, list[InstanceRef], Loader]]:
     """The image series of indexed files, in reading order (as in `series_from_paths`)."""
     by_key: dict[str, Path] = {}
     infos = []
     for file, info in indexed:
+        if info.kind == "presentation_state" and presentation is not None:
+            presentation.append(file)
         if info.kind == "image":
             infos.append(info)
             by_key.setdefault(info.sop_instance_uid, file)

@@ -62,6 +62,7 @@ class DicomViewerWidget(QWidget):
         self.layout_name = "1x1"
         self.sync_enabled = True
         self.dicom_overlays = True
+        self.presentation_states = None  # a PresentationIndex once set_presentation_states is called
         self._syncing = False
         self._annotations = None  # (AnnotationStore, case_id)
         self._background: Callable[[Callable[[], object]], None] = lambda work: work()
@@ -320,6 +321,14 @@ class DicomViewerWidget(QWidget):
     @property
     def tool(self) -> str:
         return self.active.measure.tool
+
+    def set_presentation_states(self, index) -> None:
+        """The presentation states on offer (a viewers.dicom.presentation.PresentationIndex):
+        their annotations are drawn on the images they reference, with the overlays."""
+        self.presentation_states = index
+        for vp in self.viewports:
+            vp.layers.presentation = index
+            vp.update()
 
     def set_dicom_overlays(self, enabled: bool) -> None:
         """Shift+O: the DICOM overlay planes and presentation state annotations on or off, in
