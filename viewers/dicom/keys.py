@@ -29,5 +29,6 @@ VIEWER_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Shift+O",), N_("The file's overlays and presentation state on / off")),
     (("K",), N_("Keep a key image of the shown frame")),
     (("S",), N_("Synchronised scrolling on / off")),
+    (("L",), N_("Reference lines on / off")),
     (("Tab",), N_("Next viewport")),
 )

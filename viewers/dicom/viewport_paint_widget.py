@@ -10,6 +10,7 @@ from app.core.i18n import _, ngettext
 
 from viewers.dicom import display, geometry
 from viewers.dicom import overlay_widget as overlay
+from viewers.dicom import reference_lines_widget
 from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import default_window, placeholder
 
@@ -76,6 +77,8 @@ class ViewportPaintMixin:
             self._draw_placeholder(painter, size, t)
         info = self.slice_info()
         spacing = (info.pixel_spacing, info.spacing_source) if info is not None and info.pixel_spacing else (None, None)
+        if overlays:
+            reference_lines_widget.draw(painter, t, self.reference_lines)
         if self.frame is not None:
             self.layers.paint(painter, self, t)
             self.measure.paint(painter, self.slice_key(), t, spacing[0], spacing[1], self.frame)

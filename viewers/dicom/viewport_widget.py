@@ -18,6 +18,8 @@ from viewers.dicom.annotation_layers_widget import AnnotationLayers
 from viewers.dicom.display import DisplayRenderer, ViewState
 from viewers.dicom.measure_widget import TOOLS, MeasurementTool
 from viewers.dicom.pixels import CT_PRESETS, Frame, Window, voi_lut_window
+from viewers.dicom.planes import Plane
+from viewers.dicom.reference_lines import plane_at
 from viewers.dicom.viewport_input_widget import SERIES_MIME, ViewportInputMixin  # noqa: F401 - SERIES_MIME is public here
 from viewers.dicom.viewport_paint_widget import ViewportPaintMixin, to_qimage  # noqa: F401 - to_qimage is public here
 from app.core.i18n import _
@@ -57,6 +59,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self.active = False
         self.show_overlays = True
         self.probe = ""
+        self.reference_lines: list = []  # reference_lines.ReferenceLine, in image pixels
         self._renderer = DisplayRenderer()
         self._pixels = None  # keeps the buffer of the QImage alive
         self._qimage: QImage | None = None
@@ -161,6 +164,20 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
             return self.series.peek_dataset(self.displayed_index)
         except Exception:  # noqa: BLE001
             return None
+
+    def current_plane(self) -> Plane | None:
+        """The plane of the slice drawn (`series.plane(n)` for a reformat, else from its
+        header as the series holds it), or None: nothing drawn, or not placed in the patient."""
+        if self.series is None or self.displayed_index is None:
+            return None
+        return plane_at(self.series, self.displayed_index)
+
+    def set_reference_lines(self, lines: list) -> None:
+        """The other viewports' slices to draw over the image (reference_lines_widget.refresh)."""
+        lines = list(lines)
+        if lines != self.reference_lines:
+            self.reference_lines = lines
+            self.update()
 
     def slice_key(self):
         if self.series is None or self.displayed_index is None:

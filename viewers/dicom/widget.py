@@ -21,6 +21,7 @@ from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import CT_PRESETS
 from viewers.dicom.toolbar_icons_widget import viewer_icon
 from viewers.dicom.toolbar_widget import ViewerToolbarWidget
+from viewers.dicom import reference_lines_widget
 from viewers.dicom.viewport_widget import ViewportWidget
 from viewers.message_widget import message_label
 from app.core.i18n import _
@@ -63,6 +64,7 @@ class DicomViewerWidget(QWidget):
         self.sync_enabled = True
         self.dicom_overlays = True
         self.presentation_states = None  # a PresentationIndex once set_presentation_states is called
+        self.reference_lines_enabled = True
         self._syncing = False
         self._annotations = None  # (AnnotationStore, case_id)
         self._background: Callable[[Callable[[], object]], None] = lambda work: work()
@@ -100,6 +102,7 @@ class DicomViewerWidget(QWidget):
         vp.activated.connect(self.set_active_viewport)
         vp.indexChanged.connect(lambda n, vp=vp: self._on_index_changed(vp))
         vp.frameShown.connect(lambda n, vp=vp: self._on_frame_shown(vp))
+        vp.frameShown.connect(lambda n: self.update_reference_lines())
         vp.measurementsChanged.connect(self._on_measurements_changed)
         vp.seriesDropped.connect(lambda target, i: self.assign(self.viewports.index(target), i))
         vp.menuRequested.connect(self._show_menu)
@@ -200,6 +203,10 @@ class DicomViewerWidget(QWidget):
             _("Overlays"), _("Show the file's overlays and the presentation state's annotations"),
             self.set_dicom_overlays, checkable=True, key="Shift+O", section="display", icon="overlays")
         self.overlays_action.setChecked(True)
+        self.lines_action = self._action(
+            _("Lines"), _("Reference lines: where the other viewports' slices cross this image"),
+            self.set_reference_lines, checkable=True, key="L", section="display", icon="reference-lines")
+        self.lines_action.setChecked(True)
 
     # -- series and layout -------------------------------------------------------------------
 
@@ -270,6 +277,7 @@ class DicomViewerWidget(QWidget):
             self.set_active_viewport(self.viewports[0])
         self.layout_actions[name].setChecked(True)
         self._refresh_active()
+        self.update_reference_lines()
         self.layoutChanged.emit(name)
 
     def visible_viewports(self) -> list[ViewportWidget]:
@@ -286,6 +294,7 @@ class DicomViewerWidget(QWidget):
             self.activeViewportChanged.emit(vp)
         self.currentDatasetChanged.emit(vp.dataset())
         self._sync_toolbar()
+        self.update_reference_lines()
 
     def _refresh_active(self) -> None:
         several = len(self.visible_viewports()) > 1
@@ -344,6 +353,20 @@ class DicomViewerWidget(QWidget):
         self.sync_action.setChecked(self.sync_enabled)
         if self.sync_enabled:
             self._on_index_changed(self.active)
+
+    def set_reference_lines(self, enabled: bool) -> None:
+        """Reference lines on (the default) or off in every viewport (key L)."""
+        self.reference_lines_enabled = bool(enabled)
+        self.lines_action.setChecked(self.reference_lines_enabled)
+        self.update_reference_lines()
+
+    def update_reference_lines(self) -> None:
+        """Redraw each visible viewport's reference lines (a slice changed somewhere)."""
+        visible = self.visible_viewports()
+        for vp in self.viewports:
+            if vp not in visible:
+                vp.set_reference_lines([])
+        reference_lines_widget.refresh(visible, self.viewports, self.active, self.reference_lines_enabled)
 
     def _sync_toolbar(self) -> None:
         self.invert_action.setChecked(self.active.state.invert)
@@ -431,6 +454,8 @@ class DicomViewerWidget(QWidget):
             self.add_key_image()
         elif key == K.Key_S:
             self.set_sync(not self.sync_enabled)
+        elif key == K.Key_L:
+            self.set_reference_lines(not self.reference_lines_enabled)
         elif key == K.Key_Tab:
             visible = self.visible_viewports()
             i = visible.index(self.active) if self.active in visible else -1
