@@ -1,5 +1,6 @@
 """`secondo snapshot`: render one frame of a DICOM file to a PNG through the viewer's pixel
-pipeline (the same decode, modality LUT, window and MONOCHROME1 handling)."""
+pipeline (the same decode, modality LUT, window and MONOCHROME1 handling); with `--plane`, a
+reformat of a series (snapshot_plane.py)."""
 
 import argparse
 import math
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from app.core.errors import BadInputError
 from app.core.files import atomic_output
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 
 # "-600,1500" is a value, not an option: argparse only lets plain negative numbers through.
 _NEGATIVE_VALUE = re.compile(r"^-\d+$|^-\d*\.\d+$|^-[\d.]+,-?[\d.]+$")
@@ -21,7 +22,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "snapshot", help=_("render one image of a DICOM file to a PNG"),
         description=_("Render one image of a DICOM file to a PNG, as the viewer shows it (MONOCHROME1 "
                       "inverted, colour converted to RGB), one image pixel per PNG pixel."))
-    snap.add_argument("file", metavar="FILE", help=_("a DICOM file"))
+    snap.add_argument("paths", nargs="+", metavar="PATH",
+                      help=_("a DICOM file; with --plane also a folder, a DICOMDIR or several files"))
     snap.add_argument("-o", "--output", required=True, metavar="OUT.png", help=_("the PNG to write"))
     snap.add_argument("--frame", type=int, default=1, metavar="N",
                       help=_("which image of a multi-frame file, counted from 1 as in 'image 1 of 30' "
@@ -30,6 +32,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                       help=_("window centre and width in modality units (HU for CT), e.g. --window -600,1500 "
                              "for lung; default: the file's own first window, else its VOI LUT, else the "
                              "range of its values"))
+    snap.add_argument("--plane", choices=("axial", "coronal", "sagittal"),
+                      help=_("a reformat of the series at PATH on this plane, at the volume's centre unless --at "
+                             "says where"))
+    snap.add_argument("--at", type=float, metavar="MM",
+                      help=_("with --plane: where the plane lies, in patient mm: x for sagittal, y for coronal, "
+                             "z for axial"))
+    snap.add_argument("--slab", type=float, default=0.0, metavar="MM",
+                      help=_("with --plane: a thick slab of this many mm, reduced by --mode"))
+    snap.add_argument("--mode", choices=("mip", "minip", "avg"), default="avg",
+                      help=_("with --slab: maximum, minimum or average intensity (default avg)"))
+    snap.add_argument("--series", metavar="UID",
+                      help=_("with --plane: the series to reformat when PATH holds several"))
     snap._negative_number_matcher = _NEGATIVE_VALUE
     snap.set_defaults(handler=run_snapshot)
 
@@ -62,6 +76,19 @@ def run_snapshot(args) -> int:
         read_image_file, render
 
     window = parse_window(args.window) if args.window else None
+    if args.plane:
+        from app.commands.snapshot_plane import run_plane_snapshot
+
+        return run_plane_snapshot(args, window)
+    for option, given in (("--at", args.at is not None), ("--slab", bool(args.slab)), ("--series", bool(args.series))):
+        if given:
+            raise BadInputError(_("{option} needs --plane.").format(option=option))
+    if len(args.paths) != 1:
+        count = len(args.paths)
+        raise BadInputError(ngettext("Without --plane, snapshot renders one file; {count} was given.",
+                                     "Without --plane, snapshot renders one file; {count} were given.",
+                                     count).format(count=count))
+    args.file = args.paths[0]
     ds = read_image_file(Path(args.file))
     count = frame_count(ds)
     if count == 0:

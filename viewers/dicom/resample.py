@@ -97,10 +97,11 @@ def _across(geometry, voxels, nearest, loaded, plane: Plane, az: int, f: float, 
             part = voxels[_index(az, slice(indices[0], indices[-1] + 1))] if _contiguous(indices) \
                 else np.take(voxels, indices, axis=az)
             if mode == "mip":
-                return part.max(axis=az).astype(np.float32)
+                return np.maximum.reduce(part, axis=az).astype(np.float32)
             if mode == "minip":
-                return part.min(axis=az).astype(np.float32)
-            return part.mean(axis=az, dtype=np.float32)
+                return np.minimum.reduce(part, axis=az).astype(np.float32)
+            total = np.add.reduce(part, axis=az, dtype=np.int32 if part.dtype == np.int16 else np.float64)
+            return (total / np.float32(part.shape[az])).astype(np.float32)
     if not -MARGIN <= f <= n - 1 + MARGIN:
         return None
     f = min(max(f, 0.0), n - 1.0)
@@ -109,10 +110,14 @@ def _across(geometry, voxels, nearest, loaded, plane: Plane, az: int, f: float, 
     i1 = i0 + 1
     if az == 0 and nearest is not None:
         i0, i1 = int(nearest[i0]), int(nearest[i1])
-    a = voxels[_index(az, i0)].astype(np.float32)
     if w < 1e-6 or i0 == i1:
-        return a
-    b = voxels[_index(az, i1)].astype(np.float32)
+        return voxels[_index(az, i0)].astype(np.float32)
+    if i1 == i0 + 1:  # both planes in one strided read: a sagittal one costs half as much
+        pair = voxels[_index(az, slice(i0, i1 + 1))]
+        pair = pair.copy() if az == 2 else pair
+        a, b = (pair[_index(az, j)].astype(np.float32) for j in (0, 1))
+    else:
+        a, b = voxels[_index(az, i0)].astype(np.float32), voxels[_index(az, i1)].astype(np.float32)
     return a + (b - a) * np.float32(w)
 
 

@@ -269,7 +269,10 @@ class Volume:
     def store(self, k: int, values: np.ndarray) -> None:
         """Slice k's modality values (rows x columns); any thread."""
         values = np.asarray(values)
-        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        low, high = float(values.min()), float(values.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+            low, high = float(values.min()), float(values.max())
         with self._lock:
             if self.voxels.dtype == np.int16 and not _fits_int16(values, low, high):
                 self.voxels = self.voxels.astype(np.float32)  # readers keep the old array until done
@@ -347,7 +350,8 @@ def prepare_volume(series) -> tuple[Volume, Callable]:
         raise NotAVolumeError(_("This series holds colour images; only grey images form a volume."))
     volume = Volume(geometry, units=frame.units, windows=frame.windows, invert=frame.invert)
     volume.store(0, frame.modality)
-    return volume, lambda progress=None, cancelled=None: fill_volume(volume, series, progress, cancelled)
+    return volume, lambda progress=None, cancelled=None: fill_volume(volume, series, progress, cancelled,
+                                                                     frame.photometric)
 
 
 def load_volume(series, progress=None, cancelled=None, on_ready: Callable[[Volume], None] | None = None) -> Volume:

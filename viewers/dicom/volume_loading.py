@@ -8,6 +8,7 @@ import numpy as np
 from app.core.i18n import _
 from app.core.tasks import Cancelled
 from viewers.dicom.pixels import Frame, FrameDecodeError, decode_frame
+from viewers.dicom.volume_fast import fast_modality
 
 COARSE_STRIDES = (32, 8, 1)  # decode every 32nd slice, then every 8th, then the rest
 
@@ -33,6 +34,24 @@ class _Decoder:
     def __init__(self, series) -> None:
         self.series = series
         self._held: tuple[int, object] | None = None
+
+    def modality(self, n: int, shape: tuple[int, int], photometric: str) -> np.ndarray:
+        """Slice n's modality values (rows x columns): through the fast path when the file
+        allows, else decoded as the viewer decodes it (FrameDecodeError, colour, other size)."""
+        series = self.series
+        ref = series.instance_ref(n)
+        if ref.frames == 1 and series.peek(n) is None:
+            data = series._read(series._owner[n])
+            values = fast_modality(data, shape[0], shape[1], photometric)
+            if values is not None:
+                return values
+            ds = series._parse(data, header_only=False)
+            frame = decode_frame(ds, 0)
+        else:
+            frame = self.frame(n)
+        if frame.color or frame.modality.shape != shape:
+            raise FrameDecodeError(_("This slice differs from the others in size or colour."))
+        return frame.modality
 
     def frame(self, n: int) -> Frame:
         series = self.series
@@ -62,7 +81,7 @@ def first_frame(series, geometry) -> Frame:
         raise FrameDecodeError(_("The image cannot be decoded: {reason}").format(reason=str(exc)[:160])) from None
 
 
-def fill_volume(volume, series, progress=None, cancelled=None) -> None:
+def fill_volume(volume, series, progress=None, cancelled=None, photometric: str = "MONOCHROME2") -> None:
     """Decode every slice not yet loaded into `volume`, coarse to fine. A slice that fails
     is left to its neighbours (its reason kept in volume.errors); Cancelled when `cancelled()`
     turns true."""
@@ -76,10 +95,7 @@ def fill_volume(volume, series, progress=None, cancelled=None) -> None:
             raise Cancelled()
         n = volume.geometry.order[k]
         try:
-            frame = decoder.frame(n)
-            if frame.color or frame.modality.shape != shape:
-                raise FrameDecodeError(_("This slice differs from the others in size or colour."))
-            volume.store(k, frame.modality)
+            volume.store(k, decoder.modality(n, shape, photometric))
         except FrameDecodeError as exc:
             volume.errors[k] = str(exc)
         except Exception as exc:  # noqa: BLE001 - one slice fails, the volume goes on
