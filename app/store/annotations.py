@@ -1,7 +1,8 @@
 """Measurements and key images kept with a case, encrypted at rest like drafts.
 
 Layout under the data folder:
-    annotations/CASE.sov            the case's measurements and key image list (JSON)
+    annotations/CASE.sov            the case's measurements, key image list and arrows and text
+                                    notes ("marks") (JSON)
     annotations/CASE/IMAGE.sov      the PNG of each key image
 Each file is replaced atomically (temp file, fsync, rename). A key image's PNG is written
 before the list names it and removed after the list stops naming it, so a crash leaves at
@@ -26,6 +27,7 @@ from app.store.locks import folder_lock
 
 FORMAT = "secondo-annotations/1"
 EMPTY_MEASUREMENTS = {"format": "secondo-measurements/1", "measurements": []}  # as MeasurementSet().to_json()
+EMPTY_MARKS = {"format": "secondo-marks/1", "marks": []}  # as viewers.dicom.marks.MarkSet().to_json()
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
@@ -81,7 +83,8 @@ class AnnotationStore:
         with self._lock():
             data = self._read(case_id)
             return {"measurements": data["measurements"],
-                    "key_images": [self._key_image(case_id, item) for item in data["key_images"]]}
+                    "key_images": [self._key_image(case_id, item) for item in data["key_images"]],
+                    "marks": data.get("marks") or dict(EMPTY_MARKS, marks=[])}
 
     def measurements(self, case_id: str):
         """The JSON of the case's measurements (MeasurementSet.to_json())."""
@@ -148,3 +151,18 @@ class AnnotationStore:
             for path in folder.iterdir():
                 if path.name not in named and not path.name.startswith("."):
                     path.unlink(missing_ok=True)
+
+    # -- arrows and text notes (viewers/dicom/marks.py) ----------------------------------------
+
+    def marks(self, case_id: str) -> dict:
+        """The JSON of the case's arrows and text notes (MarkSet.to_json())."""
+        with self._lock():
+            return self._read(case_id).get("marks") or dict(EMPTY_MARKS, marks=[])
+
+    def save_marks(self, case_id: str, marks) -> None:
+        """Keep `marks`: anything with to_json() (a MarkSet), or its JSON; the measurements and
+        key images stay as they are."""
+        with self._lock():
+            data = self._read(case_id)
+            data["marks"] = marks.to_json() if hasattr(marks, "to_json") else marks
+            self._write(case_id, data)

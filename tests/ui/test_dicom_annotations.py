@@ -1,22 +1,26 @@
 """The viewer's annotation layers driven like a reader would: the file's overlay planes and a
 presentation state's graphic annotations drawn in their colour and toggled with Shift+O or the
-toolbar."""
+toolbar; our arrows and text notes drawn, selected, edited, deleted and kept with the case."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pytest
 from pydicom import dcmread
 from pydicom.data import get_testdata_file
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 
 from app.demo.imaging import ct_series
+from app.store.annotations import AnnotationStore
+from app.store.store import CaseStore
 from app.ui.viewer_window import ViewerWindow
-from tests.ui.test_dicom_viewer import make_viewer, models, wait_shown  # noqa: F401 - fixtures
+from tests.ui.test_dicom_viewer import click, ct_dir, drag, make_viewer, models, mouse, wait_shown  # noqa: F401
 from tests.unit.gsps_files import annotation, graphic_object, text_object, write_presentation_state
 from viewers.dicom.cache import MiB, FrameCache
+from viewers.dicom.marks import Arrow, TextNote
 from viewers.dicom.overlay_planes_widget import COLORS
 from viewers.dicom.presentation_sources import presentation_states_from_files
 from viewers.dicom.series import SeriesModel
@@ -132,3 +136,102 @@ class TestPresentationState:
         assert [s.label for s in index.states] == ["DEMO_GSPS"]
         assert all(vp.layers.presentation is index for vp in window.viewer.viewports)
         window.close()
+
+
+# --- our arrows and text notes ----------------------------------------------------------------
+
+
+def draw(vp, a, b) -> None:
+    drag(vp, vp.to_widget(*a), vp.to_widget(*b))
+
+
+class TestArrowsAndNotes:
+    def test_an_arrow_drawn_selected_and_deleted(self, qtbot, make_viewer, ct_dir):
+        viewer = make_viewer(ct_dir)
+        vp = viewer.active
+        qtbot.keyClick(vp, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+        assert viewer.tool == "arrow" and viewer.tool_actions["arrow"].isChecked()
+        with qtbot.waitSignal(vp.marksChanged):
+            draw(vp, (20.5, 20.5), (40.5, 30.5))
+        (arrow,) = viewer.marks.for_slice(vp.slice_key())
+        assert isinstance(arrow, Arrow)
+        assert arrow.head == pytest.approx((20.5, 20.5), abs=0.2) and arrow.tail == pytest.approx((40.5, 30.5), abs=0.2)
+        assert len(viewer.measurements) == 0  # an arrow is no measurement
+        # A click without a drag makes no arrow; a click on the arrow's line selects it.
+        click(vp, vp.to_widget(50.5, 50.5))
+        assert len(viewer.marks) == 1 and vp.layers.marks.selected_id is None
+        click(vp, vp.to_widget(30.5, 25.5))
+        assert vp.layers.marks.selected_id == arrow.id
+        # Its tail dragged by the handle, whatever the tool.
+        viewer.set_tool("window")
+        with qtbot.waitSignal(vp.marksChanged):
+            draw(vp, (40.5, 30.5), (44.5, 10.5))
+        assert arrow.tail == pytest.approx((44.5, 10.5), abs=0.2) and arrow.head == pytest.approx((20.5, 20.5), abs=0.2)
+        with qtbot.waitSignal(vp.marksChanged):
+            qtbot.keyClick(vp, Qt.Key.Key_Delete)
+        assert len(viewer.marks) == 0
+
+    def test_a_text_note_written_edited_and_deleted(self, qtbot, make_viewer, ct_dir):
+        viewer = make_viewer(ct_dir)
+        vp = viewer.active
+        answers = iter(["Nodule 9 mm", "Nodule 9 mm, grown"])
+        asked: list[str] = []
+        viewer.set_text_prompt(lambda initial: asked.append(initial) or next(answers))
+        qtbot.keyClick(vp, Qt.Key.Key_T)
+        assert viewer.tool == "text"
+        with qtbot.waitSignal(vp.marksChanged):
+            click(vp, vp.to_widget(12.0, 14.0))
+        (note,) = viewer.marks
+        assert isinstance(note, TextNote) and note.text == "Nodule 9 mm"
+        assert note.at == pytest.approx((12.0, 14.0), abs=0.2) and note.slice_key == vp.slice_key()
+        vp.repaint()  # the note's box on screen: what a click selects
+        centre_of_text = vp.layers.marks._text_boxes[note.id].center()
+        with qtbot.waitSignal(vp.marksChanged):
+            mouse(vp, QEvent.Type.MouseButtonDblClick, centre_of_text, Qt.MouseButton.LeftButton,
+                  Qt.MouseButton.LeftButton)
+        assert asked == ["", "Nodule 9 mm"] and note.text == "Nodule 9 mm, grown"
+        viewer.set_tool("window")
+        click(vp, centre_of_text)
+        assert vp.layers.marks.selected_id == note.id
+        qtbot.keyClick(vp, Qt.Key.Key_Delete)
+        assert len(viewer.marks) == 0
+
+    def test_a_cancelled_note_is_not_kept(self, qtbot, make_viewer, ct_dir):
+        viewer = make_viewer(ct_dir)
+        vp = viewer.active
+        viewer.set_text_prompt(lambda initial: None)
+        viewer.set_tool("text")
+        click(vp, vp.to_widget(12.0, 14.0))
+        assert len(viewer.marks) == 0 and vp.layers.marks.pending is None
+
+    def test_arrows_and_notes_are_kept_with_the_case(self, qtbot, make_viewer, ct_dir, isolated_home):
+        viewer = make_viewer(ct_dir)
+        vp = viewer.active
+        with CaseStore.open(isolated_home) as store:
+            viewer.attach_annotations(AnnotationStore(store), "case1")
+            viewer.set_tool("arrow")
+            draw(vp, (20.5, 20.5), (40.5, 30.5))
+            viewer.set_text_prompt(lambda initial: "Compare with the prior")
+            viewer.set_tool("text")
+            click(vp, vp.to_widget(10.0, 40.0))
+            slice_key = vp.slice_key()
+        # The case reopened in a new viewer: both are there, on their slice.
+        again = make_viewer(ct_dir)
+        with CaseStore.open(isolated_home) as store:
+            again.attach_annotations(AnnotationStore(store), "case1")
+            kinds = [(type(m).__name__, getattr(m, "text", "")) for m in again.marks.for_slice(slice_key)]
+            assert kinds == [("Arrow", ""), ("TextNote", "Compare with the prior")]
+            assert all(v.layers.marks.marks is again.marks for v in again.viewports)
+            # Deleted there, and gone from the store.
+            again.active.layers.marks.selected_id = again.marks.for_slice(slice_key)[0].id
+            again.active.delete_selected_measurement()
+            assert [m["type"] for m in AnnotationStore(store).marks("case1")["marks"]] == ["text"]
+
+    def test_arrows_and_notes_stay_when_the_overlays_are_hidden(self, qtbot, make_viewer, ct_dir):
+        viewer = make_viewer(ct_dir)
+        vp = viewer.active
+        viewer.set_tool("arrow")
+        draw(vp, (20.5, 20.5), (40.5, 30.5))
+        viewer.set_dicom_overlays(False)
+        assert len(vp.layers.marks.on_slice(vp.slice_key())) == 1
+        assert not vp.layers.show_dicom

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QPainter, QTransform
 
+from viewers.dicom.marks_widget import MarkTool
 from viewers.dicom.overlay_planes_widget import OverlayPlanesLayer
 from viewers.dicom.presentation import PresentationIndex
 from viewers.dicom.presentation_widget import PresentationLayer
@@ -21,6 +22,7 @@ class AnnotationLayers:
         self.presentation = PresentationIndex()
         self.planes = OverlayPlanesLayer()
         self.graphics = PresentationLayer()
+        self.marks = MarkTool()  # our own arrows and text notes (never hidden by Shift+O)
 
     def presentation_shapes(self, viewport) -> list:
         """The presentation states' shapes on the frame the viewport shows."""
@@ -40,3 +42,4 @@ class AnnotationLayers:
         if self.show_dicom:
             self.planes.paint(painter, getattr(frame, "overlays", ()), to_screen)
             self.graphics.paint(painter, self.presentation_shapes(viewport), to_screen)
+        self.marks.paint(painter, viewport.slice_key(), to_screen)

@@ -29,9 +29,7 @@ class ViewportInputMixin:
         self._drag = None
         if button == Qt.MouseButton.LeftButton and self.image_size() is not None:
             key = self.slice_key() if self.frame is not None else None
-            if self.measure.press(key, self.to_image(pos), pos, self.transform()):
-                self._drag = ("measure", pos)
-                self.update()
+            if self._press_annotations(key, pos):
                 return
             window = self.window()
             if window is not None and self.frame is not None:
@@ -48,7 +46,9 @@ class ViewportInputMixin:
         if self.measure.busy and (drag is None or drag[0] == "measure"):
             if self.measure.move(self.to_image(pos)):
                 self.update()
-        if drag is None or drag[0] == "measure":
+        if drag is not None and drag[0] == "marks" and self.layers.marks.move(self.to_image(pos)):
+            self.update()
+        if drag is None or drag[0] in ("measure", "marks"):
             self._update_probe(pos)
             return
         dx, dy = pos.x() - drag[1].x(), pos.y() - drag[1].y()
@@ -76,14 +76,41 @@ class ViewportInputMixin:
             if result:
                 self.measurementsChanged.emit(self)
             self.update()
+        elif drag is not None and drag[0] == "marks":
+            if self.layers.marks.release(self.slice_key(), moved):
+                self.marksChanged.emit(self)
+            self.update()
         elif drag is not None and drag[0] == "zoom" and moved < 3 and event.button() == Qt.MouseButton.RightButton:
             self.menuRequested.emit(self, event.globalPosition().toPoint())
 
     def mouseDoubleClickEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and not self.measure.busy:
+        marks = self.layers.marks
+        if event.button() == Qt.MouseButton.LeftButton and not marks.busy and \
+                marks.edit_text(self.slice_key(), event.position(), self.transform()):
+            self.update()
+            self.marksChanged.emit(self)
+        elif event.button() == Qt.MouseButton.LeftButton and not self.measure.busy and not marks.busy:
             self.fit()
         else:
             self.mousePressEvent(event)
+
+    def _press_annotations(self, key, pos: QPointF) -> bool:
+        """A left press on an arrow or note, else on a measurement, selects it; else the
+        current tool draws (a measurement, an arrow or a note). True when one took it."""
+        point, t, marks = self.to_image(pos), self.transform(), self.layers.marks
+        if marks.press(key, point, pos, t, create=False):
+            self.measure.selected_id = None
+            self._drag = ("marks", pos)
+        elif self.measure.press(key, point, pos, t):
+            marks.selected_id = None
+            self._drag = ("measure", pos)
+        elif marks.press(key, point, pos, t):
+            self._drag = ("marks", pos)
+        else:
+            marks.selected_id = None
+            return False
+        self.update()
+        return True
 
     def wheelEvent(self, event) -> None:
         self._wheel_rest += event.angleDelta().y()
@@ -149,7 +176,7 @@ class ViewportInputMixin:
                 event.ignore()
                 return
         elif key == K.Key_Escape:
-            if self.measure.cancel():
+            if self.measure.cancel() | self.layers.marks.cancel():
                 self.update()
             else:
                 self.reset()

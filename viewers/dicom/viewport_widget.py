@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from viewers.dicom import display
 from viewers.dicom.annotation_layers_widget import AnnotationLayers
 from viewers.dicom.display import DisplayRenderer, ViewState
+from viewers.dicom.marks_widget import TOOLS as MARK_TOOLS
+from viewers.dicom.marks_widget import ask_text
 from viewers.dicom.measure_widget import TOOLS, MeasurementTool
 from viewers.dicom.pixels import CT_PRESETS, Frame, Window, voi_lut_window
 from viewers.dicom.planes import Plane
@@ -36,6 +38,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
     activated = Signal(object)  # self: pressed or focused
     viewChanged = Signal()  # window, zoom, pan, rotation, flip or invert changed
     measurementsChanged = Signal(object)  # self
+    marksChanged = Signal(object)  # self: an arrow or text note added, edited or removed
     seriesDropped = Signal(object, int)  # self, index of the dropped series in the viewer's list
     menuRequested = Signal(object, object)  # self, global QPoint (a right click without drag)
     _frameArrived = Signal(object, int, object)  # series, index, Frame or FrameDecodeError
@@ -56,6 +59,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self.state = ViewState()
         self.measure = MeasurementTool()
         self.layers = AnnotationLayers()  # DICOM overlays, presentation state, arrows and text
+        self.layers.marks.prompt = lambda initial: ask_text(self, initial)
         self.active = False
         self.show_overlays = True
         self.probe = ""
@@ -84,6 +88,8 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self._qimage = self._qimage_key = None
         self.measure.pending = None
         self.measure.selected_id = None
+        self.layers.marks.cancel()
+        self.layers.marks.selected_id = None
         self.index = -1
         if series is not None and len(series):
             self.set_index(index)
@@ -325,10 +331,12 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self._changed()
 
     def set_tool(self, tool: str) -> None:
-        if tool not in TOOLS:
+        if tool not in TOOLS and tool not in MARK_TOOLS:
             raise ValueError(tool)
         self.measure.cancel()
-        self.measure.tool = tool
+        self.layers.marks.cancel()
+        self.measure.tool = tool if tool in TOOLS else "window"  # an arrow or note tool: measurements only edited
+        self.layers.marks.tool = tool if tool in MARK_TOOLS else None
         self.setCursor(Qt.CursorShape.ArrowCursor if tool == "window" else Qt.CursorShape.CrossCursor)
         self.update()
 
@@ -337,6 +345,11 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self.update()
 
     def delete_selected_measurement(self) -> bool:
+        """Del: the selected measurement, arrow or text note removed."""
+        if self.layers.marks.delete_selected():
+            self.update()
+            self.marksChanged.emit(self)
+            return True
         if self.measure.delete_selected():
             self.update()
             self.measurementsChanged.emit(self)

@@ -16,6 +16,7 @@ from app.core.key_images import KeyImage
 from viewers import base
 from viewers.dicom import annotation_icons_widget  # noqa: F401 - adds the annotation glyphs
 from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
+from viewers.dicom.marks import MarkSet
 from viewers.dicom.measure import MeasurementSet
 from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import CT_PRESETS
@@ -60,6 +61,7 @@ class DicomViewerWidget(QWidget):
         self.series_list: list = []
         self.key_images: list[KeyImage] = []
         self.measurements = MeasurementSet()
+        self.marks = MarkSet()  # our own arrows and text notes, kept with the measurements
         self.layout_name = "1x1"
         self.sync_enabled = True
         self.dicom_overlays = True
@@ -99,6 +101,8 @@ class DicomViewerWidget(QWidget):
     def _new_viewport(self) -> ViewportWidget:
         vp = ViewportWidget(self)
         vp.set_measurements(self.measurements)
+        vp.layers.marks.marks = self.marks
+        vp.marksChanged.connect(self._on_marks_changed)
         vp.activated.connect(self.set_active_viewport)
         vp.indexChanged.connect(lambda n, vp=vp: self._on_index_changed(vp))
         vp.frameShown.connect(lambda n, vp=vp: self._on_frame_shown(vp))
@@ -147,6 +151,11 @@ class DicomViewerWidget(QWidget):
                  ("rect", _("Rectangle"), _("Rectangular ROI: drag (area, mean, SD, min, max)"), "O"))
         self.tool_actions = {}
         for tool, text, tip, key in specs:
+            self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
+                                                   checkable=True, group=tools, key=key, section="tools", icon=tool)
+        for tool, text, tip, key in (
+                ("arrow", _("Arrow"), _("Arrow: press where it points, drag to its tail"), "Shift+A"),
+                ("text", _("Text"), _("Text note: click where it starts, then write it (double-click edits)"), "T")):
             self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
                                                    checkable=True, group=tools, key=key, section="tools", icon=tool)
         self.tool_actions["window"].setChecked(True)
@@ -329,7 +338,7 @@ class DicomViewerWidget(QWidget):
 
     @property
     def tool(self) -> str:
-        return self.active.measure.tool
+        return self.active.layers.marks.tool or self.active.measure.tool
 
     def set_presentation_states(self, index) -> None:
         """The presentation states on offer (a viewers.dicom.presentation.PresentationIndex):
@@ -446,6 +455,10 @@ class DicomViewerWidget(QWidget):
         shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if key == K.Key_O and shift:
             self.set_dicom_overlays(not self.dicom_overlays)
+        elif key == K.Key_A and shift:
+            self.set_tool("arrow")
+        elif key == K.Key_T:
+            self.set_tool("text")
         elif key in tools:
             self.set_tool(tools[key])
         elif key in (K.Key_P, K.Key_Space):
@@ -482,8 +495,11 @@ class DicomViewerWidget(QWidget):
         loaded = store.load(case_id)
         self.measurements = MeasurementSet.from_json(loaded["measurements"])
         self.key_images = list(loaded["key_images"])
+        self.marks = MarkSet.from_json(loaded.get("marks"))
         for vp in self.viewports:
             vp.set_measurements(self.measurements)
+            vp.layers.marks.marks = self.marks
+            vp.update()
 
     def _on_measurements_changed(self, source) -> None:
         for vp in self.visible_viewports():
@@ -493,6 +509,22 @@ class DicomViewerWidget(QWidget):
             store, case_id = self._annotations
             snapshot = MeasurementSet.from_json(self.measurements.to_json())  # the worker gets its own copy
             self._background(lambda: store.save_measurements(case_id, snapshot))
+
+    def _on_marks_changed(self, source) -> None:
+        for vp in self.visible_viewports():
+            if vp is not source:
+                vp.layers.marks.selected_id = None
+                vp.update()
+        if self._annotations is not None:
+            store, case_id = self._annotations
+            snapshot = MarkSet.from_json(self.marks.to_json())  # the worker gets its own copy
+            self._background(lambda: store.save_marks(case_id, snapshot))
+
+    def set_text_prompt(self, prompt: Callable[[str], str | None]) -> None:
+        """How every viewport asks a note's text: `prompt(initial)` -> text or None (tests
+        and scripts answer it; by default a dialog)."""
+        for vp in self.viewports:
+            vp.layers.marks.prompt = prompt
 
     def add_key_image(self, caption: str | None = None) -> KeyImage | None:
         """Keep the active viewport's view as a key image; asks the caption when not given.
