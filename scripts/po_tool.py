@@ -112,8 +112,7 @@ def merge(base: str, ours: str, theirs: str) -> int:
         if mine_message is None:
             if key in old_keys:  # dropped on our side (obsolete): it stays dropped
                 continue
-            mine[message.id] = message  # added on their side
-            mine[message.id].context = message.context
+            mine[message.id] = message  # added on their side (Catalog keys it by its own context)
             continue
         base_message = old_keys.get(key)
         if _done(message) and (not _done(mine_message) or (

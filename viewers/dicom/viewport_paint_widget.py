@@ -82,6 +82,8 @@ class ViewportPaintMixin:
         if self.frame is not None:
             self.layers.paint(painter, self, t)
             self.measure.paint(painter, self.slice_key(), t, spacing[0], spacing[1], self.frame)
+        for decoration in self.decorations:
+            decoration.paint(self, painter, size, t)
         if overlays:
             overlay.draw_markers(painter, size, self._labels(info))
             self._draw_scale_bar(painter, size, spacing)
@@ -169,6 +171,7 @@ class ViewportPaintMixin:
                 n=len(self.frame.notes)))
         if self.probe:
             bottom_left.append(self.probe)
-        return display.Corners(display.patient_lines(ds), display.study_lines(ds), bottom_left,
-                               display.view_lines(self.window() if self.frame is not None else None,
-                                                  self.scale() * 100, self.state))
+        bottom_right = [line for decoration in self.decorations for line in decoration.lines(self)]
+        bottom_right += display.view_lines(self.window() if self.frame is not None else None, self.scale() * 100,
+                                           self.state)
+        return display.Corners(display.patient_lines(ds), display.study_lines(ds), bottom_left, bottom_right)

@@ -64,6 +64,9 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         self.show_overlays = True
         self.probe = ""
         self.reference_lines: list = []  # reference_lines.ReferenceLine, in image pixels
+        # Drawn over the image and asked for overlay lines by other views (the MPR crosshair):
+        # objects with paint(viewport, painter, size, transform) and lines(viewport) -> list[str].
+        self.decorations: list = []
         self._renderer = DisplayRenderer()
         self._pixels = None  # keeps the buffer of the QImage alive
         self._qimage: QImage | None = None
@@ -356,10 +359,10 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
             return True
         return False
 
-    def flash(self, text: str) -> None:
+    def flash(self, text: str, duration_ms: int = 1500) -> None:
         """A short note in the middle of the viewport (which preset was applied...)."""
         self._flash_text = text
-        self._flash.start()
+        self._flash.start(duration_ms)
         self.update()
 
     def _end_flash(self) -> None:

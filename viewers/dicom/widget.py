@@ -18,6 +18,7 @@ from viewers.dicom import annotation_icons_widget  # noqa: F401 - adds the annot
 from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.marks import MarkSet
 from viewers.dicom.measure import MeasurementSet
+from viewers.dicom.mpr_widget import MprController
 from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import CT_PRESETS
 from viewers.dicom.toolbar_icons_widget import viewer_icon
@@ -88,6 +89,7 @@ class DicomViewerWidget(QWidget):
         self.tool_rows = self.toolbar.rows
         self.cine = QTimer(self)
         self.cine.timeout.connect(self._cine_tick)
+        self.mpr = MprController(self)  # the MPR view (mpr_widget.py): key M
         self._build_toolbar()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +161,10 @@ class DicomViewerWidget(QWidget):
             self.tool_actions[tool] = self._action(text, tip, lambda _=False, t=tool: self.set_tool(t),
                                                    checkable=True, group=tools, key=key, section="tools", icon=tool)
         self.tool_actions["window"].setChecked(True)
+        self.mpr_action = self._action(_("MPR"), _(
+            "MPR: the series as axial, coronal and sagittal reformats with a linked crosshair; again to leave"),
+            lambda: self.mpr.toggle(), checkable=True, key="M", section="layout")
+        self.mpr.add_tools(self.toolbar)
         self.key_image_action = self._action(_("Key image"), _("Keep the current view, as shown, as a key image"),
                                              lambda: self.add_key_image(), key="K", section="image",
                                              icon="key-image")
@@ -221,6 +227,7 @@ class DicomViewerWidget(QWidget):
 
     def set_series_list(self, series_list: list) -> None:
         """The series this viewer offers (drag targets, the menu); fills the viewports."""
+        self.mpr.leave(restore=False)
         self.stop_cine()
         self._show_grid()
         self.series_list = list(series_list)
@@ -234,6 +241,7 @@ class DicomViewerWidget(QWidget):
         if isinstance(series, (list, tuple)):
             self.set_series_list(series)
             return
+        self.mpr.leave(restore=False)
         self._show_grid()
         if series not in self.series_list:
             self.series_list.append(series)
@@ -244,6 +252,8 @@ class DicomViewerWidget(QWidget):
     def assign(self, viewport: int, series_index: int) -> None:
         if not (0 <= viewport < len(self.viewports) and 0 <= series_index < len(self.series_list)):
             return
+        if self.viewports[viewport] in self.mpr.viewports.values():
+            self.mpr.leave(restore=False)
         vp = self.viewports[viewport]
         vp.set_series(self.series_list[series_index])
         self.set_active_viewport(vp)
@@ -261,9 +271,11 @@ class DicomViewerWidget(QWidget):
         self.stack.setCurrentWidget(self.grid)
         self.toolbar.setEnabled(True)
 
-    def set_layout(self, name: str) -> None:
+    def set_layout(self, name: str, *, keep_mpr: bool = False) -> None:
         if name not in LAYOUTS:
             raise ValueError(f"unknown layout {name!r}")
+        if not keep_mpr and self.mpr.active:
+            self.mpr.leave()
         rows, columns = LAYOUTS[name]
         self.layout_name = name
         for vp in self.viewports:
@@ -300,6 +312,7 @@ class DicomViewerWidget(QWidget):
         self.active = vp
         self._refresh_active()
         if changed:
+            self.mpr.on_active_changed()
             self.activeViewportChanged.emit(vp)
         self.currentDatasetChanged.emit(vp.dataset())
         self._sync_toolbar()
@@ -324,6 +337,7 @@ class DicomViewerWidget(QWidget):
         for name in LAYOUTS:
             layout_menu.addAction(name.replace("x", "×"), lambda n=name: self.set_layout(n))
         menu.addMenu(self.window_menu)
+        menu.addAction(_("Leave MPR") if self.mpr.active else _("MPR"), self.mpr.toggle)
         menu.addSeparator()
         menu.addAction(_("Reset view"), vp.reset)
         menu.popup(global_pos)
@@ -469,6 +483,8 @@ class DicomViewerWidget(QWidget):
             self.set_sync(not self.sync_enabled)
         elif key == K.Key_L:
             self.set_reference_lines(not self.reference_lines_enabled)
+        elif self.mpr.handle_key(key, bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)):
+            pass
         elif key == K.Key_Tab:
             visible = self.visible_viewports()
             i = visible.index(self.active) if self.active in visible else -1
@@ -538,6 +554,10 @@ class DicomViewerWidget(QWidget):
             caption = self._ask_caption(image)
             if caption is None:
                 return None
+        # A reformat's key image names its plane ("Coronal reformat, MIP 20 mm").
+        plane = ", ".join(note for d in vp.decorations if (note := getattr(d, "key_image_note", lambda v: "")(vp)))
+        if plane:
+            caption = _("{caption} ({plane})").format(caption=caption, plane=plane) if caption else plane
         window = vp.window()
         spacing, source = vp.spacing()
         measured = vp.measure.texts(vp.slice_key(), spacing, source, vp.frame)
@@ -558,6 +578,7 @@ class DicomViewerWidget(QWidget):
         return dialog.caption if dialog.exec() == KeyImageDialog.DialogCode.Accepted else None
 
     def closeEvent(self, event) -> None:
+        self.mpr.leave(restore=False)
         self.stop_cine()
         super().closeEvent(event)
 
