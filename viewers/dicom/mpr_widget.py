@@ -361,14 +361,26 @@ class MprController(QObject):
         self._refuse(reason)
 
     def _refresh_reformats(self) -> None:
-        """Redraw the reformats from the slices loaded so far."""
+        """Redraw the reformats from the slices loaded so far (the image shown stays until
+        the new one is made)."""
         for name, series in self.series.items():
             series.invalidate()
-            self._reshow(name)
+            self._reload(name)
+
+    def _reload(self, name: str) -> None:
+        """Ask `name`'s viewport for its slice again (its series made it anew)."""
+        vp = self.viewports[name]
+        n = vp.index
+        self._updating = True
+        try:
+            vp.index = -1
+            vp.set_index(n)
+        finally:
+            self._updating = False
 
     def _reshow(self, name: str, series=None) -> None:
-        """Show `name`'s reformat again (a new slab, orientation or more of the volume),
-        keeping the viewport's window, zoom and pan."""
+        """Show `name`'s reformat anew (a new orientation), keeping the viewport's window,
+        zoom and pan."""
         vp = self.viewports[name]
         series = series if series is not None else self.series[name]
         view = vp.state
@@ -452,7 +464,7 @@ class MprController(QObject):
             return
         slab = self.state.set_slab(name, thickness_mm, mode)
         self.series[name].set_slab(slab.thickness_mm, slab.mode)
-        self._reshow(name)
+        self._reload(name)
         self._sync_tools()
         self.viewports[name].flash(slab.text() or _("Thin reformat"))
         self.stateChanged.emit()
