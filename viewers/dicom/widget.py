@@ -390,6 +390,8 @@ class DicomViewerWidget(QWidget):
             if vp not in visible:
                 vp.set_reference_lines([])
         reference_lines_widget.refresh(visible, self.viewports, self.active, self.reference_lines_enabled)
+        for vp in self.mpr.viewports.values():  # on a reformat the MPR crosshair draws those lines
+            vp.set_reference_lines([])
 
     def _sync_toolbar(self) -> None:
         self.invert_action.setChecked(self.active.state.invert)
