@@ -255,7 +255,7 @@ class TestSlabAndViewing:
         viewer.set_active_viewport(coronal)
         coronal.setFocus()
         thin = coronal.frame
-        qtbot.keyClick(coronal, Qt.Key.Key_T)  # 1 mm
+        qtbot.keyClick(coronal, Qt.Key.Key_B)  # 1 mm
         qtbot.keyClick(coronal, Qt.Key.Key_X)  # MIP
         assert mpr.series["coronal"].slab_mm == 1.0 and mpr.series["coronal"].mode == "mip"
         qtbot.waitUntil(lambda: coronal.frame is not thin, timeout=10000)
@@ -271,7 +271,7 @@ class TestSlabAndViewing:
             assert "MIP 20 mm" in coronal.corner_texts().bottom_right
         # The 20 mm MIP shows each sphere whole, the thin reformat only the section it cuts.
         assert (coronal.frame.modality > 0).sum() > (thin.modality > 0).sum()
-        qtbot.keyClick(coronal, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(coronal, Qt.Key.Key_B, Qt.KeyboardModifier.ShiftModifier)
         assert mpr.series["coronal"].slab_mm == 15.0
         assert mpr.slab_box.value() == 15.0
 

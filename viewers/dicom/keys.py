@@ -33,7 +33,7 @@ VIEWER_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("L",), N_("Reference lines on / off")),
     (("Tab",), N_("Next viewport")),
     (("M",), N_("MPR: axial, coronal and sagittal reformats of the series with a crosshair; again to leave")),
-    (("T", "Shift+T"), N_("MPR: thicker / thinner slab of the active reformat")),
+    (("B", "Shift+B"), N_("MPR: thicker / thinner slab of the active reformat")),
     (("X",), N_("MPR: slab mode average, MIP or MinIP")),
     (("[", "]"), N_("MPR: turn the other planes around the active one (5° left / right)")),
     (("N",), N_("MPR: straight planes again (no oblique)")),

@@ -185,7 +185,7 @@ class MprController(QObject):
         self.slab_box.setDecimals(0)
         self.slab_box.setSingleStep(1.0)
         self.slab_box.setSuffix(_(" mm slab"))
-        self.slab_box.setToolTip(_("Slab thickness of the active reformat, in mm; 0 = thin (T / Shift+T)"))
+        self.slab_box.setToolTip(_("Slab thickness of the active reformat, in mm; 0 = thin (B / Shift+B)"))
         self.slab_box.valueChanged.connect(lambda value: self.set_slab(thickness_mm=value))
         self.mode_box = QComboBox(toolbar)
         for mode in MODES:
@@ -486,7 +486,7 @@ class MprController(QObject):
     # -- keys --------------------------------------------------------------------------------
 
     def handle_key(self, key: int, shift: bool) -> bool:
-        """The MPR keys the viewer passes on: M, T / Shift+T, X, [ / ], N. True when used."""
+        """The MPR keys the viewer passes on: M, B / Shift+B, X, [ / ], N. True when used."""
         K = Qt.Key
         if key == K.Key_M:
             self.toggle()
@@ -494,7 +494,7 @@ class MprController(QObject):
         if self.state is None:
             return False
         name = self.active_plane()
-        if key == K.Key_T:
+        if key == K.Key_B:
             self.step_slab(-1 if shift else 1)
         elif key == K.Key_X:
             self.next_mode()
