@@ -104,3 +104,13 @@ def test_slab_changes_the_frames(coronal):
     assert (thick.modality > thin.modality + 1).any()
     with pytest.raises(ValueError):
         coronal.set_slab(5.0, "median")
+
+
+def test_each_reformat_has_its_own_header(loaded):
+    series, volume = loaded
+    before = series.peek_dataset(0).SeriesDescription
+    made = [ReformatSeries(volume, standard_plane(volume, name), name, source=series)
+            for name in ("axial", "coronal", "sagittal")]
+    assert [r.peek_dataset(0).SeriesDescription for r in made] == [
+        "Axial reformat", "Coronal reformat", "Sagittal reformat"]
+    assert series.peek_dataset(0).SeriesDescription == before == "Phantom"

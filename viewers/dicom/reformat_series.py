@@ -9,6 +9,7 @@ gains slices (or let `set_slab` do it) and ask again.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import OrderedDict
@@ -264,7 +265,7 @@ class ReformatSeries:
         if source_header is not None:
             for element in source_header:
                 if element.keyword and element.keyword not in _HEADER_DROPPED and element.tag.group != 0x7FE0:
-                    ds.add(element)
+                    ds.add(copy.deepcopy(element))  # its own: the source's header is shared
         ds.SeriesDescription = plane_title(self.name)
         ds.ImageType = ["DERIVED", "SECONDARY", "REFORMATTED"]
         ds.PhotometricInterpretation = "MONOCHROME2"
