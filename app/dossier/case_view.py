@@ -108,11 +108,13 @@ def case_json(store: CaseStore, case_id: str, record: dict | None = None) -> dic
                                           "path")}
                    | ({"identity": identity.get(d["study_uid"], not_checked)} if d.get("study_uid") else {})
                    for d in record["documents"]],
-        studies=[{"study_uid": s["study_uid"], "date": s.get("date"), "description": s.get("description"),
+        studies=[{"study_uid": s["study_uid"], "date": s.get("date"), "time": s.get("time"),
+                  "description": s.get("description"),
                   "identity": identity.get(s["study_uid"], not_checked),
                   "series": [{"series_uid": se["series_uid"], "number": se.get("number"),
                               "modality": se.get("modality"), "description": se.get("description"),
-                              "kind": se.get("kind"),
+                              "kind": se.get("kind"), "body_part": se.get("body_part"),
+                              "frame_of_reference_uid": se.get("frame_of_reference_uid"),
                               "instances": se.get("instance_count", len(se.get("instances", []))),
                               "frames": se.get("frames")} for se in s.get("series", [])]}
                  for s in record.get("studies", [])],

@@ -166,3 +166,19 @@ class AnnotationStore:
             data = self._read(case_id)
             data["marks"] = marks.to_json() if hasattr(marks, "to_json") else marks
             self._write(case_id, data)
+
+    # -- slice links of prior comparison (the reflines helper's part) ------------------------
+
+    def slice_links(self, case_id: str) -> dict:
+        """The JSON of the case's slice links (viewers.dicom.slice_links.SliceLinks.to_json()):
+        the offsets in mm the reader set between series of different frames of reference
+        ("Link these slices"); {} when none was set."""
+        with self._lock():
+            return self._read(case_id).get("slice_links") or {}
+
+    def save_slice_links(self, case_id: str, links) -> None:
+        """Keep the case's slice links: anything with to_json() (a SliceLinks), or its JSON."""
+        with self._lock():
+            data = self._read(case_id)
+            data["slice_links"] = links.to_json() if hasattr(links, "to_json") else links
+            self._write(case_id, data)

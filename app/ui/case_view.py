@@ -161,6 +161,7 @@ class CaseViewWidget(QSplitter):
         self.setSizes([320, 1000])
         self.navigator.documentActivated.connect(self.open_document)
         self.navigator.seriesActivated.connect(self.open_series)
+        self.navigator.compareRequested.connect(self.compare_with_prior)
         self._thumbnailReady.connect(self._set_thumbnail)
         self._order: list[tuple[str, object]] = []
         self._position = -1
@@ -338,6 +339,30 @@ class CaseViewWidget(QSplitter):
             self._focus_existing("dicom")
         self.dicom.show_series(model)
         self.documentShown.emit(_("Images"))
+
+    def compare_with_prior(self, uid: str | None = None) -> bool:
+        """View ▸ Compare with prior, or a study's or series' in the navigator (`uid`; default:
+        the navigator's current item, else the series shown): it and its prior side by side."""
+        from app.ui.compare_navigator import item_uid
+        from app.dossier.priors import prior_pair
+
+        if self.data is None:
+            return False
+        if uid is None:
+            uid = item_uid(self.navigator.currentItem(), self.navigator.series_role)
+        if uid is None and self.dicom is not None and self.dicom.active.series is not None:
+            uid = self.dicom.active.series.series_uid
+        pair = prior_pair(self.data.view.get("studies") or [], uid) if uid else None
+        if pair is None or not all(p in self.data.series for p in pair):
+            if self.dicom is not None:
+                self.dicom.active.flash(_("No comparable prior study in this case"))
+            return False
+        current, prior = pair
+        self.open_series(current)
+        if self.dicom is None or not hasattr(self.dicom, "compare"):
+            return False
+        self.dicom.compare(self.data.series[current], self.data.series[prior])
+        return True
 
     def focus_search(self) -> None:
         """Ctrl+F: the cursor into the search field of the shown document, when it has one (a PDF)."""

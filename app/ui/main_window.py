@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         view.addAction(make_action(self, "previous_document", _("&Previous document"),
                                    lambda: self.case_view.next_item(-1)))
         view.addAction(make_action(self, "split", _("&Side by side"), self.case_view.toggle_split))
+        view.addAction(_("Compare with p&rior"), lambda: self.case_view.compare_with_prior())
         view.addAction(make_action(self, "find", _("Fin&d in the document"), self.case_view.focus_search))
         view.addSeparator()
         view.addAction(make_action(self, "focus_form", _("Fo&cus the form"), self.focus_form))

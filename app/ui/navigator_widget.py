@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
 from app.core.formatting import format_dicom_name, format_patient_name
 from app.core.i18n import _, ngettext
 from app.core.locale_format import format_date
+from app.ui import compare_navigator
 
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
@@ -38,6 +39,7 @@ class NavigatorWidget(QTreeWidget):
 
     documentActivated = Signal(int)
     seriesActivated = Signal(str)
+    compareRequested = Signal(str)  # a study or series UID: "Compare with prior"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +48,11 @@ class NavigatorWidget(QTreeWidget):
         self.setUniformRowHeights(False)
         self.itemActivated.connect(self._activated)
         self.itemClicked.connect(self._activated)
+        self.view: dict | None = None  # the case shown
+        self.series_role = DOC_ROLE
+        self.compare_menu = None
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(lambda pos: compare_navigator.show_compare_menu(self, pos))
         self.series_items: dict[str, QTreeWidgetItem] = {}
         self.document_items: list[QTreeWidgetItem] = []
         self.problem_items: list[QTreeWidgetItem] = []  # red: other patient, missing, unreadable
@@ -112,6 +119,8 @@ class NavigatorWidget(QTreeWidget):
         check.setExpanded(True)
         self._documents(view.get("documents", []))
         self._imaging(view)
+        self.view = view
+        compare_navigator.add_comparable_studies(self, view)
 
     def _documents(self, documents: list[dict]) -> None:
         by_kind: dict[str, list[int]] = {}
@@ -147,6 +156,7 @@ class NavigatorWidget(QTreeWidget):
             ident = study.get("identity") or {}
             text = f"{format_date(study.get('date'))}  {study.get('description') or _('(no description)')}"
             node = QTreeWidgetItem(imaging, [text])
+            node.setData(0, compare_navigator.STUDY_ROLE, study.get("study_uid"))
             foreign = ident.get("status") == "mismatch"
             if foreign:
                 node.setText(0, text + "\n" + self.other_patient_text(ident))
@@ -223,6 +233,8 @@ class NavigatorWidget(QTreeWidget):
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         target = item.data(0, DOC_ROLE)
         if not target:
+            if item.data(0, compare_navigator.COMPARE_ROLE):
+                self.compareRequested.emit(str(item.data(0, compare_navigator.COMPARE_ROLE)))
             return
         kind, value = target
         if kind == "document":

@@ -24,6 +24,7 @@ from viewers.dicom.pixels import CT_PRESETS
 from viewers.dicom.toolbar_icons_widget import viewer_icon
 from viewers.dicom.toolbar_widget import ViewerToolbarWidget
 from viewers.dicom import reference_lines_widget
+from viewers.dicom.compare_widget import CompareMixin
 from viewers.dicom.viewport_widget import ViewportWidget
 from viewers.message_widget import message_label
 from app.core.i18n import _
@@ -45,7 +46,7 @@ def series_label(series) -> str:
     return " ".join(p for p in parts if p) + f" ({len(series)})"
 
 
-class DicomViewerWidget(QWidget):
+class DicomViewerWidget(CompareMixin, QWidget):
     """`set_series_list([...])` offers series; `show_series(series)` shows one in the active
     viewport; `show_error(reason)` a centred message instead. `attach_annotations(store,
     case_id)` keeps measurements and key images with a case; without it they live as long as
@@ -90,6 +91,7 @@ class DicomViewerWidget(QWidget):
         self.cine = QTimer(self)
         self.cine.timeout.connect(self._cine_tick)
         self.mpr = MprController(self)  # the MPR view (mpr_widget.py): key M
+        self._init_compare()
         self._build_toolbar()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -113,6 +115,7 @@ class DicomViewerWidget(QWidget):
         vp.seriesDropped.connect(lambda target, i: self.assign(self.viewports.index(target), i))
         vp.menuRequested.connect(self._show_menu)
         vp.viewChanged.connect(self._sync_toolbar)
+        vp.viewChanged.connect(lambda vp=vp: self._copy_view(vp))
         return vp
 
     def _action(self, text: str, tip: str, slot, *, checkable: bool = False, group: QActionGroup | None = None,
@@ -222,6 +225,7 @@ class DicomViewerWidget(QWidget):
             _("Lines"), _("Reference lines: where the other viewports' slices cross this image"),
             self.set_reference_lines, checkable=True, key="L", section="display", icon="reference-lines")
         self.lines_action.setChecked(True)
+        self.toolbar.add("display", self.link_view_action)
 
     # -- series and layout -------------------------------------------------------------------
 
@@ -340,6 +344,7 @@ class DicomViewerWidget(QWidget):
         menu.addAction(_("Leave MPR") if self.mpr.active else _("MPR"), self.mpr.toggle)
         menu.addSeparator()
         menu.addAction(_("Reset view"), vp.reset)
+        self._add_compare_menu(menu)
         menu.popup(global_pos)
         self._menu = menu  # the menu on screen (tests reach it here)
 
@@ -406,15 +411,14 @@ class DicomViewerWidget(QWidget):
             location = series.locations()[source.index]
         except (IndexError, TypeError):
             return
-        frame_of_reference = series.frame_of_reference_uid
-        if location is None or not frame_of_reference:
+        if location is None:
             return
         self._syncing = True
         try:
             for vp in self.visible_viewports():
                 if vp is source or vp.series is None:
                     continue
-                n = vp.series.nearest_slice(location, frame_of_reference, series.normal, prefer=vp.index)
+                n = self.linked_slice(source, location, vp)  # one frame of reference, or a slice link
                 if n is not None:
                     vp.set_index(n)
         finally:
@@ -514,6 +518,7 @@ class DicomViewerWidget(QWidget):
         self.measurements = MeasurementSet.from_json(loaded["measurements"])
         self.key_images = list(loaded["key_images"])
         self.marks = MarkSet.from_json(loaded.get("marks"))
+        self._load_slice_links(store, case_id)
         for vp in self.viewports:
             vp.set_measurements(self.measurements)
             vp.layers.marks.marks = self.marks
