@@ -18,6 +18,7 @@ from tests.ui.test_dicom_viewer import drag, mouse, wheel
 from tests.unit import phantoms
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.mpr_state import PLANES
+from viewers.dicom.planes import Plane
 from viewers.dicom.series import SeriesModel
 from viewers.dicom.sources import series_from_paths
 from viewers.dicom.widget import DicomViewerWidget
@@ -303,9 +304,20 @@ class TestSlabAndViewing:
         assert key_image.png.startswith(b"\x89PNG")
 
 
-def test_a_gantry_tilted_series_says_its_tilt_was_corrected(qtbot, make_viewer, tmp_path):
+def test_a_gantry_tilted_series_says_its_tilt_was_corrected_and_its_slices_follow_the_crosshair(
+        qtbot, make_viewer, tmp_path):
     viewer = make_viewer(phantoms.tilted(tmp_path / "tilted"))
     enter_mpr(qtbot, viewer)
+    mpr = viewer.mpr
     with in_language("en"):
-        for vp in viewer.mpr.viewports.values():
+        for vp in mpr.viewports.values():
             assert "gantry tilt corrected" in vp.corner_texts().bottom_right
+    # The tilted original in the fourth cell (not parallel to any reformat) goes to the slice
+    # through the crosshair when the crosshair moves.
+    sphere = np.array(phantoms.SPHERES[2][0])
+    mpr.set_point(sphere)
+    fourth = viewer.viewports[3]
+    qtbot.waitUntil(lambda: fourth.displayed_index == fourth.index, timeout=5000)
+    shown = Plane.from_slice_info(fourth.series.slice_info(fourth.index))
+    gap = 2.5 * np.cos(np.radians(20.0))  # the phantom's slices along their normal
+    assert abs(shown.distance(sphere)) <= gap / 2 + 1e-6

@@ -14,14 +14,17 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox
 
 from app.core.i18n import _
+from viewers.dicom import reference_lines_widget
 from viewers.dicom.mpr_loader import VolumeLoad
 from viewers.dicom.mpr_state import MAX_SLAB_MM, MODE_NAMES, MODES, PLANES, MprState
 
-COLOURS = {"axial": QColor(80, 150, 255), "coronal": QColor(80, 220, 100), "sagittal": QColor(255, 90, 80)}
+# A plane's colour is that of its viewport's reference lines (the axial in the first viewport,
+# the coronal in the second, the sagittal in the third), so a plane reads alike everywhere.
+COLOURS = {name: reference_lines_widget.colour(number) for number, name in enumerate(PLANES)}
 CENTRE_GRAB = 12.0  # screen pixels around the crosshair centre that grab it
 LINE_GRAB = 7.0  # screen pixels either side of a line that grab it
 CENTRE_GAP = 10.0  # the lines stop this far from the centre, so the point itself shows
@@ -417,11 +420,29 @@ class MprController(QObject):
             for name in moved:
                 if name != source and name in self.viewports:
                     self.viewports[name].set_index(self._index_for(name))
+            self._follow_source()
         finally:
             self._updating = False
         for vp in self.viewports.values():
             vp.update()
         self.stateChanged.emit()
+
+    def _follow_source(self) -> None:
+        """The original series in the fourth cell to its slice nearest the crosshair (the
+        viewer's synchronised scrolling does not link it to a reformat it is not parallel to,
+        such as a gantry-tilted series)."""
+        fourth, source = self.viewer.viewports[3], self.source
+        normal = getattr(source, "normal", None)
+        if fourth.series is not source or normal is None or self.state is None:
+            return
+        near = source.nearest_slice(float(np.dot(self.state.point, normal)), source.frame_of_reference_uid, normal,
+                                    prefer=fourth.index)
+        if near is not None and near != fourth.index:
+            syncing, self.viewer._syncing = self.viewer._syncing, True  # the crosshair leads here
+            try:
+                fourth.set_index(near)
+            finally:
+                self.viewer._syncing = syncing
 
     def set_point(self, point) -> None:
         """The crosshair to a patient point (mm)."""
