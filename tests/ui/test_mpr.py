@@ -5,6 +5,7 @@ refused in the viewer; leaving MPR (or leaving it while it loads) brings back wh
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from app.core.i18n import in_language
 from tests.ui.test_dicom_viewer import drag, mouse, wheel
 from tests.unit import phantoms
+from viewers.dicom import volume as volume_module
 from viewers.dicom.cache import MiB, FrameCache
 from viewers.dicom.mpr_state import PLANES
 from viewers.dicom.planes import Plane
@@ -133,6 +135,38 @@ class TestEntering:
         QApplication.processEvents()
         assert viewer.layout_name == "1x1" and viewer.viewports[0].series is source
         assert viewer.mpr.state is None  # a late "ready" from the cancelled load is ignored
+
+    def test_the_reformats_show_while_the_volume_loads_and_fill_in_once_it_is_in(self, qtbot, make_viewer, phantom,
+                                                                                 monkeypatch):
+        gate = threading.Event()
+        real = volume_module.prepare_volume
+
+        def gated(series):  # the load holds after the first slice until the test lets it go on
+            volume, fill = real(series)
+
+            def held(progress=None, cancelled=None):
+                gate.wait(20)
+                fill(progress, cancelled)
+            return volume, held
+        monkeypatch.setattr(volume_module, "prepare_volume", gated)
+        viewer = make_viewer(phantom)
+        mpr = viewer.mpr
+        mpr.enter()
+        qtbot.waitUntil(lambda: mpr.state is not None, timeout=10000)
+        wait_reformats(qtbot, viewer)
+        assert mpr.loading and mpr.volume.count == 1  # shown from the first slice alone
+        coronal = mpr.viewports["coronal"]
+        with in_language("en"):
+            assert "Loading the volume: 2 %" in coronal.corner_texts().bottom_right
+        early = {name: vp.frame for name, vp in mpr.viewports.items()}
+        assert (early["coronal"].modality > 0).sum() == 0  # slice 0 (z = 0) holds no sphere
+        gate.set()
+        qtbot.waitUntil(lambda: not mpr.loading, timeout=20000)
+        qtbot.waitUntil(lambda: all(vp.frame is not early[name] and vp.displayed_index == vp.index
+                                    for name, vp in mpr.viewports.items()), timeout=10000)
+        assert (coronal.frame.modality > 0).sum() > 0  # the spheres, now that every slice is in
+        with in_language("en"):
+            assert not any(line.startswith("Loading") for line in coronal.corner_texts().bottom_right)
 
     def test_a_series_that_is_not_a_volume_is_refused_in_the_viewer_with_the_reason(self, qtbot, make_viewer,
                                                                                     tmp_path):
@@ -276,7 +310,7 @@ class TestSlabAndViewing:
         assert mpr.series["coronal"].slab_mm == 15.0
         assert mpr.slab_box.value() == 15.0
 
-    def test_window_level_drag_on_a_reformat_changes_its_window(self, qtbot, make_viewer, phantom):
+    def test_window_level_drag_on_a_reformat_changes_the_window_of_the_three_reformats(self, qtbot, make_viewer, phantom):
         viewer = make_viewer(phantom)
         enter_mpr(qtbot, viewer)
         coronal = viewer.mpr.viewports["coronal"]
@@ -285,6 +319,9 @@ class TestSlabAndViewing:
         drag(coronal, start, start + QPointF(60, 30))
         after = coronal.window()
         assert after.width > before.width and after.center > before.center
+        for vp in viewer.mpr.viewports.values():  # one window for the three reformats
+            assert vp.window() == after
+        assert viewer.viewports[3].state.window is None  # not the original series'
         assert viewer.mpr.state.point == pytest.approx(viewer.mpr.state.centre)  # the crosshair did not move
         assert coronal.frame.units == "HU"
 

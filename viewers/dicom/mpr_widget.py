@@ -275,6 +275,7 @@ class MprController(QObject):
                 vp.decorations.remove(self.decorations[name])
             try:
                 vp.indexChanged.disconnect(self._index_slots[name])
+                vp.viewChanged.disconnect(self._view_slots[name])
             except (RuntimeError, TypeError, KeyError):
                 pass
         saved, self._saved = self._saved, None
@@ -321,7 +322,7 @@ class MprController(QObject):
         self._updating = True  # the viewer's synchronised scrolling must not move the crosshair meanwhile
         try:
             viewer.set_layout("2x2", keep_mpr=True)
-            self._index_slots = {}
+            self._index_slots, self._view_slots = {}, {}
             for name, vp in zip(PLANES, viewer.viewports):
                 series = make_reformat_series(volume, self.state, name, self.source)
                 self.series[name], self.viewports[name] = series, vp
@@ -332,6 +333,8 @@ class MprController(QObject):
                 vp.installEventFilter(self)
                 slot = self._index_slots[name] = lambda n, name=name: self._on_scrolled(name, n)
                 vp.indexChanged.connect(slot)
+                view_slot = self._view_slots[name] = lambda vp=vp: self._link_window(vp)
+                vp.viewChanged.connect(view_slot)
             fourth, source = viewer.viewports[3], self.source
             normal = source.normal
             near = None if normal is None else source.nearest_slice(
@@ -405,6 +408,21 @@ class MprController(QObject):
             if n is not None:
                 return n
         return state.index(name)
+
+    def _link_window(self, source) -> None:
+        """One window and inversion for the three reformats (one volume, one tissue), as
+        RadiAnt links them; zoom and pan stay each viewport's own."""
+        if self._updating:
+            return
+        self._updating = True
+        try:
+            for vp in self.viewports.values():
+                if vp is not source and (vp.state.window != source.state.window
+                                         or vp.state.invert != source.state.invert):
+                    vp.state.window, vp.state.invert = source.state.window, source.state.invert
+                    vp.update()
+        finally:
+            self._updating = False
 
     def _on_scrolled(self, name: str, n: int) -> None:
         if self._updating or self.state is None:
