@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from app.store.drafts import DraftStore
 from app.store.opinions import SignedOpinionStore
+from app.ui.case_images_widget import CaseImagesWidget
+from app.ui.case_key_images import KeyImageEditing
 from app.ui.case_sheet_strip import CaseSheetStripWidget
 from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
@@ -140,7 +142,9 @@ class CaseViewWidget(QSplitter):
         self.store, self.runner, self.store_runner = store, runner, store_runner
         self.data: CaseData | None = None
         self.dicom = None
+        self.images: CaseImagesWidget | None = None  # the "Images" tab: the viewer and its tag browser
         left, self.header, self.navigator = header_and_navigator(self)
+        self.key_image_editing = KeyImageEditing(self)
         self.addWidget(left)
         right = QWidget(self)
         self.strip = CaseSheetStripWidget(right)
@@ -174,6 +178,7 @@ class CaseViewWidget(QSplitter):
         self.data = data
         self.header.set_case(data.view)
         self.navigator.set_case(data.view)
+        self.key_image_editing.group.set_key_images(data.key_images)
         self.strip.set_missing(data.missing)
         # Next document follows the navigator as the reviewer reads it (grouped by kind, then the
         # images); whatever the tree does not list comes last, in the case's order.
@@ -191,7 +196,7 @@ class CaseViewWidget(QSplitter):
                 widget = tabs.widget(0)
                 tabs.removeTab(0)
                 widget.deleteLater()
-        self.dicom = None
+        self.dicom = self.images = None
         if self.data is not None:
             for model in self.data.series.values():
                 model.close(timeout=0)
@@ -321,12 +326,15 @@ class CaseViewWidget(QSplitter):
                 return
             tabs = self.current_tabs
             self.dicom = entry.factory(tabs)
-            self.dicom.set_series_list(list(self.data.series.values()))
+            self.images = CaseImagesWidget(self.dicom, tabs)
+            # In the navigator's reading order, so that 1x2 and 2x2 fill with the next series.
+            self.dicom.set_series_list([self.data.series[uid] for kind, uid in self._order if kind == "series"])
             if hasattr(self.dicom, "attach_annotations"):
                 from app.store.annotations import AnnotationStore
                 try:
                     self.dicom.attach_annotations(AnnotationStore(self.store), self.data.case_id,
                                                   background=self._store_write)
+                    self.dicom.key_images = list(self.data.key_images)  # with the edits still being written
                 except Exception:  # noqa: BLE001 - damaged annotations must not keep the images closed
                     pass
             if self.data.presentation is not None and hasattr(self.dicom, "set_presentation_states"):
@@ -334,7 +342,7 @@ class CaseViewWidget(QSplitter):
             if hasattr(self.dicom, "keyImageAdded"):
                 self.dicom.keyImageAdded.connect(lambda _k: self.keyImagesChanged.emit(list(self.dicom.key_images)))
                 self.keyImagesChanged.emit(list(self.dicom.key_images))
-            self._add_tab(tabs, self.dicom, _("Images"), "dicom")
+            self._add_tab(tabs, self.images, _("Images"), "dicom")
         else:
             self._focus_existing("dicom")
         self.dicom.show_series(model)
@@ -418,8 +426,8 @@ class CaseViewWidget(QSplitter):
     def _close_tab(self, tabs: QTabWidget, i: int) -> None:
         widget = tabs.widget(i)
         tabs.removeTab(i)
-        if widget is self.dicom:
-            self.dicom = None
+        if widget is self.images or widget is self.dicom:
+            self.dicom = self.images = None
         widget.deleteLater()
 
     # -- thumbnails ----------------------------------------------------------------------------

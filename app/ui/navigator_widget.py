@@ -5,14 +5,15 @@ disc lacks, and files that could not be read are shown in red with the reason.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
-from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.core.formatting import format_dicom_name, format_patient_name
 from app.core.i18n import _, ngettext
 from app.core.locale_format import format_date
 from app.ui import compare_navigator
+from viewers.dicom.mime import SERIES_UID_MIME
 
 THUMB = 48
 DOC_ROLE = Qt.ItemDataRole.UserRole + 1  # ("document", index) or ("series", series_uid)
@@ -53,6 +54,8 @@ class NavigatorWidget(QTreeWidget):
         self.compare_menu = None
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(lambda pos: compare_navigator.show_compare_menu(self, pos))
+        self.setDragEnabled(True)  # a series thumbnail dropped on a viewport shows there
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.series_items: dict[str, QTreeWidgetItem] = {}
         self.document_items: list[QTreeWidgetItem] = []
         self.problem_items: list[QTreeWidgetItem] = []  # red: other patient, missing, unreadable
@@ -205,6 +208,16 @@ class NavigatorWidget(QTreeWidget):
         item = self.series_items.get(series_uid)
         if item is not None:
             item.setIcon(0, QIcon(pixmap))
+
+    def mimeTypes(self) -> list[str]:
+        return [SERIES_UID_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        data = QMimeData()
+        target = items[0].data(0, DOC_ROLE) if items else None
+        if target and target[0] == "series":
+            data.setData(SERIES_UID_MIME, str(target[1]).encode("ascii", "replace"))
+        return data
 
     def reading_order(self) -> list[tuple[str, object]]:
         """("document", n) and ("series", uid) as the tree shows them, top to bottom: the order

@@ -37,4 +37,6 @@ VIEWER_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("X",), N_("MPR: slab mode average, MIP or MinIP")),
     (("[", "]"), N_("MPR: turn the other planes around the active one (5° left / right)")),
     (("N",), N_("MPR: straight planes again (no oblique)")),
+    (("Ctrl+T",), N_("The DICOM tags of the active viewport's image")),
+    (("F2", "Del"), N_("A key image in the case navigator: new caption / remove")),
 )

@@ -4,10 +4,11 @@ on any image. The viewport decides what they say; this module only draws."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QPointF, QSize
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from viewers.dicom.display import Corners
+from viewers.dicom.overlay_layout import Box, PlacedText, layout_corners
 
 TEXT = QColor(235, 235, 235)
 SHADOW = QColor(0, 0, 0, 220)
@@ -36,8 +37,8 @@ def centre_text(painter: QPainter, size: QSize, text: str, offset: QPointF = QPo
     shadow_text(painter, QPointF((size.width() - width) / 2, size.height() / 2 + metrics.ascent() / 2) + offset, text)
 
 
-def draw_markers(painter: QPainter, size: QSize, labels: dict[str, str]) -> None:
-    """The orientation letters in the middle of each edge."""
+def draw_markers(painter: QPainter, size: QSize, labels: dict[str, str]) -> list[Box]:
+    """The orientation letters in the middle of each edge; their boxes."""
     bold = QFont(painter.font())
     bold.setBold(True)
     painter.save()
@@ -51,14 +52,19 @@ def draw_markers(painter: QPainter, size: QSize, labels: dict[str, str]) -> None
         "top": QPointF((w - metrics.horizontalAdvance(labels.get("top", ""))) / 2, m + metrics.ascent()),
         "bottom": QPointF((w - metrics.horizontalAdvance(labels.get("bottom", ""))) / 2, h - m - metrics.descent()),
     }
+    boxes = []
     for edge, point in places.items():
         if labels.get(edge):
             shadow_text(painter, point, labels[edge], MARKER)
+            boxes.append(Box(point.x(), point.y() - metrics.ascent(), metrics.horizontalAdvance(labels[edge]) + 1,
+                             metrics.height() + 1))
     painter.restore()
+    return boxes
 
 
-def draw_scale_bar(painter: QPainter, size: QSize, pixels: float, text: str) -> None:
-    """A horizontal bar `pixels` long with ticks at tenths, centred above the bottom marker."""
+def draw_scale_bar(painter: QPainter, size: QSize, pixels: float, text: str) -> Box:
+    """A horizontal bar `pixels` long with ticks at tenths, centred above the bottom marker;
+    its box, label included."""
     metrics = QFontMetricsF(painter.font())
     x0 = (size.width() - pixels) / 2
     y = size.height() - 2 * MARGIN - metrics.height() - 2
@@ -73,29 +79,24 @@ def draw_scale_bar(painter: QPainter, size: QSize, pixels: float, text: str) -> 
             painter.drawLine(QPointF(x, y), QPointF(x, y - (6 if fraction in (0, 0.5, 1) else 3)))
     shadow_text(painter, QPointF(x0 + pixels + 6, y + metrics.ascent() / 2 - 1), text)
     painter.restore()
+    bottom = y + metrics.ascent() / 2 + metrics.descent()
+    return Box(x0 - 2, y - 7, pixels + 10 + metrics.horizontalAdvance(text), bottom - (y - 7))
 
 
-def draw_corners(painter: QPainter, size: QSize, corners: Corners) -> None:
-    """Each corner's lines, cut to half the width and half the height so corners never meet."""
+def draw_corners(painter: QPainter, size: QSize, corners: Corners, reserved: list[Box] | None = None
+                 ) -> list[PlacedText]:
+    """Each corner's lines in its own quarter, around the `reserved` boxes (markers, scale
+    bar, warning), elided or left out where there is no room (overlay_layout.py)."""
     metrics = QFontMetricsF(painter.font())
-    line = metrics.height()
-    room = max(0, int((size.height() / 2 - MARGIN - line) // line))  # lines per corner
-    width = max(40.0, size.width() / 2 - 3 * MARGIN - metrics.horizontalAdvance("MM"))
-    for lines, right, bottom in ((corners.top_left, False, False), (corners.top_right, True, False),
-                                 (corners.bottom_left, False, True), (corners.bottom_right, True, True)):
-        lines = (lines[-room:] if bottom else lines[:room]) if room else []
-        for i, text in enumerate(lines):
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
-            x = size.width() - MARGIN - metrics.horizontalAdvance(text) if right else MARGIN
-            if bottom:
-                y = size.height() - MARGIN - metrics.descent() - (len(lines) - 1 - i) * line
-            else:
-                y = MARGIN + metrics.ascent() + i * line
-            shadow_text(painter, QPointF(x, y), text)
+    placed = layout_corners(size.width(), size.height(), corners, line_height=metrics.height(),
+                            measure=metrics.horizontalAdvance, reserved=reserved or [], margin=MARGIN)
+    for item in placed:
+        shadow_text(painter, QPointF(item.box.x, item.box.y + metrics.ascent()), item.text)
+    return placed
 
 
-def draw_warning(painter: QPainter, size: QSize, text: str) -> None:
-    """A bold red line centred under the top orientation marker (another patient's image)."""
+def draw_warning(painter: QPainter, size: QSize, text: str) -> Box:
+    """A bold red line centred under the top orientation marker (another patient's image); its box."""
     bold = QFont(painter.font())
     bold.setBold(True)
     bold.setPixelSize(int(bold.pixelSize() * 1.3) if bold.pixelSize() > 0 else 16)
@@ -105,3 +106,4 @@ def draw_warning(painter: QPainter, size: QSize, text: str) -> None:
     x = (size.width() - metrics.horizontalAdvance(text)) / 2
     shadow_text(painter, QPointF(x, MARGIN + metrics.ascent() + metrics.height()), text, WARNING)
     painter.restore()
+    return Box(x, MARGIN + metrics.height(), metrics.horizontalAdvance(text) + 1, metrics.height() + 1)

@@ -181,13 +181,23 @@ def _sync(p: QPainter) -> None:
     p.drawLine(QPointF(12, 7.5), QPointF(12, 14))
 
 
+def _tags(p: QPainter) -> None:
+    _pen(p, 1.5)
+    p.drawPolygon(QPolygonF([QPointF(3, 6), QPointF(15, 6), QPointF(21, 12), QPointF(15, 18), QPointF(3, 18)]))
+    p.setBrush(INK)
+    p.drawEllipse(QPointF(15, 12), 1.5, 1.5)
+    _pen(p, 1.3, ACCENT)
+    p.drawLine(QPointF(6, 10), QPointF(11, 10))
+    p.drawLine(QPointF(6, 14), QPointF(11, 14))
+
+
 GLYPHS: dict[str, Callable[[QPainter], None]] = {
     "layout-1x1": lambda p: _grid(p, 1, 1), "layout-1x2": lambda p: _grid(p, 1, 2),
     "layout-2x2": lambda p: _grid(p, 2, 2), "window": _window, "distance": _distance, "angle": _angle,
     "ellipse": _ellipse, "rect": _rect, "key-image": _key_image, "presets": _presets, "fit": _fit,
     "reset": _reset, "actual-size": _actual, "rotate-left": lambda p: _rotate(p, False),
     "rotate-right": lambda p: _rotate(p, True), "flip-h": lambda p: _flip(p, True),
-    "flip-v": lambda p: _flip(p, False), "invert": _invert, "play": _play, "pause": _pause, "sync": _sync,
+    "flip-v": lambda p: _flip(p, False), "invert": _invert, "play": _play, "pause": _pause, "sync": _sync, "tags": _tags,
 }
 
 

@@ -7,9 +7,9 @@ import math
 from PySide6.QtCore import QPointF, Qt
 
 from viewers.dicom import display
+from viewers.dicom.mime import SERIES_MIME, SERIES_UID_MIME
 from viewers.dicom.pixels import Window
 
-SERIES_MIME = "application/x-secondo-dicom-series"
 PAGE = 10  # slices per PageUp/PageDown
 ZOOM_STEP = 1.15
 
@@ -188,10 +188,16 @@ class ViewportInputMixin:
     # -- drag and drop of a series -------------------------------------------------------------
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(SERIES_MIME):
+        if event.mimeData().hasFormat(SERIES_MIME) or event.mimeData().hasFormat(SERIES_UID_MIME):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        if event.mimeData().hasFormat(SERIES_UID_MIME):
+            uid = bytes(event.mimeData().data(SERIES_UID_MIME)).decode("ascii", "replace").strip()
+            event.acceptProposedAction()
+            self.activated.emit(self)
+            self.seriesUidDropped.emit(self, uid)
+            return
         data = event.mimeData().data(SERIES_MIME)
         try:
             index = int(bytes(data).decode("ascii"))

@@ -84,14 +84,16 @@ class ViewportPaintMixin:
             self.measure.paint(painter, self.slice_key(), t, spacing[0], spacing[1], self.frame)
         for decoration in self.decorations:
             decoration.paint(self, painter, size, t)
+        reserved = []  # what the corner texts must leave free
         if overlays:
-            overlay.draw_markers(painter, size, self._labels(info))
-            self._draw_scale_bar(painter, size, spacing)
-        if corners:
-            overlay.draw_corners(painter, size, self.corner_texts(info))
+            reserved += overlay.draw_markers(painter, size, self._labels(info))
+            bar = self._draw_scale_bar(painter, size, spacing)
+            reserved += [bar] if bar is not None else []
         warning = self.warning_text()
         if warning:  # shown even with the overlays off: a wrong-patient image is never unmarked
-            overlay.draw_warning(painter, size, warning)
+            reserved.append(overlay.draw_warning(painter, size, warning))
+        if corners:
+            self.overlay_boxes = (overlay.draw_corners(painter, size, self.corner_texts(info), reserved), reserved)
         if self._flash_text and flash:
             overlay.centre_text(painter, size, self._flash_text, QPointF(0, size.height() * 0.3))
 
@@ -140,18 +142,18 @@ class ViewportPaintMixin:
                           "top": geometry.opposite(bottom), "bottom": bottom}
         return geometry.apply_view_transform(labels, 90 * self.state.rotation, self.state.flip_h, self.state.flip_v)
 
-    def _draw_scale_bar(self, painter: QPainter, size: QSize, spacing) -> None:
+    def _draw_scale_bar(self, painter: QPainter, size: QSize, spacing):
         mm, source = spacing
         bar = geometry.scale_bar(mm if mm else 1.0, self.scale(size), size.width() / 4)
         if bar is None:
-            return
+            return None
         length, pixels = bar
         if mm:
             text = (_("{value} {unit} (at detector)").format(value=trimmed(length, 3), unit="mm")
                     if source == "ImagerPixelSpacing" else _("{n} mm").format(n=trimmed(length, 3)))
         else:
             text = _("{n} px").format(n=trimmed(length, 3))
-        overlay.draw_scale_bar(painter, size, pixels, text)
+        return overlay.draw_scale_bar(painter, size, pixels, text)
 
     def warning_text(self) -> str:
         """"OTHER PATIENT" when the case view flagged the series (`SeriesModel.other_patient`)."""

@@ -22,7 +22,7 @@ from viewers.dicom.measure_widget import TOOLS, MeasurementTool
 from viewers.dicom.pixels import CT_PRESETS, Frame, Window, voi_lut_window
 from viewers.dicom.planes import Plane
 from viewers.dicom.reference_lines import plane_at
-from viewers.dicom.viewport_input_widget import SERIES_MIME, ViewportInputMixin  # noqa: F401 - SERIES_MIME is public here
+from viewers.dicom.viewport_input_widget import SERIES_MIME, SERIES_UID_MIME, ViewportInputMixin  # noqa: F401 - public here
 from viewers.dicom.viewport_paint_widget import ViewportPaintMixin, to_qimage  # noqa: F401 - to_qimage is public here
 from app.core.i18n import _
 
@@ -40,6 +40,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
     measurementsChanged = Signal(object)  # self
     marksChanged = Signal(object)  # self: an arrow or text note added, edited or removed
     seriesDropped = Signal(object, int)  # self, index of the dropped series in the viewer's list
+    seriesUidDropped = Signal(object, str)  # self, Series Instance UID (a thumbnail of the case navigator)
     menuRequested = Signal(object, object)  # self, global QPoint (a right click without drag)
     _frameArrived = Signal(object, int, object)  # series, index, Frame or FrameDecodeError
 
@@ -67,6 +68,7 @@ class ViewportWidget(ViewportInputMixin, ViewportPaintMixin, QWidget):
         # Drawn over the image and asked for overlay lines by other views (the MPR crosshair):
         # objects with paint(viewport, painter, size, transform) and lines(viewport) -> list[str].
         self.decorations: list = []
+        self.overlay_boxes: tuple = ([], [])  # the corner texts placed at the last paint, and the boxes they avoid
         self._renderer = DisplayRenderer()
         self._pixels = None  # keeps the buffer of the QImage alive
         self._qimage: QImage | None = None

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QGridLayout, QMenu, QSpinBox, QStackedWidget, QToo
 from app.core.key_images import KeyImage
 from viewers import base
 from viewers.dicom import annotation_icons_widget  # noqa: F401 - adds the annotation glyphs
+from viewers.dicom.cine import file_frame_interval, fps_for
 from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
+from viewers.dicom.layout_fill import next_series
 from viewers.dicom.marks import MarkSet
 from viewers.dicom.measure import MeasurementSet
 from viewers.dicom.mpr_widget import MprController
@@ -89,6 +91,8 @@ class DicomViewerWidget(CompareMixin, QWidget):
         self.toolbar = ViewerToolbarWidget(self)  # two rows of icons in sections (toolbar_widget.py)
         self.tool_rows = self.toolbar.rows
         self.cine = QTimer(self)
+        self.cine_interval = 1000 / DEFAULT_FPS  # ms between frames: the fps box, or the file's frame time
+        self._rate_series = None  # the series whose file rate the cine follows
         self.cine.timeout.connect(self._cine_tick)
         self.mpr = MprController(self)  # the MPR view (mpr_widget.py): key M
         self._init_compare()
@@ -113,6 +117,7 @@ class DicomViewerWidget(CompareMixin, QWidget):
         vp.frameShown.connect(lambda n: self.update_reference_lines())
         vp.measurementsChanged.connect(self._on_measurements_changed)
         vp.seriesDropped.connect(lambda target, i: self.assign(self.viewports.index(target), i))
+        vp.seriesUidDropped.connect(lambda target, uid: self.assign_uid(self.viewports.index(target), uid))
         vp.menuRequested.connect(self._show_menu)
         vp.viewChanged.connect(self._sync_toolbar)
         vp.viewChanged.connect(lambda vp=vp: self._copy_view(vp))
@@ -250,8 +255,12 @@ class DicomViewerWidget(CompareMixin, QWidget):
         if series not in self.series_list:
             self.series_list.append(series)
             self.seriesListChanged.emit()
-        self.assign(self.viewports.index(self.active) if viewport is None else viewport,
-                    self.series_list.index(series))
+        target = self.viewports.index(self.active) if viewport is None else viewport
+        if 0 <= target < len(self.viewports):
+            for other in self.visible_viewports():  # swapped, so that no series shows twice
+                if other is not self.viewports[target] and other.series is series:
+                    other.set_series(self.viewports[target].series)
+        self.assign(target, self.series_list.index(series))
 
     def assign(self, viewport: int, series_index: int) -> None:
         if not (0 <= viewport < len(self.viewports) and 0 <= series_index < len(self.series_list)):
@@ -261,6 +270,12 @@ class DicomViewerWidget(CompareMixin, QWidget):
         vp = self.viewports[viewport]
         vp.set_series(self.series_list[series_index])
         self.set_active_viewport(vp)
+
+    def assign_uid(self, viewport: int, series_uid: str) -> None:
+        """Show the offered series of `series_uid` in `viewport` (a thumbnail dropped there)."""
+        index = next((i for i, s in enumerate(self.series_list) if getattr(s, "series_uid", None) == series_uid), None)
+        if index is not None:
+            self.assign(viewport, index)
 
     def show_error(self, reason: str) -> None:
         """Show `reason` instead of the viewports (the series stay offered)."""
@@ -281,20 +296,16 @@ class DicomViewerWidget(CompareMixin, QWidget):
         if not keep_mpr and self.mpr.active:
             self.mpr.leave()
         rows, columns = LAYOUTS[name]
+        kept = self.visible_viewports()
         self.layout_name = name
         for vp in self.viewports:
             self._grid_layout.removeWidget(vp)
             vp.hide()
-        used = {id(vp.series) for vp in self.visible_viewports() if vp.series is not None}
         for i in range(rows * columns):
             vp = self.viewports[i]
             self._grid_layout.addWidget(vp, i // columns, i % columns)
             vp.show()
-            if vp.series is None:  # fill an empty viewport with the next series not shown yet
-                spare = next((s for s in self.series_list if id(s) not in used), None)
-                if spare is not None:
-                    vp.set_series(spare)
-                    used.add(id(spare))
+        self._fill_new_viewports(kept)
         for r in range(2):
             self._grid_layout.setRowStretch(r, 1 if r < rows else 0)
             self._grid_layout.setColumnStretch(r, 1 if r < columns else 0)
@@ -304,6 +315,15 @@ class DicomViewerWidget(CompareMixin, QWidget):
         self._refresh_active()
         self.update_reference_lines()
         self.layoutChanged.emit(name)
+
+    def _fill_new_viewports(self, kept: list[ViewportWidget]) -> None:
+        """Each viewport new in the layout gets its own series: the case's next ones in
+        reading order after those on screen, while there are more."""
+        new = [vp for vp in self.visible_viewports() if vp not in kept]
+        shown = [self.series_list.index(vp.series) if vp.series in self.series_list else None
+                 for vp in self.visible_viewports() if vp in kept]
+        for vp, n in zip(new, next_series(shown, len(self.series_list), len(new))):
+            vp.set_series(self.series_list[n])
 
     def visible_viewports(self) -> list[ViewportWidget]:
         rows, columns = LAYOUTS[self.layout_name]
@@ -321,6 +341,7 @@ class DicomViewerWidget(CompareMixin, QWidget):
         self.currentDatasetChanged.emit(vp.dataset())
         self._sync_toolbar()
         self.update_reference_lines()
+        self._follow_file_rate(vp)
 
     def _refresh_active(self) -> None:
         several = len(self.visible_viewports()) > 1
@@ -427,6 +448,7 @@ class DicomViewerWidget(CompareMixin, QWidget):
     def _on_frame_shown(self, vp: ViewportWidget) -> None:
         if vp is self.active:
             self.currentDatasetChanged.emit(vp.dataset())
+            self._follow_file_rate(vp)
 
     # -- cine ----------------------------------------------------------------------------------
 
@@ -440,7 +462,7 @@ class DicomViewerWidget(CompareMixin, QWidget):
         if self.active.count < 2:
             self.play_action.setChecked(False)
             return
-        self._set_fps(self.fps.value())
+        self.cine.setInterval(round(self.cine_interval))
         self.cine.start()
         self.play_action.setChecked(True)
         self.play_action.setText(_("Pause"))
@@ -453,7 +475,26 @@ class DicomViewerWidget(CompareMixin, QWidget):
         self.play_action.setIcon(viewer_icon("play"))
 
     def _set_fps(self, fps: int) -> None:
-        self.cine.setInterval(max(1, round(1000 / max(1, fps))))
+        self.cine_interval = 1000 / max(1, fps)
+        self.cine.setInterval(max(1, round(self.cine_interval)))
+
+    def _follow_file_rate(self, vp: ViewportWidget) -> None:
+        """A series newly in the active viewport plays at its file's frame rate, when the
+        file says one (the fps box shows it); otherwise at the speed set."""
+        if vp.series is None or vp.series is self._rate_series:
+            return
+        ds = vp.dataset()
+        if ds is None:
+            return  # not drawn yet: asked again when its frame is shown
+        self._rate_series = vp.series
+        interval = file_frame_interval(ds)
+        if interval is None:
+            return
+        self.fps.blockSignals(True)
+        self.fps.setValue(fps_for(interval))
+        self.fps.blockSignals(False)
+        self.cine_interval = interval
+        self.cine.setInterval(max(1, round(interval)))
 
     def _cine_tick(self) -> None:
         vp = self.active
