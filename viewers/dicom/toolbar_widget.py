@@ -4,9 +4,10 @@ hides behind a toolbar's "»".
 
 Sections, in order (a viewer feature adds its actions to the section it belongs to):
 - first row: "layout" (1×1, 1×2, 2×2, MPR…), "tools" (what the left button does: W/L, the
-  measurements, annotations), "volume" (reference lines, compare with a prior…);
-- second row: "image" (key image), "view" (window, fit, reset, 1:1, rotate, flip, invert),
-  "display" (what is drawn over the image: overlays…), "scroll" (cine, fps, sync).
+  measurements, annotations), "volume" (compare with a prior…), "display" (what is drawn
+  over the image: overlays, reference lines…);
+- second row: "image" (key image, tags), "view" (window, fit, reset, 1:1, rotate, flip,
+  invert), "scroll" (cine, fps, sync).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QBoxLayout, QToolBar, QWidget
 
-SECTIONS: dict[str, int] = {"layout": 0, "tools": 0, "volume": 0,
-                            "image": 1, "view": 1, "display": 1, "scroll": 1}
+SECTIONS: dict[str, int] = {"layout": 0, "tools": 0, "volume": 0, "display": 0,
+                            "image": 1, "view": 1, "scroll": 1}
 ICON_SIZE = 18
 
 
