@@ -235,3 +235,41 @@ class TestArrowsAndNotes:
         viewer.set_dicom_overlays(False)
         assert len(vp.layers.marks.on_slice(vp.slice_key())) == 1
         assert not vp.layers.show_dicom
+
+
+def test_the_case_view_draws_the_cases_presentation_state(qtbot, tmp_path, isolated_home):
+    from app.dossier.importer import DossierImporter
+    from app.ui.main_window import MainWindow
+
+    folder, images = gsps_folder(tmp_path / "disc")
+    with CaseStore.open(isolated_home) as store:
+        case_id = DossierImporter(store).run([folder]).case_id
+        window = MainWindow(store)
+        qtbot.addWidget(window)
+        window.resize(1200, 800)
+        window.show()
+        with qtbot.waitSignal(window.caseShown, timeout=20000):
+            window.open_case(case_id)
+        view = window.case_view
+        assert len(view.data.series) == 1  # the state is no image series
+        assert [s.label for s in view.data.presentation.states] == ["DEMO_GSPS"]
+        view.open_series(next(iter(view.data.series)))
+        vp = view.dicom.active
+        qtbot.waitUntil(lambda: vp.frame is not None, timeout=10000)
+        assert view.dicom.presentation_states is view.data.presentation
+        assert vp.slice_key().instance == images[0].SOPInstanceUID
+        assert [s.kind for s in vp.layers.presentation_shapes(vp)] == ["circle"]
+        window.shutdown()
+
+
+def test_a_key_image_carries_the_notes_of_its_slice(qtbot, make_viewer, ct_dir):
+    viewer = make_viewer(ct_dir)
+    vp = viewer.active
+    viewer.set_tool("distance")
+    draw(vp, (10.5, 20.5), (30.5, 20.5))
+    viewer.set_text_prompt(lambda initial: "Nodule, compare with the prior")
+    viewer.set_tool("text")
+    click(vp, vp.to_widget(12.0, 40.0))
+    key_image = viewer.add_key_image(caption="Nodule")
+    lines = key_image.measurements.splitlines()
+    assert len(lines) == 2 and lines[0].endswith(" mm") and lines[1] == "Nodule, compare with the prior"

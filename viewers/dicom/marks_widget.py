@@ -183,6 +183,11 @@ class MarkTool:
         self.selected_id = None
         return removed
 
+    def texts(self, key) -> list[str]:
+        """The notes of the slice, one line each (for a key image's text, after the measurements)."""
+        return [" ".join(m.text.split()) for m in self.marks.for_slice(key) if isinstance(m, TextNote)] \
+            if key is not None else []
+
     # -- drawing -----------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, key, to_screen: QTransform) -> None:

@@ -608,7 +608,7 @@ class DicomViewerWidget(CompareMixin, QWidget):
             caption = _("{caption} ({plane})").format(caption=caption, plane=plane) if caption else plane
         window = vp.window()
         spacing, source = vp.spacing()
-        measured = vp.measure.texts(vp.slice_key(), spacing, source, vp.frame)
+        measured = vp.measure.texts(vp.slice_key(), spacing, source, vp.frame) + vp.layers.marks.texts(vp.slice_key())
         key_image = KeyImage.new(caption, png_bytes(image), vp.series.series_uid, vp.slice_key(),
                                  None if window is None else (window.center, window.width), "\n".join(measured))
         self.key_images.append(key_image)
