@@ -170,6 +170,7 @@ class MprController(QObject):
         self.loading = False
         self.show_crosshair = True
         self._saved = None
+        self._asked: dict[str, int] = {}  # slices loaded when each reformat was last asked for
         self._updating = False
         self._drag = None
         self._refresh = QTimer(self, singleShot=True, interval=REFRESH_MS, timeout=self._refresh_reformats)
@@ -280,7 +281,7 @@ class MprController(QObject):
                 pass
         saved, self._saved = self._saved, None
         shown = dict(self.series)
-        self.series, self.viewports, self.decorations = {}, {}, {}
+        self.series, self.viewports, self.decorations, self._asked = {}, {}, {}, {}
         self.volume = self.state = None
         if restore and saved is not None:
             layout, contents, active = saved
@@ -329,6 +330,7 @@ class MprController(QObject):
                 decoration = CrosshairDecoration(self, name)
                 self.decorations[name] = decoration
                 vp.set_series(series, self._index_for(name))
+                self._asked[name] = volume.count
                 vp.decorations.append(decoration)
                 vp.installEventFilter(self)
                 slot = self._index_slots[name] = lambda n, name=name: self._on_scrolled(name, n)
@@ -367,11 +369,23 @@ class MprController(QObject):
         self._refuse(reason)
 
     def _refresh_reformats(self) -> None:
-        """Redraw the reformats from the slices loaded so far (the image shown stays until
-        the new one is made)."""
+        """Redraw the reformats from the slices loaded so far; the image shown stays until the
+        new one is made. A reformat still being made is asked again once it is shown (asking
+        sooner would drop it unfinished, and on a busy machine none would ever show); the
+        timer runs until each has been asked with the whole volume in."""
+        volume = self.volume
+        if volume is None:
+            return
+        count = volume.count
         for name, series in self.series.items():
+            vp = self.viewports[name]
+            if self._asked.get(name, -1) >= count or vp.displayed_index != vp.index:
+                continue
             series.invalidate()
             self._reload(name)
+            self._asked[name] = count
+        if self.loading or any(self._asked.get(name, -1) < count for name in self.series):
+            self._refresh.start()
 
     def _reload(self, name: str) -> None:
         """Ask `name`'s viewport for its slice again (its series made it anew)."""
@@ -389,6 +403,7 @@ class MprController(QObject):
         zoom and pan."""
         vp = self.viewports[name]
         series = series if series is not None else self.series[name]
+        self._asked[name] = self.volume.count if self.volume is not None else -1
         view = vp.state
         self._updating = True
         try:
