@@ -325,6 +325,33 @@ class TestSlabAndViewing:
         assert viewer.mpr.state.point == pytest.approx(viewer.mpr.state.centre)  # the crosshair did not move
         assert coronal.frame.units == "HU"
 
+    def test_measurements_on_a_reformat_are_in_mm_and_hu(self, qtbot, make_viewer, phantom):
+        viewer = make_viewer(phantom)
+        enter_mpr(qtbot, viewer)
+        mpr = viewer.mpr
+        centre, radius = phantoms.SPHERES[1]
+        mpr.set_point(np.array(centre))
+        wait_reformats(qtbot, viewer)
+        sagittal = mpr.viewports["sagittal"]
+        viewer.set_active_viewport(sagittal)
+        viewer.set_tool("distance")  # drags across the crosshair measure, they do not move it
+        plane = sagittal.series.plane(sagittal.displayed_index)
+        head, foot = np.array(centre) + (0, 0, radius + 3), np.array(centre) - (0, 0, radius + 3)
+        with qtbot.waitSignal(sagittal.measurementsChanged):
+            drag(sagittal, widget_point(viewer, "sagittal", head), widget_point(viewer, "sagittal", foot))
+        (distance,) = viewer.measurements.for_slice(sagittal.slice_key())
+        spacing, _source = sagittal.spacing()
+        assert distance.length(spacing)[0] == pytest.approx(2 * radius + 6, abs=plane.spacing[0])
+        viewer.set_tool("ellipse")  # a circle of 8 mm inside the 14 mm sphere: its HU
+        corner_a, corner_b = np.array(centre) + (0, -4, 4), np.array(centre) + (0, 4, -4)
+        with qtbot.waitSignal(sagittal.measurementsChanged):
+            drag(sagittal, widget_point(viewer, "sagittal", corner_a), widget_point(viewer, "sagittal", corner_b))
+        roi = viewer.measurements.for_slice(sagittal.slice_key())[-1]
+        stats = roi.stats(sagittal.frame, spacing)
+        assert stats.unit == "HU" and stats.mean == pytest.approx(phantoms.SPHERE, abs=20)
+        assert stats.area == pytest.approx(np.pi * 16, rel=0.1)  # mm²
+        assert mpr.state.point == pytest.approx(centre)  # measuring moved nothing
+
     def test_a_key_image_of_a_reformat_names_its_plane(self, qtbot, make_viewer, phantom):
         viewer = make_viewer(phantom)
         enter_mpr(qtbot, viewer)
