@@ -35,6 +35,7 @@ OBLIQUE_NAMES = {"axial": N_("Oblique axial"), "coronal": N_("Oblique coronal"),
 MODES = ("avg", "mip", "minip")
 MODE_NAMES = {"avg": N_("Average"), "mip": N_("MIP"), "minip": N_("MinIP")}
 MAX_SLAB_MM = 200.0
+MAX_SIDE = 2048  # pixels: as volume_planes.py, a longer reformat gets coarser pixels
 SLAB_STEPS_MM = (0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0)
 
 Listener = Callable[[set[str]], None]
@@ -285,3 +286,20 @@ class MprState:
         """'x 12.5 y -30 z 104 mm': the crosshair in patient coordinates."""
         x, y, z = (trimmed(float(v), 1) for v in self.point)
         return _("x {x} y {y} z {z} mm").format(x=x, y=y, z=z)
+
+
+def make_reformat_series(volume, state: MprState, name: str, source=None):
+    """The stack of `name` reformats of `volume` (parallel to its plane through the
+    crosshair) as a series a viewport shows."""
+    from viewers.dicom.reformat_series import ReformatSeries
+
+    slab = state.slabs[name]
+    return ReformatSeries(volume, state.base_plane(name), "oblique" if state.oblique(name) else name,
+                          source=source, slab_mm=slab.thickness_mm, mode=slab.mode)
+
+
+def reformat_pixel_mm(geometry) -> float:
+    """The square pixel of the reformats: the volume's finest in-plane spacing, coarser when a
+    reformat would be longer than MAX_SIDE pixels."""
+    low, high = geometry.bounds()
+    return max(float(min(geometry.spacing)), float(np.linalg.norm(high - low)) / (MAX_SIDE - 1))
