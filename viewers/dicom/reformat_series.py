@@ -26,7 +26,7 @@ from viewers.dicom.geometry import SliceInfo
 from viewers.dicom.planes import Plane
 from viewers.dicom.resample import MODES, reformat
 from viewers.dicom.sources import InstanceRef, SliceKey
-from viewers.dicom.volume_planes import shifted, step_along
+from viewers.dicom.volume_planes import shifted
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,13 @@ def plane_title(name: str) -> str:
 
 
 class ReformatSeries:
-    """The reformats of `volume` on planes parallel to `plane`, one volume voxel step apart,
-    covering the volume. `source` is the SeriesModel the volume was loaded from (its header
+    """The reformats of `volume` on planes parallel to `plane`, `step_mm` apart (default the
+    plane's pixel size, as the MPR view's crosshair steps), covering the volume. `source` is the SeriesModel the volume was loaded from (its header
     and index give patient, study and series captions); `name` is "axial", "coronal",
     "sagittal" or "oblique"."""
 
     def __init__(self, volume, plane: Plane, name: str = "oblique", *, source=None, slab_mm: float = 0.0,
-                 mode: str = "avg") -> None:
+                 mode: str = "avg", step_mm: float | None = None) -> None:
         self.volume = volume
         self.name = name
         self.source = source
@@ -62,6 +62,7 @@ class ReformatSeries:
         self._slab, self._mode = float(slab_mm), mode
         self._lock = threading.RLock()
         self._frames: OrderedDict[tuple, Frame] = OrderedDict()
+        self._step_mm = step_mm
         self._set_plane(plane)
         self._header = self._make_header()
         self.instances = self._make_instances()
@@ -80,7 +81,7 @@ class ReformatSeries:
     def _set_plane(self, plane: Plane) -> None:
         # Planes one step apart through the base plane, from the volume's nearest corner along
         # the normal to its furthest: the base plane is reformat `base_index`.
-        step = step_along(self.volume.geometry, plane.normal)
+        step = float(self._step_mm or min(plane.spacing))
         along = (self.volume.geometry.corners() - plane.origin) @ plane.normal
         low = int(np.floor(float(along.min()) / step + 1e-6))
         high = int(np.ceil(float(along.max()) / step - 1e-6))
