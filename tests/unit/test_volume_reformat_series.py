@@ -64,7 +64,7 @@ def test_index_steps_along_the_normal_through_the_base_plane(coronal):
     np.testing.assert_allclose(base.origin, coronal.base.origin)
     step = coronal.plane(coronal.base_index + 1).origin - base.origin
     np.testing.assert_allclose(step, coronal.step * coronal.base.normal)
-    assert coronal.step == pytest.approx(0.8)  # the plane's pixel size
+    assert coronal.step == pytest.approx(0.8)  # the voxel size along y
     # The range covers the volume along y (64 pixels of 0.8 mm: y = -25.2 .. 25.2), and no more.
     ys = [float(coronal.plane(n).origin[1]) for n in (0, len(coronal) - 1)]
     assert ys[0] <= -25.2 + 1e-6 and ys[1] >= 25.2 - 1e-6
@@ -116,12 +116,11 @@ def test_each_reformat_has_its_own_header(loaded):
     assert series.peek_dataset(0).SeriesDescription == before == "Phantom"
 
 
-def test_axial_steps_by_the_pixel_size_or_as_asked(loaded):
+def test_axial_steps_by_the_slice_spacing_or_as_asked(loaded):
     series, volume = loaded
     plane = standard_plane(volume, "axial", at_mm=0.0)  # the first slice: the stack starts there
-    fine = ReformatSeries(volume, plane, "axial", source=series)
-    assert fine.step == pytest.approx(0.8) and fine.base_index == 0
-    assert len(fine) == int(np.ceil(41 * 2.5 / 0.8 - 1e-6)) + 1  # 102.5 mm of slices
-    coarse = ReformatSeries(volume, plane, "axial", source=series, step_mm=2.5)
-    assert len(coarse) == 42
-    assert coarse.plane(41).origin[2] == pytest.approx(102.5)
+    axial = ReformatSeries(volume, plane, "axial", source=series)
+    assert axial.step == pytest.approx(2.5) and axial.base_index == 0 and len(axial) == 42
+    assert axial.plane(41).origin[2] == pytest.approx(102.5)
+    fine = ReformatSeries(volume, plane, "axial", source=series, step_mm=0.8)
+    assert len(fine) == int(np.ceil(41 * 2.5 / 0.8 - 1e-6)) + 1  # 102.5 mm in 0.8 mm steps

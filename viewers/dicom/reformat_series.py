@@ -26,7 +26,7 @@ from viewers.dicom.geometry import SliceInfo
 from viewers.dicom.planes import Plane
 from viewers.dicom.resample import MODES, reformat
 from viewers.dicom.sources import InstanceRef, SliceKey
-from viewers.dicom.volume_planes import shifted
+from viewers.dicom.volume_planes import shifted, step_along
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,9 @@ def plane_title(name: str) -> str:
 
 
 class ReformatSeries:
-    """The reformats of `volume` on planes parallel to `plane`, `step_mm` apart (default the
-    plane's pixel size, as the MPR view's crosshair steps), covering the volume. `source` is the SeriesModel the volume was loaded from (its header
+    """The reformats of `volume` on planes parallel to `plane`, `step_mm` apart (default one
+    voxel step along the plane's normal: the slice spacing for an axial of an axial series),
+    covering the volume. `source` is the SeriesModel the volume was loaded from (its header
     and index give patient, study and series captions); `name` is "axial", "coronal",
     "sagittal" or "oblique"."""
 
@@ -81,7 +82,7 @@ class ReformatSeries:
     def _set_plane(self, plane: Plane) -> None:
         # Planes one step apart through the base plane, from the volume's nearest corner along
         # the normal to its furthest: the base plane is reformat `base_index`.
-        step = float(self._step_mm or min(plane.spacing))
+        step = float(self._step_mm or step_along(self.volume.geometry, plane.normal))
         along = (self.volume.geometry.corners() - plane.origin) @ plane.normal
         low = int(np.floor(float(along.min()) / step + 1e-6))
         high = int(np.ceil(float(along.max()) / step - 1e-6))
