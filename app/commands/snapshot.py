@@ -76,19 +76,21 @@ def run_snapshot(args) -> int:
         read_image_file, render
 
     window = parse_window(args.window) if args.window else None
-    if args.plane:
+    if getattr(args, "plane", None):
         from app.commands.snapshot_plane import run_plane_snapshot
 
         return run_plane_snapshot(args, window)
-    for option, given in (("--at", args.at is not None), ("--slab", bool(args.slab)), ("--series", bool(args.series))):
+    for option, given in (("--at", getattr(args, "at", None) is not None), ("--slab", bool(getattr(args, "slab", 0))),
+                          ("--series", bool(getattr(args, "series", None)))):
         if given:
             raise BadInputError(_("{option} needs --plane.").format(option=option))
-    if len(args.paths) != 1:
-        count = len(args.paths)
+    paths = getattr(args, "paths", None) or [args.file]
+    if len(paths) != 1:
+        count = len(paths)
         raise BadInputError(ngettext("Without --plane, snapshot renders one file; {count} was given.",
                                      "Without --plane, snapshot renders one file; {count} were given.",
                                      count).format(count=count))
-    args.file = args.paths[0]
+    args.file = paths[0]
     ds = read_image_file(Path(args.file))
     count = frame_count(ds)
     if count == 0:
