@@ -243,3 +243,48 @@ class TestLoading:
         series = phantoms.open_series(phantoms.straight(tmp_path / "s", slices=12, rows=16, columns=16))
         with pytest.raises(Cancelled):
             load_volume(series, cancelled=lambda: True)
+
+
+def test_a_multi_frame_file_is_a_volume_of_its_frames(tmp_path):
+    """pydicom's RT dose: 15 frames placed by Grid Frame Offset Vector, values that are not
+    whole numbers (kept as float32)."""
+    import shutil
+
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from viewers.dicom.pixels import decode_frame
+
+    shutil.copy(get_testdata_file("rtdose.dcm"), tmp_path / "rtdose.dcm")
+    volume = load_volume(phantoms.open_series(tmp_path))
+    assert volume.geometry.shape == (15, 10, 10) and volume.voxels.dtype == np.float32
+    ds = pydicom.dcmread(tmp_path / "rtdose.dcm")
+    for k, n in enumerate(volume.geometry.order):
+        np.testing.assert_allclose(volume.voxels[k], decode_frame(ds, n).modality, rtol=1e-6)
+    assert np.all(np.diff(volume.geometry.locations) > 0)
+
+
+def test_an_oblique_reformat_of_a_linear_volume_is_exact(tmp_path):
+    """Trilinear sampling reproduces a linear function of (k, r, c) exactly: each pixel of an
+    oblique plane inside the volume has the value its voxel coordinates say; outside, the fill."""
+    infos = [phantoms_info(k, rows=20, columns=24, spacing=(0.9, 0.7)) for k in range(16)]
+    volume = Volume(volume_geometry(infos), dtype=np.float32)
+    k, r, c = np.meshgrid(np.arange(16), np.arange(20), np.arange(24), indexing="ij")
+    volume.voxels[:] = 3.0 * k + 2.0 * r - 1.0 * c + 100
+    volume.loaded[:] = True
+    volume.minimum = float(volume.voxels.min())
+    from viewers.dicom.volume_planes import covering_plane
+    turned = rotate_plane(rotate_plane(standard_plane(volume, "coronal"), (0, 0, 1), 35, volume.centre),
+                          (1, 0, 0), 20, volume.centre)
+    plane = covering_plane(volume.geometry, turned.row, turned.col, volume.centre + (0.3, 0.2, 0.1))
+    image = reformat(volume, plane)
+    rows, columns = plane.shape
+    yy, xx = np.mgrid[0:rows, 0:columns]
+    points = plane.origin + xx[..., None] * plane.spacing[1] * plane.row + yy[..., None] * plane.spacing[0] * plane.col
+    v = volume.geometry.to_voxel(points)
+    inside = ((v >= -0.5) & (v <= np.array([15.5, 19.5, 23.5]))).all(axis=-1)
+    assert 0.2 < inside.mean() < 0.9  # the plane crosses the volume and leaves it
+    clipped = np.clip(v, 0, [15, 19, 23])
+    expected = 3.0 * clipped[..., 0] + 2.0 * clipped[..., 1] - 1.0 * clipped[..., 2] + 100
+    np.testing.assert_allclose(image[inside], expected[inside], atol=1e-3)
+    assert (image[~inside] == volume.minimum).all()

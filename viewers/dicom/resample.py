@@ -177,9 +177,17 @@ def trilinear(voxels: np.ndarray, coords: np.ndarray, nearest, fill: float) -> n
     inside = ((k >= -MARGIN) & (k <= n - 1 + MARGIN) & (r >= -MARGIN) & (r <= rows - 1 + MARGIN)
               & (c >= -MARGIN) & (c <= columns - 1 + MARGIN))
     out = np.full(k.shape, fill, dtype=np.float32)
-    if not inside.any():
-        return out
-    k, r, c = np.clip(k[inside], 0, n - 1), np.clip(r[inside], 0, rows - 1), np.clip(c[inside], 0, columns - 1)
+    if inside.any():
+        out[inside] = _gather(voxels, k[inside], r[inside], c[inside], nearest)
+    return out
+
+
+def _gather(voxels: np.ndarray, k, r, c, nearest) -> np.ndarray:
+    """Trilinear samples at 1-D fractional indices (clipped to the volume here)."""
+    n, rows, columns = voxels.shape
+    k = np.clip(k, 0, n - 1)
+    r = np.clip(r, 0, rows - 1)
+    c = np.clip(c, 0, columns - 1)
     k0 = np.minimum(k.astype(np.intp), n - 2)
     r0 = np.minimum(r.astype(np.intp), rows - 2)
     c0 = np.minimum(c.astype(np.intp), columns - 2)
@@ -189,7 +197,6 @@ def trilinear(voxels: np.ndarray, coords: np.ndarray, nearest, fill: float) -> n
         k0, k1 = nearest[k0], nearest[k1]
     flat = voxels.reshape(-1)
     plane_in = r0 * columns + c0
-    base0, base1 = k0 * (rows * columns) + plane_in, k1 * (rows * columns) + plane_in
 
     def bilinear(base):
         v00, v01 = flat[base].astype(np.float32), flat[base + 1].astype(np.float32)
@@ -198,8 +205,44 @@ def trilinear(voxels: np.ndarray, coords: np.ndarray, nearest, fill: float) -> n
         bottom = v10 + (v11 - v10) * wc
         return top + (bottom - top) * wr
 
-    a = bilinear(base0)
-    out[inside] = a + (bilinear(base1) - a) * wk
+    a = bilinear(k0 * (rows * columns) + plane_in)
+    return a + (bilinear(k1 * (rows * columns) + plane_in) - a) * wk
+
+
+def _affine_sample(geometry, voxels, nearest, plane: Plane, shift_mm: float, fill: float) -> np.ndarray:
+    """The plane moved `shift_mm` along its normal, sampled only where it crosses the volume:
+    the voxel coordinates are affine in (x, y) (an untilted, regular volume), so each image
+    row's run of pixels inside the volume is solved for, and only those are gathered."""
+    rows, columns = plane.shape
+    origin = plane.origin + shift_mm * plane.normal
+    dx, dy = plane.spacing[1] * plane.row, plane.spacing[0] * plane.col
+    v0, vx, vy = geometry.to_voxel(np.array([origin, origin + dx, origin + dy]))
+    vx, vy = vx - v0, vy - v0
+    starts = v0 + np.arange(rows, dtype=np.float64)[:, None] * vy  # (rows, 3) at x = 0
+    low = np.zeros(rows)
+    high = np.full(rows, columns - 1.0)
+    for axis, size in enumerate(voxels.shape):
+        a, b = starts[:, axis], vx[axis]
+        lo_bound, hi_bound = -MARGIN - 1e-9, size - 1 + MARGIN + 1e-9
+        if abs(b) < 1e-12:
+            outside = (a < lo_bound) | (a > hi_bound)
+            high[outside] = -1.0
+            continue
+        x1, x2 = (lo_bound - a) / b, (hi_bound - a) / b
+        low = np.maximum(low, np.minimum(x1, x2))
+        high = np.minimum(high, np.maximum(x1, x2))
+    first = np.ceil(low).astype(np.intp)
+    last = np.floor(high).astype(np.intp)
+    counts = np.maximum(last - first + 1, 0)
+    out = np.full(plane.shape, fill, dtype=np.float32)
+    total = int(counts.sum())
+    if total == 0:
+        return out
+    ys = np.repeat(np.arange(rows, dtype=np.intp), counts)
+    run_start = np.repeat(np.cumsum(counts) - counts, counts)
+    xs = np.repeat(first, counts) + (np.arange(total, dtype=np.intp) - run_start)
+    coords = [(v0[i] + ys * vy[i] + xs * vx[i]) for i in range(3)]
+    out[ys, xs] = _gather(voxels, coords[0], coords[1], coords[2], nearest)
     return out
 
 
@@ -216,12 +259,12 @@ def slab_offsets(geometry, plane: Plane, slab_mm: float) -> np.ndarray:
 def _trilinear_slab(geometry, voxels, nearest, plane: Plane, slab_mm: float, mode: str, fill: float) -> np.ndarray:
     offsets = slab_offsets(geometry, plane, slab_mm)
     affine = not (geometry.tilted or geometry.irregular)
-    base = voxel_grid(geometry, plane) if affine else None
-    shift = geometry.to_voxel(plane.normal) - geometry.to_voxel(np.zeros(3)) if affine else None
     out = None
     for offset in offsets:
-        coords = base + offset * shift if affine else voxel_grid(geometry, plane, offset)
-        values = trilinear(voxels, coords, nearest, fill)
+        if affine:
+            values = _affine_sample(geometry, voxels, nearest, plane, float(offset), fill)
+        else:
+            values = trilinear(voxels, voxel_grid(geometry, plane, offset), nearest, fill)
         if out is None:
             out = values
         elif mode == "mip":
