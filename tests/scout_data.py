@@ -49,7 +49,7 @@ def write_ct_with_scout(directory: Path, slices: int = 20, size: int = 64, *,
     ds.Rows, ds.Columns = rows, size
     ds.PixelRepresentation, ds.RescaleIntercept, ds.RescaleSlope = 0, 0, 1
     ds.WindowCenter, ds.WindowWidth = 1500, 3000
-    for keyword in ("SliceLocation", "WindowCenterWidthExplanation", "SpacingBetweenSlices"):
+    for keyword in ("SliceLocation", "WindowCenterWidthExplanation", "SpacingBetweenSlices", "SliceThickness"):
         if keyword in ds:
             delattr(ds, keyword)
     ds.PixelData = stored.tobytes()

@@ -6,7 +6,11 @@
 
 `scout`: the synthetic CT's coronal scout beside the CT (1x2), the CT scrolled to the nodule:
 its slice a highlighted line on the scout, its first and last slices dim dashed lines.
-`2x2`: the scout, the CT and a sagittal and a coronal series of the same frame of reference.
+`mpr`: the CT in the MPR view (key M): the original axial series in the fourth cell shows
+the three reformats' planes as reference lines.
+`prior`: a case of a current and a prior CT (another frame of reference, the table 30 mm
+higher) in the window: the navigator's comparable studies, Compare with prior, one slice pair
+linked, then the current scrolled to the nodule and the prior following with the offset.
 """
 
 from __future__ import annotations
@@ -14,6 +18,46 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+
+
+def prior(app) -> None:
+    import keyring
+
+    from app.dossier.importer import DossierImporter
+    from app.store.store import CaseStore
+    from app.ui.app_main import wait_until
+    from app.ui.main_window import MainWindow
+    from app.demo.imaging import ct_landmarks
+    from tests.memory_keyring import MemoryKeyring
+    from tests.prior_data import write_current_and_prior
+
+    keyring.set_keyring(MemoryKeyring())
+    folder = Path(tempfile.mkdtemp(prefix="priors-"))
+    slices, size = 120, 256
+    write_current_and_prior(folder / "cd", slices, size)
+    store = CaseStore.open(folder / "home")
+    case_id = DossierImporter(store, [], []).run([folder / "cd"]).case_id
+    window = MainWindow(store)
+    window.resize(1580, 960)
+    window.move(10, 10)
+    window.show()
+    window.open_case(case_id)
+    wait_until(lambda: window.case_view.data is not None, 60)
+    newest = max(window.case_view.data.view["studies"], key=lambda s: s["date"])
+    window.case_view.compare_with_prior(newest["study_uid"])
+    viewer = window.case_view.dicom
+    current, previous = viewer.viewports[0], viewer.viewports[1]
+    # The reader finds the same anatomy in both (the apex, first slice of each: 30 mm apart in z).
+    previous.set_index(0)
+    current.set_index(0)
+    wait_until(lambda: previous.displayed_index == 0 and current.displayed_index == 0, 20)
+    viewer.set_active_viewport(current)
+    viewer.link_slices()
+    viewer.set_view_link(True)
+    current.apply_preset(4)  # lung, copied to the prior by Link W/L
+    current.set_index(ct_landmarks(slices, size)["nodule"][0])
+    wait_until(lambda: current.displayed_index == current.index and previous.displayed_index == previous.index, 20)
+    current.flash("")
 
 
 def main(mode: str) -> int:
@@ -26,6 +70,10 @@ def main(mode: str) -> int:
     from viewers.dicom.widget import DicomViewerWidget
 
     app = application("en")
+    if mode == "prior":
+        prior(app)
+        app.exec()
+        return 0
     folder = Path(tempfile.mkdtemp(prefix="reflines-"))
     slices, size = 160, 256
     ct_dir, scout_dir, _geometry = write_ct_with_scout(folder, slices, size)
@@ -43,6 +91,11 @@ def main(mode: str) -> int:
     ct_vp.set_index(ct_landmarks(slices, size)["nodule"][0])
     ct_vp.apply_preset(1 + list(CT_PRESETS).index("lung"))
     wait_until(lambda: ct_vp.displayed_index == ct_vp.index, 20)
+    if mode == "mpr":
+        viewer.set_layout("1x1")
+        viewer.show_series(ct, viewport=0)
+        viewer.mpr.enter(ct)
+        wait_until(lambda: viewer.mpr.state is not None and not viewer.mpr.loading, 60)
     app.exec()
     return 0
 

@@ -105,3 +105,10 @@ def test_plane_at_asks_a_reformat_for_its_plane():
             return axial(-n * 10.0)
 
     assert rl.plane_at(Reformat(), 2).distance((0, 0, -20)) == pytest.approx(0)
+
+
+def test_a_source_with_its_own_colour_gives_it_to_its_lines():
+    (line,) = rl.lines_for(SCOUT, [rl.Source(2, axial(0.0), colour=(80, 220, 100))])
+    assert line.colour == (80, 220, 100) and line.number == 2
+    (plain,) = rl.lines_for(SCOUT, [rl.Source(2, axial(0.0))])
+    assert plain.colour is None

@@ -32,6 +32,7 @@ class Source:
     active: bool = False
     first: Plane | None = None  # the series' first and last slices (scout extent lines)
     last: Plane | None = None
+    colour: tuple[int, int, int] | None = None  # its own colour (an MPR plane's), else by number
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ReferenceLine:
     number: int  # of the source viewport
     kind: str = CURRENT  # CURRENT, or FIRST / LAST (dim extent lines on a scout)
     active: bool = False
+    colour: tuple[int, int, int] | None = None  # the source's own colour, if it has one
 
 
 def is_localizer(dataset) -> bool:
@@ -76,8 +78,9 @@ def lines_for(target: Plane | None, sources: Sequence[Source], *, extent: bool =
                     continue
                 crossing = target.intersection(end)
                 if crossing is not None:
-                    lines.append(ReferenceLine(crossing[0], crossing[1], source.number, kind, False))
-        lines.append(ReferenceLine(segment[0], segment[1], source.number, CURRENT, source.active))
+                    lines.append(ReferenceLine(crossing[0], crossing[1], source.number, kind, False,
+                                               source.colour))
+        lines.append(ReferenceLine(segment[0], segment[1], source.number, CURRENT, source.active, source.colour))
     # The active source's line last, so it is drawn over the others.
     lines.sort(key=lambda line: (line.kind == CURRENT, line.active))
     return lines

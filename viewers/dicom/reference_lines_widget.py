@@ -35,21 +35,25 @@ def colour(number: int) -> QColor:
     return COLOURS[number % len(COLOURS)]
 
 
-def source_of(vp, number: int, active: bool) -> rl.Source:
+def source_of(vp, number: int, active: bool, own: QColor | None = None) -> rl.Source:
     """What viewport `vp` offers the others: its current plane, and its series' first and last
-    slices (the extent lines on a scout)."""
+    slices (the extent lines on a scout); `own`: its colour (an MPR plane's), else by number."""
     plane = vp.current_plane()
     first = last = None
     if plane is not None and vp.count > 1:
         first = rl.plane_at(vp.series, 0, like=plane)
         last = rl.plane_at(vp.series, vp.count - 1, like=plane)
-    return rl.Source(number, plane, active, first, last)
+    rgb = None if own is None else (own.red(), own.green(), own.blue())
+    return rl.Source(number, plane, active, first, last, rgb)
 
 
-def refresh(viewports: Sequence, all_viewports: Sequence, active, enabled: bool) -> None:
+def refresh(viewports: Sequence, all_viewports: Sequence, active, enabled: bool,
+            colours: dict | None = None) -> None:
     """Give each of `viewports` (the visible ones) the lines of the others' slices; none when
-    not `enabled`. `all_viewports` numbers them (the colours stay with a viewport)."""
-    sources = {vp: source_of(vp, all_viewports.index(vp), vp is active)
+    not `enabled`. `all_viewports` numbers them (the colours stay with a viewport); `colours`
+    gives some viewports their own colour (the MPR planes': their crosshair's)."""
+    colours = colours or {}
+    sources = {vp: source_of(vp, all_viewports.index(vp), vp is active, colours.get(vp))
                for vp in viewports if enabled and vp.series is not None}
     for target in viewports:
         lines: list[rl.ReferenceLine] = []
@@ -61,17 +65,19 @@ def refresh(viewports: Sequence, all_viewports: Sequence, active, enabled: bool)
 
 def draw(painter: QPainter, t: QTransform, lines: Sequence[rl.ReferenceLine]) -> None:
     """Each line thin (cosmetic pens: the same on screen at any zoom), the active viewport's
-    in the highlight colour, a scout's first/last slice lines dim and dashed."""
+    thicker and, unless its source has its own colour, in the highlight colour; a scout's
+    first/last slice lines dim and dashed."""
     if not lines:
         return
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)  # crisp one-pixel lines
     for line in lines:
         a, b = t.map(QPointF(*line.start)), t.map(QPointF(*line.end))
+        own = QColor(*line.colour) if line.colour is not None else None
         if line.kind == rl.CURRENT:
-            pen = QPen(HIGHLIGHT if line.active else colour(line.number), 1.6 if line.active else 1.0)
+            pen = QPen(own or (HIGHLIGHT if line.active else colour(line.number)), 1.6 if line.active else 1.0)
         else:
-            dim = QColor(colour(line.number))
+            dim = QColor(own or colour(line.number))
             dim.setAlpha(130)
             pen = QPen(dim, 1.0, Qt.PenStyle.DashLine)
         pen.setCosmetic(True)

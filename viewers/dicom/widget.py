@@ -20,6 +20,7 @@ from viewers.dicom.keyimage_widget import KeyImageDialog, png_bytes
 from viewers.dicom.layout_fill import next_series
 from viewers.dicom.marks import MarkSet
 from viewers.dicom.measure import MeasurementSet
+from viewers.dicom.mpr_crosshair_widget import COLOURS as MPR_COLOURS
 from viewers.dicom.mpr_widget import MprController
 from viewers.dicom.numbers import trimmed
 from viewers.dicom.pixels import CT_PRESETS
@@ -415,7 +416,8 @@ class DicomViewerWidget(CompareMixin, QWidget):
         for vp in self.viewports:
             if vp not in visible:
                 vp.set_reference_lines([])
-        reference_lines_widget.refresh(visible, self.viewports, self.active, self.reference_lines_enabled)
+        reference_lines_widget.refresh(visible, self.viewports, self.active, self.reference_lines_enabled,
+                                       {vp: MPR_COLOURS[name] for name, vp in self.mpr.viewports.items()})
         for vp in self.mpr.viewports.values():  # on a reformat the MPR crosshair draws those lines
             vp.set_reference_lines([])
 
