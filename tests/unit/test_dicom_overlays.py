@@ -153,3 +153,14 @@ def test_planes_of_the_test_file_through_the_series_model():
     [(_summary, refs, loader)] = series_from_paths(overlay_file())
     with SeriesModel(refs, loader, cache=FrameCache(16 * MiB)) as model:
         assert [p.bitmap.sum() for p in model.frame(0).overlays] == [222]
+
+
+def test_each_frame_of_a_multi_frame_overlay_is_the_one_pydicom_unpacks():
+    ds = image(5, 7, frames=4)
+    rng = np.random.default_rng(17)
+    bits = rng.random((4, 5, 7)) < 0.3  # 35 bits a frame: frames start in the middle of a byte
+    add_plane(ds, 0x6000, bits, frames=4)
+    whole = ds.overlay_array(0x6000)
+    for k in range(4):
+        [plane] = overlay_planes(ds, k)
+        assert np.array_equal(plane.bitmap, whole[k].astype(bool)) and np.array_equal(plane.bitmap, bits[k])

@@ -1,6 +1,7 @@
 """DICOM overlay planes (groups 6000-601E), Qt-free: the bitmap each plane lays on a frame.
 
-Overlay Data (60xx,3000) is unpacked by pydicom (`Dataset.overlay_array`); an overlay kept in
+Overlay Data (60xx,3000) is unpacked by pydicom (`Dataset.overlay_array`; of a multi-frame
+overlay only the frame shown is unpacked, here); an overlay kept in
 an unused high bit of the pixel data (Overlay Bits Allocated > 1, retired but found on old
 media) is read from the stored pixel values at its Overlay Bit Position. Multi-frame
 overlays apply to the frames Image Frame Origin and Number of Frames in Overlay say;
@@ -112,6 +113,8 @@ def _plane(ds, group: int, frame: int) -> OverlayPlane | None:
 
 
 def _from_overlay_data(ds, group: int, frames: int, rows: int, columns: int, k: int) -> np.ndarray | None:
+    if frames > 1:  # only frame k's bits unpacked: a long cine does not unpack every frame per frame
+        return _overlay_frame(bytes(ds[group, 0x3000].value), frames, rows, columns, k)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydicom warns of a missing padding byte; the bits are there
         array = ds.overlay_array(group)
@@ -121,6 +124,18 @@ def _from_overlay_data(ds, group: int, frames: int, rows: int, columns: int, k: 
     if array.shape[0] <= k or array.shape[1:] != (rows, columns):
         return None
     return array[k].astype(bool)
+
+
+def _overlay_frame(data: bytes, frames: int, rows: int, columns: int, k: int) -> np.ndarray | None:
+    """Frame k of multi-frame Overlay Data (frames packed one after the other, bit by bit,
+    least significant bit first; PS3.5 8.1.2), None when the data is too short for them all."""
+    size = rows * columns
+    if len(data) * 8 < frames * size:
+        return None
+    start = k * size
+    chunk = np.frombuffer(data, np.uint8, count=(start + size + 7) // 8 - start // 8, offset=start // 8)
+    bits = np.unpackbits(chunk, bitorder="little")[start % 8:start % 8 + size]
+    return bits.reshape(rows, columns).astype(bool)
 
 
 def _from_pixel_data(ds, group: int, rows: int, columns: int, frame: int) -> np.ndarray | None:
