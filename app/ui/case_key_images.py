@@ -99,6 +99,9 @@ class KeyImageEditing(QObject):
         n = model.index_of(image.slice_key) if image.slice_key is not None else None
         if n is not None:
             self.view.dicom.active.set_index(n)
+        item = self.group.items.get(image_id)
+        if item is not None:  # opening the series selected its line: F2 and Del stay for the key image
+            self.view.navigator.setCurrentItem(item)
         return True
 
     def _ask_caption(self, image: KeyImage) -> str | None:

@@ -210,6 +210,10 @@ def test_the_key_images_context_menu_offers_to_show_recaption_and_remove(qtbot, 
     menu.actions()[0].trigger()  # back to the slice it was kept from
     assert viewer.active.series.series_uid == ct and viewer.active.index == middle
     menu.close()
+    # A click shows it too, and the key image stays the navigator's current line (for F2 and Del).
+    viewer.active.set_index(0)
+    qtbot.mouseClick(navigator.viewport(), Qt.MouseButton.LeftButton, pos=navigator.visualItemRect(item).center())
+    assert viewer.active.index == middle and editing.group.current_id() == kept.id
 
 
 def test_a_drop_of_an_unknown_series_changes_nothing(qtbot, demo_store):
