@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from app.store.drafts import DraftStore
 from app.store.opinions import SignedOpinionStore
-from app.ui.case_images_widget import CaseImagesWidget
 from app.ui.case_key_images import KeyImageEditing
 from app.ui.case_sheet_strip import CaseSheetStripWidget
 from app.ui.form_dock import FormSetup, prepare_form
@@ -142,7 +141,7 @@ class CaseViewWidget(QSplitter):
         self.store, self.runner, self.store_runner = store, runner, store_runner
         self.data: CaseData | None = None
         self.dicom = None
-        self.images: CaseImagesWidget | None = None  # the "Images" tab: the viewer and its tag browser
+        self.images = None  # the "Images" tab (case_images_widget.py): the viewer and its tag browser
         left, self.header, self.navigator = header_and_navigator(self)
         self.key_image_editing = KeyImageEditing(self)
         self.addWidget(left)
@@ -324,6 +323,8 @@ class CaseViewWidget(QSplitter):
             entry = viewer_for(base.DICOM_SERIES)
             if entry is None:
                 return
+            from app.ui.case_images_widget import CaseImagesWidget  # with the images (pydicom), not at the start
+
             tabs = self.current_tabs
             self.dicom = entry.factory(tabs)
             self.images = CaseImagesWidget(self.dicom, tabs)
