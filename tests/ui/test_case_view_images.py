@@ -115,11 +115,24 @@ def test_at_1600_px_the_reviewers_tools_are_on_the_toolbar_not_behind_its_overfl
     assert window.form_dock.isVisible() and view.navigator.isVisible()  # their default sizes
     wanted = [viewer.sync_action, viewer.play_action, viewer.invert_action, viewer.key_image_action,
               view.images.tags_action, *viewer.layout_actions.values(), *viewer.tool_actions.values()]
-    hidden = [a.text() for a in wanted
-              if not any(row.widgetForAction(a) is not None and row.widgetForAction(a).isVisible()
-                         for row in viewer.tool_rows)]
-    assert hidden == []
+
+    def hidden() -> list[str]:
+        QApplication.processEvents()
+        return [a.text() for a in wanted
+                if not any(row.widgetForAction(a) is not None and row.widgetForAction(a).isVisible()
+                           for row in viewer.tool_rows)]
+
+    assert hidden() == []
     assert viewer.fps.isVisible() and viewer.fps.width() >= viewer.fps.minimumSizeHint().width()
+    thorax = max((u for u, m in view.data.series.items() if modality(m) == "CT"), key=lambda u: len(view.data.series[u]))
+    view.open_series(thorax)
+    qtbot.waitUntil(lambda: viewer.active.series is view.data.series[thorax] and viewer.active.frame is not None,
+                    timeout=20000)
+    assert viewer.mpr.enter()  # the slab controls join the toolbar: still nothing behind the overflow
+    qtbot.waitUntil(lambda: not viewer.mpr.loading, timeout=30000)
+    assert hidden() == [] and viewer.mpr.slab_box.isVisible() and viewer.fps.isVisible()
+    viewer.mpr.leave()
+    assert hidden() == []
     for action in wanted:  # icons, with the name and the key in the tooltip
         assert not action.icon().isNull() and action.toolTip()
 

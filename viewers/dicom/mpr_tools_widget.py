@@ -27,11 +27,15 @@ class SlabToolsMixin:
         self.mode_box.setToolTip(_("How the slab is combined: average, maximum (MIP) or minimum (MinIP) (X)"))
         self.mode_box.currentIndexChanged.connect(lambda i: self.set_slab(mode=self.mode_box.itemData(i)))
         self._tool_actions = [toolbar.add_widget("layout", self.slab_box), toolbar.add_widget("layout", self.mode_box)]
+        self._toolbar = toolbar
         self._show_tools(False)
 
     def _show_tools(self, shown: bool) -> None:
         for action in getattr(self, "_tool_actions", []):
             action.setVisible(shown)
+        toolbar = getattr(self, "_toolbar", None)
+        if toolbar is not None:  # wider now (or narrower): both rows on one line only if they still fit
+            toolbar.arrange(toolbar.width())
         action = getattr(self.viewer, "mpr_action", None)
         if action is not None:
             action.setChecked(shown)
