@@ -142,6 +142,17 @@ class TestSlabs:
         expected = reduce(known.voxels[:, 2:5, :].astype(np.float64), axis=1)[::-1]  # y = 2..4; head up
         np.testing.assert_allclose(image, expected, rtol=1e-5)
 
+    @pytest.mark.parametrize("mode, reduce", [("mip", np.max), ("minip", np.min), ("avg", np.mean)])
+    @pytest.mark.parametrize("chunk", [7, 8192])  # chunk edges inside the volume, and one chunk
+    def test_sagittal_slab_reduces_the_columns_within_it(self, known, mode, reduce, chunk, monkeypatch):
+        import viewers.dicom.resample as resample
+
+        monkeypatch.setattr(resample, "COLUMN_CHUNK", chunk)
+        plane = standard_plane(known, "sagittal", at_mm=3.0)
+        image = reformat(known, plane, slab_mm=2.0, mode=mode)
+        expected = reduce(known.voxels[:, :, 2:5].astype(np.float64), axis=2)[::-1]  # x = 2..4; head up
+        np.testing.assert_allclose(image, expected, rtol=1e-5)
+
     def test_oblique_slab_mip_is_the_maximum_of_its_samples(self, known):
         plane = rotate_plane(standard_plane(known, "axial", at_mm=4.5), (1, 0, 0), 10, known.centre)
         from viewers.dicom.resample import slab_offsets

@@ -19,6 +19,7 @@ from viewers.dicom.volume_planes import step_along
 
 MODES = ("avg", "mip", "minip")
 ALIGNED = 1 - 1e-6  # |cos| between a plane axis and a volume axis that counts as along it
+COLUMN_CHUNK = 8192  # rows of a sagittal slab transposed at a time (8192 x 29 int16: ~470 KB)
 MARGIN = 0.5  # voxels: samples this far beyond the outer voxel centres take the outer value
 
 
@@ -94,6 +95,8 @@ def _across(geometry, voxels, nearest, loaded, plane: Plane, az: int, f: float, 
         if az == 0 and nearest is not None:
             indices = indices[loaded[indices]] if indices.size else indices
         if indices.size > 1:
+            if az == 2 and _contiguous(indices):  # a sagittal slab of an axial series
+                return _reduce_columns(voxels[:, :, indices[0]:indices[-1] + 1], mode)
             part = voxels[_index(az, slice(indices[0], indices[-1] + 1))] if _contiguous(indices) \
                 else np.take(voxels, indices, axis=az)
             if mode == "mip":
@@ -119,6 +122,23 @@ def _across(geometry, voxels, nearest, loaded, plane: Plane, az: int, f: float, 
     else:
         a, b = voxels[_index(az, i0)].astype(np.float32), voxels[_index(az, i1)].astype(np.float32)
     return a + (b - a) * np.float32(w)
+
+
+def _reduce_columns(part: np.ndarray, mode: str) -> np.ndarray:
+    """`part` (k, r, n: a few neighbouring columns of every row of every slice) reduced over
+    its last axis by `mode`. Reducing a short strided axis directly costs numpy a loop per
+    row; transposed in chunks of COLUMN_CHUNK rows that stay in the cache, it reduces whole
+    contiguous rows instead: about 3x faster for a 20 mm sagittal MIP of a 1,300-slice CT."""
+    k, r, n = part.shape
+    rows = part.reshape(k * r, n)
+    ufunc = {"mip": np.maximum, "minip": np.minimum, "avg": np.add}[mode]
+    dtype = (np.int32 if part.dtype == np.int16 else np.float64) if mode == "avg" else part.dtype
+    out = np.empty(k * r, dtype)
+    for i in range(0, k * r, COLUMN_CHUNK):
+        ufunc.reduce(np.ascontiguousarray(rows[i:i + COLUMN_CHUNK].T), axis=0, dtype=dtype,
+                     out=out[i:i + COLUMN_CHUNK])
+    out = out.reshape(k, r)
+    return (out / np.float32(n)).astype(np.float32) if mode == "avg" else out.astype(np.float32)
 
 
 def _contiguous(indices: np.ndarray) -> bool:
