@@ -6,17 +6,9 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter
 
-from viewers.dicom.toolbar_icons_widget import ACCENT, GLYPHS, INK
-
-
-def _pen(p: QPainter, width: float = 1.8, color: QColor = INK) -> None:
-    pen = QPen(color, width)
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    p.setPen(pen)
-    p.setBrush(Qt.BrushStyle.NoBrush)
+from viewers.dicom.toolbar_icons_widget import ACCENT, GLYPHS, INK, _arrow_head, _pen
 
 
 def _overlays(p: QPainter) -> None:
@@ -32,13 +24,7 @@ def _arrow(p: QPainter) -> None:
     _pen(p, 1.8)
     tip, tail = QPointF(6, 6), QPointF(19, 19)
     p.drawLine(tail, QPointF(8, 8))
-    angle = math.atan2(tip.y() - tail.y(), tip.x() - tail.x())
-    size = 7.0
-    left = QPointF(tip.x() - size * math.cos(angle - 0.45), tip.y() - size * math.sin(angle - 0.45))
-    right = QPointF(tip.x() - size * math.cos(angle + 0.45), tip.y() - size * math.sin(angle + 0.45))
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(ACCENT)
-    p.drawPolygon(QPolygonF([tip, left, right]))
+    _arrow_head(p, tip, math.atan2(tip.y() - tail.y(), tip.x() - tail.x()), 7.0, ACCENT, spread=0.45)
 
 
 def _text(p: QPainter) -> None:

@@ -33,9 +33,11 @@ def _grid(p: QPainter, rows: int, columns: int) -> None:
         p.drawLine(QPointF(3, y), QPointF(21, y))
 
 
-def _arrow_head(p: QPainter, tip: QPointF, angle: float, size: float = 5.0, color: QColor = INK) -> None:
-    left = QPointF(tip.x() - size * math.cos(angle - 0.5), tip.y() - size * math.sin(angle - 0.5))
-    right = QPointF(tip.x() - size * math.cos(angle + 0.5), tip.y() - size * math.sin(angle + 0.5))
+def _arrow_head(p: QPainter, tip: QPointF, angle: float, size: float = 5.0, color: QColor = INK,
+                spread: float = 0.5) -> None:
+    """A filled head at `tip` of an arrow pointing at `angle`, its sides `spread` rad off it."""
+    left = QPointF(tip.x() - size * math.cos(angle - spread), tip.y() - size * math.sin(angle - spread))
+    right = QPointF(tip.x() - size * math.cos(angle + spread), tip.y() - size * math.sin(angle + spread))
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(color)
     p.drawPolygon(QPolygonF([tip, left, right]))
