@@ -9,11 +9,11 @@ from itertools import combinations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from app.store.annotations import AnnotationStore
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
+from tests.ui.test_dicom_viewer import drag_onto
 from tests.ui.test_main_window import open_case, open_window
 
 
@@ -72,21 +72,12 @@ def test_a_series_thumbnail_dropped_on_a_viewport_shows_there(qtbot, demo_store)
     mr = next(uid for uid, model in view.data.series.items() if modality(model) == "MR")
     assert right.series.series_uid != mr
     data = view.navigator.mimeData([view.navigator.series_items[mr]])
-    pos = right.rect().center()
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(right, enter)
-    assert enter.isAccepted()
-    QApplication.sendEvent(right, QDropEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                                             Qt.KeyboardModifier.NoModifier))
+    assert drag_onto(right, data)
     assert right.series is view.data.series[mr] and viewer.active is right
     assert viewer.visible_viewports()[0].series.series_uid == ct  # the other viewport keeps its series
     # A document's line carries no series: nothing a viewport takes.
     document = view.navigator.mimeData([view.navigator.document_items[0]])
-    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, document, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(right, enter)
-    assert not enter.isAccepted()
+    assert not drag_onto(right, document)
 
 
 def test_each_viewport_of_2x2_shows_its_own_series_in_reading_order(qtbot, demo_store):

@@ -129,6 +129,19 @@ def centre(widget) -> QPointF:
     return QPointF(widget.width() / 2, widget.height() / 2)
 
 
+def drag_onto(widget, data) -> bool:
+    """Drag `data` (QMimeData) onto the middle of `widget` and drop it there if the widget
+    accepts the drag; whether it did."""
+    pos = widget.rect().center()
+    enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    if enter.isAccepted():
+        QApplication.sendEvent(widget, QDropEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                                                  Qt.KeyboardModifier.NoModifier))
+    return enter.isAccepted()
+
+
 # --- scrolling and view ----------------------------------------------------------------------
 
 
@@ -492,13 +505,8 @@ class TestLayouts:
         assert (left.series, right.series) == (window.series[0], window.series[1])
         # Drag the first series from the list onto the right viewport.
         data = window.series_view.mimeData([window.series_view.item(0)])
+        assert drag_onto(right, data)
         pos = centre(right)
-        enter = QDragEnterEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                                Qt.KeyboardModifier.NoModifier)
-        QApplication.sendEvent(right, enter)
-        assert enter.isAccepted()
-        QApplication.sendEvent(right, QDropEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
-                                                 Qt.KeyboardModifier.NoModifier))
         assert right.series is window.series[0] and viewer.active is right
         # A right click without a drag opens the menu; its "Show series" entries assign.
         mouse(right, QEvent.Type.MouseButtonPress, pos, Qt.MouseButton.RightButton, Qt.MouseButton.RightButton)
