@@ -10,24 +10,15 @@ tag browser shown or not.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 import sys
 
 
 def main(home: str, size: str, layout: str = "1x1", *extra: str) -> int:
-    os.environ["SECONDO_HOME"] = home
-    from app.commands.demo import _demo_prompt
-    from app.store.store import CaseStore
-    from app.ui.app_main import application, wait_until
-    from app.ui.main_window import MainWindow
+    from app.ui.app_main import wait_until
+    from tests.ui.shot_window import demo_window
 
-    app = application("en")
-    store = CaseStore.open(Path(home), _demo_prompt)
-    case_id = store.index.cases()[0]["id"]
-    window = MainWindow(store)
     width, height = (int(n) for n in size.split("x"))
-    window.setGeometry(0, 0, width, height)
+    app, window, case_id = demo_window(home, "en", (width, height))
     window.show()
     window.open_case(case_id)
     view = window.case_view

@@ -43,17 +43,11 @@ def _on_nodule(viewer) -> None:
 
 
 def demo(home: str, mode: str) -> int:
-    os.environ["SECONDO_HOME"] = home
     os.environ.setdefault("SECONDO_LANGUAGE", "en")
-    from app.commands.demo import _demo_prompt
-    from app.store.store import CaseStore
-    from app.ui.app_main import application, wait_until
-    from app.ui.main_window import MainWindow
+    from app.ui.app_main import wait_until
+    from tests.ui.shot_window import demo_window
 
-    app = application(os.environ["SECONDO_LANGUAGE"])
-    store = CaseStore.open(Path(home), _demo_prompt)
-    case_id = store.index.cases()[0]["id"]
-    window = MainWindow(store)
+    app, window, case_id = demo_window(home, os.environ["SECONDO_LANGUAGE"])
     window.resize(1600, 1000)
     window.show()
     shown: list = []

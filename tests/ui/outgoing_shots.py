@@ -13,26 +13,19 @@ paper shipment, the cover letter and the opinion in one preview)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 import sys
 import tempfile
 
 
 def main(home: str, mode: str, language: str) -> int:
-    os.environ["SECONDO_HOME"] = home
     os.environ["SECONDO_LANGUAGE"] = language
     from PySide6.QtCore import QTimer
 
-    from app.commands.demo import _demo_prompt
     from app.demo.pki import DEMO_PASSPHRASE
-    from app.store.store import CaseStore
-    from app.ui.app_main import application, wait_until
-    from app.ui.main_window import MainWindow
+    from app.ui.app_main import wait_until
+    from tests.ui.shot_window import demo_window
 
-    app = application(language)
-    store = CaseStore.open(Path(home), _demo_prompt)
-    case_id = store.index.cases()[0]["id"]
-    window = MainWindow(store)
+    app, window, case_id = demo_window(home, language)
     window.resize(1500, 950)
     window.show()
     dialog = window.show_outgoing(case_id)

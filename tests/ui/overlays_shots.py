@@ -8,29 +8,21 @@ viewer's tools as a reader would, kept with the case.
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 
 def main(home: str, size: str) -> int:
-    os.environ["SECONDO_HOME"] = home
+    from tests.ui.shot_window import demo_window
+
+    width, height = (int(n) for n in size.split("x"))
+    app, window, case_id = demo_window(home, "en", (width, height))
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from app.commands.demo import _demo_prompt
     from app.demo.imaging import ct_landmarks
-    from app.store.store import CaseStore
-    from app.ui.app_main import application, wait_until
-    from app.ui.main_window import MainWindow
+    from app.ui.app_main import wait_until
 
-    app = application("en")
-    store = CaseStore.open(Path(home), _demo_prompt)
-    case_id = store.index.cases()[0]["id"]
-    window = MainWindow(store)
-    width, height = (int(n) for n in size.split("x"))
-    window.setGeometry(0, 0, width, height)
     window.show()
     window.open_case(case_id)
     view = window.case_view
