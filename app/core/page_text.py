@@ -166,7 +166,8 @@ def find_spans(folded: Folded, terms: list[str], pattern: re.Pattern[str] | None
     pattern = pattern or term_pattern(terms)
     if pattern is None:
         return []
-    spans, seen = [], set()
+    spans: list[tuple[int, int]] = []
+    seen: set[str] = set()
     for m in pattern.finditer(folded.text):
         seen.add(m.group(0))
         spans.append(folded.span(m.start(), m.end()))
@@ -176,7 +177,7 @@ def find_spans(folded: Folded, terms: list[str], pattern: re.Pattern[str] | None
 def highlight_boxes(page: PageText, query: str) -> list[tuple[float, float, float, float]]:
     """The boxes (page fractions) of the words of `page` that a search for `query` hits."""
     spans = find_spans(fold(page.text), query_terms(query))
-    boxes = []
+    boxes: list[tuple[float, float, float, float]] = []
     for start, end in spans:
         boxes.extend(w.box for w in page.words_in(start, end))
     return list(dict.fromkeys(boxes))
