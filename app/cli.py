@@ -21,11 +21,11 @@ from app.core.errors import SecondoError
 from app.core.i18n import _, set_interface_language
 
 #: The modules of app.commands, in the order `secondo --help` lists their verbs; each has add_parsers(sub).
-COMMAND_MODULES = ("package", "cases", "case", "demo", "snapshot", "view", "opinion", "outgoing", "contacts",
+COMMAND_MODULES = ("package", "cases", "case", "search", "demo", "snapshot", "view", "opinion", "outgoing", "contacts",
                    "trust", "gui")
 #: Each verb and the module that adds it (tests/unit/test_lazy_imports.py checks it against the modules).
 VERB_MODULES = {"pack": "package", "inspect": "package", "import": "cases", "cases": "cases", "show": "cases",
-                "audit": "cases", "case": "case", "demo": "demo", "snapshot": "snapshot", "view": "view",
+                "audit": "cases", "case": "case", "search": "search", "demo": "demo", "snapshot": "snapshot", "view": "view",
                 "opinion": "opinion", "verify": "opinion", "outgoing": "outgoing", "contacts": "contacts",
                 "trust": "trust", "gui": "gui"}
 

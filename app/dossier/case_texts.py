@@ -1,0 +1,99 @@
+"""The texts of a case's documents: which are not kept yet, and extracting and keeping them.
+
+`ensure_texts` extracts (`app.dossier.document_text`: PDF text layers, OCR of scans, plain
+text) the text of each document whose text is not kept (`app.store.texts.TextStore`), or
+was kept by an older extractor, one document at a time, keeping each as soon as it is done:
+a cancel (or a crash) loses at most the document in hand. A document whose extraction
+failed is kept with its problem, so it is not tried again at every open, until the
+extractor's version grows. It runs in a worker (the window's text job) or a command
+(`secondo search`), never on the GUI thread; two processes doing it at once only repeat
+work: each text is replaced whole, the last complete write wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from app.core.errors import SecondoError
+from app.core.i18n import _
+from app.core.page_text import DocumentText
+from app.core.tasks import CancelToken, Cancelled, Progress
+from app.dossier import document_text
+from app.store.store import CaseStore
+from app.store.texts import TextStore
+
+#: page_progress(document entry, done pages, total pages): within the document in hand.
+PageProgress = Callable[[dict, int, int], None]
+
+
+def text_documents(record: dict) -> list[dict]:
+    """The case's documents that have a text to look for (each has an id and a stored file)."""
+    return [d for d in record.get("documents", []) if d.get("id") and d.get("blob")]
+
+
+def missing_texts(store: CaseStore, case_id: str, record: dict | None = None,
+                  texts: dict[str, DocumentText] | None = None) -> list[dict]:
+    """The record's documents whose text is not kept yet, or was kept by an older extractor,
+    in the record's order. `texts`: the case's kept texts when the caller has them already
+    (TextStore.load_all), else only each kept text's version is read."""
+    record = record if record is not None else store.record(case_id)
+    current = document_text.EXTRACTOR
+    if texts is not None:
+        return [d for d in text_documents(record)
+                if d["id"] not in texts or texts[d["id"]].extractor < current]
+    kept = TextStore(store)
+    have = set(kept.kept(case_id))
+    missing = []
+    for doc in text_documents(record):
+        version = kept.extractor(case_id, doc["id"]) if doc["id"] in have else None
+        if version is None or version < current:
+            missing.append(doc)
+    return missing
+
+
+def ensure_texts(store: CaseStore, case_id: str, token: CancelToken | None = None,
+                 progress: Progress | None = None, record: dict | None = None,
+                 page_progress: PageProgress | None = None) -> dict[str, DocumentText]:
+    """Extract and keep the texts `missing_texts` names; {document id: text} of every
+    document of the case that has one kept. `progress(done, total)` counts documents;
+    `page_progress` the pages of the document in hand. `Cancelled` (from `token`) leaves the
+    documents finished so far kept."""
+    record = record if record is not None else store.record(case_id)
+    kept = TextStore(store)
+    texts = kept.load_all(case_id)
+    missing = missing_texts(store, case_id, record, texts)
+    total = len(missing)
+    if progress:
+        progress(0, total)
+    for done, doc in enumerate(missing):
+        if token is not None:
+            token.check()
+        text = extract(store, doc, token, page_progress)
+        kept.save(case_id, doc["id"], text)
+        texts[doc["id"]] = text
+        if progress:
+            progress(done + 1, total)
+    wanted = {d["id"] for d in text_documents(record)}
+    return {doc_id: text for doc_id, text in texts.items() if doc_id in wanted}
+
+
+def extract(store: CaseStore, doc: dict, token: CancelToken | None = None,
+            page_progress: PageProgress | None = None) -> DocumentText:
+    """The text of one document of the case; a document that cannot be read gives a text
+    with its problem, never an exception (but `Cancelled`)."""
+    def pages(done: int, total: int) -> None:
+        if page_progress:
+            page_progress(doc, done, total)
+
+    try:
+        data = store.vault.read_bytes(doc["blob"])
+    except SecondoError as exc:
+        return DocumentText([], _("The document cannot be read: {reason}").format(reason=exc),
+                            document_text.EXTRACTOR)
+    try:
+        return document_text.extract_document_text(data, str(doc.get("media_type") or ""), token, pages)
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one unreadable document must not stop the others
+        return DocumentText([], _("The text of the document could not be read ({reason}).").format(
+            reason=type(exc).__name__), document_text.EXTRACTOR)
