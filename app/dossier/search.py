@@ -104,10 +104,8 @@ def make_snippet(text: str, spans: list[tuple[int, int]], context: int = CONTEXT
         space = _SPACE.search(text, start, first_start)
         start = space.end() if space else start
     if end < len(text):  # end at a word's end
-        last = None
-        for last in _SPACE.finditer(text, first_end, end):
-            pass
-        end = last.start() if last else end
+        spaces = list(_SPACE.finditer(text, first_end, end))
+        end = spaces[-1].start() if spaces else end
     out: list[str] = []
     where: list[int] = []  # for each original offset in [start, end], its offset in the snippet
     lead = ELLIPSIS if start > 0 else ""

@@ -29,7 +29,7 @@ from app.store.store import CaseNotFound, CaseStore
 from app.store.summaries import forget as forget_summary
 
 #: The data folder's parts that hold one entry (file or folder) per case, named by its id.
-CASE_FOLDERS = ("drafts", "opinions", "annotations", "outgoing")
+CASE_FOLDERS = ("drafts", "opinions", "annotations", "outgoing", "texts")
 #: Not the data folder's parts that hold a case's files by name: the vault (by import), the
 #: store's own bookkeeping.
 NOT_CASE_FOLDERS = ("vault", "staging", "locks")

@@ -90,7 +90,7 @@ class TextStore:
         try:
             chunks = self.store.vault.file_chunks(path)
             first = next(chunks, b"")
-            chunks.close()
+            getattr(chunks, "close", lambda: None)()  # the file closed now, not at its collection
         except SecondoError:
             return None
         found = _EXTRACTOR.search(first[:200])

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Libraries that no command loads unless it uses them.
 HEAVY = ("PySide6", "shiboken6", "pyhanko", "pyhanko_certvalidator", "aiohttp", "reportlab")
 #: The verbs of `secondo`, as `secondo --help` lists them.
-VERBS = ("pack", "inspect", "import", "cases", "show", "audit", "case", "demo", "snapshot", "view", "opinion",
+VERBS = ("pack", "inspect", "import", "cases", "show", "audit", "case", "search", "demo", "snapshot", "view", "opinion",
          "verify", "outgoing", "contacts", "trust", "gui")
 
 PROBE = """
