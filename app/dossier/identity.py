@@ -1,10 +1,13 @@
-"""Patient identity: one rule for studies, documents with identifiers, and the case.
+"""Patient identity: one rule for studies, documents and the case.
 
 Wrong-patient images in a dossier are a clinical safety issue, so a study is "match" only
 when it was compared with the CASE's patient and name and birth date both agree; it is
 "mismatch" when a field differs, and "not_verified" when there is no case patient to compare
-with or data is missing. A case is "ok" only when every study matched (`case_status`).
-The values compared are kept as data for the screen, never put into a message or a log.
+with or data is missing. A document's text is compared by the same rule (basis "document",
+what it says found by `app/dossier/document_identity.py`): "match" when the name and the
+birth date or the national number agree. A case is "ok" only when every study matched and
+no document differs (`case_status`). The values compared are kept as data for the screen,
+never put into a message or a log.
 """
 
 from __future__ import annotations
@@ -184,10 +187,13 @@ class IdentityResult:
     status: str  # match, mismatch or not_verified
     mismatches: list[str] = field(default_factory=list)  # field names, no values
     checks: list[FieldCheck] = field(default_factory=list)
-    basis: str = "dossier"  # "dossier": against the case's patient; "studies": no case patient
+    basis: str = "dossier"  # "dossier": against the case's patient; "studies": no case patient; "document"
+    reason: str | None = None  # a document not compared: NO_TEXT, UNREADABLE or NO_PATIENT
 
     def message(self) -> str:
         """What to tell the user, naming fields but never their values."""
+        if self.basis == DOCUMENT:
+            return self._document_message()
         if self.status == MISMATCH:
             listed = ", ".join(field_label(f) for f in self.mismatches)
             if self.basis == "studies":
@@ -204,21 +210,54 @@ class IdentityResult:
                      "unreadable: {fields}.").format(fields=missing)
         return _("The images belong to the case's patient: name and birth date match.")
 
+    def _document_message(self) -> str:
+        if self.status == MISMATCH:
+            listed = ", ".join(field_label(f) for f in self.mismatches)
+            return _("Possibly another patient's document. What it says does not match the case's patient: "
+                     "{fields}.").format(fields=listed)
+        if self.reason in _REASONS:
+            return _(_REASONS[self.reason])
+        core = {c.field: c.status for c in self.checks}
+        if self.status == MATCH:
+            if core.get(BIRTH_DATE) == MATCH:
+                return _("The document names the case's patient: name and birth date match.")
+            return _("The document names the case's patient: name and national number match.")
+        if all(status in (UNKNOWN, NOT_COMPARABLE) for status in core.values()):
+            return _("Not verified: no patient name, birth date or national number was found in this document.")
+        missing = ", ".join(field_label(c.field) for c in self.checks if c.field != PATIENT_ID and c.status == UNKNOWN)
+        return _("The patient of this document could not be confirmed. Not found in its text: "
+                 "{fields}.").format(fields=missing)
+
     def to_json(self) -> dict:
-        return asdict(self) | {"message": self.message()}
+        data = asdict(self) | {"message": self.message()}
+        if data["reason"] is None:
+            del data["reason"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> IdentityResult:
         return cls(data["status"], list(data.get("mismatches", [])),
-                   [FieldCheck(**c) for c in data.get("checks", [])], data.get("basis", "dossier"))
+                   [FieldCheck(**c) for c in data.get("checks", [])], data.get("basis", "dossier"), data.get("reason"))
+
+
+DOCUMENT = "document"  # the basis of a document's check
+NO_TEXT, UNREADABLE, NO_PATIENT = "no_text", "unreadable", "no_patient"  # why a document was not compared
+_REASONS = {
+    NO_TEXT: N_("Not verified yet: the document's text has not been read."),
+    UNREADABLE: N_("Not verified: no text could be read from this document."),
+    NO_PATIENT: N_("Not verified: the case has no patient to compare this document with."),
+}
 
 
 def _result(checks: list[FieldCheck], basis: str) -> IdentityResult:
     mismatches = [c.field for c in checks if c.status == MISMATCH]
     core = {c.field: c.status for c in checks if c.field in (NAME, BIRTH_DATE)}
+    ids = {c.status for c in checks if c.field == PATIENT_ID}
     if mismatches:
         status = MISMATCH
-    elif core.get(NAME) == MATCH and core.get(BIRTH_DATE) == MATCH and basis == "dossier":
+    elif core.get(NAME) == MATCH and core.get(BIRTH_DATE) == MATCH and basis in ("dossier", DOCUMENT):
+        status = MATCH
+    elif core.get(NAME) == MATCH and MATCH in ids and basis == DOCUMENT:
         status = MATCH
     else:
         status = NOT_VERIFIED
@@ -237,13 +276,33 @@ def check_study(manifest_patient: dict, study_patient: dict) -> IdentityResult:
     The patient ID counts only when it is a national number of the kind the manifest lists
     (hospital-local IDs legitimately differ; they are recorded as "not comparable")."""
     found_name = study_patient.get("name") or ""
-    expected_name = " ".join(filter(None, (manifest_patient.get("given_names"),
-                                           manifest_patient.get("family_name"))))
-    checks = [FieldCheck(NAME, _compare_names(_Name.from_manifest(manifest_patient),
-                                              _Name.from_pn(found_name)), expected_name, found_name or None),
+    checks = [FieldCheck(NAME, _compare_names(_Name.from_manifest(manifest_patient), _Name.from_pn(found_name)),
+                         expected_name(manifest_patient), found_name or None),
               _date_check(manifest_patient.get("birth_date"), study_patient.get("birth_date"))]
-    found_id = study_patient.get("id")
-    identifiers = [i for i in manifest_patient.get("identifiers") or [] if isinstance(i, dict) and i.get("value")]
+    checks.append(id_check(manifest_patient, study_patient.get("id")))
+    return _result(checks, "dossier")
+
+
+def expected_name(patient: dict) -> str:
+    """The case's patient's name as compared (given names first), for the screen."""
+    return " ".join(filter(None, (patient.get("given_names"), patient.get("family_name"))))
+
+
+def name_check(patient: dict, found: str | None) -> FieldCheck:
+    """The case's patient (manifest shape) against a name found, plain ('Maria Janssens',
+    'JANSSENS Maria') or a DICOM PN."""
+    status = _compare_names(_Name.from_manifest(patient), _Name.from_pn(found or ""))
+    return FieldCheck(NAME, status, expected_name(patient) or None, found or None)
+
+
+def birth_check(patient: dict, found: str | None) -> FieldCheck:
+    return _date_check(patient.get("birth_date"), found)
+
+
+def id_check(patient: dict, found_id: str | None) -> FieldCheck:
+    """A patient ID found against the case's identifiers: it counts only when it is a national
+    number of a kind the case lists (hospital-local IDs legitimately differ: "not comparable")."""
+    identifiers = [i for i in patient.get("identifiers") or [] if isinstance(i, dict) and i.get("value")]
     expected_ids = ", ".join(str(i["value"]) for i in identifiers) or None
     if not _id_digits(found_id):
         id_status = UNKNOWN
@@ -254,8 +313,15 @@ def check_study(manifest_patient: dict, study_patient: dict) -> IdentityResult:
     else:
         kinds = {_national_kind(i["value"], str(i.get("system", ""))) for i in identifiers}
         id_status = MISMATCH if _national_kind(found_id) in kinds - {None} else NOT_COMPARABLE
-    checks.append(FieldCheck(PATIENT_ID, id_status, expected_ids, found_id))
-    return _result(checks, "dossier")
+    return FieldCheck(PATIENT_ID, id_status, expected_ids, found_id)
+
+
+def document_result(checks: list[FieldCheck], reason: str | None = None) -> IdentityResult:
+    """A document's check from its fields' checks (the rule of `_result`), or not compared
+    for `reason`."""
+    if reason is not None:
+        return IdentityResult(NOT_VERIFIED, [], checks, DOCUMENT, reason)
+    return _result(checks, DOCUMENT)
 
 
 def _compare_studies(reference: dict, other: dict) -> IdentityResult:
@@ -346,7 +412,7 @@ def study_status(entry: dict | None) -> str:
     status = entry.get("status")
     if status == MISMATCH:
         return MISMATCH
-    if status == MATCH and entry.get("basis", "dossier") == "dossier":
+    if status == MATCH and entry.get("basis", "dossier") in ("dossier", DOCUMENT):
         return MATCH
     return NOT_VERIFIED
 
@@ -368,8 +434,11 @@ def normalised(entry: dict | None) -> dict:
 
 def case_status(entries: list[dict]) -> str:
     """The case's identity from its studies' and documents' checks: "ok" only when there is
-    at least one and every one matched; "mismatch" when any differs; else "not_verified"."""
+    at least one and every one matched; "mismatch" when any differs; else "not_verified". A
+    document whose text names no patient (most lab sheets, many reports) is left out: only a
+    document that names the case's patient, or another one, counts."""
     statuses = [study_status(e) for e in entries]
+    statuses = [s for s, e in zip(statuses, entries) if s != NOT_VERIFIED or e.get("basis") != DOCUMENT]
     if MISMATCH in statuses:
         return CASE_MISMATCH
     if statuses and all(s == MATCH for s in statuses):
