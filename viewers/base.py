@@ -3,7 +3,9 @@
 Qt-free: a widget module registers a factory for its media types when it is imported, and
 `app.ui` asks the registry, never a viewer module by name. What the window may then ask of
 the widget is `Viewer` (every viewer), `DocumentViewer` (the bytes of one document) or
-`SeriesViewer` (DICOM series); docs/ARCHITECTURE.md, "Viewers", tells the whole contract.
+`SeriesViewer` (DICOM series), and, optionally, `TextViewer` (a document's text: recognised
+words selectable, search hits highlighted; ask `isinstance(widget, TextViewer)`);
+docs/ARCHITECTURE.md, "Viewers", tells the whole contract.
 """
 
 from collections.abc import Callable
@@ -44,6 +46,21 @@ class SeriesViewer(Viewer, Protocol):
 
     def show_series(self, series: Any, viewport: int | None = None) -> None:
         """Show `series` (or a list of series) in the active viewport, or in `viewport`."""
+
+
+@runtime_checkable
+class TextViewer(Protocol):
+    """An optional capability of a document viewer (image, PDF): it is given the document's
+    text (`app.core.page_text.DocumentText`, Qt-free) and shows a search hit. Both may come
+    before the bytes are shown: the viewer keeps them for the document it shows."""
+
+    def set_document_text(self, text: Any) -> None:
+        """The document's text: pages recognised by OCR get a selectable text layer over the
+        image (drag selects, Ctrl+C copies, Ctrl+A selects the page); None takes it away."""
+
+    def show_hit(self, page: int, query: str) -> Any:
+        """Show page `page` (1-based) with every hit of `query` on it highlighted (until
+        another search or Esc), the first one scrolled into view."""
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,23 @@ def test_the_contracts_name_what_the_window_calls():
     assert methods(base.Viewer) == ["show_error"]
     assert methods(base.DocumentViewer) == ["show_document", "show_error"]
     assert methods(base.SeriesViewer) == ["set_series_list", "show_error", "show_series"]
+    assert methods(base.TextViewer) == ["set_document_text", "show_hit"]
+
+
+#: The viewers that show a document's text over its pages (search hits, recognised words).
+TEXT_VIEWERS = ["image", "pdf"]
+
+
+@pytest.mark.parametrize("entry", registered_entries(), ids=lambda entry: entry.name)
+def test_the_text_capability_is_kept_by_the_viewers_that_claim_it(qtbot, entry):
+    viewer = entry.factory(None)
+    qtbot.addWidget(viewer)
+    assert isinstance(viewer, base.TextViewer) == (entry.name in TEXT_VIEWERS)
+    if entry.name in TEXT_VIEWERS:
+        for name in methods(base.TextViewer):
+            assert parameters(getattr(viewer, name)) == parameters(getattr(base.TextViewer, name))[1:], name
+        viewer.set_document_text(None)  # before any document: kept, nothing fails
+        viewer.show_hit(1, "angor")
 
 
 @pytest.mark.parametrize("entry", registered_entries(), ids=lambda entry: entry.name)

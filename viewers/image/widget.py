@@ -2,18 +2,24 @@
 painted on a canvas in a scroll area with page navigation, zoom (fit, 1:1, in/out) and
 rotation by quarter turns. Problems are shown in the viewer, never in a dialog.
 
+Given the document's text (`set_document_text`), a scanned page whose words were recognised
+gets a text layer (viewers.text_layer_widget): words to select and copy, and the hits of a
+search (`show_hit`) highlighted over the image.
+
 Registers itself for image/* in the viewer registry when imported.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QKeySequence, QPainter, QTransform
+from PySide6.QtGui import QAction, QImage, QKeySequence, QPainter, QTransform
 from PySide6.QtWidgets import (QLabel, QScrollArea, QSizePolicy, QStackedWidget, QToolBar, QVBoxLayout,
                                QWidget)
 
 from app.core.errors import BadInputError
+from app.core.page_text import DocumentText
 from viewers import base
+from viewers.text_layer_widget import PlacedPage, TextLayer
 from viewers.image.model import load_image_pages
 from viewers.message_widget import message_label
 from app.core.i18n import _
@@ -66,6 +72,8 @@ class ImageViewerWidget(QWidget):
         self.scale = 1.0
         self._shown = QImage()
         self.canvas = _Canvas()
+        self.text_layer = TextLayer(self.canvas, self._placed_pages)
+        self._pending_hit: tuple[int, str] | None = None
         self.scroll = QScrollArea(self)
         self.scroll.setWidget(self.canvas)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -82,6 +90,7 @@ class ImageViewerWidget(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.stack, 1)
+        self._build_text_actions()
         self._set_enabled(False)
 
     def _action(self, text: str, slot, shortcut=None):
@@ -107,9 +116,28 @@ class ImageViewerWidget(QWidget):
         self.rotate_left_action = self._action(_("Rotate left"), lambda: self.rotate(-90))
         self.rotate_right_action = self._action(_("Rotate right"), lambda: self.rotate(90))
 
+    def _build_text_actions(self) -> None:
+        """Ctrl+C and Ctrl+A for the recognised text: active only while a page shows some."""
+        self.copy_action = QAction(_("Copy"), self)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.triggered.connect(self.text_layer.copy)
+        self.select_all_action = QAction(_("Select all text of this page"), self)
+        self.select_all_action.setShortcut(QKeySequence.StandardKey.SelectAll)
+        self.select_all_action.triggered.connect(lambda: self.text_layer.select_all(self.page + 1))
+        for action in (self.copy_action, self.select_all_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setEnabled(False)
+            self.addAction(action)
+
     def _set_enabled(self, enabled: bool) -> None:
         for action in self.toolbar.actions():
             action.setEnabled(enabled)
+        self._update_text_actions()
+
+    def _update_text_actions(self) -> None:
+        has_text = self.problem is None and bool(self.pages) and self.text_layer.page(self.page + 1) is not None
+        self.copy_action.setEnabled(has_text)
+        self.select_all_action.setEnabled(has_text)
 
     # --- document ------------------------------------------------------------------------------
 
@@ -128,6 +156,8 @@ class ImageViewerWidget(QWidget):
         self.stack.setCurrentWidget(self.scroll)
         self._set_enabled(True)
         self._refresh()
+        if self._pending_hit is not None:
+            self.show_hit(*self._pending_hit)
         return True
 
     def show_error(self, reason: str) -> None:
@@ -140,6 +170,46 @@ class ImageViewerWidget(QWidget):
 
     def page_count(self) -> int:
         return len(self.pages)
+
+    # --- recognised text -------------------------------------------------------------------------
+
+    def set_document_text(self, text: DocumentText | None) -> None:
+        """The document's text: its recognised pages become selectable (before or after
+        `show_document`; this viewer keeps it for the document it shows)."""
+        self.text_layer.set_text(text)
+        self._update_text_actions()
+
+    def show_hit(self, page: int, query: str) -> list[QRectF]:
+        """Show page `page` (1-based) with every hit of `query` on it highlighted, the first
+        scrolled into view; the highlights stay until another search or Esc. Before the
+        image is shown, the hit waits for it. The hits' rectangles on the canvas."""
+        if not self.pages:
+            self._pending_hit = (page, query)
+            return []
+        self._pending_hit = None
+        self.go_to_page(page - 1)
+        self.text_layer.highlight(self.page + 1, query)
+        rects = self.text_layer.hit_rects()
+        if rects:
+            first = rects[0]
+            self.scroll.ensureVisible(round(first.center().x()), round(first.center().y()),
+                                      round(first.width() / 2) + 60, round(first.height() / 2) + 60)
+        return rects
+
+    def clear_hits(self) -> bool:
+        """Drop the search highlights and the selection (Esc)."""
+        self._pending_hit = None
+        return self.text_layer.clear()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt
+        if event.key() == Qt.Key.Key_Escape and self.clear_hits():
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _placed_pages(self) -> list[PlacedPage]:
+        page = self.text_layer.text.page(self.page + 1) if self.text_layer.text is not None and self.pages else None
+        return [PlacedPage(page, QRectF(self.canvas.rect()), self.rotation)] if page is not None else []
 
     def shown_image(self) -> QImage:
         """The current page as shown: rotated, unscaled."""
@@ -197,6 +267,8 @@ class ImageViewerWidget(QWidget):
         self.next_action.setEnabled(self.page < count - 1)
         self.previous_action.setVisible(count > 1)
         self.next_action.setVisible(count > 1)
+        self.text_layer.selection = None
+        self._update_text_actions()
         self._place()
 
     def _place(self) -> None:
@@ -205,6 +277,8 @@ class ImageViewerWidget(QWidget):
         if self.fit:
             self.scale = self._fit_scale()
         self.canvas.set_image(self._shown, self.scale)
+        self.text_layer.setGeometry(self.canvas.rect())
+        self.text_layer.update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt
         super().resizeEvent(event)

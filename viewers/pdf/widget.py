@@ -3,6 +3,11 @@ navigation, zoom, fit width / fit page and text search. Pages are painted on whi
 
 Problems are shown in the viewer (`show_error`), never in a dialog. Registers itself for
 application/pdf in the viewer registry when imported.
+
+Given the document's text (`set_document_text`), image-only pages that were recognised (OCR)
+get the text layer of viewers.text_layer_widget over them; `show_hit` highlights a search's
+hits with QtPdf's own search on pages with a real text layer, with the text layer on
+recognised pages.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButt
 
 from app.core.i18n import _, ngettext
 from viewers import base
+from viewers.pdf.page_text_widget import PdfTextLayerMixin
 from viewers.pdf import model
 from viewers.message_widget import message_label
 
@@ -27,7 +33,7 @@ PAGE_SPACING = 12
 BACKDROP = "#5a5a5a"  # around the pages; the pages themselves are white
 
 
-class PdfViewerWidget(QWidget):
+class PdfViewerWidget(PdfTextLayerMixin, QWidget):
     """`show_document(data, title)` shows a PDF; `show_error(reason)` a centred message."""
 
     signatureActionRequested = Signal()  # the button of the signature banner (e.g. "Trust this issuer…")
@@ -96,6 +102,7 @@ class PdfViewerWidget(QWidget):
         self.view.currentSearchResultIndexChanged.connect(self._update_hits)
         self._search_timer = QTimer(self, singleShot=True, interval=250)
         self._search_timer.timeout.connect(self._apply_search)
+        self._build_text_layer()
         self._set_enabled(False)
 
     # --- toolbar ---------------------------------------------------------------------------
@@ -156,6 +163,7 @@ class PdfViewerWidget(QWidget):
             child.setEnabled(enabled)
         for child in (self.page_box, self.search_box):
             child.setEnabled(enabled)
+        self._update_text_actions()
 
     # --- document ----------------------------------------------------------------------------
 
@@ -197,6 +205,9 @@ class PdfViewerWidget(QWidget):
         self._update_navigation()
         if self.search_box.text():
             self._apply_search()
+        self._update_text_actions()
+        if self._pending_hit is not None:
+            self.show_hit(*self._pending_hit)
         return True
 
     SIGNATURE_STYLES = {
@@ -232,6 +243,9 @@ class PdfViewerWidget(QWidget):
         self._set_enabled(False)
 
     def _close_document(self) -> None:
+        self.text_layer.selection = None
+        self.text_layer.highlights = {}
+        self._layout_key = None
         self.notice.hide()
         self.search_model.setSearchString("")
         self.document.close()
@@ -267,6 +281,8 @@ class PdfViewerWidget(QWidget):
         self._update_navigation()
 
     def _update_navigation(self) -> None:
+        self.text_layer.update()
+        self._update_text_actions()
         page, count = self.current_page(), self.page_count()
         self.page_box.blockSignals(True)
         self.page_box.setValue(page + 1)
