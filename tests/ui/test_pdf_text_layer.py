@@ -25,7 +25,7 @@ def shown(qtbot, data: bytes, text: DocumentText | None) -> PdfViewerWidget:
     return viewer
 
 
-def dark_bounds(viewer, rect) -> tuple[int, int, int, int]:
+def dark_pixels(viewer, rect) -> tuple[list[int], list[int]]:
     image = viewer.view.viewport().grab().toImage()
     xs, ys = [], []
     for x in range(max(0, int(rect.left()) - 8), min(image.width(), int(rect.right()) + 8)):
@@ -33,12 +33,14 @@ def dark_bounds(viewer, rect) -> tuple[int, int, int, int]:
             if image.pixelColor(x, y).lightness() < 100:
                 xs.append(x)
                 ys.append(y)
-    assert xs, "no word drawn there"
-    return min(xs), min(ys), max(xs), max(ys)
+    return xs, ys
 
 
-def assert_on_word(viewer, rect, tolerance=3.0):
-    left, top, right, bottom = dark_bounds(viewer, rect)
+def assert_on_word(qtbot, viewer, rect, tolerance=3.0):
+    """The word is drawn under `rect` (waiting for QPdfView's rendering thread to paint it)."""
+    qtbot.waitUntil(lambda: bool(dark_pixels(viewer, rect)[0]), timeout=10_000)
+    xs, ys = dark_pixels(viewer, rect)
+    left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
     assert (rect.left(), rect.top()) == pytest.approx((left, top), abs=tolerance)
     assert (rect.right(), rect.bottom()) == pytest.approx((right + 1, bottom + 1), abs=tolerance)
 
@@ -54,23 +56,23 @@ def test_a_recognised_pdf_page_is_highlighted_where_the_word_is(qtbot):
     qtbot.waitUntil(lambda: viewer.current_page() == 1)
     assert len(rects) == 1
     wait_painted(qtbot, viewer)
-    assert_on_word(viewer, viewer.text_layer.hit_rects()[0])
+    assert_on_word(qtbot, viewer, viewer.text_layer.hit_rects()[0])
     viewer.set_zoom(2.0)
     viewer.show_hit(2, "angor")  # scrolled into view at this zoom
     wait_painted(qtbot, viewer)
     (rect,) = viewer.text_layer.hit_rects()
     assert viewer.view.viewport().rect().contains(rect.toRect())
-    assert_on_word(viewer, rect)
+    assert_on_word(qtbot, viewer, rect)
     bar = viewer.view.verticalScrollBar()
     bar.setValue(bar.value() + 40)
     wait_painted(qtbot, viewer)
     (moved,) = viewer.text_layer.hit_rects()
     assert moved.top() == pytest.approx(rect.top() - 40)
-    assert_on_word(viewer, moved)
+    assert_on_word(qtbot, viewer, moved)
     viewer.fit_page()
     wait_painted(qtbot, viewer)
     (rect,) = viewer.text_layer.hit_rects()
-    assert_on_word(viewer, rect)
+    assert_on_word(qtbot, viewer, rect)
 
 
 def test_a_recognised_pdf_page_copies_its_words_and_esc_clears(qtbot):
