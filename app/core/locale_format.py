@@ -103,3 +103,12 @@ def format_decimal(value: float, digits: int = 1, tag: str | None = None, groupi
     locale = locale_for(tag)
     pattern = ("#,##0" if grouping else "0") + ("." + "0" * digits if digits > 0 else "")
     return babel_numbers.format_decimal(value, format=pattern, locale=locale, decimal_quantization=True)
+
+
+def format_month(value: str | date | None, tag: str | None = None) -> str:
+    """A month and its year, abbreviated the locale's way ('nov. 2026', 'nov 2026'); '' for none."""
+    parsed = parse_date(value)
+    if parsed is None:
+        return ""
+    locale = locale_for(tag)
+    return babel_dates.format_skeleton("yMMM", parsed, locale=locale)

@@ -383,6 +383,29 @@ class CaseViewWidget(QSplitter):
         if viewer is not None:
             viewer.focus_search()
 
+    def show_timeline(self) -> None:
+        """View ▸ Timeline: the case's history on a time axis, in a tab of its own
+        (app/ui/timeline_widget.py); clicking an item opens it here."""
+        if self.data is None or self._focus_existing("timeline"):
+            return
+        from app.dossier.timeline import build_timeline
+        from app.ui.timeline_widget import TimelineWidget
+
+        tabs = self.current_tabs
+        widget = TimelineWidget(tabs)
+        widget.set_timeline(build_timeline(self.data.view))
+        widget.openRequested.connect(self.open_target)
+        self._add_tab(tabs, widget, _("Timeline"), "timeline")
+        widget.canvas.setFocus()
+
+    def open_target(self, target) -> None:
+        """("document", n) or ("series", uid): open it."""
+        kind, value = target
+        if kind == "document":
+            self.open_document(value)
+        elif kind == "series":
+            self.open_series(value)
+
     def next_item(self, step: int) -> None:
         """Open the next (+1) or previous (-1) document or series of the navigator."""
         if not self._order:

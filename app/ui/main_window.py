@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
                                    lambda: self.case_view.next_item(-1)))
         view.addAction(make_action(self, "split", _("&Side by side"), self.case_view.toggle_split))
         view.addAction(_("Compare with p&rior"), lambda: self.case_view.compare_with_prior())
+        view.addAction(make_action(self, "timeline", _("&Timeline"), lambda: (
+            self.case_view.show_timeline() if self.pages.currentWidget() is self.case_view else None)))
         view.addAction(make_action(self, "find", _("Fin&d in the document"), self.case_view.focus_search))
         view.addSeparator()
         view.addAction(make_action(self, "focus_form", _("Fo&cus the form"), self.focus_form))

@@ -20,6 +20,7 @@ SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "full_screen_viewer": (("F11",), N_("Viewer full screen (again to leave)")),
     "split": (("Ctrl+\\",), N_("Documents side by side")),
     "find": (("Ctrl+F",), N_("In the shown PDF: put the cursor in the search field (Enter: next match)")),
+    "timeline": (("Ctrl+Shift+T",), N_("The case's timeline: its documents and studies on a time axis")),
     "preview": (("Ctrl+Shift+P",), N_("Preview the opinion letter (not signed)")),
     "sign": (("Ctrl+Shift+S",), N_("Sign the opinion")),
     "import": (("Ctrl+O",), N_("Import a dossier package, folder or ISO")),
