@@ -3,7 +3,8 @@ IHE MRRT auto-populated fields: an item names its source in the prefill extensio
 
 Sources: a dotted path into what the case says (the manifest completed by the case sheet,
 app/dossier/case_details.py: "referral.question", "referral.reason"...), "patient",
-"documents" (a checklist of the case's documents and imaging studies, all ticked),
+"documents" (a checklist of the case's documents and imaging studies: with the case's read
+state, the documents the reviewer opened and every study are ticked; without it, all),
 "consented_recipients" (ONLY the roles the patient consented to are ever offered),
 "reviewer.name", "reviewer.specialty", "reviewer.registration", and "key_images" (a display
 item the form fills with key image captions).
@@ -16,7 +17,7 @@ shows them in the interface language and the letter in its reader's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from typing import Any
 
@@ -74,6 +75,12 @@ def patient_display(record: dict) -> str:
     return _("{name}, born {date}").format(name=name, date=born) if born else name
 
 
+def document_code(doc: dict, n: int) -> str:
+    """The code of the `n`th document of the case in the documents checklist, and the key of
+    its read state (app/store/annotations.py `read_documents`)."""
+    return str(doc.get("id") or doc.get("path") or n)
+
+
 def document_options(record: dict) -> list[dict]:
     """A checklist option per document and imaging study of the case: its title (or the study's
     modalities and description), date and author."""
@@ -83,8 +90,7 @@ def document_options(record: dict) -> list[dict]:
             title = doc.get("title") or doc.get("path") or _("Document {n}").format(n=n + 1)
             facts = ", ".join(str(x) for x in (format_date(doc.get("date")), doc.get("author")) if x)
             return f"{title} — {facts}" if facts else title
-        options.append({"valueCoding": _coding(DOCUMENT_SYSTEM, str(doc.get("id") or doc.get("path") or n),
-                                               document)})
+        options.append({"valueCoding": _coding(DOCUMENT_SYSTEM, document_code(doc, n), document)})
     for study in record.get("studies") or []:
         if not study.get("study_uid"):
             continue
@@ -150,9 +156,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def new_response(q: Questionnaire, record: dict, profile: ReviewerProfile | None = None) -> dict:
+def new_response(q: Questionnaire, record: dict, profile: ReviewerProfile | None = None,
+                 read: Collection[str] | None = None) -> dict:
     """A new draft for the case, pre-filled. `q` should come from `bind(template, record)`;
-    an unbound template is bound here (the form must then be built from `bind` as well)."""
+    an unbound template is bound here (the form must then be built from `bind` as well).
+    `read`: the codes (`document_code`) of the documents the reviewer opened: only those
+    documents are ticked as reviewed (the imaging studies all are); None: every document."""
     if q.bound_to is None:
         q = bind(q, record)
     profile = profile or ReviewerProfile()
@@ -163,8 +172,11 @@ def new_response(q: Questionnaire, record: dict, profile: ReviewerProfile | None
         if not source or item["type"] in ("group", "display"):
             continue
         link = item["linkId"]
-        if source == "documents" or source == "consented_recipients":
-            value: Any = [o["valueCoding"] for o in item.get("answerOption", [])]
+        if source == "documents" and read is not None:
+            value: Any = [o["valueCoding"] for o in item.get("answerOption", [])
+                          if o["valueCoding"].get("system") != DOCUMENT_SYSTEM or o["valueCoding"].get("code") in read]
+        elif source == "documents" or source == "consented_recipients":
+            value = [o["valueCoding"] for o in item.get("answerOption", [])]
         elif source == "patient":
             value = patient_display(record)
         elif source.startswith("reviewer."):

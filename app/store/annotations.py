@@ -1,8 +1,9 @@
 """Measurements and key images kept with a case, encrypted at rest like drafts.
 
 Layout under the data folder:
-    annotations/CASE.sov            the case's measurements, key image list and arrows and text
-                                    notes ("marks") (JSON)
+    annotations/CASE.sov            the case's measurements, key image list, arrows and text
+                                    notes ("marks"), slice links and read state: which documents
+                                    were opened and when (JSON)
     annotations/CASE/IMAGE.sov      the PNG of each key image
 Each file is replaced atomically (temp file, fsync, rename). A key image's PNG is written
 before the list names it and removed after the list stops naming it, so a crash leaves at
@@ -182,3 +183,37 @@ class AnnotationStore:
             data = self._read(case_id)
             data["slice_links"] = links.to_json() if hasattr(links, "to_json") else links
             self._write(case_id, data)
+
+    # -- read state: the documents opened in the case view ---------------------------------------
+
+    def read_documents(self, case_id: str) -> dict[str, str]:
+        """{document id: when it was first opened (ISO 8601, UTC)}; {} when none was."""
+        with self._lock():
+            return dict(self._read(case_id).get("read") or {})
+
+    def mark_read(self, case_id: str, document_ids, when: datetime | None = None) -> dict[str, str]:
+        """Keep `document_ids` as read at `when` (default now, UTC); a document read before keeps
+        its first time. Writes only when something changed; returns the case's read state."""
+        stamp = (when or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
+        with self._lock():
+            data = self._read(case_id)
+            read = dict(data.get("read") or {})
+            new = [str(d) for d in document_ids if str(d) not in read]
+            if new:
+                read.update(dict.fromkeys(new, stamp))
+                data["read"] = read
+                self._write(case_id, data)
+            return read
+
+    def mark_unread(self, case_id: str, document_ids) -> dict[str, str]:
+        """Forget that `document_ids` were opened; returns the case's read state."""
+        with self._lock():
+            data = self._read(case_id)
+            read = dict(data.get("read") or {})
+            gone = [str(d) for d in document_ids if str(d) in read]
+            if gone:
+                for document_id in gone:
+                    del read[document_id]
+                data["read"] = read
+                self._write(case_id, data)
+            return read

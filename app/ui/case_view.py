@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 from app.store.drafts import DraftStore
 from app.store.opinions import SignedOpinionStore
 from app.ui.case_key_images import KeyImageEditing
+from app.ui.case_read_state import CaseReadState
 from app.ui.case_sheet_strip import CaseSheetStripWidget
 from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
@@ -41,6 +42,7 @@ class CaseData:
     key_images: list = field(default_factory=list)  # kept with the case: the form shows them at once
     presentation: object = None  # the case's presentation states (viewers.dicom.presentation.PresentationIndex)
     missing: list[str] = field(default_factory=list)  # what the case still lacks to be signed
+    read: dict = field(default_factory=dict)  # the documents opened: {document code: first opened, UTC}
 
 
 #: What opening a case needs that the worklist does not (Qt-free modules only), imported by
@@ -113,7 +115,12 @@ def load_case(store, case_id: str, cache) -> CaseData:
         data.key_images = AnnotationStore(store).key_images(case_id)
     except Exception:  # noqa: BLE001 - damaged annotations must not keep the case closed
         data.key_images = []
-    data.form = prepare_form(record, data.draft)
+    try:
+        from app.store.annotations import AnnotationStore
+        data.read = AnnotationStore(store).read_documents(case_id)
+    except Exception:  # noqa: BLE001 - damaged annotations must not keep the case closed
+        data.read = {}
+    data.form = prepare_form(record, data.draft, read=set(data.read))
     data.missing = missing_for_signing(record)
     return data
 
@@ -144,6 +151,7 @@ class CaseViewWidget(QSplitter):
         self.images = None  # the "Images" tab (case_images_widget.py): the viewer and its tag browser
         left, self.header, self.navigator = header_and_navigator(self)
         self.key_image_editing = KeyImageEditing(self)
+        self.read_state = CaseReadState(self)  # which documents were opened (case_read_state.py)
         self.addWidget(left)
         right = QWidget(self)
         self.strip = CaseSheetStripWidget(right)
@@ -178,6 +186,7 @@ class CaseViewWidget(QSplitter):
         self.header.set_case(data.view)
         self.navigator.set_case(data.view)
         self.key_image_editing.group.set_key_images(data.key_images)
+        self.read_state.set_case(data)
         self.strip.set_missing(data.missing)
         # Next document follows the navigator as the reviewer reads it (grouped by kind, then the
         # images); whatever the tree does not list comes last, in the case's order.
@@ -228,6 +237,8 @@ class CaseViewWidget(QSplitter):
         doc = self.data.documents[n]
         key = f"document:{doc.get('id') or n}"
         if self._focus_existing(key):
+            if self.tab_for(key).property("secondo_shown"):
+                self.read_state.document_shown(n)
             return
         title = doc.get("title") or doc.get("path") or _("Document")
         entry = viewer_for(doc.get("media_type") or "")
@@ -244,11 +255,15 @@ class CaseViewWidget(QSplitter):
 
         def shown(data, widget=widget):
             try:
-                widget.show_document(data, title)
+                ok = widget.show_document(data, title)
             except Exception as exc:  # noqa: BLE001 - a viewer's failure stays in its tab
                 failed(exc, widget)
             else:
                 self.check_signature(widget, data)
+                if ok is not False and self.data is not None and n < len(self.data.documents) \
+                        and self.data.documents[n] is doc:
+                    widget.setProperty("secondo_shown", True)
+                    self.read_state.document_shown(n)  # read: the viewer shows it
             self.documentShown.emit(title)
 
         def failed(error, widget=widget):

@@ -81,8 +81,9 @@ class FormSetup:
     error: str | None = None
 
 
-def prepare_form(record: dict, draft: dict | None) -> FormSetup:
-    """Qt-free: the template bound to the case and the draft (or a new, pre-filled response)."""
+def prepare_form(record: dict, draft: dict | None, read=None) -> FormSetup:
+    """Qt-free: the template bound to the case and the draft (or a new, pre-filled response;
+    `read`: the codes of the documents opened, ticked as reviewed, app/opinion/prefill.py)."""
     from app.opinion.prefill import bind, new_response
     from app.opinion.profile import load_profile
     from app.opinion.questionnaire import load_template
@@ -95,7 +96,7 @@ def prepare_form(record: dict, draft: dict | None) -> FormSetup:
             profile = load_profile()
         except Exception:  # noqa: BLE001 - no profile yet: the reviewer fields start empty
             profile = None
-        return FormSetup(questionnaire, new_response(questionnaire, record, profile))
+        return FormSetup(questionnaire, new_response(questionnaire, record, profile, read))
     except Exception as exc:  # noqa: BLE001 - a broken template: notes still keep the words
         return FormSetup(None, draft, str(exc) or type(exc).__name__)
 

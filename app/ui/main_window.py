@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStackedWid
 
 from app.store.drafts import DraftStore
 from app.ui.add_documents_dialog import is_document
+from app.ui.case_read_state import tick_reviewed
 from app.ui.case_removal_controller import CaseRemovalController
 from app.ui.case_sheet_controller import CaseSheetController
 from app.ui.case_view import CACHE_MB, CaseData, CaseViewWidget, load_case, preload_case_modules, register_viewers
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
         self.removal = CaseRemovalController(self)
         self.case_view.keyImagesChanged.connect(self.form.set_key_images)
         self.case_view.documentShown.connect(lambda title: self.statusBar().showMessage(title, 4000))
+        self.case_view.read_state.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.case_view.read_state.firstRead.connect(lambda case_id, code: tick_reviewed(self.form, case_id, code))
         self._build_menus()
         self._dock_sized = self.settings.restore_window(self)
         self.fit_to_screen()
@@ -107,6 +110,8 @@ class MainWindow(QMainWindow):
                                    lambda: self.case_view.next_item(1)))
         view.addAction(make_action(self, "previous_document", _("&Previous document"),
                                    lambda: self.case_view.next_item(-1)))
+        view.addAction(make_action(self, "next_unread", _("Next &unread document"),
+                                   self.case_view.read_state.next_unread))
         view.addAction(make_action(self, "split", _("&Side by side"), self.case_view.toggle_split))
         view.addAction(_("Compare with p&rior"), lambda: self.case_view.compare_with_prior())
         view.addAction(make_action(self, "timeline", _("&Timeline"), lambda: (

@@ -15,6 +15,7 @@ from app.core.i18n import N_, _
 SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "next_document": (("Ctrl+PgDown", "Alt+Down"), N_("Next document or series")),
     "previous_document": (("Ctrl+PgUp", "Alt+Up"), N_("Previous document or series")),
+    "next_unread": (("Ctrl+Shift+PgDown", "Alt+Shift+Down"), N_("Next unread document")),
     "focus_form": (("F6",), N_("Put the cursor in the opinion form")),
     "toggle_form": (("F7",), N_("Show or hide the opinion form")),
     "full_screen_viewer": (("F11",), N_("Viewer full screen (again to leave)")),

@@ -120,7 +120,7 @@ class TestCaseView:
         open_case(qtbot, window, case_id)
         nav = window.case_view.navigator
         tops = [nav.topLevelItem(i).text(0) for i in range(nav.topLevelItemCount())]
-        assert tops[0] == "Completeness" and "Referral letters (1)" in tops and "Correspondence (3)" in tops
+        assert tops[0] == "Completeness" and "Referral letters (1, 1 unread)" in tops and "Correspondence (3, 3 unread)" in tops
         assert tops[-1] == "Imaging (5 studies)"
         assert nav.topLevelItem(0).childCount() == 6
         assert len(nav.series_items) == 5
