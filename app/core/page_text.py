@@ -15,9 +15,13 @@ hit when it holds every term.
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+import re
+import string
+import unicodedata
 
 #: Where a page's text came from.
 LAYER, OCR, PLAIN, DICOM = "layer", "ocr", "plain", "dicom"
@@ -112,7 +116,7 @@ class Folded:
     """`text` folded (`fold`) and, for each of its characters, the offset in the original."""
 
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]  # a range when folding kept every character one character
     length: int  # of the original text
 
     def span(self, start: int, end: int) -> tuple[int, int]:
@@ -122,6 +126,7 @@ class Folded:
         return first, max(first, last)
 
 
+@lru_cache(maxsize=4096)
 def _fold_char(c: str) -> str:
     if c.isascii():
         return c.lower()
@@ -129,17 +134,37 @@ def _fold_char(c: str) -> str:
     return "".join(x for x in decomposed if not unicodedata.combining(x))
 
 
+_ASCII_LOWER = {ord(c): c.lower() for c in string.ascii_uppercase}
+
+
 def fold(text: str) -> Folded:
-    """`text` case-folded with its accents taken off, and where each character came from."""
+    """`text` case-folded with its accents taken off, and where each character came from.
+
+    Done by `str.translate` with a table of the text's own characters, so that a page of
+    3,000 characters folds in well under a millisecond; the offsets are a `range` unless a
+    character became several (œ -> oe, ß -> ss) or none (a lone combining accent)."""
     if text.isascii():
-        return Folded(text.lower(), tuple(range(len(text))), len(text))
-    out: list[str] = []
-    offsets: list[int] = []
-    for n, c in enumerate(text):
-        f = _fold_char(c)
-        out.append(f)
-        offsets.extend([n] * len(f))
-    return Folded("".join(out), tuple(offsets), len(text))
+        return Folded(text.lower(), range(len(text)), len(text))
+    table: dict[int, str] = dict(_ASCII_LOWER)
+    uneven: list[str] = []
+    for c in set(text):
+        if not c.isascii():
+            f = _fold_char(c)
+            table[ord(c)] = f
+            if len(f) != 1:
+                uneven.append(c)
+    folded = text.translate(table)
+    if not uneven:
+        return Folded(folded, range(len(text)), len(text))
+    offsets = array("l")
+    done = 0
+    for m in re.finditer("|".join(map(re.escape, uneven)), text):
+        n = m.start()
+        offsets.extend(range(done, n))
+        offsets.extend([n] * len(table[ord(text[n])]))
+        done = n + 1
+    offsets.extend(range(done, len(text)))
+    return Folded(folded, offsets, len(text))
 
 
 def fold_text(text: str) -> str:

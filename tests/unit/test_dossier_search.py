@@ -9,7 +9,7 @@ import re
 
 from hypothesis import given, strategies as st
 
-from app.core.page_text import DocumentText, PageText
+from app.core.page_text import DocumentText, PageText, find_spans, fold, query_terms
 from app.dossier.search import ELLIPSIS, SearchIndex, make_snippet
 
 FILLER = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor. " * 3
@@ -122,3 +122,19 @@ def test_the_snippet_always_holds_the_first_hit_marked(text, at, length):
     [(s, e)] = spans
     assert snippet[s:e] == re.sub(r"\s+", " ", text[start:end])
     assert snippet == snippet.strip() and "  " not in snippet
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab éËœ_-'\n"), max_size=60), min_size=1, max_size=6),
+       st.text(alphabet=st.sampled_from("abéœ _"), min_size=1, max_size=6))
+def test_the_index_finds_the_pages_find_spans_finds(pages, query):
+    """One rule: a page is a hit exactly when `find_spans` finds the query's terms on it, and
+    the snippet marks its first span first."""
+    index = SearchIndex([doc("d", "D", *pages)])
+    terms = query_terms(query)
+    expected = [n for n, text in enumerate(pages, 1) if text.strip() and find_spans(fold(text), terms)]
+    hits = index.search(query)
+    assert [h.page for h in hits] == expected
+    for hit in hits:
+        text = pages[hit.page - 1]
+        start, end = find_spans(fold(text), terms)[0]
+        assert hit.snippet[slice(*hit.snippet_spans[0])] == re.sub(r"\s+", " ", text[start:end])

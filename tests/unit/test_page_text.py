@@ -1,5 +1,7 @@
 """app/core/page_text.py: folding, query terms, spans back in the original text, word boxes."""
 
+from hypothesis import given, strategies as st
+
 from app.core.page_text import (OCR, DocumentText, PageText, Word, find_spans, fold, highlight_boxes,
                                 query_terms)
 
@@ -43,3 +45,27 @@ def test_document_text_round_trips_through_json():
     again = DocumentText.from_json(doc.to_json())
     assert again == doc
     assert again.recognised and again.page(2).problem
+
+
+def _reference_fold(text: str) -> tuple[str, list[int]]:
+    """Folding one character at a time, as `fold` must: its fast path changes nothing."""
+    from app.core.page_text import _fold_char
+
+    out, offsets = [], []
+    for n, c in enumerate(text):
+        f = _fold_char(c)
+        out.append(f)
+        offsets.extend([n] * len(f))
+    return "".join(out), offsets
+
+
+@given(st.text(alphabet=st.sampled_from("aZé Ëœß\u0301ﬁ.\nİÆøŁ'’-0"), max_size=80) | st.text(max_size=40))
+def test_fold_is_the_same_as_folding_each_character(text):
+    folded = fold(text)
+    expected, offsets = _reference_fold(text)
+    assert folded.text == expected and list(folded.offsets) == offsets and folded.length == len(text)
+
+
+def test_fold_of_a_text_that_keeps_its_length_needs_no_offset_table():
+    assert isinstance(fold("Échographie normale, patiënt").offsets, range)
+    assert list(fold("cœur e\u0301").offsets) == [0, 1, 1, 2, 3, 4, 5]  # the lone accent folds to nothing
