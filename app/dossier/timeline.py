@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+import functools
 
 from app.core.i18n import N_, _, ngettext
 from app.core.locale_format import format_date, parse_date
@@ -90,7 +91,22 @@ class Timeline:
         return next((i for i in self.all_items if i.key == key), None)
 
     def lane_items(self, lane: str) -> list[TimelineItem]:
-        return [i for i in self.items if i.lane == lane]
+        return self._by_lane.get(lane, [])
+
+    def lane_days(self, lane: str) -> list[float]:
+        """The days of `lane_items(lane)`, in the same order."""
+        return self._lane_days.get(lane, [])
+
+    @functools.cached_property
+    def _by_lane(self) -> dict[str, list[TimelineItem]]:
+        lanes: dict[str, list[TimelineItem]] = {}
+        for item in self.items:
+            lanes.setdefault(item.lane, []).append(item)
+        return lanes
+
+    @functools.cached_property
+    def _lane_days(self) -> dict[str, list[float]]:
+        return {lane: [i.day or 0.0 for i in items] for lane, items in self._by_lane.items()}
 
 
 def _identity_mismatch(entry: dict) -> bool:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+import functools
 from typing import Protocol
 
+from app.core import i18n
 from app.core.locale_format import format_date, format_month
 from app.dossier.timeline import Timeline, TimelineItem, cluster_label
 
@@ -127,11 +129,12 @@ def _extent(lo: float, hi: float, n: int, metrics: Metrics) -> tuple[float, floa
 
 
 def lane_marks(lane: str, items: list[TimelineItem], window: TimeWindow, width: float,
-               metrics: Metrics) -> list[Mark]:
-    """The marks of one lane's dated `items` (oldest first)."""
+               metrics: Metrics, days: list[float] | None = None) -> list[Mark]:
+    """The marks of one lane's dated `items` (oldest first; `days`: their days, when known)."""
     groups: list[list] = []  # [items, lo x, hi x, x0, x1]
-    for item in items:
-        x = window.x(item.day or 0.0, width)
+    start, scale = window.start, width / window.span
+    for item, day in zip(items, days if days is not None else [i.day or 0.0 for i in items]):
+        x = (day - start) * scale
         if groups and x - RADIUS < groups[-1][4] + GAP:
             last = groups[-1]
             last[0].append(item)
@@ -166,7 +169,8 @@ def lane_marks(lane: str, items: list[TimelineItem], window: TimeWindow, width: 
 
 def lay_out(timeline: Timeline, window: TimeWindow, width: float, metrics: Metrics) -> dict[str, list[Mark]]:
     """Every lane's marks (lanes without dated items: an empty list)."""
-    return {lane: lane_marks(lane, timeline.lane_items(lane), window, width, metrics) for lane in timeline.lanes}
+    return {lane: lane_marks(lane, timeline.lane_items(lane), window, width, metrics, timeline.lane_days(lane))
+            for lane in timeline.lanes}
 
 
 # -- the axis ------------------------------------------------------------------------------------
@@ -185,11 +189,17 @@ class Tick:
 
 
 def tick_label(unit: str, when: date) -> str:
+    """'2026', 'nov. 2026', '04/11/2026' in the current language."""
     if unit == "year":
         return str(when.year)
-    if unit == "month":
-        return format_month(when)
-    return format_date(when)
+    return _dated_label(i18n.current_language(), i18n.reader_region(), unit, when)
+
+
+@functools.lru_cache(maxsize=8192)
+def _dated_label(language: str, region: str | None, unit: str, when: date) -> str:
+    """Babel's formatting, kept: a zoom step asks the same labels again (and Babel takes half a
+    millisecond for one)."""
+    return format_month(when) if unit == "month" else format_date(when)
 
 
 def tick_unit(window: TimeWindow, width: float, metrics: Metrics) -> tuple[str, int]:

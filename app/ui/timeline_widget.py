@@ -34,9 +34,15 @@ class _Metrics:
 
     def __init__(self, font) -> None:
         self.fm = QFontMetricsF(font)
+        self._widths: dict[str, float] = {}  # the same labels and counts at every zoom step
 
     def width(self, text: str) -> float:
-        return self.fm.horizontalAdvance(text)
+        width = self._widths.get(text)
+        if width is None:
+            if len(self._widths) > 20000:
+                self._widths.clear()
+            width = self._widths[text] = self.fm.horizontalAdvance(text)
+        return width
 
     def elide(self, text: str, width: float) -> str:
         return self.fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
