@@ -6,24 +6,30 @@ was kept by an older extractor, one document at a time, keeping each as soon as 
 a cancel (or a crash) loses at most the document in hand. A document whose extraction
 failed is kept with its problem, so it is not tried again at every open, until the
 extractor's version grows. It runs in a worker (the window's text job) or a command
-(`secondo search`), never on the GUI thread; two processes doing it at once only repeat
-work: each text is replaced whole, the last complete write wins.
+(`secondo search`), never on the GUI thread. Two at once (the window and a command) do not
+read a document twice: each document is claimed (`locks/text-CASE-DOC.lock`) while it is
+read, and whoever waited for it takes the text the other kept. Each text is replaced whole:
+a crash leaves the previous text or the new one, never half.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+import time
 
 from app.core.errors import SecondoError
 from app.core.i18n import _
 from app.core.page_text import DocumentText
 from app.core.tasks import CancelToken, Cancelled, Progress
 from app.dossier import document_text
+from app.store.locks import HeldLock
 from app.store.store import CaseStore
 from app.store.texts import TextStore
 
 #: page_progress(document entry, done pages, total pages): within the document in hand.
 PageProgress = Callable[[dict, int, int], None]
+#: How often a document claimed by another reader is looked at again (seconds).
+CLAIM_POLL = 0.2
 
 
 def text_documents(record: dict) -> list[dict]:
@@ -68,13 +74,41 @@ def ensure_texts(store: CaseStore, case_id: str, token: CancelToken | None = Non
     for done, doc in enumerate(missing):
         if token is not None:
             token.check()
-        text = extract(store, doc, token, page_progress)
-        kept.save(case_id, doc["id"], text)
-        texts[doc["id"]] = text
+        texts[doc["id"]] = _read_and_keep(store, kept, case_id, doc, token, page_progress)
         if progress:
             progress(done + 1, total)
     wanted = {d["id"] for d in text_documents(record)}
     return {doc_id: text for doc_id, text in texts.items() if doc_id in wanted}
+
+
+def _read_and_keep(store: CaseStore, kept: TextStore, case_id: str, doc: dict, token: CancelToken | None,
+                   page_progress: PageProgress | None) -> DocumentText:
+    """The document's text, read and kept by us, or by another reader while we waited."""
+    claim = _claim(kept, case_id, doc["id"], token)
+    try:
+        current = kept.load(case_id, doc["id"])
+        if current is not None and current.extractor >= document_text.EXTRACTOR:
+            return current  # read by the other meanwhile
+        text = extract(store, doc, token, page_progress)
+        kept.save(case_id, doc["id"], text)
+        return text
+    finally:
+        claim.release(remove=True)
+
+
+def _claim(kept: TextStore, case_id: str, doc_id: str, token: CancelToken | None) -> HeldLock:
+    """The hold on reading the document, waited for while another reader (a thread or a
+    process) has it, the token checked meanwhile."""
+    kept.path(case_id, doc_id)  # both ids checked: they name the lock file
+    path = kept.store.home / "locks" / f"text-{case_id}-{doc_id}.lock"
+    path.parent.mkdir(exist_ok=True, mode=0o700)
+    while True:
+        lock = HeldLock.acquire(path, wait=False)
+        if lock is not None:
+            return lock
+        if token is not None:
+            token.check()
+        time.sleep(CLAIM_POLL)
 
 
 def extract(store: CaseStore, doc: dict, token: CancelToken | None = None,

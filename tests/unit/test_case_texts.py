@@ -172,29 +172,62 @@ class TestEnsureTexts:
         assert "cannot be read" in texts[scan["id"]].problem
         assert all(t.problem is None for k, t in texts.items() if k != scan["id"])
 
-    def test_two_readers_at_once_leave_whole_texts(self, demo_store, monkeypatch):
+    def test_two_readers_at_once_read_each_document_once(self, demo_store, monkeypatch):
+        """The window's text job and `secondo search` at once: each document is read by one of
+        them, the other waits for it and takes the kept text; both end with every text."""
         store, case_id = demo_store
-        FakeExtraction(monkeypatch, gate=threading.Barrier(2))  # both extract each document together
+        both_started = threading.Barrier(2)
+        fake = FakeExtraction(monkeypatch)
+        original = fake.__call__
+
+        def slow(data, media_type, token=None, progress=None):
+            if len(fake.calls) == 0:
+                both_started.wait(timeout=30)  # the second reader is waiting for this document
+            return original(data, media_type, token, progress)
+
+        monkeypatch.setattr(document_text, "extract_document_text", slow)
         other = CaseStore.open(store.home)
         results: list[dict] = []
         errors: list[BaseException] = []
 
-        def run(s: CaseStore) -> None:
+        def run(s: CaseStore, first: bool) -> None:
             try:
+                if not first:
+                    both_started.wait(timeout=30)
                 results.append(ensure_texts(s, case_id))
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
 
-        threads = [threading.Thread(target=run, args=(s,)) for s in (store, other)]
+        threads = [threading.Thread(target=run, args=(s, n == 0)) for n, s in enumerate((store, other))]
         for t in threads:
             t.start()
         for t in threads:
             t.join(timeout=120)
         other.close()
+        documents = text_documents(store.record(case_id))
         assert not errors and len(results) == 2
+        assert len(fake.calls) == len(documents)  # none read twice
+        assert results[0].keys() == results[1].keys() == {d["id"] for d in documents}
         kept = TextStore(store).load_all(case_id)
         assert {k: v.to_json() for k, v in kept.items()} == {k: v.to_json() for k, v in results[0].items()}
         assert not [p for p in TextStore(store).folder.rglob("*") if p.name.startswith(".")]
+        assert not list((store.home / "locks").glob("text-*"))
+
+    def test_a_reader_waiting_for_a_claimed_document_can_be_cancelled(self, demo_store, monkeypatch):
+        from app.dossier.case_texts import _claim
+
+        store, case_id = demo_store
+        fake = FakeExtraction(monkeypatch)
+        [first] = text_documents(store.record(case_id))[:1]
+        held = _claim(TextStore(store), case_id, first["id"], None)  # another reader has it
+        token = CancelToken()
+        threading.Timer(0.3, token.cancel).start()
+        try:
+            with pytest.raises(Cancelled):
+                ensure_texts(store, case_id, token=token)
+        finally:
+            held.release(remove=True)
+        assert fake.calls == []
 
     def test_deleting_the_case_removes_its_texts(self, demo_store, monkeypatch):
         store, case_id = demo_store
