@@ -10,7 +10,8 @@ VENV="${SECONDO_VENV:-$ROOT/.venv}"
 APT_PACKAGES="python3 python3-venv python3-pip libgl1 libegl1 libx11-6 libdbus-1-3 libfontconfig1
  libfreetype6 libglib2.0-0 libxkbcommon0 xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0
  libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 openssl
- poppler-utils qpdf fonts-dejavu-core softhsm2 xorriso binutils desktop-file-utils dcmtk"
+ poppler-utils qpdf fonts-dejavu-core softhsm2 xorriso binutils desktop-file-utils dcmtk
+ tesseract-ocr tesseract-ocr-nld tesseract-ocr-fra tesseract-ocr-eng"
 
 missing=""
 for pkg in $APT_PACKAGES; do

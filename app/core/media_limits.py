@@ -38,3 +38,15 @@ MAX_DICOMDIR_RECORDS: Final = 60_000
 MAX_DISC_FILES: Final = 200_000
 #: Folder depth walked on a medium.
 MAX_DISC_DEPTH: Final = 64
+
+# Scanned documents (app/dossier/scan_pages.py, app/dossier/pdf_document.py).
+#: Pixels of one scanned page decoded from a TIFF or PNG (an A4 page at 600 dpi is 35
+#: million); a larger page is refused with a message. A JPEG is decoded reduced (1/2 to 1/8,
+#: libjpeg's draft mode) to about MAX_OCR_PIXELS first, so only a JPEG more than eight times
+#: that large either way is refused.
+MAX_SCAN_PIXELS: Final = 50_000_000
+#: Pixels of the image given to Tesseract (an A3 page at 300 dpi is 17.4 million); a larger
+#: page is downscaled to this.
+MAX_OCR_PIXELS: Final = 20_000_000
+#: Pages recognised per document; the pages beyond say so (a PDF's text layers are all read).
+MAX_OCR_PAGES: Final = 300

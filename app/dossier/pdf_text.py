@@ -156,8 +156,10 @@ def _read(page: Any, textpage: Any, number: int) -> PdfPageLayer:
             length += 1
             continue
         visible += 1
-        if _is_bad(ord(char)):
+        if _is_bad(ord(char)):  # no letter anyone can search for: counted, not kept
             bad += 1
+            close_word()
+            continue
         if not current:
             start = length
         current.append(char)

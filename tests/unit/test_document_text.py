@@ -105,3 +105,50 @@ def test_document_text_round_trips_through_json():
     assert DocumentText.from_json(text.to_json()) == DocumentText.from_json(text.to_json())
     assert DocumentText.from_json(text.to_json()).pages[0].words == [
         type(w)(w.text, w.start, tuple(round(v, 5) for v in w.box)) for w in text.pages[0].words]
+
+
+#: The layer `image_pdf` writes as character codes without any Unicode meaning.
+BROKEN = "BROKEN LAYER OF UNMAPPED CODES"
+
+
+def image_pdf(image, layer: str | None) -> bytes:
+    """A one-page PDF of `image` (a scan) filling the page, with `layer` as an invisible text
+    layer over it (as scanners write their recognised text), or none. `BROKEN` becomes a
+    layer of control codes, as a font without a Unicode map gives."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    width, height = image.size[0] * 72 / 300, image.size[1] * 72 / 300
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(width, height), pageCompression=0)
+    pdf.drawImage(ImageReader(image.convert("RGB")), 0, 0, width, height)
+    if layer is not None:
+        words = pdf.beginText(20, height - 30)
+        words.setTextRenderMode(3)
+        words.setFont("Helvetica", 10)
+        words.textLine(layer)
+        pdf.drawText(words)
+    pdf.showPage()
+    pdf.save()
+    data = out.getvalue()
+    if layer == BROKEN:
+        codes = b"".join(b"\\%03o" % (1 + n % 8) if c != " " else b" " for n, c in enumerate(BROKEN))
+        data = data.replace(b"(" + BROKEN.encode() + b")", b"(" + codes + b")")
+    return data
+
+
+def test_a_layer_of_unmapped_glyphs_is_taken_for_a_scan():
+    from PIL import Image
+
+    from app.dossier.pdf_text import open_pdf, read_page
+
+    scan = Image.new("L", (600, 300), 255)
+    broken = read_page(open_pdf(image_pdf(scan, BROKEN)), 0)
+    assert broken.needs_ocr and broken.bad_share > 0.5
+    assert broken.page.text.strip() == ""  # the codes are no text
+    empty = read_page(open_pdf(image_pdf(scan, None)), 0)
+    assert empty.needs_ocr and empty.has_images and empty.page.text == ""
+    good = read_page(open_pdf(image_pdf(scan, "Test Patient, geboren op 01/01/1970")), 0)
+    assert not good.needs_ocr and good.page.text == "Test Patient, geboren op 01/01/1970"
+    plain = read_page(open_pdf(make_pdf([["Only text, no image"]])), 0)
+    assert not plain.needs_ocr and not plain.has_images
