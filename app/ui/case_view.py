@@ -16,9 +16,12 @@ from app.store.opinions import SignedOpinionStore
 from app.ui.case_key_images import KeyImageEditing
 from app.ui.case_read_state import CaseReadState
 from app.ui.case_sheet_strip import CaseSheetStripWidget
+from app.ui.case_view_texts import CaseViewTexts, document_key
+from app.ui.dossier_search_widget import DossierSearchWidget
 from app.ui.form_dock import FormSetup, prepare_form
 from app.ui.navigator_widget import THUMB, header_and_navigator
 from app.ui.task_runner import TaskRunner
+from app.ui.text_jobs import load_texts
 from viewers import base
 from viewers.documents import load_failure
 from app.core.i18n import _
@@ -43,6 +46,8 @@ class CaseData:
     presentation: object = None  # the case's presentation states (viewers.dicom.presentation.PresentationIndex)
     missing: list[str] = field(default_factory=list)  # what the case still lacks to be signed
     read: dict = field(default_factory=dict)  # the documents opened: {document code: first opened, UTC}
+    texts: dict = field(default_factory=dict)  # doc id -> DocumentText kept (app/store/texts.py)
+    texts_missing: list[str] = field(default_factory=list)  # doc ids whose text is still to be read
 
 
 #: What opening a case needs that the worklist does not (Qt-free modules only), imported by
@@ -120,6 +125,7 @@ def load_case(store, case_id: str, cache) -> CaseData:
         data.read = AnnotationStore(store).read_documents(case_id)
     except Exception:  # noqa: BLE001 - damaged annotations must not keep the case closed
         data.read = {}
+    data.texts, data.texts_missing = load_texts(store, case_id, record)
     data.form = prepare_form(record, data.draft, read=set(data.read))
     data.missing = missing_for_signing(record)
     return data
@@ -142,6 +148,7 @@ class CaseViewWidget(QSplitter):
     _thumbnailReady = Signal(str, object)  # series uid, uint8 pixels (from a model's worker)
     documentShown = Signal(str)  # the tab title
     keyImagesChanged = Signal(list)  # the case's key images, for the form
+    textsChanged = Signal(dict)  # every text of the case known now: doc id -> DocumentText
 
     def __init__(self, store, runner: TaskRunner, store_runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -150,6 +157,11 @@ class CaseViewWidget(QSplitter):
         self.dicom = None
         self.images = None  # the "Images" tab (case_images_widget.py): the viewer and its tag browser
         left, self.header, self.navigator = header_and_navigator(self)
+        self.search_panel = DossierSearchWidget(left)  # Ctrl+Shift+F, above the navigator
+        self.search_panel.hide()
+        left.layout().insertWidget(2, self.search_panel, 3)
+        self.search_panel.closed.connect(lambda: self.current_tabs.setFocus())
+        self.texts = CaseViewTexts(self, self.search_panel, runner)
         self.key_image_editing = KeyImageEditing(self)
         self.read_state = CaseReadState(self)  # which documents were opened (case_read_state.py)
         self.addWidget(left)
@@ -197,6 +209,7 @@ class CaseViewWidget(QSplitter):
         self._order = list(dict.fromkeys(shown + rest))
         for uid, model in data.series.items():
             self._request_thumbnail(uid, model)
+        self.texts.show_case(data)
 
     def clear_case(self) -> None:
         for tabs in self.tabs:
@@ -209,6 +222,7 @@ class CaseViewWidget(QSplitter):
             for model in self.data.series.values():
                 model.close(timeout=0)
         self.data = None
+        self.texts.clear()
         self.strip.set_missing([])
         self._position = -1
 
@@ -235,10 +249,11 @@ class CaseViewWidget(QSplitter):
         self._position = self._order.index(("document", n))
         self.navigator.select_document(n)
         doc = self.data.documents[n]
-        key = f"document:{doc.get('id') or n}"
+        key = document_key(doc, n)
         if self._focus_existing(key):
-            if self.tab_for(key).property("secondo_shown"):
+            if (shown := self.tab_for(key)) is not None and shown.property("secondo_shown"):
                 self.read_state.document_shown(n)
+                self.texts.give_text(shown, doc, key)  # a hit asked for in a document already open
             return
         title = doc.get("title") or doc.get("path") or _("Document")
         entry = viewer_for(doc.get("media_type") or "")
@@ -264,6 +279,7 @@ class CaseViewWidget(QSplitter):
                         and self.data.documents[n] is doc:
                     widget.setProperty("secondo_shown", True)
                     self.read_state.document_shown(n)  # read: the viewer shows it
+                    self.texts.give_text(widget, doc, key)  # its text, the hit it was opened for
             self.documentShown.emit(title)
 
         def failed(error, widget=widget):
@@ -273,6 +289,22 @@ class CaseViewWidget(QSplitter):
             self.documentShown.emit(title)
 
         self.runner.run(lambda token, progress: vault.read_bytes(blob), success=shown, failure=failed)
+
+    def set_texts(self, texts: dict) -> None:
+        """Texts of the case's documents that were read (doc id -> DocumentText; the others
+        are kept): the search is rebuilt, the open documents get theirs, `textsChanged`."""
+        if self.texts.set_texts(texts) and self.data is not None:
+            self.textsChanged.emit(dict(self.data.texts))
+
+    def set_reading(self, documents: int) -> None:
+        """How many documents' text the text job is still reading (0: none)."""
+        self.search_panel.set_reading(documents)
+
+    def open_search(self) -> None:
+        """Ctrl+Shift+F: the search panel, the cursor in its field."""
+        if self.data is not None:
+            self.widget(0).show()
+            self.search_panel.open_panel()
 
     def open_pdf(self, key: str, title: str, data: bytes, unsigned_note: str | None = None) -> QWidget | None:
         """Show PDF bytes that are not a dossier document (the opinion's preview, a signed

@@ -101,6 +101,7 @@ class ImportController(QObject):
     summary dialog (`self.summary`) says what came in; `openRequested(case_id)` from it."""
 
     imported = Signal(str)
+    committed = Signal(list)  # every case an import made or added to (their documents' text is read next)
     openRequested = Signal(str)
     _progressed = Signal(int, int, int, int)
 
@@ -194,6 +195,7 @@ class ImportController(QObject):
     def _done(self, outcome: tuple) -> None:
         result, reports = outcome
         self._finish()
+        self.committed.emit(list(dict.fromkeys([result.case_id] + [c["case_id"] for c in result.cases])))
         self.imported.emit(result.case_id)
         if self.summary is not None:
             self.summary.close()

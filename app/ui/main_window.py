@@ -22,6 +22,7 @@ from app.ui.screen_fit import fit_to_screen
 from app.ui.settings import WindowSettings
 from app.ui.shortcuts import KeyboardDialog, make_action
 from app.ui.task_runner import TaskRunner, user_message
+from app.ui.text_jobs import attach_text_jobs
 from app.ui.worklist_widget import WorklistWidget, load_summaries, load_to_send
 from app.core.i18n import _
 
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.case_view.documentShown.connect(lambda title: self.statusBar().showMessage(title, 4000))
         self.case_view.read_state.message.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.case_view.read_state.firstRead.connect(lambda case_id, code: tick_reviewed(self.form, case_id, code))
+        self.text_jobs = attach_text_jobs(self)  # the documents' text read in the background
         self._build_menus()
         self._dock_sized = self.settings.restore_window(self)
         self.fit_to_screen()
@@ -117,6 +119,7 @@ class MainWindow(QMainWindow):
         view.addAction(make_action(self, "timeline", _("&Timeline"), lambda: (
             self.case_view.show_timeline() if self.pages.currentWidget() is self.case_view else None)))
         view.addAction(make_action(self, "find", _("Fin&d in the document"), self.case_view.focus_search))
+        view.addAction(make_action(self, "search_dossier", _("Search the d&ossier…"), self.search_dossier))
         view.addSeparator()
         view.addAction(make_action(self, "focus_form", _("Fo&cus the form"), self.focus_form))
         view.addAction(make_action(self, "toggle_form", _("Show/hide the &form"), self.toggle_form))
@@ -241,6 +244,12 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def search_dossier(self) -> None:
+        """Ctrl+Shift+F: the search over every document of the open case."""
+        if self.form.case_id is not None:
+            self.pages.setCurrentWidget(self.case_view)
+            self.case_view.open_search()
 
     def focus_form(self) -> None:
         if self.form.case_id is not None:

@@ -22,6 +22,7 @@ SHORTCUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "split": (("Ctrl+\\",), N_("Documents side by side")),
     "find": (("Ctrl+F",), N_("In the shown PDF: put the cursor in the search field (Enter: next match)")),
     "timeline": (("Ctrl+Shift+T",), N_("The case's timeline: its documents and studies on a time axis")),
+    "search_dossier": (("Ctrl+Shift+F",), N_("Search every document of the case (Esc closes the search)")),
     "preview": (("Ctrl+Shift+P",), N_("Preview the opinion letter (not signed)")),
     "sign": (("Ctrl+Shift+S",), N_("Sign the opinion")),
     "import": (("Ctrl+O",), N_("Import a dossier package, folder or ISO")),
