@@ -69,16 +69,25 @@ def recognition(monkeypatch) -> FakeRecognition:
 
 
 class ViewerCalls:
-    """What the image viewer was given: its text (`set_document_text`), the hits (`show_hit`)."""
+    """What the image viewer was given (its text, `set_document_text`; the hits, `show_hit`),
+    each passed on to the viewer."""
 
     def __init__(self, monkeypatch) -> None:
         self.texts: list = []
         self.hits: list = []
         calls = self
-        monkeypatch.setattr(ImageViewerWidget, "set_document_text",
-                            lambda self, text: calls.texts.append(text), raising=False)
-        monkeypatch.setattr(ImageViewerWidget, "show_hit",
-                            lambda self, page, query: calls.hits.append((page, query)), raising=False)
+        set_text, show_hit = ImageViewerWidget.set_document_text, ImageViewerWidget.show_hit
+
+        def given_text(self, text):
+            calls.texts.append(text)
+            return set_text(self, text)
+
+        def asked_hit(self, page, query):
+            calls.hits.append((page, query))
+            return show_hit(self, page, query)
+
+        monkeypatch.setattr(ImageViewerWidget, "set_document_text", given_text)
+        monkeypatch.setattr(ImageViewerWidget, "show_hit", asked_hit)
 
 
 def open_window(qtbot, store, package=None) -> MainWindow:
