@@ -50,3 +50,13 @@ MAX_SCAN_PIXELS: Final = 50_000_000
 MAX_OCR_PIXELS: Final = 20_000_000
 #: Pages recognised per document; the pages beyond say so (a PDF's text layers are all read).
 MAX_OCR_PAGES: Final = 300
+
+# Image documents (JPEG, PNG, TIFF) in the image viewer: pages are decoded one at a time.
+#: Pages of one image file shown; beyond, the viewer says how many it leaves out.
+MAX_IMAGE_PAGES: Final = 500
+#: One page decoded, width x height, checked before its pixels are allocated (an A4 page at
+#: 1200 dpi is 140 MP; Pillow itself refuses more than twice its 89 MP bomb limit).
+MAX_IMAGE_PIXELS: Final = 150_000_000
+#: What a page is shown at: a larger page is reduced by a whole factor after decoding (a JPEG
+#: while decoding) so that the viewer holds ~25 MP at most (an A4 page at 600 dpi is 35 MP).
+MAX_SHOWN_IMAGE_PIXELS: Final = 25_000_000

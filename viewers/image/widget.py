@@ -20,7 +20,7 @@ from app.core.errors import BadInputError
 from app.core.page_text import DocumentText
 from viewers import base
 from viewers.text_layer_widget import PlacedPage, TextLayer
-from viewers.image.model import load_image_pages
+from viewers.image.model import ImageDecodeError, ImagePages
 from viewers.message_widget import message_label
 from app.core.i18n import _
 
@@ -65,7 +65,8 @@ class ImageViewerWidget(QWidget):
         super().__init__(parent)
         self.title = ""
         self.problem: str | None = None
-        self.pages: list[QImage] = []
+        self.pages: ImagePages | None = None  # decoded a page at a time
+        self._page_image = QImage()  # the current page, unrotated
         self.page = 0
         self.rotation = 0  # degrees clockwise: 0, 90, 180, 270
         self.fit = True
@@ -99,6 +100,7 @@ class ImageViewerWidget(QWidget):
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)  # its keys work wherever the focus is in the viewer, not only in the toolbar
         return action
 
     def _build_toolbar(self) -> None:
@@ -145,14 +147,15 @@ class ImageViewerWidget(QWidget):
         """Decode and show the image in `data`; False (and a message in the viewer) if it cannot."""
         self.title = title
         try:
-            pages = load_image_pages(data)
+            pages = ImagePages(data)
         except BadInputError as exc:
-            self.pages = []
+            self.pages = None
             self.show_error(str(exc))
             return False
         self.problem = None
-        self.pages = [to_qimage(page) for page in pages]
+        self.pages = pages
         self.page, self.rotation, self.fit = 0, 0, True
+        self._page_image = QImage()
         self.stack.setCurrentWidget(self.scroll)
         self._set_enabled(True)
         self._refresh()
@@ -162,14 +165,15 @@ class ImageViewerWidget(QWidget):
 
     def show_error(self, reason: str) -> None:
         self.problem = reason
-        self.pages = []
+        self.pages = None
+        self._page_image = self._shown = QImage()
         self.message.setText(reason)
         self.stack.setCurrentWidget(self.message)
         self._set_enabled(False)
         self.page_label.setText("")
 
     def page_count(self) -> int:
-        return len(self.pages)
+        return len(self.pages) if self.pages is not None else 0
 
     # --- recognised text -------------------------------------------------------------------------
 
@@ -219,7 +223,9 @@ class ImageViewerWidget(QWidget):
 
     def go_to_page(self, page: int) -> None:
         if self.pages:
-            self.page = max(0, min(page, len(self.pages) - 1))
+            page = max(0, min(page, len(self.pages) - 1))
+            if page != self.page:
+                self.page, self._page_image = page, QImage()
             self._refresh()
 
     def next_page(self) -> None:
@@ -259,10 +265,17 @@ class ImageViewerWidget(QWidget):
     def _refresh(self) -> None:
         if not self.pages:
             return
-        image = self.pages[self.page]
-        self._shown = image.transformed(QTransform().rotate(self.rotation)) if self.rotation else image
         count = len(self.pages)
         self.page_label.setText(_("Page {page} of {count}").format(page=self.page + 1, count=count) if count > 1 else "")
+        if self._page_image.isNull():
+            try:
+                self._page_image = to_qimage(self.pages.page(self.page))
+            except ImageDecodeError as exc:  # one damaged page: said in its place, the others still shown
+                self._page_problem(str(exc))
+                return
+        self.stack.setCurrentWidget(self.scroll)
+        image = self._page_image
+        self._shown = image.transformed(QTransform().rotate(self.rotation)) if self.rotation else image
         self.previous_action.setEnabled(self.page > 0)
         self.next_action.setEnabled(self.page < count - 1)
         self.previous_action.setVisible(count > 1)
@@ -270,6 +283,15 @@ class ImageViewerWidget(QWidget):
         self.text_layer.selection = None
         self._update_text_actions()
         self._place()
+
+    def _page_problem(self, reason: str) -> None:
+        self._shown = QImage()
+        self.message.setText(reason)
+        self.stack.setCurrentWidget(self.message)
+        self.previous_action.setEnabled(self.page > 0)
+        self.next_action.setEnabled(self.page < len(self.pages or ()) - 1)
+        self.text_layer.selection = None
+        self._update_text_actions()
 
     def _place(self) -> None:
         if self._shown.isNull():

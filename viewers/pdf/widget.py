@@ -113,6 +113,7 @@ class PdfViewerWidget(PdfTextLayerMixin, QWidget):
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(action)  # its keys work wherever the focus is in the viewer, not only in the toolbar
             action.setToolTip(f"{text} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
         return action
 
