@@ -52,7 +52,7 @@ MAX_OCR_PIXELS: Final = 20_000_000
 MAX_OCR_PAGES: Final = 300
 
 # Image documents (JPEG, PNG, TIFF) in the image viewer: pages are decoded one at a time.
-#: Pages of one image file shown; beyond, the viewer says how many it leaves out.
+#: Pages of one image file shown; beyond, the page counter says how many are not shown.
 MAX_IMAGE_PAGES: Final = 500
 #: One page decoded, width x height, checked before its pixels are allocated (an A4 page at
 #: 1200 dpi is 140 MP; Pillow itself refuses more than twice its 89 MP bomb limit).

@@ -52,3 +52,11 @@ def test_a_damaged_page_is_said_in_its_place_and_the_others_still_show(qtbot):
     assert viewer.page_label.text() == "Page 2 of 2" and viewer.previous_action.isEnabled()
     viewer.previous_page()
     assert viewer.scroll.isVisible() and viewer.shown_image().size().toTuple() == (200, 100)
+
+
+def test_pages_beyond_the_limit_are_counted_in_the_page_label(qtbot, monkeypatch):
+    from viewers.image import model
+    monkeypatch.setattr(model, "MAX_IMAGE_PAGES", 3)
+    viewer = shown(qtbot, tiff(5))
+    assert viewer.page_count() == 3
+    assert viewer.page_label.text() == "Page 1 of 3 (2 more pages not shown)"

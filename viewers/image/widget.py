@@ -22,7 +22,7 @@ from viewers import base
 from viewers.text_layer_widget import PlacedPage, TextLayer
 from viewers.image.model import ImageDecodeError, ImagePages
 from viewers.message_widget import message_label
-from app.core.i18n import _
+from app.core.i18n import _, ngettext
 
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.02, 16.0
@@ -266,7 +266,12 @@ class ImageViewerWidget(QWidget):
         if not self.pages:
             return
         count = len(self.pages)
-        self.page_label.setText(_("Page {page} of {count}").format(page=self.page + 1, count=count) if count > 1 else "")
+        label = _("Page {page} of {count}").format(page=self.page + 1, count=count) if count > 1 else ""
+        if self.pages.left_out:
+            label = ngettext("Page {page} of {count} ({n} more page not shown)",
+                             "Page {page} of {count} ({n} more pages not shown)", self.pages.left_out).format(
+                page=self.page + 1, count=count, n=self.pages.left_out)
+        self.page_label.setText(label)
         if self._page_image.isNull():
             try:
                 self._page_image = to_qimage(self.pages.page(self.page))
