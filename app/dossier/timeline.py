@@ -10,6 +10,7 @@ dropped) and the referral question shown above the axis. Where the items go on t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 import functools
@@ -54,6 +55,7 @@ class TimelineItem:
     author: str = ""
     target: tuple[str, object] | None = None
     mismatch: bool = False  # the identity check says it is another patient's
+    unread: bool = False  # a document not opened yet in this case
 
     @property
     def day(self) -> float | None:
@@ -73,6 +75,8 @@ class TimelineItem:
         lines.append(self.detail + (f" — {self.author}" if self.author else ""))
         if self.mismatch:
             lines.append(_("Another patient's, by the identity check."))
+        if self.unread:
+            lines.append(_("Not read yet."))
         return "\n".join(line for line in lines if line)
 
 
@@ -115,13 +119,14 @@ def _identity_mismatch(entry: dict) -> bool:
     return status == "mismatch"
 
 
-def document_item(n: int, doc: dict) -> TimelineItem:
+def document_item(n: int, doc: dict, unread: bool = False) -> TimelineItem:
     from app.dossier.case_documents import kind_label  # with the case, not with the module
 
     kind = doc.get("kind") or "other"
     return TimelineItem(key=f"document:{n}", lane=KIND_LANES.get(kind, "other"), when=parse_date(doc.get("date")),
                         title=doc.get("title") or doc.get("path") or _("Document"), detail=kind_label(kind),
-                        author=doc.get("author") or "", target=("document", n), mismatch=_identity_mismatch(doc))
+                        author=doc.get("author") or "", target=("document", n), mismatch=_identity_mismatch(doc),
+                        unread=unread)
 
 
 def study_item(study: dict) -> TimelineItem:
@@ -133,9 +138,11 @@ def study_item(study: dict) -> TimelineItem:
                         mismatch=_identity_mismatch(study))
 
 
-def build_timeline(view: dict) -> Timeline:
-    """The timeline of a case view (`case_json`): every document and study, once."""
-    items = [document_item(n, doc) for n, doc in enumerate(view.get("documents") or [])]
+def build_timeline(view: dict, unread: Collection[int] = ()) -> Timeline:
+    """The timeline of a case view (`case_json`): every document and study, once; `unread`:
+    the indexes of the documents not opened yet."""
+    unread = set(unread)
+    items = [document_item(n, doc, n in unread) for n, doc in enumerate(view.get("documents") or [])]
     items += [study_item(s) for s in view.get("studies") or []]
     dated = sorted((i for i in items if i.when is not None), key=lambda i: (i.when, i.key))
     undated = tuple(i for i in items if i.when is None)

@@ -431,19 +431,10 @@ class CaseViewWidget(QSplitter):
             viewer.focus_search()
 
     def show_timeline(self) -> None:
-        """View ▸ Timeline: the case's history on a time axis, in a tab of its own
-        (app/ui/timeline_widget.py); clicking an item opens it here."""
-        if self.data is None or self._focus_existing("timeline"):
-            return
-        from app.dossier.timeline import build_timeline
-        from app.ui.timeline_widget import TimelineWidget
+        """View ▸ Timeline: the case's history on a time axis, in a tab (app/ui/timeline_widget.py)."""
+        from app.ui.timeline_widget import show_timeline
 
-        tabs = self.current_tabs
-        widget = TimelineWidget(tabs)
-        widget.set_timeline(build_timeline(self.data.view))
-        widget.openRequested.connect(self.open_target)
-        self._add_tab(tabs, widget, _("Timeline"), "timeline")
-        widget.canvas.setFocus()
+        show_timeline(self)
 
     def open_target(self, target) -> None:
         """("document", n) or ("series", uid): open it."""

@@ -39,6 +39,15 @@ FORM_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Ctrl+Backspace", "Ctrl+Del"), N_("In an empty repeated line or entry: remove it")),
 )
 
+#: Keys of the case's timeline (app/ui/timeline_canvas_widget.py): listed, handled there.
+TIMELINE_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("Left", "Right"), N_("Previous / next item in time")),
+    (("Up", "Down"), N_("The nearest item in the lane above / below")),
+    (("Enter",), N_("Open the item; on a group of items: zoom in on them")),
+    (("+", "-"), N_("Zoom in / out")),
+    (("F",), N_("Fit: the whole history")),
+)
+
 
 def make_action(parent: QWidget, name: str, text: str, handler: Callable[[], None]) -> QAction:
     """An action for shortcut `name`, with all its keys, active in the whole window."""
@@ -63,6 +72,8 @@ class KeyboardDialog(QDialog):
         rows = ([(keys, _(text), _("Window")) for keys, text in SHORTCUTS.values()]
                 + [(keys, _(text), _("Opinion form"))
                    for keys, text in FORM_KEYS]
+                + [(keys, _(text), _("Timeline"))
+                   for keys, text in TIMELINE_KEYS]
                 + [(keys, _(text), _("Image viewer"))
                    for keys, text in VIEWER_KEYS])
         self.table = QTableWidget(len(rows), 3, self)

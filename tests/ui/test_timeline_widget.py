@@ -159,10 +159,15 @@ def test_view_timeline_opens_the_tab_and_an_item_opens_the_document(qtbot, demo_
         if not any(len(t.items) == 1 and t.items[0].key == key for _l, t in hit):  # clustered: zoom in on it
             cluster = next(t for _l, t in hit if any(i.key == key for i in t.items))
             canvas.activate(cluster)
+        assert canvas.timeline.item(key).unread  # a new case: nothing read yet
         qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=point_of(canvas, key))
         assert view.tab_for(f"document:{documents[n]['id']}") is not None
+        # once its viewer shows it, the document is read, and the timeline's mark says so
+        qtbot.waitUntil(lambda: not canvas.timeline.item(key).unread, timeout=15000)
+        assert canvas.timeline.item("document:0").unread
         action.trigger()  # again: the same tab, not a second one
         assert view.current_tabs.currentWidget() is timeline
+        assert sum(1 for tabs in view.tabs for i in range(tabs.count()) if tabs.widget(i) is timeline) == 1
     finally:
         window.close()
         window.shutdown()

@@ -70,7 +70,24 @@ def demo(home: str, size: str, *extra: str) -> int:
     window.open_case(case_id)
     view = window.case_view
     wait_until(lambda: view.data is not None, 30)
-    view.show_timeline()
+    if "keys" in extra:  # the keyboard only: Ctrl+Shift+T, then arrows (and Enter with "enter")
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        window.activateWindow()
+        app.processEvents()
+        QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_T,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        app.processEvents()
+        for key in (Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Right):
+            QTest.keyClick(QApplication.focusWidget(), key)
+            app.processEvents()
+        print("focused:", type(QApplication.focusWidget()).__name__, view.tab_for("timeline").canvas.focus_key)
+        if "enter" in extra:
+            QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    else:
+        view.show_timeline()
     try:
         return app.exec()
     finally:

@@ -99,6 +99,13 @@ def test_the_question_is_on_top_from_the_view_or_the_referral():
     assert build_timeline({"documents": []}).question is None
 
 
+def test_unread_documents_are_marked():
+    tl = build_timeline(demo_view(), unread={0, 6})
+    assert [i.key for i in tl.all_items if i.unread] == ["document:0", "document:6"]
+    assert "Not read yet." in tl.item("document:0").tooltip()
+    assert not build_timeline(demo_view()).item("document:0").unread
+
+
 def test_a_mismatched_document_is_marked():
     view = demo_view()
     view["documents"][1]["identity"] = {"status": "mismatch", "message": "another patient"}
