@@ -289,4 +289,5 @@ class TestInTheWindow:
         assert ("Ctrl+Q", "Quit the workstation", "Window") in rows
         assert ("K", "Keep a key image of the shown frame", "Image viewer") in rows
         assert ("Ctrl+Enter", "In a repeated line or entry: add one after it", "Opinion form") in rows
-        assert {where for _keys, _action, where in rows} == {"Window", "Opinion form", "Image viewer"}
+        assert ("Enter", "Open the item; on a group of items: zoom in on them", "Timeline") in rows
+        assert {where for _keys, _action, where in rows} == {"Window", "Opinion form", "Timeline", "Image viewer"}
