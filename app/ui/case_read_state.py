@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 import logging
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QMenu, QTreeWidgetItem
 
 from app.core.i18n import _, ngettext
@@ -23,7 +24,6 @@ from app.core.i18n import _, ngettext
 log = logging.getLogger(__name__)
 
 DOT = "● "
-BASE_ROLE = Qt.ItemDataRole.UserRole + 12  # an item's text without the unread mark
 
 
 def document_code(doc: dict, n: int) -> str:
@@ -48,6 +48,10 @@ class CaseReadState(QObject):
         self.read: dict[str, str] = {}  # document code -> first opened (ISO 8601, UTC)
         self.menu: QMenu | None = None
         self.navigator.customContextMenuRequested.connect(self._menu_at)
+        self.navigator.installEventFilter(self)  # the menu key: the current document's menu
+        # The navigator filled again (another view of the case, new identity flags): marked again
+        # once it is whole.
+        self.navigator.model().modelReset.connect(lambda: QTimer.singleShot(0, self, self.paint))
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -144,24 +148,36 @@ class CaseReadState(QObject):
                 _group, _kind, count = groups.get(id(parent), (parent, kind, 0))
                 groups[id(parent)] = (parent, kind, count + unread)
         for group, kind, count in groups.values():
-            base = _base(group)
+            label = self.navigator.kind_labels.get(kind, kind)
             if count:
-                label = self.navigator.kind_labels.get(kind, kind)
                 # TRANSLATORS: a group of documents in the case navigator, with how many of them were
                 # not opened yet: "Referral letters (3, 2 unread)".
                 group.setText(0, ngettext("{kind} ({count}, {n} unread)", "{kind} ({count}, {n} unread)", count)
                               .format(kind=label, count=group.childCount(), n=count))
             else:
-                group.setText(0, base)
+                # TRANSLATORS: a group of documents in the case navigator: "Referral letters (2)".
+                group.setText(0, _("{kind} ({count})").format(kind=label, count=group.childCount()))
 
-    def _menu_at(self, pos) -> None:
-        item = self.navigator.itemAt(pos)
-        if item is None:
-            item = self.navigator.currentItem()  # the menu key: the current line
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.navigator and event.type() == QEvent.Type.ContextMenu \
+                and event.reason() == QContextMenuEvent.Reason.Keyboard:
+            item = self.navigator.currentItem()
+            if self._document_of(item) is not None:
+                self._menu_at(self.navigator.visualItemRect(item).center(), item)
+                if self.menu is not None:
+                    self.menu.setActiveAction(self.menu.actions()[0])  # Enter takes it
+                return True
+        return False
+
+    def _document_of(self, item: QTreeWidgetItem | None) -> int | None:
         target = item.data(0, self.navigator.series_role) if item is not None else None
-        if not target or target[0] != "document":
+        return int(target[1]) if target and target[0] == "document" else None
+
+    def _menu_at(self, pos, item: QTreeWidgetItem | None = None) -> None:
+        item = item or self.navigator.itemAt(pos)
+        n = self._document_of(item)
+        if n is None:
             return
-        n = int(target[1])
         menu = QMenu(self.navigator)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if self.is_read(n):
@@ -172,17 +188,12 @@ class CaseReadState(QObject):
         menu.popup(self.navigator.viewport().mapToGlobal(pos))
 
 
-def _base(item: QTreeWidgetItem) -> str:
-    base = item.data(0, BASE_ROLE)
-    if base is None:
-        base = item.text(0)
-        item.setData(0, BASE_ROLE, base)
-    return str(base)
-
-
 def _mark(item: QTreeWidgetItem, unread: bool) -> None:
-    base = _base(item)
-    item.setText(0, DOT + base if unread else base)
+    """The dot before the item's text (whatever else changed it) and bold, or neither."""
+    text = item.text(0)
+    base = text[len(DOT):] if text.startswith(DOT) else text
+    if text != (DOT + base if unread else base):
+        item.setText(0, DOT + base if unread else base)
     font = item.font(0)
     font.setBold(unread)
     item.setFont(0, font)

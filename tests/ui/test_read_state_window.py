@@ -58,6 +58,9 @@ def test_opening_a_document_marks_it_read_and_it_stays_read(qtbot, demo_store): 
     assert reviewed(window) == [code]
     written(window)
     assert list(AnnotationStore(store).read_documents(case_id)) == [code]
+    view.navigator.set_case(view.data.view)  # filled again (new identity flags): marked again
+    qtbot.waitUntil(lambda: group_text(window, correspondence) == "Correspondence (3, 2 unread)", timeout=5000)
+    assert not unread_marked(window, correspondence) and unread_marked(window, 0)
     window.show_worklist()
     open_case(qtbot, window, case_id)
     assert not unread_marked(window, correspondence)
@@ -99,8 +102,9 @@ def test_mark_as_unread_from_the_navigator(qtbot, demo_store):  # noqa: F811 - f
     [action] = view.read_state.menu.actions()
     assert action.text() == "Mark as read"
     view.read_state.menu.close()
-    view.read_state._menu_at(QPoint(-5, -5))  # no item there (the menu key): the current line
-    assert view.read_state.menu.actions()[0].text() == "Mark as read"
+    view.read_state.menu = None
+    view.read_state._menu_at(QPoint(-5, -5))  # no item there: no menu
+    assert view.read_state.menu is None
 
 
 def test_next_unread_document_opens_them_in_the_navigators_order(qtbot, demo_store):  # noqa: F811 - fixture
@@ -152,3 +156,34 @@ def test_a_signed_form_is_never_ticked(qtbot, demo_store):  # noqa: F811 - fixtu
     assert not unread_marked(window, 2)
     assert reviewed(window) == []
     assert not tick_reviewed(window.form, "another-case", window.case_view.data.documents[2]["id"])
+
+
+def test_with_the_keyboard_only(qtbot, demo_store):  # noqa: F811 - fixture
+    """Ctrl+Shift+PgDown (and Alt+Shift+Down) opens the next unread document; in the navigator the
+    menu key offers "Mark as unread" for the current document."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication
+
+    store, case_id = demo_store
+    window = open_window(qtbot, store)
+    open_case(qtbot, window, case_id)
+    view, nav = window.case_view, window.case_view.navigator
+    first, second = [n for kind, n in view._order if kind == "document"][:2]
+    nav.setFocus()
+    with qtbot.waitSignal(view.documentShown, timeout=10000):
+        qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_PageDown,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not unread_marked(window, first) and nav.currentItem() is nav.document_items[first]
+    nav.setFocus()
+    with qtbot.waitSignal(view.documentShown, timeout=10000):
+        qtbot.keyClick(nav, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not unread_marked(window, second)
+    nav.setCurrentItem(nav.document_items[first])
+    nav.setFocus()
+    # The menu key (or Shift+F10) on the current line, as the platform delivers it:
+    QApplication.sendEvent(nav, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint(3, 3)))
+    qtbot.waitUntil(lambda: view.read_state.menu is not None and view.read_state.menu.isVisible(), timeout=5000)
+    assert [a.text() for a in view.read_state.menu.actions()] == ["Mark as unread"]
+    qtbot.keyClick(view.read_state.menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: unread_marked(window, first), timeout=5000)
