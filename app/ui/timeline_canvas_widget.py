@@ -19,7 +19,8 @@ LANE_COLOURS = {"letters": QColor("#1f5fa8"), "imaging_reports": QColor("#2e7d32
                 "imaging": QColor("#6a3fa0"), "other": QColor("#6d6d6d")}
 MISMATCH = QColor("#c62828")
 UNREAD = QColor("#e65100")
-GUTTER = 132.0  # the lanes' names, left of the axis
+GUTTER = 132.0  # the least room for the lanes' names, left of the axis (at most MAX_GUTTER)
+MAX_GUTTER = 260.0
 AXIS_H = 26.0
 LANE_H = 36.0  # the least; lanes share the height there is, up to MAX_LANE_H
 MAX_LANE_H = 64.0
@@ -66,6 +67,7 @@ class TimelineCanvasWidget(QWidget):
         self._press: QPointF | None = None
         self._dragged = False
         self._fitted = True  # the window is Fit's: it follows the width until the user moves it
+        self.gutter = GUTTER
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -74,6 +76,8 @@ class TimelineCanvasWidget(QWidget):
         window and the focus kept."""
         self.timeline = timeline
         self._cache = None
+        names = [lane_label(lane) for lane in timeline.lanes] + ([_("Undated")] if timeline.undated else [])
+        self.gutter = min(max([GUTTER, *(self.metrics.width(n) + 34 for n in names)]), MAX_GUTTER)
         if keep_view and not self._fitted:
             self.update()
             return
@@ -83,7 +87,7 @@ class TimelineCanvasWidget(QWidget):
 
     @property
     def axis_width(self) -> float:
-        return max(self.width() - GUTTER - RIGHT, 40.0)
+        return max(self.width() - self.gutter - RIGHT, 40.0)
 
     def set_window(self, window: TimeWindow) -> None:
         self.window = window
@@ -104,15 +108,15 @@ class TimelineCanvasWidget(QWidget):
         """In (> 1) or out around the canvas' pixel `x` (default: the focused mark, else the middle)."""
         if x is None:
             mark = self.focused_mark()
-            x = GUTTER + (mark.x if isinstance(mark, Mark) else self.axis_width / 2)
-        self.set_window(self.window.zoomed(factor, x - GUTTER, self.axis_width))
+            x = self.gutter + (mark.x if isinstance(mark, Mark) else self.axis_width / 2)
+        self.set_window(self.window.zoomed(factor, x - self.gutter, self.axis_width))
 
     def layout_now(self) -> tuple[dict[str, list[Mark]], list, list[Chip]]:
         """(marks per lane, ticks, undated chips) for the window and width now; kept until either changes."""
         key = (self.window, self.axis_width, self.width(), id(self.timeline))
         if self._cache is None or self._cache[0] != key:
             marks = lay_out(self.timeline, self.window, self.axis_width, self.metrics)
-            chips = undated_chips(self.timeline.undated, self.width() - GUTTER - RIGHT, self.metrics)
+            chips = undated_chips(self.timeline.undated, self.width() - self.gutter - RIGHT, self.metrics)
             self._cache = (key, (marks, ticks(self.window, self.axis_width, self.metrics), chips))
         return self._cache[1]
 
@@ -147,10 +151,10 @@ class TimelineCanvasWidget(QWidget):
 
     def rect_of(self, lane: str, thing: Mark | Chip) -> QRectF:
         if isinstance(thing, Chip):
-            return QRectF(GUTTER + thing.x0, self.undated_top + thing.row * (CHIP_H + 4), thing.x1 - thing.x0, CHIP_H)
+            return QRectF(self.gutter + thing.x0, self.undated_top + thing.row * (CHIP_H + 4), thing.x1 - thing.x0, CHIP_H)
         mid = self.lane_top(lane) + self.lane_h / 2
         right = thing.label_x1 if thing.label else thing.x1
-        return QRectF(GUTTER + thing.x0 - 2, mid - 9, right - thing.x0 + 4, 18)
+        return QRectF(self.gutter + thing.x0 - 2, mid - 9, right - thing.x0 + 4, 18)
 
     def target_at(self, pos: QPointF) -> tuple[str, Mark | Chip] | None:
         for lane, thing in self.targets():
@@ -308,16 +312,17 @@ class TimelineCanvasWidget(QWidget):
                 p.fillRect(QRectF(0, top, self.width(), lane_h), light)
             p.fillRect(QRectF(6, top + lane_h / 2 - 5, 10, 10), LANE_COLOURS.get(lane, mid))
             p.setPen(text)
-            p.drawText(QRectF(22, top, GUTTER - 26, lane_h), Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(lane_label(lane), Qt.TextElideMode.ElideRight, GUTTER - 26))
+            p.drawText(QRectF(22, top, self.gutter - 26, lane_h), Qt.AlignmentFlag.AlignVCenter,
+                       fm.elidedText(lane_label(lane), Qt.TextElideMode.ElideRight, self.gutter - 26))
         p.save()
-        p.setClipRect(QRectF(GUTTER, 0, self.axis_width, bottom))
-        for tick in axis:  # the axis: a line per tick through the lanes, its label on top
-            x = GUTTER + tick.x
+        p.setClipRect(QRectF(self.gutter, 0, self.axis_width, bottom))
+        for tick in axis:  # the axis: a line per tick through the lanes, its label on top (whole or none)
+            x = self.gutter + tick.x
             p.setPen(QPen(mid, 0))
             p.drawLine(QPointF(x, AXIS_H - 6), QPointF(x, bottom))
-            p.setPen(text)
-            p.drawText(QPointF(x + 3, AXIS_H - 9), tick.label)
+            if tick.x + 3 + self.metrics.width(tick.label) <= self.axis_width:
+                p.setPen(text)
+                p.drawText(QPointF(x + 3, AXIS_H - 9), tick.label)
         focused = self.focused_mark()
         for lane, lane_marks in marks.items():
             colour = LANE_COLOURS.get(lane, mid)
@@ -328,11 +333,11 @@ class TimelineCanvasWidget(QWidget):
                 self._draw_mark(p, mark, y, colour, text, mark is focused and self.hasFocus())
         p.restore()
         p.setPen(QPen(mid, 0))
-        p.drawLine(QPointF(GUTTER, AXIS_H - 6), QPointF(self.width() - RIGHT, AXIS_H - 6))
+        p.drawLine(QPointF(self.gutter, AXIS_H - 6), QPointF(self.width() - RIGHT, AXIS_H - 6))
         if self.timeline.undated:
             top = self.undated_top
             p.setPen(text)
-            p.drawText(QRectF(6, top, GUTTER - 10, CHIP_H), Qt.AlignmentFlag.AlignVCenter, _("Undated"))
+            p.drawText(QRectF(6, top, self.gutter - 10, CHIP_H), Qt.AlignmentFlag.AlignVCenter, _("Undated"))
             for chip in chips:
                 self._draw_chip(p, chip, text, chip is focused and self.hasFocus())
         if not self.timeline.items and not self.timeline.undated:
@@ -341,7 +346,7 @@ class TimelineCanvasWidget(QWidget):
         p.end()
 
     def _draw_mark(self, p: QPainter, mark: Mark, y: float, colour: QColor, text: QColor, focused: bool) -> None:
-        x0, x1 = GUTTER + mark.x0, GUTTER + mark.x1
+        x0, x1 = self.gutter + mark.x0, self.gutter + mark.x1
         mismatch = any(i.mismatch for i in mark.items)
         p.setPen(QPen(MISMATCH, 2.5) if mismatch else Qt.PenStyle.NoPen)
         p.setBrush(colour)
@@ -359,7 +364,7 @@ class TimelineCanvasWidget(QWidget):
             p.drawEllipse(QPointF(x1 - 1, y - 7), 3.2, 3.2)
         if mark.label:
             p.setPen(MISMATCH if mismatch else text)
-            p.drawText(QPointF(GUTTER + mark.label_x0, y + self.metrics.fm.ascent() / 2 - 1), mark.label)
+            p.drawText(QPointF(self.gutter + mark.label_x0, y + self.metrics.fm.ascent() / 2 - 1), mark.label)
         if focused:
             self._focus_frame(p, self.rect_of(mark.lane, mark))
 

@@ -13,9 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 
 from app.core.i18n import _
 from app.dossier.timeline import Timeline, lane_label
-from app.ui.timeline_canvas_widget import GUTTER, LANE_COLOURS, TimelineCanvasWidget
-
-__all__ = ["GUTTER", "TimelineWidget", "show_timeline", "timeline_of"]
+from app.ui.timeline_canvas_widget import LANE_COLOURS, TimelineCanvasWidget
 
 
 class TimelineWidget(QWidget):
@@ -41,16 +39,16 @@ class TimelineWidget(QWidget):
         self.legend.setSpacing(14)
         bar = QHBoxLayout()
         bar.addWidget(self.fit_button)
+        bar.addStretch(1)
         hint = QLabel(_("Wheel: zoom · drag: move · click or Enter: open"), self)
         hint.setEnabled(False)
-        bar.addWidget(hint)
-        bar.addStretch(1)
         bar.addLayout(self.legend)
         column = QVBoxLayout(self)
         column.setContentsMargins(8, 8, 8, 8)
         column.addWidget(self.question)
         column.addLayout(bar)
         column.addWidget(self.canvas, 1)
+        column.addWidget(hint, 0, Qt.AlignmentFlag.AlignRight)
 
     def set_timeline(self, timeline: Timeline, keep_view: bool = False) -> None:
         if timeline.question:

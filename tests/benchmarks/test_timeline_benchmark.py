@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.dossier.timeline import build_timeline
 from app.dossier.timeline_layout import lay_out, ticks, undated_chips
-from app.ui.timeline_widget import GUTTER, TimelineWidget
+from app.ui.timeline_widget import TimelineWidget
 from tests.benchmarks.figures import record
 from tests.ui.timeline_shots import synthetic_view
 
@@ -43,7 +43,7 @@ def test_zoom_step_with_paint(benchmark, qtbot):
         # in four steps, out four steps, around moving points: every step a new layout
         state["n"] += 1
         sign = 1 if (state["n"] // 4) % 2 == 0 else -1
-        pos = QPointF(GUTTER + 100 + (state["n"] * 37) % 1100, 120)
+        pos = QPointF(canvas.gutter + 100 + (state["n"] * 37) % 1100, 120)
         event = QWheelEvent(pos, canvas.mapToGlobal(pos), QPoint(), QPoint(0, 120 * sign), Qt.MouseButton.NoButton,
                             Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
         QApplication.sendEvent(canvas, event)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.dossier.timeline import build_timeline
 from app.ui.main_window import MainWindow
-from app.ui.timeline_widget import GUTTER, TimelineWidget
+from app.ui.timeline_widget import TimelineWidget
 from tests.ui.case_fixtures import demo_package, demo_store  # noqa: F401 - fixtures
 from tests.ui.timeline_shots import synthetic_view
 
@@ -87,7 +87,7 @@ def test_the_keyboard_walks_the_items_in_time_and_enter_opens(qtbot, timeline):
 def test_the_wheel_zooms_around_the_cursor_and_fit_shows_all(qtbot, timeline):
     canvas = timeline.canvas
     before = canvas.window
-    x = GUTTER + 300
+    x = canvas.gutter + 300
     day = before.day_at(300, canvas.axis_width)
     wheel(canvas, x, 2)
     after = canvas.window

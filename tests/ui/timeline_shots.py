@@ -54,7 +54,7 @@ def many(size: str, *extra: str) -> int:
         canvas = widget.canvas
         app.processEvents()
         last = max(i.day for i in canvas.timeline.items)
-        canvas.zoom(12.0, 132 + canvas.window.x(last, canvas.axis_width))
+        canvas.zoom(12.0, canvas.gutter + canvas.window.x(last, canvas.axis_width))
     widget.canvas.setFocus()
     return app.exec()
 
