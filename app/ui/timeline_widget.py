@@ -64,8 +64,9 @@ class TimelineWidget(QWidget):
             self.legend.addWidget(swatch)
         self.canvas.set_timeline(timeline, keep_view)
 
-    def refresh(self) -> None:
-        """The case's read state (or its view) changed: the same window, the marks anew."""
+    def refresh(self, *_changed) -> None:
+        """The case's read state or texts changed (a document's identity check may come with
+        them): the same window, the marks anew."""
         self.set_timeline(timeline_of(self.case_view), keep_view=True)
 
 
@@ -90,5 +91,7 @@ def show_timeline(case_view) -> None:
     widget.openRequested.connect(case_view.open_target)
     if getattr(case_view, "read_state", None) is not None:
         case_view.read_state.changed.connect(widget.refresh)
+    if hasattr(case_view, "textsChanged"):
+        case_view.textsChanged.connect(widget.refresh)
     case_view._add_tab(tabs, widget, _("Timeline"), "timeline")
     widget.canvas.setFocus()

@@ -165,6 +165,11 @@ def test_view_timeline_opens_the_tab_and_an_item_opens_the_document(qtbot, demo_
         # once its viewer shows it, the document is read, and the timeline's mark says so
         qtbot.waitUntil(lambda: not canvas.timeline.item(key).unread, timeout=15000)
         assert canvas.timeline.item("document:0").unread
+        # a document's identity check arriving with the texts: its mark turns red, the view stays
+        window_before = canvas.window
+        view.data.view["documents"][1]["identity"] = {"status": "mismatch", "message": "another patient"}
+        view.textsChanged.emit({})
+        assert canvas.timeline.item("document:1").mismatch and canvas.window == window_before
         action.trigger()  # again: the same tab, not a second one
         assert view.current_tabs.currentWidget() is timeline
         assert sum(1 for tabs in view.tabs for i in range(tabs.count()) if tabs.widget(i) is timeline) == 1
