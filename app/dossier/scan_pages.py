@@ -99,8 +99,10 @@ def prepare(image: Image.Image, reduced: float = 1.0) -> Image.Image:
         resolution = 0.0
     if not 50 <= resolution <= 2400:
         resolution = min(600.0, max(100.0, width / A4_INCHES))
-    scale = OCR_DPI / resolution
-    if 0.85 <= scale <= 1.2:
+    # Only ever reduced: a scan enlarged to OCR_DPI reads worse than the scan itself (Tesseract
+    # misreads the interpolated strokes of a 200 dpi letter: "01/01/1970" became "0101/1970").
+    scale = min(1.0, OCR_DPI / resolution)
+    if scale >= 0.85:
         scale = 1.0
     if width * height * scale * scale > MAX_OCR_PIXELS:
         scale = (MAX_OCR_PIXELS / (width * height)) ** 0.5

@@ -56,6 +56,20 @@ def test_the_demo_scanned_letter_is_recognised_page_by_page(demo_letter):
     echo = next(w for w in first.words if w.text.lower().startswith("echocardiography"))
     assert 0.05 < echo.box[0] < 0.2  # at the left margin, below the letter's head
     assert echo.box[1] > 0.3
+    # Read at the scan's own 200 dpi, the birth date and the second page come out whole.
+    assert "born 01/01/1970" in first.text
+    assert "antiplatelet therapy" in " ".join(text.pages[1].text.split())
+
+
+def test_a_scan_below_the_recognition_resolution_is_not_enlarged():
+    from PIL import Image
+
+    scan = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi
+    scan.info["dpi"] = (200, 200)
+    assert scan_pages.prepare(scan).size == (1654, 2339)
+    dense = Image.new("L", (4961, 7016), 255)  # A4 at 600 dpi: reduced to about 300 dpi
+    dense.info["dpi"] = (600, 600)
+    assert scan_pages.prepare(dense).size == (2480, 3508)
 
 
 def test_french_and_dutch_accents_are_recognised_and_found_without_them(bilingual):
