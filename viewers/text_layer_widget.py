@@ -131,11 +131,13 @@ class TextLayer(QWidget):
         return [self.box_rect(p, box) for p in self.placed() for box in self.highlights.get(p.page.number, [])]
 
     def selection_rects(self) -> list[QRectF]:
+        """The selection as drawn: one band per line of selected words."""
         if self.selection is None:
             return []
         for p in self.placed():
             if p.page.number == self.selection.page:
-                return [self.box_rect(p, w.box) for w in self.selection.words(self.ordered(p.page))]
+                words = self.selection.words(self.ordered(p.page))
+                return [self.box_rect(p, band) for band in ts.line_bands(words)]
         return []
 
     def _page_point(self, point: QPointF) -> tuple[PlacedPage, float, float] | None:

@@ -112,6 +112,28 @@ class Selection:
         return page.text[chosen[0].start:chosen[-1].end]
 
 
+def line_bands(words: list[Word]) -> list[Box]:
+    """The selected words drawn as a reader draws a selection: one band per line, from its
+    first word's left to its last word's right (words in reading order; a word starts a new
+    line when it does not overlap the previous one by half its height, or lies left of it)."""
+    bands: list[list[float]] = []
+    previous: Box | None = None
+    for word in words:
+        left, top, right, bottom = word.box
+        if previous is not None:
+            overlap = min(bottom, previous[3]) - max(top, previous[1])
+            same_line = overlap > 0.5 * min(bottom - top, previous[3] - previous[1]) and left >= previous[0]
+            if same_line:
+                band = bands[-1]
+                band[0], band[1] = min(band[0], left), min(band[1], top)
+                band[2], band[3] = max(band[2], right), max(band[3], bottom)
+                previous = word.box
+                continue
+        bands.append([left, top, right, bottom])
+        previous = word.box
+    return [(b[0], b[1], b[2], b[3]) for b in bands]
+
+
 def select_all(page: PageText) -> Selection | None:
     """Every word of the page, or None when it has none."""
     return Selection(page.number, 0, len(page.words) - 1) if page.words else None

@@ -111,7 +111,7 @@ def test_a_drag_selects_words_in_reading_order_and_ctrl_c_copies_them(qtbot, vie
     QGuiApplication.clipboard().clear()
     drag(qtbot, viewer, centre_of(viewer, 1, "collega,"), centre_of(viewer, 1, "Test"))
     assert viewer.text_layer.selected_text() == "collega,\nbetreft Test"
-    assert len(viewer.text_layer.selection_rects()) == 3
+    assert len(viewer.text_layer.selection_rects()) == 2  # one band per line
     qtbot.keyClick(viewer.text_layer, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QGuiApplication.clipboard().text() == "collega,\nbetreft Test"
     # a drag backwards selects the same words

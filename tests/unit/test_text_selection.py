@@ -81,3 +81,11 @@ def test_select_all_takes_every_word():
 def test_reading_order_follows_the_text_not_the_list():
     shuffled = PageText(1, PAGE.text, OCR, list(reversed(PAGE.words)))
     assert [w.text for w in ts.reading_order(shuffled)][:2] == ["Geachte", "collega,"]
+
+
+def test_a_selection_is_drawn_as_one_band_per_line():
+    words = ts.reading_order(PAGE)
+    bands = ts.line_bands(words[1:6])  # "collega," then the whole second line, then "geboren"
+    assert [v for band in bands for v in band] == pytest.approx(
+        [0.25, 0.1, 0.35, 0.15, 0.1, 0.2, 0.5, 0.25, 0.1, 0.3, 0.2, 0.35])
+    assert ts.line_bands([]) == []

@@ -1,0 +1,48 @@
+"""Screenshot of the DEMO's scanned cardiology letter in the window (for /work/shared/tools/xshot):
+its text recognised by the window's text job, opened from a search hit (a word highlighted)
+and a line of the letter selected, as a user's drag would.
+
+    python -m app demo --no-window --out DIR          # the DEMO case in DIR/home
+    xshot scan.png --size 1600x900 --wait 40 -- python -m tests.ui.textlayer_shots DIR/home 1600x900 amlodipine [nl]
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(home: str, size: str, query: str = "amlodipine", language: str = "en") -> int:
+    from app.ui.app_main import wait_until
+    from tests.ui.shot_window import demo_window
+    from viewers import text_selection as ts
+
+    width, height = (int(n) for n in size.split("x"))
+    app, window, case_id = demo_window(home, language, (width, height))
+    window.show()
+    window.open_case(case_id)
+    view = window.case_view
+    wait_until(lambda: view.data is not None, 30)
+    n, doc = next((n, d) for n, d in enumerate(view.data.documents)
+                  if str(d.get("path", "")).endswith("cardiology-letter-scan.tif"))
+    doc_id = str(doc.get("id"))
+    wait_until(lambda: doc_id in view.data.texts, 120)  # the text job recognises the scan
+    text = view.data.texts[doc_id]
+    page = next(p for p in text.pages if query.lower() in p.text.lower())
+    view.texts.open_hit(doc_id, page.number, query)
+    wait_until(lambda: getattr(view.tab_for(f"document:{doc_id}"), "text_layer", None) is not None
+               and view.tab_for(f"document:{doc_id}").text_layer.highlights, 30)
+    viewer = view.tab_for(f"document:{doc_id}")
+    words = ts.reading_order(page)
+    first = next(i for i, w in enumerate(words) if "resection" in w.text.lower())
+    last = next(i for i, w in enumerate(words) if i > first and "nodule" in w.text.lower())
+    viewer.text_layer.selection = ts.Selection(page.number, first, last)
+    viewer.text_layer.update()
+    print(repr(viewer.text_layer.selected_text()), file=sys.stderr)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
