@@ -2,20 +2,26 @@
 the identity check, the referral's date), kept encrypted beside the index row
 (`app/store/summaries.py`) so that a list of the cases needs no record decrypted: written in
 the transaction that publishes the record, made again from the record when missing or stale.
-Everything else a list shows (status, counts, signature, archived) is in the index itself."""
+Everything else a list shows (status, counts, signature, archived) is in the index itself.
+The identity check counts the documents whose kept text names another patient
+(`app/dossier/document_identity.py`): when texts are kept (`case_texts.ensure_texts`) the
+summary is made again (`refresh`), the record being the same."""
 
 from __future__ import annotations
 
 import sqlite3
 
 from app.core.errors import SecondoError
+from app.core.page_text import DocumentText
 from app.dossier import identity
 from app.dossier.case_details import details, patient_from_images
+from app.dossier.document_identity import record_document_checks
 from app.store.store import CaseStore
 from app.store.summaries import SummaryTable
+from app.store.texts import TextStore
 
 #: Raise it when `record_part` changes: every kept summary is then made again once.
-VERSION = 1
+VERSION = 2
 
 # What a case record that cannot be read raises: a vault error, or a record of another shape.
 DAMAGE_ERRORS = (SecondoError, ValueError, KeyError, TypeError, AttributeError)
@@ -33,11 +39,22 @@ def patient_of(record: dict) -> dict:
     return {k: dicom.get(k) for k in PATIENT_KEYS}
 
 
-def record_part(record: dict) -> dict:
-    """The summary's part that only the record knows."""
+def kept_texts(store: CaseStore, case_id: str) -> dict[str, DocumentText]:
+    """The case's kept document texts; none when they cannot be read (a read-only folder)."""
+    try:
+        return TextStore(store).load_all(case_id)
+    except (SecondoError, OSError):
+        return {}
+
+
+def record_part(record: dict, texts: dict[str, DocumentText] | None = None) -> dict:
+    """The summary's part that only the record (and its documents' kept `texts`) knows."""
     referral = details(record)["referral"]
+    documents = list(record_document_checks(record, texts or {}).values())
+    entries = [identity.normalised(i) for i in record.get("identity") or []] + documents
     return {"patient": patient_of(record), "question": referral.get("question"),
-            "identity": identity.case_status([identity.normalised(i) for i in record.get("identity") or []]),
+            "identity": identity.case_status(entries),
+            "document_mismatches": sum(1 for c in documents if c["status"] == identity.MISMATCH),
             # the desk counts days from the first of these that is a date (app/outgoing/desk.py)
             "referral_dates": [v for v in (referral.get("referral_date"), referral.get("date")) if isinstance(v, str)]}
 
@@ -48,7 +65,21 @@ def table(store: CaseStore) -> SummaryTable:
 
 def keep(store: CaseStore, db: sqlite3.Connection, case_id: str, record_blob: str, record: dict) -> None:
     """In the transaction that makes `record_blob` the case's record."""
-    table(store).put(db, case_id, record_blob, record_part(record))
+    table(store).put(db, case_id, record_blob, record_part(record, kept_texts(store, case_id)))
+
+
+def refresh(store: CaseStore, case_id: str, texts: dict[str, DocumentText] | None = None) -> None:
+    """The case's kept summary made again from its record and `texts` (default: the kept
+    ones), for when its documents' texts change; best effort, as `SummaryTable.keep`."""
+    row = store.index.case(case_id)
+    if row is None:
+        return
+    try:
+        record = store.vault.read_json(row["record"])
+        part = record_part(record, texts if texts is not None else kept_texts(store, case_id))
+    except DAMAGE_ERRORS:
+        return  # listed as damaged, as before
+    table(store).keep([(case_id, row["record"], part)])
 
 
 def record_parts(store: CaseStore, rows: list) -> dict[str, dict | Exception]:
@@ -65,7 +96,7 @@ def record_parts(store: CaseStore, rows: list) -> dict[str, dict | Exception]:
             parts[row["id"]] = found[1]
             continue
         try:
-            part = record_part(store.vault.read_json(row["record"]))
+            part = record_part(store.vault.read_json(row["record"]), kept_texts(store, row["id"]))
         except DAMAGE_ERRORS as exc:
             parts[row["id"]] = exc
             continue

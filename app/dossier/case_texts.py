@@ -21,7 +21,7 @@ from app.core.errors import SecondoError
 from app.core.i18n import _
 from app.core.page_text import DocumentText
 from app.core.tasks import CancelToken, Cancelled, Progress
-from app.dossier import document_text
+from app.dossier import case_summaries, document_text
 from app.store.locks import HeldLock
 from app.store.store import CaseStore
 from app.store.texts import TextStore
@@ -63,7 +63,8 @@ def ensure_texts(store: CaseStore, case_id: str, token: CancelToken | None = Non
     """Extract and keep the texts `missing_texts` names; {document id: text} of every
     document of the case that has one kept. `progress(done, total)` counts documents;
     `page_progress` the pages of the document in hand. `Cancelled` (from `token`) leaves the
-    documents finished so far kept."""
+    documents finished so far kept. When texts were kept, the case's kept summary is made
+    again (`case_summaries.refresh`): its identity counts a document naming another patient."""
     record = record if record is not None else store.record(case_id)
     kept = TextStore(store)
     texts = kept.load_all(case_id)
@@ -71,12 +72,18 @@ def ensure_texts(store: CaseStore, case_id: str, token: CancelToken | None = Non
     total = len(missing)
     if progress:
         progress(0, total)
-    for done, doc in enumerate(missing):
-        if token is not None:
-            token.check()
-        texts[doc["id"]] = _read_and_keep(store, kept, case_id, doc, token, page_progress)
-        if progress:
-            progress(done + 1, total)
+    kept_now = 0
+    try:
+        for done, doc in enumerate(missing):
+            if token is not None:
+                token.check()
+            texts[doc["id"]] = _read_and_keep(store, kept, case_id, doc, token, page_progress)
+            kept_now += 1
+            if progress:
+                progress(done + 1, total)
+    finally:
+        if kept_now:  # the worklist's identity column counts a document naming another patient
+            case_summaries.refresh(store, case_id, texts)
     wanted = {d["id"] for d in text_documents(record)}
     return {doc_id: text for doc_id, text in texts.items() if doc_id in wanted}
 

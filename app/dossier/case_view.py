@@ -5,7 +5,7 @@ from app.core.errors import SecondoError
 from app.core.formatting import format_date, format_patient_name
 from app.core.i18n import N_, _, ngettext
 from app.dossier.case_details import details
-from app.dossier.case_summaries import record_part, record_parts
+from app.dossier.case_summaries import kept_texts, record_part, record_parts
 from app.store.store import CaseStore
 
 # A list of the cases (`case_summaries`, the window's worklist) needs none of the record's
@@ -39,13 +39,15 @@ def summary_from(row, part: dict) -> dict:
             "status": row["status"], "received_at": row["received_at"], "dossier_id": row["dossier_id"],
             "documents": row["documents"], "studies": row["studies"], "instances": row["instances"],
             "identity_mismatches": row["identity_mismatches"], "missing_items": row["missing_items"],
-            "signature": row["signature"], "identity": part["identity"], "damaged": None, "archived": False}
+            "signature": row["signature"], "identity": part["identity"],
+            "document_mismatches": part.get("document_mismatches", 0), "damaged": None, "archived": False}
 
 
-def case_summary(store: CaseStore, row, record: dict | None = None) -> dict:
-    """`record`: the decrypted case record, when the caller has read it already."""
+def case_summary(store: CaseStore, row, record: dict | None = None, texts: dict | None = None) -> dict:
+    """`record`: the decrypted case record, when the caller has read it already; `texts`:
+    its documents' kept texts (TextStore.load_all), when the caller has them."""
     record = record if record is not None else store.vault.read_json(row["record"])
-    return summary_from(row, record_part(record))
+    return summary_from(row, record_part(record, texts if texts is not None else kept_texts(store, row["id"])))
 
 
 def damaged_summary(row, exc: Exception) -> dict:
@@ -57,7 +59,8 @@ def damaged_summary(row, exc: Exception) -> dict:
             "documents": row["documents"], "studies": row["studies"],
             "instances": row["instances"], "identity_mismatches": row["identity_mismatches"],
             "missing_items": row["missing_items"], "signature": row["signature"],
-            "identity": "mismatch" if row["identity_mismatches"] else "not_verified", "damaged": reason,
+            "identity": "mismatch" if row["identity_mismatches"] else "not_verified", "document_mismatches": 0,
+            "damaged": reason,
             "archived": False}
 
 
@@ -88,17 +91,22 @@ def case_summaries(store: CaseStore, include_archived: bool = False) -> list[dic
     return [summary for summary, _part in listed_cases(store, include_archived)]
 
 
-def case_json(store: CaseStore, case_id: str, record: dict | None = None) -> dict:
+def case_json(store: CaseStore, case_id: str, record: dict | None = None, texts: dict | None = None) -> dict:
     """The case as `secondo show --json` gives it; `record`: the case record when the caller
-    has it already (decrypted once, not twice)."""
+    has it already (decrypted once, not twice); `texts`: its documents' kept texts, likewise.
+    Each document's "identity" is its study's check (a DICOM document) or its text's
+    (`document_identity`; "not_verified" until its text is read)."""
     from app.dossier.case_record import completeness_now, identity_entries, missing_items
     from app.dossier.completeness import disc_problems
+    from app.dossier.document_identity import record_document_checks
 
     row = store.index.case(case_id)
     record = record if record is not None else store.record(case_id)
+    texts = texts if texts is not None else kept_texts(store, case_id)
     identity = {i["study_uid"]: i for i in identity_entries(record)}
     not_checked = {"status": "not_verified", "mismatches": [], "message": _("No patient check was made.")}
-    view = case_summary(store, row, record)
+    in_text = record_document_checks(record, texts)
+    view = case_summary(store, row, record, texts)
     problems = disc_problems(missing_items(record), record.get("unreadable"), record.get("studies", []))
     view.update(
         manifest_signature=record["signature"],
@@ -106,7 +114,8 @@ def case_json(store: CaseStore, case_id: str, record: dict | None = None) -> dic
         sources=record["sources"],
         documents=[{k: d.get(k) for k in ("id", "kind", "title", "date", "author", "media_type", "size", "origin",
                                           "path")}
-                   | ({"identity": identity.get(d["study_uid"], not_checked)} if d.get("study_uid") else {})
+                   | ({"identity": identity.get(d["study_uid"], not_checked)} if d.get("study_uid") else
+                      {"identity": in_text[str(d["id"])]} if str(d.get("id")) in in_text else {})
                    for d in record["documents"]],
         studies=[{"study_uid": s["study_uid"], "date": s.get("date"), "time": s.get("time"),
                   "description": s.get("description"),
@@ -131,6 +140,7 @@ IDENTITY_LINES = {
     "ok": lambda: _("Identity: OK, every study matches the case's patient."),
     "not_verified": lambda: _("Identity: not verified; no case patient to compare with, or data missing."),
     "mismatch": lambda: _("Identity: MISMATCH; images of another patient are in this case."),
+    "document_mismatch": lambda: _("Identity: MISMATCH; a document about another patient is in this case."),
 }
 
 
@@ -180,7 +190,9 @@ def render_case(view: dict) -> str:
               if patient.get("birth_date") else _("Patient: {name}, birth date unknown").format(name=_name(patient))),
              _("Received: {date}; sender signature: {state}").format(
                  date=format_date(view["received_at"]), state=state_label(view["manifest_signature"]["state"]))]
-    lines.append(IDENTITY_LINES[view["identity"]]())
+    documents_only = view["identity"] == "mismatch" and not view.get("identity_mismatches") \
+        and view.get("document_mismatches")
+    lines.append(IDENTITY_LINES["document_mismatch" if documents_only else view["identity"]]())
     if view["question"]:
         lines.append(_("Question: {q}").format(q=view["question"]))
     lines.append("")
@@ -193,8 +205,11 @@ def render_case(view: dict) -> str:
     lines.append(_("Documents ({n}):").format(n=len(view["documents"])))
     width = max([17, *(len(kind_label(doc["kind"])) for doc in view["documents"])])
     for doc in view["documents"]:
+        ident = doc.get("identity") or {}
+        warning = ("  !! " + _("PATIENT MISMATCH ({fields})").format(
+            fields=", ".join(field_label(f) for f in ident.get("mismatches", [])))) if ident.get("status") == "mismatch" else ""
         lines.append(f"  {kind_label(doc['kind']):<{width}} {format_date(doc.get('date')):<10}  {doc.get('title') or doc.get('path')}"
-                     + (f" — {doc['author']}" if doc.get("author") else ""))
+                     + (f" — {doc['author']}" if doc.get("author") else "") + warning)
     lines.append("")
     lines.append(ngettext("Imaging ({n} study):", "Imaging ({n} studies):", len(view["studies"])).format(n=len(view["studies"])))
     for study in view["studies"]:

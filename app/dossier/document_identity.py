@@ -348,3 +348,33 @@ def document_checks(patient: dict | None, documents: list[dict], texts: dict[str
     return [check_document(patient, texts.get(str(d.get("id")))).to_json() for d in documents]
 
 
+
+
+def record_document_checks(record: dict, texts: dict[str, DocumentText]) -> dict[str, dict]:
+    """{document id: its check as JSON} for the case's documents that are not DICOM objects
+    (a DICOM report or encapsulated PDF is its study's: checked with the images), against the
+    case's patient (`case_details`): the patient the package or the case sheet names."""
+    from app.dossier.case_details import details
+
+    patient = details(record)["patient"]
+    return {str(d["id"]): check_document(patient, texts.get(str(d["id"]))).to_json()
+            for d in record.get("documents") or [] if d.get("id") and not d.get("study_uid")}
+
+
+def recheck(record: dict, texts: dict[str, DocumentText]) -> tuple[dict[str, dict], str]:
+    """The documents' checks (`record_document_checks`) and the case's identity with them, for
+    a case view whose documents' texts changed."""
+    from app.dossier import identity
+
+    checks = record_document_checks(record, texts)
+    entries = [identity.normalised(i) for i in record.get("identity") or []] + list(checks.values())
+    return checks, identity.case_status(entries)
+
+
+def apply_checks(view: dict, checks: dict[str, dict], case_identity: str) -> None:
+    """`view` (`case_view.case_json`) with its documents' checks and the case's identity now."""
+    for doc in view.get("documents") or []:
+        if str(doc.get("id")) in checks:
+            doc["identity"] = checks[str(doc.get("id"))]
+    view["identity"] = case_identity
+    view["document_mismatches"] = sum(1 for c in checks.values() if c["status"] == MISMATCH)

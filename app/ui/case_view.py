@@ -19,6 +19,7 @@ from app.ui.case_sheet_strip import CaseSheetStripWidget
 from app.ui.case_view_texts import CaseViewTexts, document_key
 from app.ui.dossier_search_widget import DossierSearchWidget
 from app.ui.form_dock import FormSetup, prepare_form
+from app.ui.document_identity_flags import DocumentIdentityFlags
 from app.ui.navigator_widget import THUMB, header_and_navigator
 from app.ui.task_runner import TaskRunner
 from app.ui.text_jobs import load_texts
@@ -185,6 +186,7 @@ class CaseViewWidget(QSplitter):
         self.navigator.documentActivated.connect(self.open_document)
         self.navigator.seriesActivated.connect(self.open_series)
         self.navigator.compareRequested.connect(self.compare_with_prior)
+        self.identity_flags = DocumentIdentityFlags(self)  # documents checked again as their texts arrive
         self._thumbnailReady.connect(self._set_thumbnail)
         self._order: list[tuple[str, object]] = []
         self._position = -1

@@ -81,6 +81,11 @@ class NavigatorWidget(QTreeWidget):
     def other_patient_tooltip(self, ident: dict) -> str:
         """What the images say, for the user's eyes only (it is on the image anyway)."""
         found = {c.get("field"): c.get("found") for c in ident.get("checks") or []}
+        if ident.get("basis") == "document":
+            said = [found.get("name") or "", _("born {date}").format(date=format_date(found["birth date"]))
+                    if found.get("birth date") else "", found.get("patient ID") or ""]
+            return _("This document names another patient: {details}. The case's patient is someone else.").format(
+                details=", ".join(filter(None, said)))
         name = format_dicom_name(found.get("name") or "") or _("no name")
         return _("These images name {name}, born {born}. The case's patient is someone else.").format(
             name=name, born=format_date(found.get("birth date")) or _("unknown"))
@@ -93,6 +98,8 @@ class NavigatorWidget(QTreeWidget):
         identity = view.get("identity") or "not_verified"
         ident = {"ok": _("Identity: OK"), "mismatch": _("Identity: MISMATCH, another patient's images"),
                  "not_verified": _("Identity: not verified")}.get(identity, _("Identity: not verified"))
+        if identity == "mismatch" and view.get("document_mismatches") and not view.get("identity_mismatches"):
+            ident = _("Identity: MISMATCH, a document about another patient")
         colour = RED if identity == "mismatch" else GREEN if identity == "ok" and state == "valid" else AMBER
         return f"{sender}\n{ident}", colour
 
@@ -103,10 +110,7 @@ class NavigatorWidget(QTreeWidget):
         self.series_items.clear()
         self.document_items = []
         self.problem_items = []
-        if self.status_label is not None:
-            text, colour = self.status_text(view)
-            self.status_label.setText(text)
-            self.status_label.setStyleSheet(f"color: {colour.name()}; padding: 2px 4px;")
+        self._show_status(view)
         check = QTreeWidgetItem(self, [_("Completeness")])
         for item in view.get("completeness", []):
             mark = "☑" if item.get("present") else "☐"
@@ -125,6 +129,12 @@ class NavigatorWidget(QTreeWidget):
         self.view = view
         compare_navigator.add_comparable_studies(self, view)
 
+    def _show_status(self, view: dict) -> None:
+        if self.status_label is not None:
+            text, colour = self.status_text(view)
+            self.status_label.setText(text)
+            self.status_label.setStyleSheet(f"color: {colour.name()}; padding: 2px 4px;")
+
     def _documents(self, documents: list[dict]) -> None:
         by_kind: dict[str, list[int]] = {}
         for n, doc in enumerate(documents):
@@ -135,18 +145,33 @@ class NavigatorWidget(QTreeWidget):
             group = QTreeWidgetItem(self, [_("{kind} ({count})").format(kind=self.kind_labels.get(kind, kind),
                                                                          count=len(by_kind[kind]))])
             for n in by_kind[kind]:
-                doc = documents[n]
-                date = format_date(doc.get("date"))
-                child = QTreeWidgetItem(group, [f"{date}  {doc.get('title') or doc.get('path')}".strip()])
-                child.setToolTip(0, "\n".join(filter(None, (doc.get("title"), doc.get("author"),
-                                                            doc.get("media_type")))))
+                child = QTreeWidgetItem(group)
                 child.setData(0, DOC_ROLE, ("document", n))
-                ident = doc.get("identity") or {}
-                if ident.get("status") == "mismatch":
-                    child.setText(0, child.text(0) + "\n" + self.other_patient_text(ident))
-                    self.problem_items.append(_red(child, "other_patient", self.other_patient_tooltip(ident)))
+                self._document_item(child, documents[n])
                 self.document_items[n] = child
             group.setExpanded(True)
+
+    def _document_item(self, child: QTreeWidgetItem, doc: dict) -> None:
+        """The document's line: red with the reason when its patient is another one."""
+        child.setText(0, f"{format_date(doc.get('date'))}  {doc.get('title') or doc.get('path')}".strip())
+        child.setToolTip(0, "\n".join(filter(None, (doc.get("title"), doc.get("author"), doc.get("media_type")))))
+        child.setData(0, Qt.ItemDataRole.ForegroundRole, None)
+        child.setData(0, PROBLEM_ROLE, None)
+        if child in self.problem_items:
+            self.problem_items.remove(child)
+        ident = doc.get("identity") or {}
+        if ident.get("status") == "mismatch":
+            child.setText(0, child.text(0) + "\n" + self.other_patient_text(ident))
+            self.problem_items.append(_red(child, "other_patient", self.other_patient_tooltip(ident)))
+
+    def update_documents(self, view: dict) -> None:
+        """The documents' identity flags and the identity line from `view` (its documents'
+        "identity" checked again, e.g. when their texts arrived), the tree otherwise as it is."""
+        self.view = view
+        self._show_status(view)
+        for item, doc in zip(self.document_items, view.get("documents", [])):
+            if item is not None:
+                self._document_item(item, doc)
 
     def _imaging(self, view: dict) -> None:
         studies = view.get("studies", [])

@@ -175,9 +175,16 @@ class CaseTableModel(QAbstractTableModel):
     def identity_label(self, identity: str) -> str:
         return {"ok": _("OK"), "mismatch": _("Mismatch")}.get(identity, _("Not verified"))
 
-    def identity_tooltip(self, identity: str, mismatches: int) -> str:
+    def identity_tooltip(self, identity: str, mismatches: int, documents: int = 0) -> str:
+        """`mismatches`: the studies of another patient; `documents`: the documents whose
+        text names another patient."""
         if identity == "ok":
             return _("Every study matches the case's patient: name and birth date agree.")
+        if identity == "mismatch" and documents:
+            about = ngettext("A document about another patient: {n} document names someone other than the "
+                             "case's patient.", "Documents about another patient: {n} documents name someone "
+                             "other than the case's patient.", documents).format(n=documents)
+            return (self.identity_tooltip(identity, mismatches) + "\n" + about) if mismatches else about
         if identity == "mismatch":
             return ngettext("Images of another patient: {n} study does not match the case's patient.",
                             "Images of another patient: {n} studies do not match the case's patient.",
@@ -251,7 +258,7 @@ class CaseTableModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ForegroundRole:
                 return IDENTITY_COLOURS.get(identity)
             if role == Qt.ItemDataRole.ToolTipRole:
-                return self.identity_tooltip(identity, mismatches)
+                return self.identity_tooltip(identity, mismatches, int(row.get("document_mismatches") or 0))
             if role == Qt.ItemDataRole.DecorationRole and identity == "mismatch":
                 from PySide6.QtWidgets import QApplication
                 return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)

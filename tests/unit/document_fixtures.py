@@ -41,3 +41,15 @@ def other_patient_letter_pdf() -> bytes:
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def flag_letter(store, case_id: str, index: int = 0) -> dict:
+    """Keep the other patient's letter as the text of the case's `index`-th document (as the
+    text job would after reading it) and refresh the case's kept summary; the document entry."""
+    from app.dossier import case_summaries
+    from app.store.texts import TextStore
+
+    document = store.record(case_id)["documents"][index]
+    TextStore(store).save(case_id, document["id"], other_patient_letter_text())
+    case_summaries.refresh(store, case_id)
+    return document

@@ -1,0 +1,42 @@
+"""The identity check inside documents in the case view: when the case's texts arrive
+(`CaseViewWidget.textsChanged`, the background text job), the documents are checked again
+(`app.dossier.document_identity`, on the store's runner) and the navigator redraws the
+documents' flags and the identity line in place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+
+class DocumentIdentityFlags(QObject):
+    """`texts_changed(texts)`: the case view's documents checked again against `texts`
+    (doc id -> DocumentText); `checked` counts the checks shown (for tests)."""
+
+    def __init__(self, case_view) -> None:
+        super().__init__(case_view)
+        self.case_view = case_view
+        self.checked = 0
+
+    def texts_changed(self, texts: dict) -> None:
+        data = self.case_view.data
+        if data is None:
+            return
+        case_id, store = data.case_id, self.case_view.store
+
+        def work(token, progress):
+            from app.dossier.document_identity import recheck
+
+            return recheck(store.record(case_id), texts)
+
+        def done(result) -> None:
+            from app.dossier.document_identity import apply_checks
+
+            current = self.case_view.data
+            if current is None or current.case_id != case_id:
+                return  # another case opened meanwhile
+            apply_checks(current.view, *result)
+            self.case_view.navigator.update_documents(current.view)
+            self.checked += 1
+
+        # A record that cannot be read now keeps the flags shown; the case's opening said why.
+        self.case_view.store_runner.run(work, success=done, failure=lambda exc: None)
