@@ -1,11 +1,13 @@
 """The identity check inside documents in the case view: when the case's texts arrive
 (`CaseViewWidget.textsChanged`, the background text job), the documents are checked again
 (`app.dossier.document_identity`, on the store's runner) and the navigator redraws the
-documents' flags and the identity line in place."""
+documents' flags and the identity line in place (the read state's marks kept)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
+
+from app.ui.case_read_state import BASE_ROLE
 
 
 class DocumentIdentityFlags(QObject):
@@ -35,7 +37,14 @@ class DocumentIdentityFlags(QObject):
             if current is None or current.case_id != case_id:
                 return  # another case opened meanwhile
             apply_checks(current.view, *result)
-            self.case_view.navigator.update_documents(current.view)
+            navigator = self.case_view.navigator
+            for item in navigator.document_items:
+                if item is not None:
+                    item.setData(0, BASE_ROLE, None)  # the read state's mark is made again below
+            navigator.update_documents(current.view)
+            read_state = getattr(self.case_view, "read_state", None)
+            if read_state is not None:
+                read_state.paint()
             self.checked += 1
 
         # A record that cannot be read now keeps the flags shown; the case's opening said why.

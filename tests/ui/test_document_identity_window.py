@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.store.store import CaseStore
+from app.ui.case_read_state import DOT
 from app.ui.main_window import MainWindow
 from app.ui.navigator_widget import PROBLEM_ROLE, NavigatorWidget
 from tests.ui.case_fixtures import demo_package, import_demo  # noqa: F401 - fixtures
@@ -54,6 +55,8 @@ def test_the_worklist_and_the_navigator_flag_the_letter(qtbot, store, demo_packa
     assert item.foreground(0).color().name() == RED
     assert "Other Testperson" in item.toolTip(0) and "02/02/1980" in item.toolTip(0)  # on screen only
     assert "a document about another patient" in nav.status_label.text()
+    # The read state's marks survive: an unread document keeps its dot and bold type.
+    assert flagged[0].text(0).startswith(DOT) and flagged[0].font(0).bold()
     window.close()
 
 
@@ -99,4 +102,6 @@ def test_texts_arriving_flag_a_letter_in_the_open_case(qtbot, store, demo_packag
     assert flagged == [nav.document_items[4]]
     assert view.data.view["identity"] == "mismatch" and view.data.view["document_mismatches"] == 1
     assert "a document about another patient" in nav.status_label.text()
+    # The read state's marks survive: an unread document keeps its dot and bold type.
+    assert flagged[0].text(0).startswith(DOT) and flagged[0].font(0).bold()
     window.close()
