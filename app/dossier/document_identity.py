@@ -29,8 +29,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.core.page_text import DocumentText, fold_text
-from app.dossier.identity import (MATCH, MISMATCH, NO_PATIENT, NO_TEXT, UNREADABLE, FieldCheck,
+from app.core.page_text import OCR, DocumentText, fold_text
+from app.dossier.identity import (MATCH, MISMATCH, NAME, NO_PATIENT, NO_TEXT, UNKNOWN, UNREADABLE, FieldCheck,
                                   IdentityResult, birth_check, document_result, expected_name, id_check,
                                   name_check)
 
@@ -129,6 +129,7 @@ class Found:
     titled: list[str] = field(default_factory=list)  # after a title in the text
     birth_dates: list[str] = field(default_factory=list)  # ISO; a two-digit year as "??yy-mm-dd"
     numbers: list[str] = field(default_factory=list)  # national numbers as printed
+    recognised: set[str] = field(default_factory=set)  # the values read by OCR (a letter may be wrong)
 
 
 def _line_names(line: str, found: Found) -> None:
@@ -166,7 +167,7 @@ def _line_names(line: str, found: Found) -> None:
 # -- birth dates ---------------------------------------------------------------------------------
 
 # On folded text (lower case, no accents).
-_BIRTH = re.compile(r"(?:\bdate\s+of\s+birth|\bbirth\s*date|\bd\.?o\.?b\b\.?|\bborn(?:\s+on)?|\bgeboren(?:\s+op)?|"
+_BIRTH = re.compile(r"(?:\bdate\s+of\s+birth|\bbirth\s*date|\bd\.?o\.?b\b\.?|\bbo(?:rn|m)(?:\s+on)?|\bgeboren(?:\s+op)?|"
                     r"\bgeboortedatum|\bgeb\b\.?(?:\s*datum|\s*dat\b\.?)?|\bnee?(?:\(e\))?\s+le|\bnee?\(e\)|"
                     r"\bdate\s+de\s+naissance|\bnaissance|\bgeboorte|°)")
 _MONTHS = {
@@ -196,9 +197,9 @@ _GAP = re.compile(r"^[\s:.,=\-]*(?:(?:le|on|op|the|den|de|am)\s+)?")
 _OCR_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1"})
 
 
-def _date_at(text: str) -> str | None:
+def _date_at(text: str, patterns: tuple[re.Pattern[str], ...] = _DATES) -> str | None:
     """The date at the start of folded `text`, ISO ("??yy-mm-dd" for a two-digit year)."""
-    for pattern in _DATES:
+    for pattern in patterns:
         m = pattern.match(text)
         if m is None:
             continue
@@ -217,21 +218,26 @@ def _date_at(text: str) -> str | None:
     return None
 
 
-def _birth_dates(folded_line: str) -> list[str]:
+# A recognised date whose first separator was lost or read as a one ("0101/1970", "01101/1970").
+_OCR_DATE = re.compile(rf"^(?P<d>{_D}{{2}})[1l|]?(?P<m>{_D}{{2}})[/.\-](?P<y>{_D}{{4}})(?![0-9])")
+
+
+def _birth_dates(folded_line: str, recognised: bool = False) -> list[str]:
     dates = []
     for m in _BIRTH.finditer(folded_line):
         rest = folded_line[m.end():m.end() + 40]
         gap = _GAP.match(rest)
-        found = _date_at(rest[gap.end() if gap else 0:])
+        rest = rest[gap.end() if gap else 0:]
+        found = _date_at(rest) or (_date_at(rest, (_OCR_DATE,)) if recognised else None)
         if found:
             dates.append(found)
     return dates
 
 
-def _birth_date_check(patient: dict, dates: list[str]) -> FieldCheck:
+def _birth_date_check(patient: dict, dates: list[str], recognised: set[str] = frozenset()) -> FieldCheck:
     """The birth dates found against the case's: one differing is a mismatch, even if
     another agrees (a letter naming two birth dates names two people)."""
-    checks = [_one_date_check(patient, d) for d in dates]
+    checks = [_tolerated(_one_date_check(patient, d), d, recognised) for d in dates]
     return (next((c for c in checks if c.status == MISMATCH), None)
             or next((c for c in checks if c.status == MATCH), None)
             or birth_check(patient, None))
@@ -276,11 +282,45 @@ def _numbers(folded_line: str) -> list[str]:
     return list(dict.fromkeys(numbers))
 
 
-def _number_check(patient: dict, numbers: list[str]) -> FieldCheck:
-    checks = [id_check(patient, n) for n in numbers]
+def _number_check(patient: dict, numbers: list[str], recognised: set[str] = frozenset()) -> FieldCheck:
+    checks = [_tolerated(id_check(patient, n), n, recognised) for n in numbers]
     return (next((c for c in checks if c.status == MISMATCH), None)
             or next((c for c in checks if c.status == MATCH), None)
             or (checks[0] if checks else id_check(patient, None)))
+
+
+# -- OCR's misread letters -----------------------------------------------------------------------
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein's: the letters to change, add or remove to make `a` into `b`."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def _near(field_name: str, expected: str | None, found: str | None) -> bool:
+    """Whether `found` is one misread letter or digit away from `expected` (each word of a name)."""
+    if not expected or not found:
+        return False
+    if field_name == NAME:
+        words = lambda v: re.findall(r"[^\W_]+", fold_text(v))  # noqa: E731
+        own = words(expected)
+        return all(any(_distance(w, e) <= 1 for e in own) for w in words(found) if len(w) >= 3)
+    a, b = re.sub(r"\D", "", expected), re.sub(r"\D", "", found)
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) <= 1
+
+
+def _tolerated(check: FieldCheck, raw: str, recognised: set[str]) -> FieldCheck:
+    """A value read by OCR one letter or digit away from the patient's is not taken for
+    another patient's: "unknown", neither match nor mismatch."""
+    if check.status == MISMATCH and raw in recognised and _near(check.field, check.expected, check.found):
+        return FieldCheck(check.field, UNKNOWN, check.expected, check.found)
+    return check
 
 
 # -- the check -----------------------------------------------------------------------------------
@@ -290,13 +330,18 @@ def find_patient(text: DocumentText) -> Found:
     """What `text` says of its patient (see the module's description)."""
     found = Found()
     for page in text.pages:
+        page_found = Found()
         for line in page.text.replace("\r", "\n").split("\n"):
             if not line.strip():
                 continue
-            _line_names(line, found)
+            _line_names(line, page_found)
             folded = fold_text(line.replace("\u00ba", "°"))
-            found.birth_dates.extend(_birth_dates(folded))
-            found.numbers.extend(_numbers(folded))
+            page_found.birth_dates.extend(_birth_dates(folded, page.source == OCR))
+            page_found.numbers.extend(_numbers(folded))
+        for name in ("names", "titled", "birth_dates", "numbers"):
+            getattr(found, name).extend(getattr(page_found, name))
+            if page.source == OCR:
+                found.recognised.update(getattr(page_found, name))
     return found
 
 
@@ -315,7 +360,7 @@ def _name_check(patient: dict, found: Found) -> FieldCheck:
     """Names after a label: any differing is a mismatch. Otherwise names after a title: the
     patient's if one of them is, else a mismatch (the first differing)."""
     def checks(names: list[str]) -> list[FieldCheck]:
-        return [name_check(patient, _family_compound(patient, n)) for n in names]
+        return [_tolerated(name_check(patient, _family_compound(patient, n)), n, found.recognised) for n in names]
 
     labelled = checks(found.names)
     if labelled:
@@ -338,8 +383,9 @@ def check_document(patient: dict | None, text: DocumentText | None) -> IdentityR
     if not text.text.strip():
         return document_result([], UNREADABLE)
     found = find_patient(text)
-    return document_result([_name_check(patient, found), _birth_date_check(patient, found.birth_dates),
-                            _number_check(patient, found.numbers)])
+    return document_result([_name_check(patient, found),
+                            _birth_date_check(patient, found.birth_dates, found.recognised),
+                            _number_check(patient, found.numbers, found.recognised)])
 
 
 def document_checks(patient: dict | None, documents: list[dict], texts: dict[str, DocumentText]) -> list[dict]:

@@ -199,3 +199,25 @@ def test_document_checks_in_the_order_of_the_documents():
     documents = [{"id": "a1"}, {"id": "b2"}, {"id": "c3"}]
     texts = {"a1": text("Re: Mrs Test Patient, born 01/01/1970"), "b2": other_patient_letter_text()}
     assert [c["status"] for c in document_checks(PATIENT, documents, texts)] == ["match", "mismatch", "not_verified"]
+
+
+def test_ocr_forms_of_born_and_of_a_dates_separators_are_read_on_recognised_pages():
+    recognised = DocumentText([PageText(1, "Re: Mrs Test Patient bom 01101/1970- -pre-operatne evaluation", "ocr"),
+                               PageText(2, "Re: Mrs Test Patient born 0101/1970 (continued)", "ocr")])
+    assert check_document(PATIENT, recognised).status == "match"
+    assert find_patient(recognised).birth_dates == ["1970-01-01", "1970-01-01"]
+    # Not in a PDF's own text layer: what it says is read as written.
+    assert find_patient(text("Re: Mrs Test Patient born 0101/1970")).birth_dates == []
+
+
+@pytest.mark.parametrize("letter, field", [("Re: Mrs Test Patlent, born 01/01/1970", "name"),
+                                           ("Re: Mrs Test Patient, born 01/01/1976", "birth date"),
+                                           ("Patient: Test Patient\nNISS: 70.01.01-000.08", "patient ID")])
+def test_one_misread_letter_of_ocr_is_no_mismatch_but_the_same_in_a_text_layer_is(letter, field):
+    recognised = check_document(PATIENT, text(letter, source="ocr"))
+    assert recognised.status != "mismatch"
+    assert {c.field: c.status for c in recognised.checks}[field] == "unknown"
+    written = check_document(PATIENT, text(letter))
+    assert (written.status, written.mismatches) == ("mismatch", [field])
+    # Another patient's name or birth date read by OCR is still one.
+    assert check_document(PATIENT, text("Re: Mr Other Testperson, born 02/02/1980", source="ocr")).status == "mismatch"
