@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from app.ui.case_read_state import BASE_ROLE
-
 
 class DocumentIdentityFlags(QObject):
     """`texts_changed(texts)`: the case view's documents checked again against `texts`
@@ -37,14 +35,10 @@ class DocumentIdentityFlags(QObject):
             if current is None or current.case_id != case_id:
                 return  # another case opened meanwhile
             apply_checks(current.view, *result)
-            navigator = self.case_view.navigator
-            for item in navigator.document_items:
-                if item is not None:
-                    item.setData(0, BASE_ROLE, None)  # the read state's mark is made again below
-            navigator.update_documents(current.view)
+            self.case_view.navigator.update_documents(current.view)
             read_state = getattr(self.case_view, "read_state", None)
             if read_state is not None:
-                read_state.paint()
+                read_state.paint()  # the unread marks on the lines just written
             self.checked += 1
 
         # A record that cannot be read now keeps the flags shown; the case's opening said why.
