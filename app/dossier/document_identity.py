@@ -234,7 +234,7 @@ def _birth_dates(folded_line: str, recognised: bool = False) -> list[str]:
     return dates
 
 
-def _birth_date_check(patient: dict, dates: list[str], recognised: set[str] = frozenset()) -> FieldCheck:
+def _birth_date_check(patient: dict, dates: list[str], recognised: frozenset[str] | set[str] = frozenset()) -> FieldCheck:
     """The birth dates found against the case's: one differing is a mismatch, even if
     another agrees (a letter naming two birth dates names two people)."""
     checks = [_tolerated(_one_date_check(patient, d), d, recognised) for d in dates]
@@ -282,7 +282,7 @@ def _numbers(folded_line: str) -> list[str]:
     return list(dict.fromkeys(numbers))
 
 
-def _number_check(patient: dict, numbers: list[str], recognised: set[str] = frozenset()) -> FieldCheck:
+def _number_check(patient: dict, numbers: list[str], recognised: frozenset[str] | set[str] = frozenset()) -> FieldCheck:
     checks = [_tolerated(id_check(patient, n), n, recognised) for n in numbers]
     return (next((c for c in checks if c.status == MISMATCH), None)
             or next((c for c in checks if c.status == MATCH), None)
@@ -315,7 +315,7 @@ def _near(field_name: str, expected: str | None, found: str | None) -> bool:
     return len(a) == len(b) and sum(x != y for x, y in zip(a, b)) <= 1
 
 
-def _tolerated(check: FieldCheck, raw: str, recognised: set[str]) -> FieldCheck:
+def _tolerated(check: FieldCheck, raw: str, recognised: frozenset[str] | set[str]) -> FieldCheck:
     """A value read by OCR one letter or digit away from the patient's is not taken for
     another patient's: "unknown", neither match nor mismatch."""
     if check.status == MISMATCH and raw in recognised and _near(check.field, check.expected, check.found):
