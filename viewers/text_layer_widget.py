@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPainter
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.core.i18n import _
-from app.core.page_text import DocumentText, PageText, Word, highlight_boxes
+from app.core.page_text import OCR, DocumentText, PageText, Word, highlight_boxes
 from viewers import text_selection as ts
 
 HIT_FILL = QColor(255, 221, 0, 110)  # translucent yellow: the word stays readable
@@ -43,9 +43,11 @@ class PlacedPage:
 class TextLayer(QWidget):
     """Selection and search highlights over the pages that `placed()` reports."""
 
-    def __init__(self, parent: QWidget, placed: Callable[[], list[PlacedPage]]) -> None:
+    def __init__(self, parent: QWidget, placed: Callable[[], list[PlacedPage]],
+                 sources: tuple[str, ...] = (OCR,)) -> None:
         super().__init__(parent)
         self._placed = placed
+        self.sources = sources  # the pages whose words are selectable, by where their text came from
         self.text: DocumentText | None = None
         self.highlights: dict[int, list[ts.Box]] = {}  # page number -> hit boxes (page fractions)
         self.selection: ts.Selection | None = None
@@ -67,9 +69,9 @@ class TextLayer(QWidget):
         self.update()
 
     def page(self, number: int) -> PageText | None:
-        """Page `number` (1-based) when it has a text layer (recognised words)."""
+        """Page `number` (1-based) when it has a text layer (positioned words of `sources`)."""
         page = self.text.page(number) if self.text is not None else None
-        return page if ts.selectable(page) else None
+        return page if ts.selectable(page, self.sources) else None
 
     def ordered(self, page: PageText) -> list[Word]:
         if page.number not in self._ordered:
@@ -116,7 +118,7 @@ class TextLayer(QWidget):
     # --- geometry -----------------------------------------------------------------------------
 
     def placed(self) -> list[PlacedPage]:
-        return [p for p in self._placed() if ts.selectable(p.page) or p.page.number in self.highlights]
+        return [p for p in self._placed() if ts.selectable(p.page, self.sources) or p.page.number in self.highlights]
 
     @staticmethod
     def box_rect(placed: PlacedPage, box: ts.Box) -> QRectF:
@@ -143,7 +145,7 @@ class TextLayer(QWidget):
     def _page_point(self, point: QPointF) -> tuple[PlacedPage, float, float] | None:
         """The selectable page under `point` and the point as fractions of that page."""
         for p in self.placed():
-            if ts.selectable(p.page) and p.rect.contains(point) and p.rect.width() > 0 and p.rect.height() > 0:
+            if ts.selectable(p.page, self.sources) and p.rect.contains(point) and p.rect.width() > 0 and p.rect.height() > 0:
                 x = (point.x() - p.rect.left()) / p.rect.width()
                 y = (point.y() - p.rect.top()) / p.rect.height()
                 x, y = ts.unturn_point(x, y, p.rotation)

@@ -23,9 +23,11 @@ Box = tuple[float, float, float, float]
 LINE_WEIGHT = 4.0
 
 
-def selectable(page: PageText | None) -> bool:
-    """Whether a page gets a text layer: recognised (OCR) text with positioned words."""
-    return page is not None and page.source == OCR and bool(page.words)
+def selectable(page: PageText | None, sources: tuple[str, ...] = (OCR,)) -> bool:
+    """Whether a page gets a text layer: text from one of `sources` (recognised by OCR; the
+    PDF viewer adds a PDF's own text layer, which QPdfView does not let one select) with
+    positioned words."""
+    return page is not None and page.source in sources and bool(page.words)
 
 
 def reading_order(page: PageText) -> list[Word]:

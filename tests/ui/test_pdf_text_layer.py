@@ -138,3 +138,30 @@ def test_a_hit_before_the_pdf_is_shown_waits_for_it(qtbot):
     assert viewer.show_document(letter_pdf(), "Letter")
     qtbot.waitUntil(lambda: viewer.current_page() == 1)
     assert len(viewer.text_layer.hit_rects()) == 1
+
+
+def test_the_words_of_a_pdfs_own_text_layer_are_selectable_once_its_text_is_known(qtbot):
+    from app.dossier.document_text import extract_document_text
+
+    data = make_pdf(2, word="Zanzibar")
+    viewer = shown(qtbot, data, extract_document_text(data, "application/pdf"))
+    viewer.set_zoom(1.5)
+    viewer.go_to_page(1)
+    qtbot.waitUntil(lambda: viewer.current_page() == 1)
+    layer = viewer.text_layer
+    page = layer.page(2)
+    assert page is not None and page.source == LAYER
+    placed = next(p for p in layer.placed() if p.page.number == 2)
+    word = next(w for w in page.words if w.text == "Zanzibar")
+    rect = layer.box_rect(placed, word.box)
+    assert_on_word(qtbot, viewer, rect, tolerance=3.0)  # pdf_text's box is where QPdfView draws the word
+    end = next(w for w in page.words if w.text == "nodule")
+    qtbot.mousePress(layer, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    qtbot.mouseMove(layer, pos=layer.box_rect(placed, end.box).center().toPoint())
+    qtbot.mouseRelease(layer, Qt.MouseButton.LeftButton, pos=layer.box_rect(placed, end.box).center().toPoint())
+    assert layer.selected_text() == "Zanzibar nodule"
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(layer, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "Zanzibar nodule"
+    viewer.show_hit(2, "nodule")  # a page with a text layer: still QtPdf's own search
+    assert viewer.search_box.text() == "nodule" and layer.highlights == {}

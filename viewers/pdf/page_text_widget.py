@@ -1,5 +1,7 @@
-"""The PDF viewer's share of the document's text: the text layer over recognised
-(image-only) pages and `show_hit`, mixed into `PdfViewerWidget`.
+"""The PDF viewer's share of the document's text: the text layer over its pages and
+`show_hit`, mixed into `PdfViewerWidget`. QPdfView selects no text: once the document's text
+is known, the words of recognised (image-only) pages and of pages with a real text layer
+(whose boxes `app.dossier.pdf_text` read with the rotation applied) are selectable.
 
 A page with a real text layer is searched by QtPdf itself (the viewer's search field, its
 highlights and next/previous). A page recognised by OCR has no text for QtPdf: the
@@ -17,7 +19,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtPdfWidgets import QPdfView
 
 from app.core.i18n import _
-from app.core.page_text import DocumentText, query_terms
+from app.core.page_text import LAYER, OCR, DocumentText, query_terms
 from viewers import text_selection as ts
 from viewers.text_layer_widget import PlacedPage, TextLayer
 
@@ -28,7 +30,7 @@ class PdfTextLayerMixin:
     """Needs the PdfViewerWidget's `view`, `document`, `search_model` and its search."""
 
     def _build_text_layer(self) -> None:
-        self.text_layer = TextLayer(self.view.viewport(), self._placed_pages)
+        self.text_layer = TextLayer(self.view.viewport(), self._placed_pages, (OCR, LAYER))
         self._pending_hit: tuple[int, str] | None = None
         self._layout_key: tuple | None = None
         self._layout: list[QRectF] = []
@@ -80,10 +82,10 @@ class PdfTextLayerMixin:
         self._pending_hit = None
         index = max(0, min(page, self.page_count())) - 1
         self.text_layer.clear()
-        recognised = self.text_layer.page(index + 1)
-        if recognised is None and self._pdf_hit(index, query):
-            return []
         known = self.text_layer.text.page(index + 1) if self.text_layer.text is not None else None
+        recognised = known is not None and known.source == OCR
+        if not recognised and self._pdf_hit(index, query):
+            return []
         boxes = self.text_layer.highlight(index + 1, query, known)
         if boxes:
             if self.search_box.text():
@@ -154,7 +156,8 @@ class PdfTextLayerMixin:
         text = self.text_layer.text
         if text is None or self.page_count() == 0:
             return []
-        numbers = {p.number for p in text.pages if ts.selectable(p)} | set(self.text_layer.highlights)
+        numbers = {p.number for p in text.pages if ts.selectable(p, self.text_layer.sources)}
+        numbers |= set(self.text_layer.highlights)
         viewport = QRectF(self.view.viewport().rect())
         placed = []
         for number in sorted(numbers):
