@@ -5,11 +5,13 @@ text) the text of each document whose text is not kept (`app.store.texts.TextSto
 was kept by an older extractor, one document at a time, keeping each as soon as it is done:
 a cancel (or a crash) loses at most the document in hand. A document whose extraction
 failed is kept with its problem, so it is not tried again at every open, until the
-extractor's version grows. It runs in a worker (the window's text job) or a command
-(`secondo search`), never on the GUI thread. Two at once (the window and a command) do not
-read a document twice: each document is claimed (`locks/text-CASE-DOC.lock`) while it is
-read, and whoever waited for it takes the text the other kept. Each text is replaced whole:
-a crash leaves the previous text or the new one, never half.
+extractor's version grows; but a scan left unread because Tesseract is not installed is
+not kept, so that it is recognised once Tesseract is there. It runs in a worker (the
+window's text job) or a command (`secondo search`), never on the GUI thread. Two at once
+(the window and a command) do not read a document twice: each document is claimed
+(`locks/text-CASE-DOC.lock`) while it is read, and whoever waited for it takes the text the
+other kept. Each text is replaced whole: a crash leaves the previous text or the new one,
+never half.
 """
 
 from __future__ import annotations
@@ -97,10 +99,20 @@ def _read_and_keep(store: CaseStore, kept: TextStore, case_id: str, doc: dict, t
         if current is not None and current.extractor >= document_text.EXTRACTOR:
             return current  # read by the other meanwhile
         text = extract(store, doc, token, page_progress)
-        kept.save(case_id, doc["id"], text)
+        if not _recognition_missing(text):  # else read again once Tesseract is there
+            kept.save(case_id, doc["id"], text)
         return text
     finally:
         claim.release(remove=True)
+
+
+def _recognition_missing(text: DocumentText) -> bool:
+    """Whether the text lacks something only because Tesseract is not installed here: such a
+    text is not kept, so that the document is recognised once it is."""
+    from app.dossier.ocr import ocr_unavailable
+
+    reason = ocr_unavailable()
+    return reason is not None and (text.problem == reason or any(p.problem == reason for p in text.pages))
 
 
 def _claim(kept: TextStore, case_id: str, doc_id: str, token: CancelToken | None) -> HeldLock:

@@ -237,3 +237,20 @@ class TestEnsureTexts:
         assert any(folder.iterdir())
         delete_case(store, case_id)
         assert not folder.exists()
+
+
+def test_a_scan_left_unread_for_want_of_tesseract_is_read_once_it_is_there(demo_store, monkeypatch):
+    """The real extraction, Tesseract made missing: the PDFs' texts are kept, the scan's
+    problem is shown but not kept, so the next run (Tesseract back) recognises it."""
+    from app.dossier import ocr
+
+    store, case_id = demo_store
+    reason = "Text recognition is not available: the Tesseract program is not installed."
+    monkeypatch.setattr(ocr, "_check", lambda: (None, reason))
+    documents = text_documents(store.record(case_id))
+    [scan] = [d for d in documents if d["media_type"] == "image/tiff"]
+    texts = ensure_texts(store, case_id)
+    assert texts[scan["id"]].problem == reason and texts[scan["id"]].pages == []
+    assert set(TextStore(store).kept(case_id)) == {d["id"] for d in documents} - {scan["id"]}
+    assert [d["id"] for d in missing_texts(store, case_id)] == [scan["id"]]
+    assert all(texts[d["id"]].problem is None and texts[d["id"]].text for d in documents if d is not scan)
