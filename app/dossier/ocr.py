@@ -41,6 +41,8 @@ OCR_DPI = 300
 #: One page's recognition is stopped after this long (a pathological page, a hung program).
 PAGE_TIME_LIMIT = 120.0
 _POLL = 0.1
+#: How much lower than the window Tesseract runs (Unix nice value).
+NICE = 10
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ def recognise_page(image: Image.Image, number: int, token: CancelToken | None = 
                                    env=tesseract.env)
     except OSError:
         return PageText(number, "", OCR, problem=_("Text recognition is not available: the Tesseract program does not start."))
+    lower_priority(process.pid)
     # The image is written and the result read by two threads, so that this one can watch
     # the token and the clock (communicate() cannot be retried while input remains).
     chunks: list[bytes] = []
@@ -150,6 +153,17 @@ def recognise_page(image: Image.Image, number: int, token: CancelToken | None = 
     if process.returncode != 0:
         return PageText(number, "", OCR, problem=_("Text recognition failed on this page."))
     return parse_tsv(out.decode("utf-8", "replace"), number, width, height)
+
+
+def lower_priority(pid: int) -> None:
+    """Tesseract runs below the window's priority (nice `NICE`): the machine's cores go to the
+    reviewer's clicks first, so a case opens as fast while scans are read in the background."""
+    if not hasattr(os, "setpriority"):
+        return  # Windows: left as it is
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, max(NICE, os.getpriority(os.PRIO_PROCESS, pid)))
+    except OSError:  # it has ended already, or the system refuses: it only runs at the usual priority
+        pass
 
 
 def _feed(stream: IO[bytes] | None, data: bytes) -> None:

@@ -160,7 +160,7 @@ class CaseViewWidget(QSplitter):
         left, self.header, self.navigator = header_and_navigator(self)
         self.search_panel = DossierSearchWidget(left)  # Ctrl+Shift+F, above the navigator
         self.search_panel.hide()
-        left.layout().insertWidget(2, self.search_panel, 3)
+        left.layout().insertWidget(2, self.search_panel, 1)
         self.search_panel.closed.connect(lambda: self.current_tabs.setFocus())
         self.texts = CaseViewTexts(self, self.search_panel, runner)
         self.key_image_editing = KeyImageEditing(self)

@@ -42,7 +42,7 @@ def hit_html(hit) -> str:
     # TRANSLATORS: the page of a search hit, under the document's title: "p. 2".
     page = _("p. {page}").format(page=hit.page) if hit.page else ""
     title = escape(hit.title or hit.path or _("Document"))
-    head = f"<b>{title}</b>" + (f" &nbsp;<span style='color:gray'>{escape(page)}</span>" if page else "")
+    head = f"<b>{title}</b>" + (f" &nbsp;· {escape(page)}" if page else "")
     return f"{head}<br>{snippet_html(hit.snippet or '', hit.snippet_spans)}"
 
 
