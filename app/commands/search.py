@@ -43,7 +43,8 @@ def run_search(args) -> int:
         if missing:
             print(ngettext("Reading the text of {n} document…", "Reading the text of {n} documents…",
                            len(missing)).format(n=len(missing)), file=sys.stderr, flush=True)
-        texts = ensure_texts(store, case_id, record=record, progress=_progress(len(missing)))
+        shown = TerminalProgress()
+        texts = ensure_texts(store, case_id, record=record, progress=shown.documents, page_progress=shown.pages)
     documents = text_documents(record)
     index = SearchIndex([(doc, texts.get(doc["id"])) for doc in documents])
     hits = index.search(query, args.limit)
@@ -69,13 +70,27 @@ def run_search(args) -> int:
     return 0
 
 
-def _progress(total: int):
-    """Documents read so far on stderr, when it is a terminal."""
-    if total < 2 or not sys.stderr.isatty():
-        return None
+class TerminalProgress:
+    """Where the reading is, on one line of stderr rewritten in place ("Document 2 of 8: page
+    3 of 10"), when stderr is a terminal; nothing otherwise (a log gets the first line only)."""
 
-    def progress(done: int, count: int) -> None:
-        end = "\n" if done >= count else ""
-        print("\r" + _("{done} of {total} documents read").format(done=done, total=count), end=end,
-              file=sys.stderr, flush=True)
-    return progress
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
+        self.active = self.stream.isatty()
+        self.document, self.total, self.shown = 0, 0, ""
+
+    def documents(self, done: int, total: int) -> None:
+        self.document, self.total = done, total
+        self._show("" if done >= total else _("Document {n} of {total}…").format(n=done + 1, total=total))
+
+    def pages(self, _doc: dict, done: int, total: int) -> None:
+        if total > 1 or done == 0:
+            self._show(_("Document {n} of {total}: page {page} of {pages}").format(
+                n=self.document + 1, total=self.total, page=min(done + 1, total), pages=total))
+
+    def _show(self, line: str) -> None:
+        if not self.active or line == self.shown:
+            return
+        padding = " " * max(0, len(self.shown) - len(line))
+        print("\r" + line + padding, end="" if line else "\r", file=self.stream, flush=True)
+        self.shown = line

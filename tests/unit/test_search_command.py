@@ -124,3 +124,28 @@ def test_it_speaks_the_interface_language(case_id, interface_language):
     interface_language("nl")
     code, out, _err = run("search", case_id, "objection")
     assert "Pre-operative cardiological evaluation, scanned (DEMO), pagina 2 (documents/cardiology-letter-scan.tif)" in out
+
+
+def test_a_terminal_sees_the_documents_and_pages_read():
+    from app.commands.search import TerminalProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    shown = TerminalProgress(terminal)
+    shown.documents(0, 3)
+    shown.pages({}, 0, 2)
+    shown.pages({}, 1, 2)
+    shown.documents(1, 3)
+    shown.documents(3, 3)
+    lines = [part.rstrip() for part in terminal.getvalue().split("\r") if part.strip()]
+    assert lines == ["Document 1 of 3…", "Document 1 of 3: page 1 of 2", "Document 1 of 3: page 2 of 2",
+                     "Document 2 of 3…"]
+    assert terminal.getvalue().endswith("\r")  # the line wiped once all are read
+    piped = io.StringIO()
+    quiet = TerminalProgress(piped)
+    quiet.documents(0, 3)
+    quiet.pages({}, 0, 2)
+    assert piped.getvalue() == ""
