@@ -23,6 +23,14 @@ def build_index(entries: list):
     return SearchIndex(entries)
 
 
+def unreadable(text) -> bool:
+    """Whether a document's kept text says it could not be read (a corrupt scan, a PDF that
+    does not open, a page too large), with no word of it to search."""
+    if text.problem:
+        return True
+    return bool(text.pages) and all(p.problem and not p.text.strip() for p in text.pages)
+
+
 def document_key(doc: dict, n: int) -> str:
     """The case view's tab key of document `n`."""
     return f"document:{doc.get('id') or n}"
@@ -103,6 +111,7 @@ class CaseViewTexts(QObject):
         self.entries = [(data.documents[by_id[doc_id]], text)
                         for doc_id, text in sorted(data.texts.items(), key=lambda e: by_id.get(e[0], 0))
                         if doc_id in by_id]
+        self.panel.set_unreadable(sum(1 for _doc, text in self.entries if unreadable(text)))
         if not self.building:
             self._build()
 

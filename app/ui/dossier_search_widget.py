@@ -108,6 +108,7 @@ class DossierSearchWidget(QWidget):
         self.setObjectName("dossier-search")
         self.index = None
         self.reading = 0
+        self.unreadable = 0  # documents whose text could not be read: the search does not see them
         self.query = ""  # of the hits shown
         self.hits: list = []
         self.field = QLineEdit(self)
@@ -165,8 +166,12 @@ class DossierSearchWidget(QWidget):
         self.reading = max(0, documents)
         self._show_status()
 
+    def set_unreadable(self, documents: int) -> None:
+        self.unreadable = max(0, documents)
+        self._show_status()
+
     def clear(self) -> None:
-        self.index, self.reading, self.hits, self.query = None, 0, [], ""
+        self.index, self.reading, self.unreadable, self.hits, self.query = None, 0, 0, [], ""
         self.field.blockSignals(True)
         self.field.clear()
         self.field.blockSignals(False)
@@ -220,6 +225,10 @@ class DossierSearchWidget(QWidget):
                                   "Still reading the text of {n} documents…", self.reading).format(n=self.reading))
         elif self.index is None and self.query:
             lines.append(_("Preparing the search…"))
+        if self.unreadable:
+            lines.append(ngettext("The text of {n} document could not be read: the search does not see it.",
+                                  "The text of {n} documents could not be read: the search does not see them.",
+                                  self.unreadable).format(n=self.unreadable))
         self.status.setText("\n".join(lines))
         self.status.setVisible(bool(lines))
 

@@ -110,3 +110,21 @@ def test_enter_right_after_typing_searches_without_waiting(qtbot):
 
 def test_a_snippet_is_escaped_and_only_its_hits_are_bold():
     assert snippet_html("a <b> & ok", [(6, 7), (8, 10)]) == "a &lt;b&gt; <b>&amp;</b> <b>ok</b>"
+
+
+def test_documents_whose_text_could_not_be_read_are_counted(qtbot):
+    widget = panel(qtbot)
+    widget.set_unreadable(1)
+    assert widget.status.text() == "The text of 1 document could not be read: the search does not see it."
+    type_query(qtbot, widget, "pneumothorax")
+    assert widget.status.text() == ("No document contains “pneumothorax”.\n"
+                                    "The text of 1 document could not be read: the search does not see it.")
+
+
+def test_a_text_with_a_problem_and_no_words_is_unreadable():
+    from app.ui.case_view_texts import unreadable
+
+    assert unreadable(DocumentText([], "The image is damaged."))
+    assert unreadable(DocumentText([PageText(1, "", OCR, problem="Too large")]))
+    assert not unreadable(DocumentText([PageText(1, "", OCR, problem="Too large"), PageText(2, "words", OCR)]))
+    assert not unreadable(DocumentText([]))  # a document with no text at all (a blank scan) was read

@@ -248,3 +248,32 @@ def test_no_job_starts_before_the_window_is_shown(qtbot, demo_store, recognition
     qtbot.waitUntil(lambda: window.text_jobs.running or bool(recognition.calls), timeout=5000)
     wait_idle(qtbot, window)
     assert set(TextStore(store).kept(case_id)) == document_ids(store, case_id)
+
+
+def test_the_case_opened_is_read_first_and_the_other_goes_on_after(qtbot, isolated_home, demo_package,  # noqa: F811
+                                                                    recognition, tmp_path):
+    from tests.benchmarks.many_cases import import_many_cases
+
+    store = CaseStore.open(Path(isolated_home))
+    demo, other = import_many_cases(store, demo_package, tmp_path, 2)
+    recognition.hold()
+    window = open_window(qtbot, store)
+    window.text_jobs.after_import([demo, other])
+    qtbot.waitUntil(recognition.held.is_set, timeout=30000)  # the DEMO case's scan, held
+    assert window.text_jobs.case_id == demo and window.text_jobs.queue == [other]
+    finished = []
+    window.text_jobs.finished.connect(finished.append)
+    with qtbot.waitSignal(window.caseShown, timeout=20000):
+        window.open_case(other)
+    # The DEMO case's job stops between pages; the case on screen is read, then the DEMO case again.
+    qtbot.waitUntil(lambda: len(finished) >= 2, timeout=30000)
+    assert finished[:2] == [demo, other]
+    assert set(TextStore(store).kept(other)) == document_ids(store, other)
+    assert set(window.case_view.data.texts) == document_ids(store, other)
+    qtbot.waitUntil(lambda: window.text_jobs.case_id == demo, timeout=10000)
+    recognition.release.set()
+    wait_idle(qtbot, window)
+    assert set(TextStore(store).kept(demo)) == document_ids(store, demo)
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+    store.close()
