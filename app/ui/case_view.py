@@ -93,7 +93,8 @@ def load_case(store, case_id: str, cache) -> CaseData:
     from viewers.dicom.sources import series_from_case
 
     record = store.record(case_id)
-    view = case_json(store, case_id, record)
+    texts, texts_missing = load_texts(store, case_id, record)
+    view = case_json(store, case_id, record, texts)  # each document's identity checked in its text
     documents = record["documents"]
     series = {}
     foreign = {s["study_uid"] for s in view.get("studies", []) if s["identity"]["status"] == "mismatch"}
@@ -126,7 +127,7 @@ def load_case(store, case_id: str, cache) -> CaseData:
         data.read = AnnotationStore(store).read_documents(case_id)
     except Exception:  # noqa: BLE001 - damaged annotations must not keep the case closed
         data.read = {}
-    data.texts, data.texts_missing = load_texts(store, case_id, record)
+    data.texts, data.texts_missing = texts, texts_missing
     data.form = prepare_form(record, data.draft, read=set(data.read))
     data.missing = missing_for_signing(record)
     return data

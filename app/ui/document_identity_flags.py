@@ -5,17 +5,21 @@ documents' flags and the identity line in place (the read state's marks kept).""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 
 class DocumentIdentityFlags(QObject):
-    """`texts_changed(texts)`: the case view's documents checked again against `texts`
-    (doc id -> DocumentText); `checked` counts the checks shown (for tests)."""
+    """`texts_changed(texts)` (on the case view's `textsChanged`): the case view's documents
+    checked again against `texts` (doc id -> DocumentText); `changed` once the view's checks
+    are the new ones (the timeline's marks follow); `checked` counts them (for tests)."""
+
+    changed = Signal()
 
     def __init__(self, case_view) -> None:
         super().__init__(case_view)
         self.case_view = case_view
         self.checked = 0
+        case_view.textsChanged.connect(self.texts_changed)
 
     def texts_changed(self, texts: dict) -> None:
         data = self.case_view.data
@@ -40,6 +44,7 @@ class DocumentIdentityFlags(QObject):
             if read_state is not None:
                 read_state.paint()  # the unread marks on the lines just written
             self.checked += 1
+            self.changed.emit()
 
         # A record that cannot be read now keeps the flags shown; the case's opening said why.
         self.case_view.store_runner.run(work, success=done, failure=lambda exc: None)

@@ -93,5 +93,7 @@ def show_timeline(case_view) -> None:
         case_view.read_state.changed.connect(widget.refresh)
     if hasattr(case_view, "textsChanged"):
         case_view.textsChanged.connect(widget.refresh)
+    if getattr(case_view, "identity_flags", None) is not None:  # documents checked again in their texts
+        case_view.identity_flags.changed.connect(widget.refresh)
     case_view._add_tab(tabs, widget, _("Timeline"), "timeline")
     widget.canvas.setFocus()

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from app.core.page_text import DocumentText
+from app.dossier.case_view import case_summaries
 from app.store.store import CaseStore
 from app.ui.case_read_state import DOT
 from app.ui.main_window import MainWindow
@@ -79,11 +81,17 @@ def test_the_navigator_updates_its_documents_flags_in_place(qtbot):
     assert second.data(0, PROBLEM_ROLE) is None and second.data(0, Qt.ItemDataRole.ForegroundRole) is None
 
 
-def test_texts_arriving_flag_a_letter_in_the_open_case(qtbot, store, demo_package):
+def test_a_letter_read_by_the_text_job_is_flagged_in_the_open_case(qtbot, store, demo_package, tmp_path):
+    """The real path: the case opens with a letter's text not read yet; the window's text job
+    reads it, the case view's `textsChanged` has it checked again, the navigator flags it."""
+    from app.dossier import document_text
     from app.store.texts import TextStore
-    from tests.unit.document_fixtures import other_patient_letter_text
+    from tests.unit.document_fixtures import add_other_patient_letter
 
     case_id = import_demo(store, demo_package)
+    letter_id = add_other_patient_letter(store, case_id, tmp_path)
+    scan = next(d for d in store.record(case_id)["documents"] if d["media_type"] == "image/tiff")
+    TextStore(store).save(case_id, scan["id"], DocumentText([], None, document_text.EXTRACTOR))  # no OCR here
     window = MainWindow(store)
     qtbot.addWidget(window)
     window.show()
@@ -92,16 +100,16 @@ def test_texts_arriving_flag_a_letter_in_the_open_case(qtbot, store, demo_packag
         window.open_case(case_id)
     view = window.case_view
     nav = view.navigator
-    assert not [i for i in nav.problem_items if i.data(0, PROBLEM_ROLE) == "other_patient"]
-    document = view.data.documents[4]
-    texts = TextStore(store).load_all(case_id) | {document["id"]: other_patient_letter_text()}
-    before = view.identity_flags.checked
-    view.identity_flags.texts_changed(texts)
-    qtbot.waitUntil(lambda: view.identity_flags.checked > before, timeout=20000)
+    n = next(i for i, d in enumerate(view.data.documents) if d["id"] == letter_id)
+    assert view.data.view["documents"][n]["identity"]["status"] == "not_verified"
+    assert nav.document_items[n] not in nav.problem_items
+    qtbot.waitUntil(lambda: nav.document_items[n] in nav.problem_items, timeout=60000)
     flagged = [i for i in nav.problem_items if i.data(0, PROBLEM_ROLE) == "other_patient"]
-    assert flagged == [nav.document_items[4]]
+    assert flagged == [nav.document_items[n]]
     assert view.data.view["identity"] == "mismatch" and view.data.view["document_mismatches"] == 1
     assert "a document about another patient" in nav.status_label.text()
     # The read state's marks survive: an unread document keeps its dot and bold type.
     assert flagged[0].text(0).startswith(DOT) and flagged[0].font(0).bold()
+    # The kept summary followed (the text job's ensure_texts): the worklist says so on return.
+    assert next(s for s in case_summaries(store) if s["case_id"] == case_id)["document_mismatches"] == 1
     window.close()

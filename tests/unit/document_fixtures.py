@@ -53,3 +53,17 @@ def flag_letter(store, case_id: str, index: int = 0) -> dict:
     TextStore(store).save(case_id, document["id"], other_patient_letter_text())
     case_summaries.refresh(store, case_id)
     return document
+
+
+def add_other_patient_letter(store, case_id: str, folder) -> str:
+    """Add the other patient's letter to the case as a PDF document (its text not read yet, as
+    after Case ▸ Add documents); its document id."""
+    from pathlib import Path
+
+    from app.dossier import case_sheet
+
+    path = Path(folder) / "cardiology-letter-other-patient.pdf"
+    path.write_bytes(other_patient_letter_pdf())
+    return case_sheet.add_documents(store, case_id, [
+        {"path": str(path), "kind": "correspondence", "title": "Cardiology letter (another patient's, DEMO)",
+         "date": "2026-10-20", "author": "Dr. Test Cardiologist (DEMO)"}])[0]
