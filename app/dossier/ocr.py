@@ -65,7 +65,9 @@ def _find() -> Tesseract | None:
     if bundle is not None:
         program = bundle / "tesseract"
         env["TESSDATA_PREFIX"] = str(bundle / "tessdata")
-        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(bundle / "lib"), env.get("LD_LIBRARY_PATH")]))
+        # The bundle's own libraries first, then what the system's path was before the bundle
+        # set its own (PyInstaller keeps it as LD_LIBRARY_PATH_ORIG).
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(bundle / "lib"), env.get("LD_LIBRARY_PATH_ORIG")]))
         return Tesseract(str(program), env) if program.is_file() else None
     found = shutil.which("tesseract")
     return Tesseract(found, env) if found else None
@@ -117,7 +119,7 @@ def recognise_page(image: Image.Image, number: int, token: CancelToken | None = 
         return PageText(number, "", OCR)
     data = _pgm(image)
     command = [tesseract.program, "stdin", "stdout", "-l", "+".join(LANGUAGES), "--psm", "3",
-               "--dpi", str(OCR_DPI), "tsv"]
+               "--dpi", str(OCR_DPI), "-c", "tessedit_create_tsv=1"]
     try:
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                    env=tesseract.env)
