@@ -12,12 +12,15 @@ import pytest
 
 from tests.bundle.test_bundle import BUNDLE, VAULT, run
 
-pytestmark = pytest.mark.skipif(not (BUNDLE / "tesseract").is_dir(), reason=f"no bundle with Tesseract at {BUNDLE}")
+#: sys._MEIPASS/tesseract: the contents folder of a PyInstaller 6 bundle, or its top.
+TESSERACT = next((p for p in (BUNDLE / "_internal" / "tesseract", BUNDLE / "tesseract") if p.is_dir()),
+                 BUNDLE / "tesseract")
+pytestmark = pytest.mark.skipif(not TESSERACT.is_dir(), reason=f"no bundle with Tesseract at {BUNDLE}")
 
 
 def test_the_bundle_carries_tesseract_with_its_languages():
-    assert os.access(BUNDLE / "tesseract" / "tesseract", os.X_OK)
-    assert {p.name for p in (BUNDLE / "tesseract" / "tessdata").iterdir()} == {
+    assert os.access(TESSERACT / "tesseract", os.X_OK)
+    assert {p.name for p in (TESSERACT / "tessdata").iterdir()} == {
         "nld.traineddata", "fra.traineddata", "eng.traineddata"}
 
 
