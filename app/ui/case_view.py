@@ -472,6 +472,8 @@ class CaseViewWidget(QSplitter):
         short = title if len(title) <= 32 else title[:30] + "…"
         tabs.setCurrentIndex(tabs.addTab(widget, short))
         tabs.setTabToolTip(tabs.currentIndex(), title)
+        if widget.focusProxy() is not None:  # Tab from the tab bar goes into the document, not past it
+            QWidget.setTabOrder(tabs.tabBar(), widget.focusProxy())
 
     def tab_for(self, key: str) -> QWidget | None:
         for tabs in self.tabs:

@@ -48,6 +48,15 @@ TIMELINE_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("F",), N_("Fit: the whole history")),
 )
 
+#: Keys of the PDF and image viewers (viewers/image, viewers/pdf, viewers/text_layer_widget.py):
+#: listed, handled there while the focus is in the document.
+DOCUMENT_KEYS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("PgUp", "PgDown"), N_("Previous / next page")),
+    (("Ctrl+A",), N_("On a scanned page: select its recognised text (a drag selects words)")),
+    (("Ctrl+C",), N_("Copy the selected text")),
+    (("Esc",), N_("Clear the search's highlights and the selection")),
+)
+
 
 def make_action(parent: QWidget, name: str, text: str, handler: Callable[[], None]) -> QAction:
     """An action for shortcut `name`, with all its keys, active in the whole window."""
@@ -61,8 +70,8 @@ def make_action(parent: QWidget, name: str, text: str, handler: Callable[[], Non
 
 
 class KeyboardDialog(QDialog):
-    """Help ▸ Keyboard (F1): every key of the window, the opinion form and the image viewer, in
-    one table."""
+    """Help ▸ Keyboard (F1): every key of the window, the opinion form, the timeline, the
+    document viewers and the image viewer, in one table."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +83,8 @@ class KeyboardDialog(QDialog):
                    for keys, text in FORM_KEYS]
                 + [(keys, _(text), _("Timeline"))
                    for keys, text in TIMELINE_KEYS]
+                + [(keys, _(text), _("Documents"))
+                   for keys, text in DOCUMENT_KEYS]
                 + [(keys, _(text), _("Image viewer"))
                    for keys, text in VIEWER_KEYS])
         self.table = QTableWidget(len(rows), 3, self)

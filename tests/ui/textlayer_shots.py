@@ -4,6 +4,9 @@ and a line of the letter selected, as a user's drag would.
 
     python -m app demo --no-window --out DIR          # the DEMO case in DIR/home
     xshot scan.png --size 1600x900 --wait 40 -- python -m tests.ui.textlayer_shots DIR/home 1600x900 amlodipine [nl]
+    python -m tests.ui.textlayer_shots DIR/home 1600x900 --keys   # only the case opened; every
+        2 s the focus, the shown viewer's page, hits, selection and the clipboard on stderr, for a
+        keyboard-only walk driven from outside (xdotool)
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ def main(home: str, size: str, query: str = "amlodipine", language: str = "en") 
     window.open_case(case_id)
     view = window.case_view
     wait_until(lambda: view.data is not None, 30)
+    if query == "--keys":
+        return report_keys(app, window)
     n, doc = next((n, d) for n, d in enumerate(view.data.documents)
                   if str(d.get("path", "")).endswith("cardiology-letter-scan.tif"))
     doc_id = str(doc.get("id"))
@@ -38,6 +43,29 @@ def main(home: str, size: str, query: str = "amlodipine", language: str = "en") 
     viewer.text_layer.selection = ts.Selection(page.number, first, last)
     viewer.text_layer.update()
     print(repr(viewer.text_layer.selected_text()), file=sys.stderr)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+
+
+def report_keys(app, window) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+
+    def report() -> None:
+        viewer = window.case_view.current_tabs.currentWidget() if window.case_view.current_tabs else None
+        layer = getattr(viewer, "text_layer", None)
+        focus = QGuiApplication.focusObject()
+        print(f"focus={type(focus).__name__}:{focus.objectName() if focus else ''} viewer={type(viewer).__name__} "
+              f"page={getattr(viewer, 'page', None)} hits={layer.hit_rects() if layer else None} "
+              f"selected={layer.selected_text()[:60]!r} clipboard={QGuiApplication.clipboard().text()[:60]!r}"
+              if layer else f"focus={type(focus).__name__} viewer={type(viewer).__name__}", file=sys.stderr, flush=True)
+
+    window.activateWindow()
+    timer = QTimer(app)
+    timer.timeout.connect(report)
+    timer.start(2000)
     try:
         return app.exec()
     finally:

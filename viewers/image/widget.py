@@ -80,6 +80,8 @@ class ImageViewerWidget(QWidget):
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.scroll.setStyleSheet("QScrollArea { background: #5a5a5a; border: none; }")
         self.scroll.viewport().setStyleSheet("background: #5a5a5a;")
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setFocusProxy(self.scroll)  # the keyboard's way in: PgUp/PgDn, Ctrl+A, Ctrl+C, Esc
         self.message = message_label(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.scroll)

@@ -57,6 +57,7 @@ class PdfViewerWidget(PdfTextLayerMixin, QWidget):
         palette = self.view.palette()  # QPdfView fills its backdrop with the Dark role, pages white
         palette.setColor(QPalette.ColorRole.Dark, QColor(BACKDROP))
         self.view.setPalette(palette)
+        self.setFocusProxy(self.view)  # the keyboard's way in: PgUp/PgDn, Ctrl+A, Ctrl+C, Esc
         self.message = message_label(self)
         self.notice = QLabel(self)  # a thin banner above the pages: "appears incomplete"
         self.notice.setWordWrap(True)
