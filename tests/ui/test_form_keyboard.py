@@ -290,4 +290,6 @@ class TestInTheWindow:
         assert ("K", "Keep a key image of the shown frame", "Image viewer") in rows
         assert ("Ctrl+Enter", "In a repeated line or entry: add one after it", "Opinion form") in rows
         assert ("Enter", "Open the item; on a group of items: zoom in on them", "Timeline") in rows
-        assert {where for _keys, _action, where in rows} == {"Window", "Opinion form", "Timeline", "Image viewer"}
+        assert ("Ctrl+C", "Copy the selected text", "Documents") in rows
+        assert {where for _keys, _action, where in rows} == {"Window", "Opinion form", "Timeline", "Documents",
+                                                             "Image viewer"}
