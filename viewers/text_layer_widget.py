@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPainterPath
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.core.i18n import _
@@ -179,10 +179,12 @@ class TextLayer(QWidget):
         painter.setBrush(HIT_FILL)
         for rect in hits:
             painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 2, 2)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(SELECTION_FILL)
-        for rect in selected:
-            painter.drawRect(rect)
+        if selected:  # one shape: where two lines' bands overlap the tint is not doubled
+            shape = QPainterPath()
+            shape.setFillRule(Qt.FillRule.WindingFill)
+            for rect in selected:
+                shape.addRect(rect)
+            painter.fillPath(shape, SELECTION_FILL)
         painter.end()
 
     # --- mouse --------------------------------------------------------------------------------

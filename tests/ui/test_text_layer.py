@@ -169,3 +169,17 @@ def test_no_text_layer_without_recognised_text(qtbot, viewer):
     assert not viewer.copy_action.isEnabled() and not viewer.select_all_action.isEnabled()
     qtbot.mouseMove(viewer.text_layer, pos=centre_of(viewer, 2, "angor").toPoint())
     assert viewer.text_layer.cursor().shape() != Qt.CursorShape.IBeamCursor
+
+
+def test_overlapping_selection_bands_are_tinted_once(qtbot, viewer):
+    from app.core.page_text import OCR, DocumentText, PageText, Word
+
+    # two lines whose boxes overlap (a noisy scan): the overlap is not darker than the rest
+    page = PageText(1, "alpha\nbeta", OCR, [Word("alpha", 0, (0.1, 0.5, 0.5, 0.6)), Word("beta", 6, (0.3, 0.55, 0.7, 0.65))])
+    viewer.set_document_text(DocumentText([page, *letter_text().pages[1:]]))
+    viewer.text_layer.select_all(1)
+    image = viewer.canvas.grab().toImage()
+    w, h = viewer.canvas.width(), viewer.canvas.height()
+    alone, both = image.pixelColor(int(0.2 * w), int(0.52 * h)), image.pixelColor(int(0.4 * w), int(0.57 * h))
+    assert alone.blue() > alone.red() + 20  # tinted
+    assert abs(alone.lightness() - both.lightness()) <= 3
