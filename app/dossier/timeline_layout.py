@@ -4,8 +4,8 @@ The axis shows a `TimeWindow` (days, as `date.toordinal`, fractional) over a wid
 `lay_out` puts each lane's items on it as `Mark`s: an item's marker is a dot at its day; dots
 that would touch are merged into one cluster (a pill spanning its items, '12 documents') until
 zoomed in far enough to part them. Each mark's label sits right of its marker, within the space
-up to the next marker, elided to fit or left out: in a lane no two markers and no two labels
-ever overlap, at any zoom. `ticks` picks years, months or days for the axis by how much room a
+up to the next marker (or, in a lane tall enough, on a second line below the markers), elided
+to fit or left out: in a lane no two markers and no two labels ever overlap, at any zoom. `ticks` picks years, months or days for the axis by how much room a
 label needs, in the interface's locale. Text widths come from the caller (`Metrics`: the
 widget's font metrics, a fixed width in the tests).
 """
@@ -24,7 +24,7 @@ from app.dossier.timeline import Timeline, TimelineItem, cluster_label
 RADIUS = 5.0  # a single item's dot
 GAP = 3.0  # the least room between two markers
 LABEL_PAD = 4.0  # between a marker and its label
-MIN_LABEL = 48.0  # narrower than this, a mark has no label (its tooltip says it)
+MIN_LABEL = 60.0  # narrower than this, a title is not elided but left out (its tooltip says it)
 MIN_SPAN = 2.0  # days: the deepest zoom
 MAX_SPAN = 366.0 * 150  # days: the widest
 FIRST_DAY = date(1850, 1, 1).toordinal()  # the axis' bounds (a date mistyped as 0001 stays on it)
@@ -97,7 +97,8 @@ def fit(days: list[float], width: float, left: float = 24.0, right: float = 180.
 @dataclass(frozen=True)
 class Mark:
     """One marker of a lane: a single item (a dot) or a cluster (a pill from x0 to x1), and
-    its label from label_x0 to label_x1 ('' when there is no room)."""
+    its label from label_x0 to label_x1 ('' when there is no room): on the markers' line
+    (`label_row` 0, right of its marker) or on the line below them (1, from the marker's left)."""
 
     lane: str
     items: tuple[TimelineItem, ...]
@@ -106,6 +107,7 @@ class Mark:
     label: str
     label_x0: float
     label_x1: float
+    label_row: int = 0
 
     @property
     def cluster(self) -> bool:
@@ -129,8 +131,9 @@ def _extent(lo: float, hi: float, n: int, metrics: Metrics) -> tuple[float, floa
 
 
 def lane_marks(lane: str, items: list[TimelineItem], window: TimeWindow, width: float,
-               metrics: Metrics, days: list[float] | None = None) -> list[Mark]:
-    """The marks of one lane's dated `items` (oldest first; `days`: their days, when known)."""
+               metrics: Metrics, days: list[float] | None = None, rows: int = 1) -> list[Mark]:
+    """The marks of one lane's dated `items` (oldest first; `days`: their days, when known);
+    `rows`: 2 when the lane has room for a line of labels below its markers."""
     groups: list[list] = []  # [items, lo x, hi x, x0, x1]
     start, scale = window.start, width / window.span
     for item, day in zip(items, days if days is not None else [i.day or 0.0 for i in items]):
@@ -149,27 +152,48 @@ def lane_marks(lane: str, items: list[TimelineItem], window: TimeWindow, width: 
                 head[3], head[4] = _extent(head[1], head[2], len(head[0]), metrics)
         else:
             groups.append([[item], x, x, x - RADIUS, x + RADIUS])
+    return _labelled(lane, groups, width, metrics, rows)
+
+
+def _fitted(text: str, room: float, single: bool, metrics: Metrics) -> str:
+    """`text` if it fits `room`, else elided when it is one item's title and the room is worth
+    it (a cluster's count is in its pill already), else ''."""
+    if metrics.width(text) <= room:
+        return text
+    if not single or room < MIN_LABEL:
+        return ""
+    label = metrics.elide(text, room)
+    return label if metrics.width(label) <= room else ""
+
+
+def _labelled(lane: str, groups: list[list], width: float, metrics: Metrics, rows: int) -> list[Mark]:
+    """The marks with their labels: on the markers' line, up to the next marker; when that is
+    too short and the lane has a second line, below the marker, up to the marker after next
+    and after the previous label of that line."""
     marks = []
+    below_end = float("-inf")  # where the last label of the second line ends
     for n, (members, _lo, _hi, x0, x1) in enumerate(groups):
-        room_end = groups[n + 1][3] - GAP if n + 1 < len(groups) else width  # the last: up to the axis' end
-        label_x0 = x1 + LABEL_PAD
-        room = room_end - label_x0
         text = members[0].label if len(members) == 1 else cluster_label(lane, len(members))
-        label = ""
-        if metrics.width(text) <= room:
-            label = text
-        elif room >= MIN_LABEL and len(members) == 1:  # a cluster's count is in its pill already
-            label = metrics.elide(text, room)
-            if metrics.width(label) > room:  # an elision that still does not fit
-                label = ""
-        marks.append(Mark(lane, tuple(members), x0, x1, label, label_x0,
-                          label_x0 + (metrics.width(label) if label else 0.0)))
+        single = len(members) == 1
+        beside_x0 = x1 + LABEL_PAD
+        beside_room = (groups[n + 1][3] - GAP if n + 1 < len(groups) else width) - beside_x0
+        label, row, label_x0 = _fitted(text, beside_room, single, metrics), 0, beside_x0
+        if rows > 1 and label != text and below_end + GAP * 2 <= x0:
+            below_room = (groups[n + 2][3] - GAP if n + 2 < len(groups) else width) - x0
+            below = _fitted(text, below_room, single, metrics)
+            if below and metrics.width(below) > metrics.width(label):
+                label, row, label_x0 = below, 1, x0
+        label_x1 = label_x0 + (metrics.width(label) if label else 0.0)
+        if row == 1:
+            below_end = label_x1
+        marks.append(Mark(lane, tuple(members), x0, x1, label, label_x0, label_x1, row))
     return marks
 
 
-def lay_out(timeline: Timeline, window: TimeWindow, width: float, metrics: Metrics) -> dict[str, list[Mark]]:
-    """Every lane's marks (lanes without dated items: an empty list)."""
-    return {lane: lane_marks(lane, timeline.lane_items(lane), window, width, metrics, timeline.lane_days(lane))
+def lay_out(timeline: Timeline, window: TimeWindow, width: float, metrics: Metrics,
+            rows: int = 1) -> dict[str, list[Mark]]:
+    """Every lane's marks (lanes without dated items: an empty list); `rows`: lines of labels."""
+    return {lane: lane_marks(lane, timeline.lane_items(lane), window, width, metrics, timeline.lane_days(lane), rows)
             for lane in timeline.lanes}
 
 

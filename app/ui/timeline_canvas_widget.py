@@ -113,9 +113,9 @@ class TimelineCanvasWidget(QWidget):
 
     def layout_now(self) -> tuple[dict[str, list[Mark]], list, list[Chip]]:
         """(marks per lane, ticks, undated chips) for the window and width now; kept until either changes."""
-        key = (self.window, self.axis_width, self.width(), id(self.timeline))
+        key = (self.window, self.axis_width, self.width(), id(self.timeline), self.label_rows)
         if self._cache is None or self._cache[0] != key:
-            marks = lay_out(self.timeline, self.window, self.axis_width, self.metrics)
+            marks = lay_out(self.timeline, self.window, self.axis_width, self.metrics, self.label_rows)
             chips = undated_chips(self.timeline.undated, self.width() - self.gutter - RIGHT, self.metrics)
             self._cache = (key, (marks, ticks(self.window, self.axis_width, self.metrics), chips))
         return self._cache[1]
@@ -126,8 +126,18 @@ class TimelineCanvasWidget(QWidget):
         free = self.height() - AXIS_H - 18 - rows * (CHIP_H + 4)
         return min(max(free / max(len(self.timeline.lanes), 1), LANE_H), MAX_LANE_H)
 
+    @property
+    def label_rows(self) -> int:
+        """2 when the lanes are tall enough for a line of labels below the markers."""
+        return 2 if self.lane_h >= 2 * self.metrics.fm.height() + 20 else 1
+
     def lane_top(self, lane: str) -> float:
         return AXIS_H + self.timeline.lanes.index(lane) * self.lane_h
+
+    def marker_y(self, lane: str) -> float:
+        """The middle of a lane's markers: a little above its middle when labels go below."""
+        middle = self.lane_top(lane) + self.lane_h / 2
+        return middle - (self.metrics.fm.height() + 2) / 2 if self.label_rows == 2 else middle
 
     @property
     def undated_top(self) -> float:
@@ -149,16 +159,28 @@ class TimelineCanvasWidget(QWidget):
                        key=lambda t: (t[0], t[1]))
         return [(lane, m) for _x, _l, lane, m in order] + [("undated", c) for c in chips]
 
-    def rect_of(self, lane: str, thing: Mark | Chip) -> QRectF:
+    def rects_of(self, lane: str, thing: Mark | Chip) -> list[QRectF]:
+        """Where `thing` answers a click: its marker with the label beside it, or its marker and,
+        apart, its label on the line below (which may pass under the next marker)."""
         if isinstance(thing, Chip):
-            return QRectF(self.gutter + thing.x0, self.undated_top + thing.row * (CHIP_H + 4), thing.x1 - thing.x0, CHIP_H)
-        mid = self.lane_top(lane) + self.lane_h / 2
+            return [QRectF(self.gutter + thing.x0, self.undated_top + thing.row * (CHIP_H + 4), thing.x1 - thing.x0,
+                           CHIP_H)]
+        mid = self.marker_y(lane)
+        if thing.label and thing.label_row == 1:
+            height = self.metrics.fm.height() + 2
+            return [QRectF(self.gutter + thing.x0 - 2, mid - 9, thing.x1 - thing.x0 + 4, 18),
+                    QRectF(self.gutter + thing.label_x0 - 2, mid + 9, thing.label_x1 - thing.label_x0 + 4, height)]
         right = thing.label_x1 if thing.label else thing.x1
-        return QRectF(self.gutter + thing.x0 - 2, mid - 9, right - thing.x0 + 4, 18)
+        return [QRectF(self.gutter + thing.x0 - 2, mid - 9, right - thing.x0 + 4, 18)]
+
+    def rect_of(self, lane: str, thing: Mark | Chip) -> QRectF:
+        """All of `thing`: its marker and its label."""
+        rects = self.rects_of(lane, thing)
+        return rects[0].united(rects[1]) if len(rects) > 1 else rects[0]
 
     def target_at(self, pos: QPointF) -> tuple[str, Mark | Chip] | None:
         for lane, thing in self.targets():
-            if self.rect_of(lane, thing).contains(pos):
+            if any(rect.contains(pos) for rect in self.rects_of(lane, thing)):
                 return lane, thing
         return None
 
@@ -326,7 +348,7 @@ class TimelineCanvasWidget(QWidget):
         focused = self.focused_mark()
         for lane, lane_marks in marks.items():
             colour = LANE_COLOURS.get(lane, mid)
-            y = self.lane_top(lane) + lane_h / 2
+            y = self.marker_y(lane)
             for mark in lane_marks:
                 if mark.x1 < 0 or mark.x0 > self.axis_width and mark.label_x0 > self.axis_width:
                     continue
@@ -364,7 +386,9 @@ class TimelineCanvasWidget(QWidget):
             p.drawEllipse(QPointF(x1 - 1, y - 7), 3.2, 3.2)
         if mark.label:
             p.setPen(MISMATCH if mismatch else text)
-            p.drawText(QPointF(self.gutter + mark.label_x0, y + self.metrics.fm.ascent() / 2 - 1), mark.label)
+            fm = self.metrics.fm
+            baseline = y + fm.ascent() / 2 - 1 if mark.label_row == 0 else y + 9 + fm.ascent()
+            p.drawText(QPointF(self.gutter + mark.label_x0, baseline), mark.label)
         if focused:
             self._focus_frame(p, self.rect_of(mark.lane, mark))
 

@@ -39,7 +39,7 @@ def timeline(qtbot):
 def point_of(canvas, key: str) -> QPoint:
     for lane, thing in canvas.targets():
         if thing.items[0].key == key:
-            rect = canvas.rect_of(lane, thing)
+            rect = canvas.rects_of(lane, thing)[0]  # its marker
             return QPoint(int(rect.left() + 6), int(rect.center().y()))
     raise AssertionError(key)
 

@@ -88,6 +88,12 @@ def demo(home: str, size: str, *extra: str) -> int:
             QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     else:
         view.show_timeline()
+    if "zoom" in extra:  # the letters' cluster clicked: zoomed in on its documents
+        canvas = view.tab_for("timeline").canvas
+        wait_until(lambda: canvas.width() > 300, 10)
+        app.processEvents()
+        marks, _ticks, _chips = canvas.layout_now()
+        canvas.activate(max((m for ms in marks.values() for m in ms), key=lambda m: len(m.items)))
     try:
         return app.exec()
     finally:

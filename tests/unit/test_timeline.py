@@ -56,13 +56,15 @@ def view_of(days: list[date], kinds=("correspondence", "imaging_report", "operat
 
 
 def check_no_overlap(layout: dict, width: float) -> None:
-    """In each lane: markers apart, labels apart from each other and from the markers, each
-    label fitting its room."""
+    """In each lane: markers apart, labels apart from each other and, on the markers' line,
+    from the markers; each label as wide as it says."""
     for lane, marks in layout.items():
-        spans = sorted([(m.x0, m.x1, "marker") for m in marks]
-                       + [(m.label_x0, m.label_x1, "label") for m in marks if m.label])
-        for (a0, a1, ka), (b0, b1, kb) in zip(spans, spans[1:]):
-            assert a1 <= b0, (lane, ka, (a0, a1), kb, (b0, b1))
+        line = sorted([(m.x0, m.x1, "marker") for m in marks]
+                      + [(m.label_x0, m.label_x1, "label") for m in marks if m.label and m.label_row == 0])
+        below = sorted((m.label_x0, m.label_x1, "label below") for m in marks if m.label and m.label_row == 1)
+        for spans in (line, below):
+            for (a0, a1, ka), (b0, b1, kb) in zip(spans, spans[1:]):
+                assert a1 <= b0, (lane, ka, (a0, a1), kb, (b0, b1))
         for m in marks:
             if m.label:
                 assert M.width(m.label) == pytest.approx(m.label_x1 - m.label_x0)
@@ -132,6 +134,18 @@ def test_dense_items_cluster_until_zoomed_in():
     assert sum(len(m.items) for m in marks) == len(days)  # every item once, seen or not
 
 
+def test_a_second_line_gives_crowded_labels_room():
+    days = [date(2020, 5, 1) + timedelta(days=4 * n) for n in range(6)]
+    tl = build_timeline(view_of(days, kinds=("correspondence",)))
+    window = TimeWindow(date(2020, 4, 25).toordinal(), date(2020, 6, 1).toordinal())
+    one = lay_out(tl, window, 400, M, rows=1)["letters"]
+    two = lay_out(tl, window, 400, M, rows=2)["letters"]
+    assert len(one) == len(two) == 6
+    assert {m.label_row for m in two} == {0, 1}
+    assert sum(len(m.label) for m in two) > sum(len(m.label) for m in one)
+    check_no_overlap({"letters": two}, 400)
+
+
 def test_cluster_label_says_how_many():
     days = [date(2010, 1, 1)] * 12
     tl = build_timeline(view_of(days, kinds=("correspondence",)))
@@ -142,8 +156,9 @@ def test_cluster_label_says_how_many():
         assert mark.label == "12 documenten"
 
 
+@pytest.mark.parametrize("rows", [1, 2])
 @pytest.mark.parametrize("count,years", [(5, 14 / 365), (500, 30)])
-def test_labels_never_overlap_at_any_zoom(count, years):
+def test_labels_never_overlap_at_any_zoom(count, years, rows):
     rng = random.Random(count)
     first = date(1996, 3, 1)
     days = sorted(first + timedelta(days=rng.uniform(0, years * 365)) for _ in range(count))
@@ -155,7 +170,7 @@ def test_labels_never_overlap_at_any_zoom(count, years):
     for anchor in (0, 300, 900):
         window = full
         for _step in range(40):
-            layout = lay_out(tl, window, width, M)
+            layout = lay_out(tl, window, width, M, rows)
             check_no_overlap(layout, width)
             assert sum(len(m.items) for marks in layout.values() for m in marks) == count
             window = window.zoomed(1.6, anchor, width)
@@ -168,12 +183,12 @@ def test_labels_never_overlap_at_any_zoom(count, years):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=30 * 365), min_size=1, max_size=120),
        st.floats(min_value=MIN_SPAN, max_value=40 * 365), st.floats(min_value=-400, max_value=11000),
-       st.integers(min_value=80, max_value=2000))
-def test_layout_property(offsets, span, start, width):
+       st.integers(min_value=80, max_value=2000), st.sampled_from([1, 2]))
+def test_layout_property(offsets, span, start, width, rows):
     days = [date(1995, 1, 1) + timedelta(days=o) for o in sorted(offsets)]
     tl = build_timeline(view_of(days))
     origin = date(1995, 1, 1).toordinal()
-    layout = lay_out(tl, TimeWindow(origin + start, origin + start + span), width, M)
+    layout = lay_out(tl, TimeWindow(origin + start, origin + start + span), width, M, rows)
     check_no_overlap(layout, width)
     assert sorted(i.key for marks in layout.values() for m in marks for i in m.items) == sorted(i.key for i in tl.items)
 
