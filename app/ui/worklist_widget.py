@@ -476,7 +476,7 @@ class WorklistWidget(QWidget):
             widest = max([header.fontMetrics().horizontalAdvance(title) + 2 * margin,
                           *(measure.horizontalAdvance(self.model.texts(r)[column]) + margin for r in rows)])
             if column == self.model.COLUMNS.index("identity"):
-                widest += self.table.iconSize().width() or 16
+                widest += (self.table.iconSize().width() or 16) + 16  # the warning mark and its spacing
             header.resizeSection(column, min(widest, limit))
 
     def set_cases(self, summaries: list[dict]) -> None:

@@ -59,6 +59,18 @@ def test_the_worklist_and_the_navigator_flag_the_letter(qtbot, store, demo_packa
     assert "a document about another patient" in nav.status_label.text()
     # The read state's marks survive: an unread document keeps its dot and bold type.
     assert flagged[0].text(0).startswith(DOT) and flagged[0].font(0).bold()
+    # With the keyboard only: down the navigator to the flagged letter (its reason is on the
+    # line itself, not only in the tooltip), Enter opens it.
+    nav.setFocus()
+    nav.setCurrentItem(nav.topLevelItem(0))
+    for _step in range(40):
+        if nav.currentItem() is item:
+            break
+        qtbot.keyClick(nav, Qt.Key.Key_Down)
+    assert nav.currentItem() is item
+    with qtbot.waitSignal(window.case_view.documentShown, timeout=20000) as shown:
+        qtbot.keyClick(nav, Qt.Key.Key_Return)
+    assert shown.args == [letter["title"]]
     window.close()
 
 
