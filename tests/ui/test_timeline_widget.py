@@ -67,6 +67,19 @@ def test_clicking_an_item_opens_it(qtbot, timeline):
     assert opened.args == [("series", "1.2.3.1")]
 
 
+def test_a_tooltip_gives_title_date_and_author(qtbot, timeline):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    canvas = timeline.canvas
+    pos = point_of(canvas, "document:3")
+    QApplication.sendEvent(canvas, QHelpEvent(QEvent.Type.ToolTip, pos, canvas.mapToGlobal(pos)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
+    assert QToolTip.text().splitlines() == ["Bronchoscopy", "28/10/2026", "Operation report — Dr. Test Author"]
+    QToolTip.hideText()
+
+
 def test_the_keyboard_walks_the_items_in_time_and_enter_opens(qtbot, timeline):
     canvas = timeline.canvas
     canvas.setFocus()

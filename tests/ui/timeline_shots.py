@@ -34,7 +34,8 @@ def synthetic_view(count: int = 500, years: int = 30, seed: int = 18) -> dict:
         else:
             kind = rng.choice(kinds)
             documents.append({"id": f"{n:032x}", "kind": kind, "title": f"Document {n}: {kind.replace('_', ' ')}",
-                              "date": when, "author": "Dr. Test Author", "path": f"documents/{n}.pdf"})
+                              "date": when, "author": "Dr. Test Author", "path": f"documents/{n}.pdf"}
+                             | ({"identity": {"status": "mismatch"}} if n % 61 == 7 else {}))
     return {"question": "Is the proposed treatment indicated, given the whole history? (synthetic case)",
             "documents": documents, "studies": studies}
 
