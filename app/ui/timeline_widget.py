@@ -65,8 +65,8 @@ class TimelineWidget(QWidget):
         self.canvas.set_timeline(timeline, keep_view)
 
     def refresh(self, *_changed) -> None:
-        """The case's read state or texts changed (a document's identity check may come with
-        them): the same window, the marks anew."""
+        """The case's read state or its documents' identity checks changed: the same window,
+        the marks anew."""
         self.set_timeline(timeline_of(self.case_view), keep_view=True)
 
 
@@ -91,8 +91,9 @@ def show_timeline(case_view) -> None:
     widget.openRequested.connect(case_view.open_target)
     if getattr(case_view, "read_state", None) is not None:
         case_view.read_state.changed.connect(widget.refresh)
-    if hasattr(case_view, "textsChanged"):
-        case_view.textsChanged.connect(widget.refresh)
+    flags = getattr(case_view, "identity_flags", None)  # the documents checked again as their texts arrive
+    if flags is not None:
+        flags.changed.connect(widget.refresh)
     if getattr(case_view, "identity_flags", None) is not None:  # documents checked again in their texts
         case_view.identity_flags.changed.connect(widget.refresh)
     case_view._add_tab(tabs, widget, _("Timeline"), "timeline")

@@ -178,10 +178,10 @@ def test_view_timeline_opens_the_tab_and_an_item_opens_the_document(qtbot, demo_
         # once its viewer shows it, the document is read, and the timeline's mark says so
         qtbot.waitUntil(lambda: not canvas.timeline.item(key).unread, timeout=15000)
         assert canvas.timeline.item("document:0").unread
-        # a document's identity check arriving with the texts: its mark turns red, the view stays
+        # a document's identity check done again (its text arrived): its mark turns red, the view stays
         window_before = canvas.window
         view.data.view["documents"][1]["identity"] = {"status": "mismatch", "message": "another patient"}
-        view.textsChanged.emit({})
+        view.identity_flags.changed.emit()
         assert canvas.timeline.item("document:1").mismatch and canvas.window == window_before
         action.trigger()  # again: the same tab, not a second one
         assert view.current_tabs.currentWidget() is timeline

@@ -5,6 +5,8 @@ Timeline widget alone.
     python -m app demo --no-window --out DIR          # the DEMO case in DIR/home
     xshot demo.png --size 1600x900 --wait 12 -- python -m tests.ui.timeline_shots demo DIR/home 1600x900 [nl]
     xshot many.png --size 1400x560 --wait 6 -- python -m tests.ui.timeline_shots many 1400x560 [zoom]
+    xshot flagged.png --size 1600x900 --wait 60 -- python -m tests.ui.timeline_shots flagged DIR 1600x900 [zoom]
+    (DIR: made on the first run, the DEMO case with a letter about another patient, its texts read)
 """
 
 from __future__ import annotations
@@ -103,4 +105,11 @@ def demo(home: str, size: str, *extra: str) -> int:
 
 if __name__ == "__main__":
     mode, *rest = sys.argv[1:]
+    if mode == "flagged":  # the DEMO case with a letter about another patient (tests/ui/docid_shots.py)
+        from pathlib import Path
+
+        from tests.ui.docid_shots import demo_with_letter
+
+        out, *rest = rest
+        sys.exit(demo(demo_with_letter(Path(out)), *rest))
     sys.exit(demo(*rest) if mode == "demo" else many(*rest))
