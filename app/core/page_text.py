@@ -196,7 +196,8 @@ def find_spans(folded: Folded, terms: list[str], pattern: re.Pattern[str] | None
     for m in pattern.finditer(folded.text):
         seen.add(m.group(0))
         spans.append(folded.span(m.start(), m.end()))
-    return spans if seen >= set(terms) else []
+    # a term is found where a longer one that begins with it is ("pat" in "patient")
+    return spans if all(any(found.startswith(term) for found in seen) for term in terms) else []
 
 
 def highlight_boxes(page: PageText, query: str) -> list[tuple[float, float, float, float]]:

@@ -138,3 +138,8 @@ def test_the_index_finds_the_pages_find_spans_finds(pages, query):
         text = pages[hit.page - 1]
         start, end = find_spans(fold(text), terms)[0]
         assert hit.snippet[slice(*hit.snippet_spans[0])] == re.sub(r"\s+", " ", text[start:end])
+
+
+def test_overlapping_terms_find_the_page_and_mark_it():
+    [hit] = SearchIndex([doc("d", "D", "Madame Test Patient, née le 01/01/1970.")]).search("ne nee le")
+    assert marked(hit) == ["née", "le"]

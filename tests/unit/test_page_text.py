@@ -69,3 +69,11 @@ def test_fold_is_the_same_as_folding_each_character(text):
 def test_fold_of_a_text_that_keeps_its_length_needs_no_offset_table():
     assert isinstance(fold("Échographie normale, patiënt").offsets, range)
     assert list(fold("cœur e\u0301").offsets) == [0, 1, 1, 2, 3, 4, 5]  # the lone accent folds to nothing
+
+
+def test_a_term_is_found_inside_a_longer_term_that_begins_with_it():
+    """"née" matches "ne" and "nee" both: the pattern takes the longer, the shorter counts too."""
+    text = "Mevrouw Test Patient, née le 01/01/1970"
+    assert [text[a:b] for a, b in find_spans(fold(text), query_terms("ne nee"))] == ["née"]
+    assert find_spans(fold(text), query_terms("pat patient")) != []
+    assert find_spans(fold(text), query_terms("patient patienten")) == []
