@@ -106,17 +106,18 @@ class CaseReadState(QObject):
     def next_unread(self) -> int | None:
         """Open the next unread document after the one shown, in the navigator's order (round
         the end); None, with a message, when every document is read."""
-        order = [value for kind, value in self.view._order if kind == "document"]
+        order = self.view._order  # documents and series, as the navigator lists them
         if self.view.data is None or not order:
             return None
         unread = set(self.unread())
         if not unread:
             self.message.emit(_("Every document of this case has been read."))
             return None
-        position = self.view._position
-        current = self.view._order[position] if 0 <= position < len(self.view._order) else None
-        start = order.index(current[1]) + 1 if current and current[0] == "document" and current[1] in order else 0
-        n = next(order[(start + i) % len(order)] for i in range(len(order)) if order[(start + i) % len(order)] in unread)
+        start = self.view._position + 1 if 0 <= self.view._position < len(order) else 0
+        following = (order[(start + i) % len(order)] for i in range(len(order)))
+        n = next((int(value) for kind, value in following if kind == "document" and value in unread), None)
+        if n is None:  # an unread document the navigator does not list: none, in practice
+            n = min(unread)
         self.view.open_document(n)
         return n
 
