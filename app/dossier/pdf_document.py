@@ -8,7 +8,8 @@ from app.core.media_limits import MAX_OCR_PAGES, MAX_OCR_PIXELS
 from app.core.page_text import LAYER, OCR, DocumentText, PageText
 from app.core.tasks import CancelToken, Progress
 from app.dossier.ocr import OCR_DPI, beyond_page_limit, ocr_unavailable, recognise_page
-from app.dossier.pdf_text import MAX_BAD_SHARE, PdfPageLayer, PdfUnreadable, open_pdf, page_count, read_page, render_page
+from app.dossier.pdf_text import (MAX_BAD_SHARE, PdfPageLayer, PdfUnreadable, close_pdf, open_pdf, page_count, read_page,
+                                  render_page)
 
 
 def _layer_or_nothing(layer: PdfPageLayer, problem: str | None) -> PageText:
@@ -65,4 +66,4 @@ def pdf_document_text(data: bytes, token: CancelToken, progress: Progress, extra
             progress(index + 1, total)
         return DocumentText(pages, None, extractor)
     finally:
-        document.close()
+        close_pdf(document)

@@ -66,6 +66,11 @@ def open_pdf(data: bytes) -> Any:
             raise PdfUnreadable(_("The PDF is damaged or is not a PDF; its text cannot be read.")) from None
 
 
+def close_pdf(document: Any) -> None:
+    with PDFIUM_LOCK:
+        document.close()
+
+
 def page_count(document: Any) -> int:
     with PDFIUM_LOCK:
         return len(document)
