@@ -13,7 +13,7 @@ from collections.abc import Callable
 import logging
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QProgressBar, QPushButton, QSizePolicy, QWidget
 
 from app.core.errors import SecondoError
 from app.core.i18n import _, ngettext
@@ -88,6 +88,7 @@ class TextJobStatus(QWidget):
         self.bar.setTextVisible(False)
         self.cancel = QPushButton(_("Cancel"), self)
         self.cancel.setToolTip(_("Stop reading the text of the documents; what is read is kept."))
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)  # no wider than its words
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
