@@ -41,10 +41,12 @@ def load_texts(store, case_id: str, record: dict) -> tuple[dict, list[str]]:
 
 
 def read_case_texts(store, case_id: str, token: CancelToken, report: Report,
-                    deliver: Callable[[dict], None]) -> int:
+                    deliver: Callable[[dict], None], shown: set[str] = frozenset()) -> int:
     """Qt-free, for a worker: `ensure_texts` of the case (each missing text extracted and
     kept, one document at a time); `deliver({doc_id: DocumentText})` as each is kept, so
-    that a cancel keeps, and has shown, what is done. Returns how many were read."""
+    that a cancel keeps, and has shown, what is done; at the end also the kept texts of
+    `shown` (what the case view lacked when it opened: another process or an earlier job may
+    have kept them since). Returns how many were read."""
     from app.dossier.case_texts import ensure_texts, missing_texts
     from app.store.texts import TextStore
 
@@ -69,7 +71,8 @@ def read_case_texts(store, case_id: str, token: CancelToken, report: Report,
 
     report(0, len(missing), 0, 0)
     texts = ensure_texts(store, case_id, token=token, progress=documents, record=record, page_progress=pages)
-    rest = {doc_id: text for doc_id, text in texts.items() if doc_id in missing and doc_id not in delivered}
+    rest = {doc_id: text for doc_id, text in texts.items()
+            if (doc_id in missing or doc_id in shown) and doc_id not in delivered}
     if rest:
         deliver(rest)
     return len(missing)
@@ -133,6 +136,7 @@ class TextJobs(QObject):
         self.case_id: str | None = None  # of the running job
         self.left = 0  # documents the running job has still to read
         self.read: dict[str, object] = {}  # what the running job delivered, for a view opened meanwhile
+        self.shown: dict[str, set[str]] = {}  # case id -> the doc ids its view opened without
         self.stopped = False
         self._preempted = False
         self._waiting_for_show = False
@@ -165,16 +169,17 @@ class TextJobs(QObject):
             self.queue.append(case_id)
         self._start_soon()
 
-    def case_opened(self, case_id: str, missing: int) -> None:
-        """A case is on screen with `missing` documents whose text is not kept: they are read
-        first; the running job of that case gives the view what it read already."""
+    def case_opened(self, case_id: str, missing: list[str]) -> None:
+        """A case is on screen without the texts of the documents `missing` (ids): they are
+        read first; the running job of that case gives the view what it read already."""
         if case_id == self.case_id and not self._preempted:
             if self.read:
                 self.textsRead.emit(case_id, dict(self.read))
             self.readingChanged.emit(case_id, self.left)
             return
         if missing:
-            self.readingChanged.emit(case_id, missing)
+            self.shown[case_id] = set(missing)
+            self.readingChanged.emit(case_id, len(missing))
             self.request(case_id, first=True)
 
     def after_import(self, case_ids: list) -> None:
@@ -217,12 +222,13 @@ class TextJobs(QObject):
         case_id = self.queue.pop(0)
         self.case_id, self.left, self.read, self._preempted = case_id, 0, {}, False
         store, report, deliver = self.store, self._reported.emit, self._delivered.emit
+        shown = frozenset(self.shown.pop(case_id, ()))
         self.status.cancel.setEnabled(True)
         self.status.show_progress(0, 0, 0, 0)
         self.task = self.runner.run(
             lambda token, _progress: read_case_texts(store, case_id, token,
                                                      lambda *f: report(case_id, *f),
-                                                     lambda texts: deliver(case_id, texts)),
+                                                     lambda texts: deliver(case_id, texts), shown),
             success=lambda _n: self._ended(case_id),
             failure=lambda error: self._ended(case_id, error),
             cancelled=lambda _c: self._ended(case_id), cancel_on_close=True)
@@ -273,7 +279,7 @@ def attach_text_jobs(window) -> TextJobs:
     def shown(case_id: str) -> None:
         data = view.data
         if data is not None and data.case_id == case_id:
-            jobs.case_opened(case_id, len(data.texts_missing))
+            jobs.case_opened(case_id, list(data.texts_missing))
 
     def read(case_id: str, texts: dict) -> None:
         if view.data is not None and view.data.case_id == case_id:

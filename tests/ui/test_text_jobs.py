@@ -277,3 +277,24 @@ def test_the_case_opened_is_read_first_and_the_other_goes_on_after(qtbot, isolat
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
     store.close()
+
+
+def test_texts_kept_meanwhile_by_another_reader_reach_the_case_opened_without_them(
+        qtbot, demo_store, recognition, monkeypatch):  # noqa: F811
+    """The case was read without its texts, which `secondo search` (or the job of before) kept
+    just after: the job extracts nothing again and gives the view what is kept."""
+    from app.dossier.case_texts import ensure_texts
+    from app.ui import case_view
+
+    store, case_id = demo_store
+    ensure_texts(store, case_id)
+    recognition.calls.clear()
+    monkeypatch.setattr(case_view, "load_texts", lambda store, case_id, record: (
+        {}, [d["id"] for d in record["documents"]]))
+    window = open_window(qtbot, store)
+    with qtbot.waitSignal(window.case_view.textsChanged, timeout=30000):
+        window.open_case(case_id)
+    assert set(window.case_view.data.texts) == document_ids(store, case_id)
+    assert recognition.calls == []
+    wait_idle(qtbot, window)
+    assert window.case_view.search_panel.reading == 0
