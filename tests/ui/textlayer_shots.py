@@ -4,6 +4,8 @@ and a line of the letter selected, as a user's drag would.
 
     python -m app demo --no-window --out DIR          # the DEMO case in DIR/home
     xshot scan.png --size 1600x900 --wait 40 -- python -m tests.ui.textlayer_shots DIR/home 1600x900 amlodipine [nl]
+    xshot pdf.png --size 1000x900 --wait 40 -- python -m tests.ui.textlayer_shots pdf 1000x900 atorvastatin
+        # the scanned letter saved as an image-only PDF, recognised, in the PDF viewer alone
     python -m tests.ui.textlayer_shots DIR/home 1600x900 --keys   # only the case opened; every
         2 s the focus, the shown viewer's page, hits, selection and the clipboard on stderr, for a
         keyboard-only walk driven from outside (xdotool)
@@ -15,6 +17,8 @@ import sys
 
 
 def main(home: str, size: str, query: str = "amlodipine", language: str = "en") -> int:
+    if home == "pdf":
+        return scanned_pdf(size, query)
     from app.ui.app_main import wait_until
     from tests.ui.shot_window import demo_window
     from viewers import text_selection as ts
@@ -47,6 +51,46 @@ def main(home: str, size: str, query: str = "amlodipine", language: str = "en") 
         return app.exec()
     finally:
         window.shutdown()
+
+
+def scanned_pdf(size: str, query: str) -> int:
+    """The DEMO's scanned letter as an image-only PDF (each page a 200 dpi image), recognised
+    by Tesseract, in the PDF viewer with `query` highlighted and zoomed in."""
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from PIL import Image
+    from PySide6.QtWidgets import QApplication
+
+    from app.demo.letters import write_scanned_letter
+    from app.dossier.document_text import extract_document_text
+    from viewers.pdf.widget import PdfViewerWidget
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scan.tif"
+        write_scanned_letter(path)
+        scan = Image.open(path)
+        pages = []
+        for n in range(getattr(scan, "n_frames", 1)):
+            scan.seek(n)
+            pages.append(scan.convert("L").copy())
+    buffer = io.BytesIO()
+    pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=200.0)
+    data = buffer.getvalue()
+    text = extract_document_text(data, "application/pdf")
+    print([(p.number, p.source, len(p.words)) for p in text.pages], file=sys.stderr)
+    app = QApplication.instance() or QApplication(sys.argv)
+    viewer = PdfViewerWidget()
+    width, height = (int(n) for n in size.split("x"))
+    viewer.setGeometry(0, 0, width, height)
+    viewer.show()
+    viewer.show_document(data, "Scanned letter (PDF)")
+    viewer.set_document_text(text)
+    viewer.set_zoom(1.3)
+    hit = next(p.number for p in text.pages if query.lower() in p.text.lower())
+    viewer.show_hit(hit, query)
+    return app.exec()
 
 
 def report_keys(app, window) -> int:
