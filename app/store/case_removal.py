@@ -24,7 +24,7 @@ from app.core.errors import BadInputError
 from app.core.i18n import _, ngettext
 from app.crypto.sodp import MAC_SIZE, read_header
 from app.store.intents import _lock_path
-from app.store.locks import HeldLock
+from app.store.locks import HeldLock, texts_lock
 from app.store.store import CaseNotFound, CaseStore
 from app.store.summaries import forget as forget_summary
 
@@ -176,7 +176,7 @@ def delete_case(store: CaseStore, case_id: str, *, unsent_confirmed: bool = Fals
     lock = HeldLock.acquire(_lock_path(store.home, intent_id), exclusive_create=True)
     assert lock is not None  # created just now, by us alone
     try:
-        with store.index.transaction() as db:
+        with texts_lock(store.home), store.index.transaction() as db:
             if store.index.case(case_id) is None:
                 raise CaseNotFound(_("There is no case {ref} on this workstation.").format(ref=case_id))
             if db.execute("SELECT 1 FROM intents WHERE case_id = ?", (case_id,)).fetchone() is not None:

@@ -42,6 +42,13 @@ def folder_lock(path: Path) -> Iterator[None]:
             os.close(fd)
 
 
+def texts_lock(home: Path):
+    """The lock of the documents' kept texts (app/store/texts.py): held to write a text, and
+    by a case's deletion while it removes the case from the index, so that a text read in the
+    background is never written for a case deleted meanwhile."""
+    return folder_lock(home / "locks" / "texts.lock")
+
+
 class HeldLock:
     """An exclusive flock on a lock file that this process holds until `release()`.
 

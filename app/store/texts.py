@@ -22,9 +22,9 @@ from pathlib import Path
 from app.core.errors import BadInputError, SecondoError
 from app.core.i18n import _
 from app.core.page_text import DocumentText
-from app.store.locks import folder_lock
+from app.store.locks import texts_lock
 from app.store.paths import safe_case_id
-from app.store.store import CaseStore
+from app.store.store import CaseNotFound, CaseStore
 
 FOLDER = "texts"
 _DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -41,7 +41,7 @@ class TextStore:
 
     def _lock(self):
         """One write (or removal) at a time, also against another process."""
-        return folder_lock(self.store.home / "locks" / "texts.lock")
+        return texts_lock(self.store.home)
 
     def case_folder(self, case_id: str) -> Path:
         return self.folder / safe_case_id(case_id)
@@ -106,6 +106,10 @@ class TextStore:
         path = self.path(case_id, doc_id)
         data = json.dumps(text.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         with self._lock():
+            # A case deleted while its text was read (the deletion holds this lock while it
+            # removes the case from the index): nothing is written for it.
+            if self.store.index.case(case_id) is None:
+                raise CaseNotFound(_("There is no case {ref} on this workstation.").format(ref=case_id))
             path.parent.mkdir(exist_ok=True, mode=0o700)
             self.store.vault.replace_bytes(path, data)
 

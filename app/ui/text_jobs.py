@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QProgressBar, QP
 from app.core.errors import SecondoError
 from app.core.i18n import _, ngettext
 from app.core.tasks import CancelToken, Cancelled
+from app.store.store import CaseNotFound
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ class TextJobs(QObject):
     def _ended(self, case_id: str, error: BaseException | None = None) -> None:
         self.task, self.case_id, self.left, self.read = None, None, 0, {}
         self.status.hide()
-        if error is not None and not isinstance(error, Cancelled):
+        if error is not None and not isinstance(error, (Cancelled, CaseNotFound)):  # a case deleted meanwhile: nothing to say
             from app.ui.task_runner import user_message
 
             if not isinstance(error, SecondoError):

@@ -29,6 +29,13 @@ def sample(extractor: int = 1, problem: str | None = None) -> DocumentText:
     return DocumentText([page, PageText(2, "", "ocr", problem="The page is blank.")], problem, extractor)
 
 
+def known(store: CaseStore, *case_ids: str) -> CaseStore:
+    """`store` whose index also lists `case_ids` (a text is kept only for a case the index has)."""
+    real = store.index.case
+    store.index.case = lambda case_id: {"id": case_id} if case_id in case_ids else real(case_id)  # type: ignore[method-assign]
+    return store
+
+
 def all_bytes(home) -> bytes:
     return b"".join(p.read_bytes() for p in home.rglob("*") if p.is_file())
 
@@ -59,7 +66,7 @@ class FakeExtraction:
 class TestTextStore:
     def test_a_text_survives_reopening_the_store(self, isolated_home):
         with CaseStore.open(isolated_home) as store:
-            TextStore(store).save(CASE, "d1", sample())
+            TextStore(known(store, CASE)).save(CASE, "d1", sample())
         with CaseStore.open(isolated_home) as store:
             texts = TextStore(store)
             again = texts.load(CASE, "d1")
@@ -70,7 +77,7 @@ class TestTextStore:
 
     def test_nothing_is_in_clear_at_rest(self, isolated_home):
         with CaseStore.open(isolated_home) as store:
-            texts = TextStore(store)
+            texts = TextStore(known(store, CASE, "f" * 32))
             texts.save(CASE, "d1", sample())
             files = [p for p in texts.folder.rglob("*") if p.is_file()]
         assert [p.relative_to(texts.folder).as_posix() for p in files] == [f"{CASE}/d1.sov"]
@@ -81,7 +88,7 @@ class TestTextStore:
 
     def test_a_text_damaged_at_rest_counts_as_not_kept(self, isolated_home):
         with CaseStore.open(isolated_home) as store:
-            texts = TextStore(store)
+            texts = TextStore(known(store, CASE, "f" * 32))
             texts.save(CASE, "d1", sample())
             path = texts.path(CASE, "d1")
             raw = bytearray(path.read_bytes())
@@ -100,7 +107,7 @@ class TestTextStore:
 
     def test_forget_case_removes_its_texts_only(self, isolated_home):
         with CaseStore.open(isolated_home) as store:
-            texts = TextStore(store)
+            texts = TextStore(known(store, CASE, "f" * 32))
             texts.save(CASE, "d1", sample())
             texts.save("f" * 32, "d1", sample())
             texts.forget_case(CASE)
@@ -108,7 +115,38 @@ class TestTextStore:
             assert set(texts.load_all("f" * 32)) == {"d1"}
 
 
+    def test_no_text_is_kept_for_a_case_the_index_does_not_have(self, isolated_home):
+        from app.store.store import CaseNotFound
+
+        with CaseStore.open(isolated_home) as store:
+            texts = TextStore(store)
+            with pytest.raises(CaseNotFound):
+                texts.save(CASE, "d1", sample())
+            assert not texts.case_folder(CASE).exists()
+
+
 class TestEnsureTexts:
+    def test_a_case_deleted_while_its_texts_are_read_keeps_none(self, demo_store, monkeypatch):
+        """The window's text job reads in the background while the user deletes the case:
+        the deletion removes what was kept, and the text read after it is not written."""
+        from app.store.store import CaseNotFound
+
+        store, case_id = demo_store
+        fake = FakeExtraction(monkeypatch)
+        real = fake.__call__
+
+        def deleting(data, media_type, token=None, progress=None):
+            if len(fake.calls) == 1:  # the first text is kept; the case goes while the second is read
+                delete_case(store, case_id, unsent_confirmed=True)
+            return real(data, media_type, token, progress)
+
+        monkeypatch.setattr(document_text, "extract_document_text", deleting)
+        with pytest.raises(CaseNotFound):
+            ensure_texts(store, case_id)
+        assert len(fake.calls) == 2
+        assert not TextStore(store).case_folder(case_id).exists()
+        assert not any(p.name == case_id for p in (store.home / "texts").iterdir())
+
     def test_every_document_is_read_once_and_kept(self, demo_store, monkeypatch):
         store, case_id = demo_store
         fake = FakeExtraction(monkeypatch)
