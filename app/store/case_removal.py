@@ -161,6 +161,10 @@ def _case_paths(store: CaseStore, case_id: str) -> list[Path]:
     paths += [store.vault.root / ref for ref in refs if ref.split("/")[0] not in folders]
     for part in sorted(p for p in store.home.iterdir() if p.is_dir() and p.name not in NOT_CASE_FOLDERS):
         paths += [p for p in part.iterdir() if p.name == case_id or p.name.startswith(case_id + ".")]
+    # A document's text being read holds a claim named after the case (app/dossier/case_texts.py):
+    # its file goes with the case (the reader, refused a text for a deleted case, stops).
+    locks = store.home / "locks"
+    paths += sorted(locks.glob(f"text-{case_id}-*.lock")) if locks.is_dir() else []
     return paths
 
 

@@ -66,6 +66,7 @@ class CaseRemovalController(QObject):
             window.case_view.clear_case()
         if window.settings.last_case == case_id:
             window.settings.last_case = None
+        window.text_jobs.forget(case_id)  # no text read for it after this
         store = window.store
 
         def done(_plan) -> None:

@@ -195,6 +195,15 @@ class TextJobs(QObject):
         self.status.label.setText(_("Stopping…"))
         self.status.cancel.setEnabled(False)
 
+    def forget(self, case_id: str) -> None:
+        """The case is being deleted: its job is dropped from the queue, and cancelled when it
+        runs (it stops at its next page; what it would keep is refused for a deleted case)."""
+        if case_id in self.queue:
+            self.queue.remove(case_id)
+        self.shown.pop(case_id, None)
+        if self.case_id == case_id and self.task is not None:
+            self.task.cancel()
+
     def stop(self) -> None:
         """The window closes: nothing new starts; the runner cancels the running one."""
         self.stopped = True

@@ -138,6 +138,8 @@ class TestEnsureTexts:
         def deleting(data, media_type, token=None, progress=None):
             if len(fake.calls) == 1:  # the first text is kept; the case goes while the second is read
                 delete_case(store, case_id, unsent_confirmed=True)
+                # the claim on the document being read, named after the case, went with it
+                assert not list((store.home / "locks").glob(f"text-{case_id}-*"))
             return real(data, media_type, token, progress)
 
         monkeypatch.setattr(document_text, "extract_document_text", deleting)
@@ -146,6 +148,7 @@ class TestEnsureTexts:
         assert len(fake.calls) == 2
         assert not TextStore(store).case_folder(case_id).exists()
         assert not any(p.name == case_id for p in (store.home / "texts").iterdir())
+        assert not [p for p in store.home.rglob("*") if case_id in str(p)]
 
     def test_every_document_is_read_once_and_kept(self, demo_store, monkeypatch):
         store, case_id = demo_store
